@@ -1,0 +1,92 @@
+"""Pure deadline rules: when the call is open, how long an upload URL lives, and what counts as late.
+
+The deadline is the last instant at which the call is open: with ``2017-08-31T23:59:59-12:00`` a request at
+23:59:59 AoE is accepted and one at 00:00:00 AoE is refused. Uploads are judged by the time S3 recorded
+them, against the deadline plus an optional grace period. An extension granted to one submission replaces
+the deadline for that submission when it is later than the general one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+AOE = timezone(timedelta(hours=-12), "AoE")
+
+_AOE_SUFFIX = re.compile(r"\s*(AoE|anywhere on earth)\s*$", re.IGNORECASE)
+
+
+def parse_deadline(text: str) -> datetime:
+    """Parse an ISO 8601 instant with an offset, or a local time followed by ``AoE`` (UTC-12).
+
+    A bare date with ``AoE`` means the end of that day, which is how calls for papers state it.
+    """
+    raw = text.strip()
+    aoe = _AOE_SUFFIX.search(raw)
+    if aoe:
+        local = raw[: aoe.start()].strip()
+        parsed = datetime.fromisoformat(local)
+        if parsed.tzinfo is not None:
+            raise ValueError(f"deadline {text!r}: give either an offset or AoE, not both")
+        if len(local) == 10:
+            parsed = parsed.replace(hour=23, minute=59, second=59)
+        return parsed.replace(tzinfo=AOE)
+    parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"deadline {text!r} has no offset: write e.g. 2017-08-31T23:59:59-12:00 or append AoE")
+    return parsed
+
+
+def effective_deadline(deadline: datetime, extension: datetime | None = None) -> datetime:
+    """The deadline that applies to one submission: its extension when that is later."""
+    if extension is not None and extension > deadline:
+        return extension
+    return deadline
+
+
+def is_open(now: datetime, deadline: datetime, extension: datetime | None = None) -> bool:
+    """True while submissions may be created, edited and given upload URLs."""
+    return now <= effective_deadline(deadline, extension)
+
+
+def upload_expiry(
+    now: datetime,
+    lifetime: timedelta,
+    deadline: datetime,
+    grace: timedelta = timedelta(0),
+    extension: datetime | None = None,
+) -> datetime:
+    """When a presigned upload issued now stops working: never later than the deadline plus grace."""
+    return min(now + lifetime, effective_deadline(deadline, extension) + grace)
+
+
+def is_late(
+    uploaded_at: datetime,
+    deadline: datetime,
+    grace: timedelta = timedelta(0),
+    extension: datetime | None = None,
+) -> bool:
+    """True when S3 recorded the upload after the deadline and its grace period."""
+    return uploaded_at > effective_deadline(deadline, extension) + grace
+
+
+def describe(instant: datetime) -> str:
+    """The instant as authors read it: in AoE and in UTC."""
+    aoe = instant.astimezone(AOE).strftime("%Y-%m-%d %H:%M:%S AoE")
+    utc = instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"{aoe} ({utc})"
+
+
+def time_left(now: datetime, deadline: datetime) -> str:
+    """A short human phrase for the time until the deadline, for mails and digests."""
+    remaining = deadline - now
+    if remaining.total_seconds() <= 0:
+        return "the call is closed"
+    days, rest = divmod(int(remaining.total_seconds()), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{days} d"] if days else []
+    if hours or days:
+        parts.append(f"{hours} h")
+    parts.append(f"{minutes} min")
+    return " ".join(parts) + " left"

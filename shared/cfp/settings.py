@@ -1,0 +1,76 @@
+"""Configuration, parsed once from the environment that ``template.yaml`` sets.
+
+Every resource name and every organizer-facing rule reaches the code through these variables, so the
+template is the only place where names are written down. A missing or malformed variable fails at cold
+start with a message naming it, instead of at the first request that needs it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from cfp.deadline import parse_deadline
+
+
+class Settings(BaseSettings):
+    """The service's settings; field names are the environment variables in upper case."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    conference_name: str = Field(min_length=1)
+    deadline: datetime
+    grace_seconds: int = Field(default=0, ge=0)
+    sender_email: str = Field(min_length=3)
+    organizer_emails: Annotated[tuple[str, ...], NoDecode] = ()
+    max_upload_mb: int = Field(default=10, ge=1, le=100)
+    max_body_pages: int = Field(default=2, ge=1)
+    allowed_origin: str = "*"
+    upload_url_ttl_seconds: int = Field(default=900, ge=60, le=7 * 24 * 3600)
+    reminder_hours: Annotated[tuple[int, ...], NoDecode] = (72, 24, 3)
+    copy_all_authors: bool = False
+    table_name: str
+    bucket_name: str
+    upload_prefix: str = "uploads/"
+    notification_queue_url: str
+    idempotency_table_name: str = ""
+    public_url: str = ""
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _parse_deadline(cls, value: object) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        return parse_deadline(str(value))
+
+    @field_validator("organizer_emails", mode="before")
+    @classmethod
+    def _split_emails(cls, value: object) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+    @field_validator("reminder_hours", mode="before")
+    @classmethod
+    def _split_hours(cls, value: object) -> tuple[int, ...]:
+        if isinstance(value, str):
+            return tuple(sorted((int(part) for part in value.split(",") if part.strip()), reverse=True))
+        return tuple(int(v) for v in value) if isinstance(value, list | tuple) else ()
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(seconds=self.grace_seconds)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()  # type: ignore[call-arg]
