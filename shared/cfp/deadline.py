@@ -33,7 +33,9 @@ def parse_deadline(text: str) -> datetime:
         return parsed.replace(tzinfo=AOE)
     parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        raise ValueError(f"deadline {text!r} has no offset: write e.g. 2017-08-31T23:59:59-12:00 or append AoE")
+        raise ValueError(
+            f"deadline {text!r} has no offset: write e.g. 2017-08-31T23:59:59-12:00 or append AoE"
+        )
     return parsed
 
 

@@ -1,0 +1,145 @@
+"""Submissions API: HTTP API events in, ``cfp.submissions`` use cases, JSON out.
+
+Routes, request validation and the OpenAPI document come from Powertools' resolver; every domain error is
+mapped to one JSON shape ``{"error": code, "message": text, ...}`` so clients can act on it.
+"""
+
+import json
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from cfp import wiring
+from cfp.deadline import describe
+from cfp.observability import logger, metrics, tracer
+from cfp.store import Conflict
+from cfp.submissions import (
+    CallClosed,
+    NotAuthorized,
+    SubmissionCreate,
+    SubmissionCreated,
+    SubmissionPatch,
+    SubmissionView,
+    UploadIssued,
+)
+
+MAX_REQUEST_BYTES = 64 * 1024
+
+app = APIGatewayHttpResolver(enable_validation=True)
+app.configure_openapi(
+    title="cfp submissions API",
+    version="1.0.0",
+    summary="Create a poster submission, upload its PDF straight to S3, and follow its verdict.",
+)
+
+SubmissionId = Annotated[str, Path(pattern=r"^[a-z0-9]{4,40}$", description="The submission's id.")]
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> Response[dict[str, Any]]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": code, "message": message, **extra},
+    )
+
+
+def _token() -> str | None:
+    header = app.current_event.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
+    fields = [
+        {
+            "field": ".".join(str(part) for part in item["loc"] if part != "body") or "body",
+            "problem": item["msg"],
+        }
+        for item in error.errors()
+    ]
+    names = ", ".join(sorted({f["field"] for f in fields}))
+    return _error(422, "invalid_request", f"fix these fields: {names}", fields=fields)
+
+
+@app.exception_handler(NotAuthorized)
+def _not_authorized(error: NotAuthorized) -> Response[dict[str, Any]]:
+    return _error(401, "not_authorized", str(error))
+
+
+@app.exception_handler(CallClosed)
+def _call_closed(error: CallClosed) -> Response[dict[str, Any]]:
+    return _error(
+        403,
+        "call_closed",
+        f"The call for posters closed at {describe(error.closed_at)}; reading and withdrawing stay open.",
+        closed_at=error.closed_at.isoformat(),
+    )
+
+
+@app.exception_handler(Conflict)
+def _conflict(error: Conflict) -> Response[dict[str, Any]]:
+    return _error(409, "withdrawn", f"{error}; it can no longer be changed")
+
+
+@app.post("/submissions", status_code=201, summary="Create a submission and get its first upload URL")
+@tracer.capture_method
+def create_submission(request: SubmissionCreate) -> SubmissionCreated:
+    created = wiring.submission_service().create(request)
+    metrics.add_metric(name="SubmissionCreated", unit="Count", value=1)
+    return created
+
+
+@app.get("/submissions/<submission_id>", summary="Read a submission, its versions and its verdict")
+@tracer.capture_method
+def read_submission(submission_id: SubmissionId) -> SubmissionView:
+    return wiring.submission_service().read(submission_id, _token())
+
+
+@app.post("/submissions/<submission_id>/upload-url", summary="Get a presigned POST for a new version")
+@tracer.capture_method
+def new_upload_url(submission_id: SubmissionId) -> UploadIssued:
+    return wiring.submission_service().new_upload(submission_id, _token())
+
+
+@app.patch("/submissions/<submission_id>", summary="Edit the title, authors, contact or abstract")
+@tracer.capture_method
+def edit_submission(submission_id: SubmissionId, patch: SubmissionPatch) -> SubmissionView:
+    return wiring.submission_service().update(submission_id, _token(), patch)
+
+
+@app.delete("/submissions/<submission_id>", summary="Withdraw a submission (its files are kept)")
+@tracer.capture_method
+def withdraw_submission(submission_id: SubmissionId) -> SubmissionView:
+    return wiring.submission_service().withdraw(submission_id, _token())
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_document() -> Response[str]:
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_json())
+
+
+def openapi_json() -> str:
+    """The API's OpenAPI document, also committed as ``openapi.json`` and checked for drift."""
+    return app.get_openapi_json_schema()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if len(event.get("body") or "") > MAX_REQUEST_BYTES:
+        return {
+            "statusCode": 413,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(
+                {
+                    "error": "request_too_large",
+                    "message": f"request bodies are limited to {MAX_REQUEST_BYTES} bytes",
+                }
+            ),
+        }
+    return app.resolve(event, context)

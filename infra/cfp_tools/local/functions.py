@@ -1,0 +1,190 @@
+"""Parent side of the warm function workers: start, invoke with a deadline, restart after a timeout."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import IO, Any
+
+from cfp_tools.template import ACCOUNT_ID, PARTITION, REGION, Function
+
+
+class InvocationError(Exception):
+    """The handler raised, timed out or could not be loaded; ``payload`` is Lambda's error document."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload.get("errorMessage", "invocation failed"))
+        self.payload = payload
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the workers' AWS SDKs send their calls."""
+
+    aws: str
+    s3: str
+
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "AWS_SESSION_TOKEN": "",
+}
+
+
+def lambda_environment(function: Function, name: str, endpoints: Endpoints) -> dict[str, str]:
+    """The process environment Lambda would give ``function``, pointed at the local endpoints."""
+    paths = [str(function.code_dir), *(str(path) for path in function.layer_dirs)]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        "PYTHONPATH": os.pathsep.join(paths),
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        "AWS_ENDPOINT_URL": endpoints.aws,
+        "AWS_ENDPOINT_URL_S3": endpoints.s3,
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    env.update(function.environment)
+    return env
+
+
+class FunctionWorker:
+    """One function's warm worker process; invocations are serialised like one Lambda container."""
+
+    def __init__(self, function: Function, name: str, endpoints: Endpoints, log: IO[str]) -> None:
+        self.function = function
+        self.name = name
+        self.arn = f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+        self._env = lambda_environment(function, name, endpoints)
+        self._log = log
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+        self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        """Start the process now so the handler's cold start overlaps with the stack's start-up."""
+        with self._lock:
+            self._ensure_started()
+
+    def _ensure_started(self) -> subprocess.Popen[str]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self._replies = queue.Queue()
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "cfp_tools.local.worker", str(self.function.code_dir), self.function.handler],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=self._env,
+            text=True,
+            encoding="utf-8",
+            start_new_session=True,
+        )
+        replies = self._replies
+        self._threads = [
+            threading.Thread(target=self._read_replies, args=(process, replies), daemon=True),
+            threading.Thread(target=self._relay_logs, args=(process,), daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        self._process = process
+        return process
+
+    def _read_replies(self, process: subprocess.Popen[str], replies: queue.Queue[dict[str, Any] | None]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            replies.put(json.loads(line))
+        replies.put(None)
+
+    def _relay_logs(self, process: subprocess.Popen[str]) -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            self._log.write(f"[{self.function.logical_id}] {line.rstrip()}\n")
+            self._log.flush()
+
+    def invoke(self, event: Any, request_id: str | None = None) -> Any:
+        """Run the handler on ``event`` within the function's timeout and return its result."""
+        request_id = request_id or str(uuid.uuid4())
+        with self._lock:
+            process = self._ensure_started()
+            deadline = time.time() + self.function.timeout
+            context = {
+                "function_name": self.name,
+                "function_version": "$LATEST",
+                "invoked_function_arn": self.arn,
+                "memory_limit_in_mb": self.function.memory_mb,
+                "aws_request_id": request_id,
+                "log_group_name": f"/aws/lambda/{self.name}",
+                "log_stream_name": f"local/[$LATEST]{process.pid}",
+                "deadline_ms": int(deadline * 1000),
+            }
+            assert process.stdin is not None
+            try:
+                process.stdin.write(json.dumps({"id": request_id, "event": event, "context": context}) + "\n")
+                process.stdin.flush()
+            except OSError:
+                self._stop_process()
+                raise InvocationError({"errorType": "Runtime.ExitError", "errorMessage": "worker exited"}) from None
+            return self._await_reply(request_id, deadline)
+
+    def _await_reply(self, request_id: str, deadline: float) -> Any:
+        while True:
+            try:
+                reply = self._replies.get(timeout=max(0.0, deadline - time.time()))
+            except queue.Empty:
+                self._stop_process(kill=True)
+                message = f"Task timed out after {self.function.timeout:.2f} seconds"
+                raise InvocationError({"errorType": "Sandbox.Timedout", "errorMessage": message}) from None
+            if reply is None:
+                self._stop_process()
+                message = "Runtime exited without providing a reason"
+                raise InvocationError({"errorType": "Runtime.ExitError", "errorMessage": message})
+            if reply.get("id") != request_id:
+                continue
+            if "error" in reply:
+                raise InvocationError(reply["error"])
+            return reply.get("result")
+
+    def _stop_process(self, kill: bool = False) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if kill:
+            os.killpg(process.pid, signal.SIGKILL)
+        if process.stdin is not None:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+        try:
+            process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for thread in self._threads:
+            thread.join(timeout=2)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop_process()
+

@@ -1,0 +1,156 @@
+"""SQS event source mappings: poll a queue and invoke a function the way Lambda's pollers do.
+
+Batches are gathered up to ``BatchSize`` messages for at most ``MaximumBatchingWindowInSeconds``. After
+the invocation, every message is deleted on success; with ``ReportBatchItemFailures`` only the ones not
+reported are. Messages left undeleted become visible again after the queue's visibility timeout, and moto
+moves them to the dead-letter queue once they were received ``maxReceiveCount`` times.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from cfp_tools.local.functions import FunctionWorker, InvocationError
+from cfp_tools.template import REGION, SqsEvent
+
+RECEIVE_LIMIT = 10
+
+
+def to_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """One SQS record as Lambda puts it into an event."""
+    attributes = {key: str(value) for key, value in (message.get("Attributes") or {}).items()}
+    message_attributes = {
+        name: {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": value.get("BinaryValue"),
+            "stringListValues": value.get("StringListValues", []),
+            "binaryListValues": value.get("BinaryListValues", []),
+            "dataType": value.get("DataType"),
+        }
+        for name, value in (message.get("MessageAttributes") or {}).items()
+    }
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": attributes,
+        "messageAttributes": message_attributes,
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def failed_ids(result: Any, message_ids: set[str]) -> set[str] | None:
+    """Message ids a ReportBatchItemFailures response names; ``None`` means the whole batch failed."""
+    if result is None:
+        return set()
+    if not isinstance(result, dict):
+        return None
+    failures = result.get("batchItemFailures")
+    if failures is None:
+        return set()
+    if not isinstance(failures, list):
+        return None
+    found: set[str] = set()
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if not identifier or identifier not in message_ids:
+            return None
+        found.add(identifier)
+    return found
+
+
+class SqsPoller:
+    """One event source mapping, polled on its own thread until ``stop`` is set."""
+
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        source: SqsEvent,
+        worker: FunctionWorker,
+        stop: threading.Event,
+        log: Callable[[str], None],
+    ) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.source = source
+        self.worker = worker
+        self.stop = stop
+        self.log = log
+        self.thread = threading.Thread(
+            target=self.run, name=f"poller-{worker.function.logical_id}-{source.name}", daemon=True
+        )
+
+    def gather(self) -> list[dict[str, Any]]:
+        """Up to BatchSize messages: the first ones, then whatever arrives within the batching window."""
+        batch: list[dict[str, Any]] = []
+        window_ends: float | None = None
+        while not self.stop.is_set() and len(batch) < self.source.batch_size:
+            if window_ends is None:
+                wait = 1
+            else:
+                remaining = window_ends - time.monotonic()
+                if remaining <= 0:
+                    break
+                wait = max(0, min(1, int(remaining)))
+            response = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(RECEIVE_LIMIT, self.source.batch_size - len(batch)),
+                WaitTimeSeconds=wait,
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            messages = response.get("Messages", [])
+            batch.extend(messages)
+            if batch and window_ends is None:
+                window_ends = time.monotonic() + self.source.batching_window_seconds
+                if self.source.batching_window_seconds == 0:
+                    break
+            if batch and not messages and wait == 0:
+                time.sleep(min(0.2, max(0.0, window_ends - time.monotonic()) if window_ends else 0.2))
+        return batch
+
+    def deliver(self, batch: list[dict[str, Any]]) -> None:
+        """Invoke the function with ``batch`` and delete what it processed."""
+        records = [to_record(message, self.source.queue_arn) for message in batch]
+        name = self.worker.function.logical_id
+        try:
+            result = self.worker.invoke({"Records": records})
+        except InvocationError as exc:
+            self.log(f"{name}: batch of {len(batch)} failed ({exc}); messages will be retried")
+            return
+        ids = {message["MessageId"] for message in batch}
+        failed = failed_ids(result, ids) if self.source.report_batch_item_failures else set()
+        if failed is None:
+            self.log(f"{name}: invalid batchItemFailures response; the whole batch will be retried")
+            return
+        done = [message for message in batch if message["MessageId"] not in failed]
+        for start in range(0, len(done), RECEIVE_LIMIT):
+            chunk = done[start : start + RECEIVE_LIMIT]
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
+        suffix = f", {len(failed)} reported failed" if failed else ""
+        self.log(f"{name}: processed {len(batch)} message(s){suffix}")
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                batch = self.gather()
+                if batch:
+                    self.deliver(batch)
+            except Exception as exc:
+                if self.stop.is_set():
+                    break
+                self.log(f"poller {self.thread.name}: {exc}")
+                self.stop.wait(1)

@@ -1,0 +1,80 @@
+"""Messages on the notification queue: facts that happened, each named by a stable id.
+
+The id names the fact, not the message, so the notifier can send each mail once even when SQS delivers
+the message twice or the producer retries after a partial failure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class EventKind(StrEnum):
+    SUBMITTED = "submitted"
+    VERDICT = "verdict"
+    LATE_UPLOAD = "late_upload"
+    WITHDRAWN = "withdrawn"
+    REMINDER = "reminder"
+    CALL_CLOSED = "call_closed"
+    ATTENTION = "attention"
+
+
+class NotificationEvent(BaseModel):
+    kind: EventKind
+    event_id: str = Field(min_length=1)
+    occurred_at: datetime
+    submission_id: str | None = None
+    version: int | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+def submitted(submission_id: str, at: datetime) -> NotificationEvent:
+    return NotificationEvent(
+        kind=EventKind.SUBMITTED,
+        event_id=f"submitted:{submission_id}",
+        occurred_at=at,
+        submission_id=submission_id,
+    )
+
+
+def withdrawn(submission_id: str, at: datetime) -> NotificationEvent:
+    return NotificationEvent(
+        kind=EventKind.WITHDRAWN,
+        event_id=f"withdrawn:{submission_id}",
+        occurred_at=at,
+        submission_id=submission_id,
+    )
+
+
+def verdict(submission_id: str, version: int, etag: str, at: datetime, late: bool) -> NotificationEvent:
+    kind = EventKind.LATE_UPLOAD if late else EventKind.VERDICT
+    return NotificationEvent(
+        kind=kind,
+        event_id=f"{kind}:{submission_id}:v{version}:{etag}",
+        occurred_at=at,
+        submission_id=submission_id,
+        version=version,
+    )
+
+
+def reminder(submission_id: str, hours: int, at: datetime) -> NotificationEvent:
+    return NotificationEvent(
+        kind=EventKind.REMINDER,
+        event_id=f"reminder:{submission_id}:{hours}h",
+        occurred_at=at,
+        submission_id=submission_id,
+        detail={"hours": hours},
+    )
+
+
+def call_closed(deadline: datetime, at: datetime) -> NotificationEvent:
+    return NotificationEvent(
+        kind=EventKind.CALL_CLOSED,
+        event_id=f"call_closed:{deadline.isoformat()}",
+        occurred_at=at,
+        detail={"deadline": deadline.isoformat()},
+    )

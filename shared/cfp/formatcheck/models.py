@@ -1,0 +1,154 @@
+"""Data models of the format check: the rules (`FormatSpec`), what was measured (`Facts`) and the
+decision (`Verdict`).
+
+Facts are kept separate from the verdict and do not depend on the limits, so stored facts can be
+judged again when the rules change without opening the PDF a second time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Severity = Literal["fail", "warn", "ignore"]
+Outcome = Literal["pass", "warn", "fail"]
+
+# Every problem code the checker can emit, with the severity it gets unless the spec overrides it.
+DEFAULT_SEVERITIES: dict[str, Severity] = {
+    "empty": "fail",
+    "not_pdf": "fail",
+    "too_large": "fail",
+    "unreadable": "fail",
+    "encrypted": "fail",
+    "resource_limit": "fail",
+    "too_many_pages": "fail",
+    "too_many_body_pages": "fail",
+    "references_not_found": "warn",
+    "image_only_pages": "warn",
+    "damaged_structure": "warn",
+    "paper_size": "warn",
+    "font_too_small": "warn",
+    "margins_too_small": "warn",
+    "too_many_columns": "warn",
+    "active_content": "warn",
+}
+
+# Named paper sizes in PDF points (portrait).
+PAPER_SIZES: dict[str, tuple[float, float]] = {
+    "letter": (612.0, 792.0),
+    "A4": (595.28, 841.89),
+    "legal": (612.0, 1008.0),
+    "A3": (841.89, 1190.55),
+    "A5": (419.53, 595.28),
+    "B5": (498.9, 708.66),
+    "tabloid": (792.0, 1224.0),
+    "executive": (522.0, 756.0),
+}
+
+
+class FormatSpec(BaseModel):
+    """The rules a submission is checked against; every field but the page limit has a default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_body_pages: int = Field(default=2, ge=0)
+    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_pages: int = Field(default=20, ge=1, description="Reject on the page count alone above this.")
+    appendices_count: bool = False
+    allowed_papers: tuple[str, ...] = ("letter", "A4")
+    paper_tolerance_pt: float = Field(default=3.0, ge=0)
+    min_body_font_pt: float | None = 9.0
+    font_tolerance_pt: float = Field(default=0.25, ge=0)
+    min_margin_pt: float | None = None
+    max_columns: int | None = None
+    cpu_seconds: float = Field(default=10.0, gt=0)
+    wall_seconds: float = Field(default=15.0, gt=0)
+    memory_mb: int = Field(default=768, ge=64)
+    severities: dict[str, Severity] = Field(default_factory=dict)
+
+    @field_validator("severities")
+    @classmethod
+    def _merge_defaults(cls, value: dict[str, Severity]) -> dict[str, Severity]:
+        unknown = sorted(set(value) - set(DEFAULT_SEVERITIES))
+        if unknown:
+            raise ValueError(f"unknown problem codes: {', '.join(unknown)}")
+        return {**DEFAULT_SEVERITIES, **value}
+
+    @field_validator("allowed_papers")
+    @classmethod
+    def _known_papers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(PAPER_SIZES))
+        if unknown:
+            raise ValueError(f"unknown paper sizes: {', '.join(unknown)}")
+        return value
+
+    def severity(self, code: str) -> Severity:
+        """Severity of a problem code under this spec (defaults filled in when not given)."""
+        return self.severities.get(code, DEFAULT_SEVERITIES[code])
+
+
+class Paper(BaseModel):
+    width_pt: float
+    height_pt: float
+    name: str | None = None
+    pages: list[int] = Field(default_factory=list, description="1-based pages of this size.")
+
+
+class Margins(BaseModel):
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+
+class Heading(BaseModel):
+    """Where a section heading was found, and whether body content precedes it on that page."""
+
+    page: int
+    heading: str
+    body_above: bool
+
+
+class Facts(BaseModel):
+    """What the checker measured; independent of the limits of any spec."""
+
+    bytes: int = 0
+    header_offset: int | None = None
+    pdf_version: str | None = None
+    opened: bool = False
+    error: str | None = None
+    encrypted: bool = False
+    needs_password: bool = False
+    resource_limit: str | None = None
+    pages: int | None = None
+    page_tree_count: int | None = None
+    text_checked: bool = False
+    paper: Paper | None = None
+    page_sizes: list[Paper] = Field(default_factory=list)
+    body_font_pt: float | None = None
+    font_sizes: dict[str, int] = Field(default_factory=dict, description="Size (pt) to characters.")
+    columns: int | None = None
+    margins_pt: Margins | None = None
+    references: Heading | None = None
+    appendix: Heading | None = None
+    image_only_pages: list[int] = Field(default_factory=list)
+    blank_pages: list[int] = Field(default_factory=list)
+    active_content: list[str] = Field(default_factory=list)
+    structural_warnings: list[str] = Field(default_factory=list)
+
+
+class Problem(BaseModel):
+    code: str
+    severity: Literal["fail", "warn"]
+    message: str
+    measured: str | int | float | list[int] | None = None
+    limit: str | int | float | list[str] | None = None
+
+
+class Verdict(BaseModel):
+    outcome: Outcome
+    pages: int | None
+    body_pages: int | None
+    problems: list[Problem]
+    facts: Facts

@@ -1,0 +1,282 @@
+"""DynamoDB adapter: the one module that knows the table's item layout.
+
+Single table, one partition per submission:
+
+| pk            | sk              | what                                                      |
+|---------------|-----------------|-----------------------------------------------------------|
+| ``SUB#<id>``  | ``META``        | the submission record (metadata, token hash, extension)   |
+| ``SUB#<id>``  | ``VER#000001``  | one version: issued upload slot, then upload and verdict  |
+| ``SUB#<id>``  | ``SENT#<what>`` | a once-only marker (a reminder, a final confirmation)     |
+| ``CALL``      | ``SENT#<what>`` | a once-only marker for the whole call (the final digest)  |
+
+Verdicts are stored as JSON strings so measured values keep their types (DynamoDB has no floats).
+A workshop has hundreds of submissions, so listing them all is a paginated Scan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from cfp.model import Submission, Verdict, Version
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_META = "META"
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+
+class NotFound(Exception):
+    """No submission with that id."""
+
+
+class Conflict(Exception):
+    """The submission is in a state that forbids the change (for example, withdrawn)."""
+
+
+def _pk(submission_id: str) -> str:
+    return f"SUB#{submission_id}"
+
+
+def _version_sk(number: int) -> str:
+    return f"VER#{number:06d}"
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _SERIALIZER.serialize(v) for k, v in values.items() if v is not None}
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _DESERIALIZER.deserialize(v) for k, v in item.items()}
+
+
+def _iso(instant: datetime) -> str:
+    return instant.isoformat()
+
+
+def _condition_failed(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _submission_from(values: dict[str, Any]) -> Submission:
+    values = {k: v for k, v in values.items() if k not in {"pk", "sk"}}
+    values["authors"] = json.loads(values["authors"])
+    values["bounced"] = sorted(values.get("bounced", set()))
+    return Submission.model_validate(values)
+
+
+def _version_from(values: dict[str, Any]) -> Version:
+    values = {k: v for k, v in values.items() if k not in {"pk", "sk"}}
+    verdict = values.pop("verdict", None)
+    if verdict is not None:
+        values["verdict"] = Verdict.model_validate_json(verdict)
+    return Version.model_validate(values)
+
+
+class SubmissionStore:
+    """Reads and writes submissions and versions; every write that must not race is conditional."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def create(self, submission: Submission) -> None:
+        values = submission.model_dump(mode="json", exclude={"bounced"})
+        values["authors"] = json.dumps(values["authors"], ensure_ascii=False)
+        self._client.put_item(
+            TableName=self._table,
+            Item=_to_item({"pk": _pk(submission.id), "sk": _META, **values}),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get(self, submission_id: str) -> tuple[Submission, list[Version]]:
+        """The submission and its versions in number order; raises NotFound."""
+        items = list(self._query(_pk(submission_id)))
+        meta = next((i for i in items if i["sk"] == _META), None)
+        if meta is None:
+            raise NotFound(submission_id)
+        versions = [_version_from(i) for i in items if str(i["sk"]).startswith("VER#")]
+        return _submission_from(meta), versions
+
+    def _query(self, pk: str) -> Iterator[dict[str, Any]]:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                yield _from_item(item)
+
+    def all(self) -> list[tuple[Submission, list[Version]]]:
+        """Every submission with its versions, oldest first."""
+        grouped: dict[str, dict[str, Any]] = {}
+        for page in self._client.get_paginator("scan").paginate(TableName=self._table, ConsistentRead=True):
+            for raw in page.get("Items", []):
+                item = _from_item(raw)
+                if not str(item["pk"]).startswith("SUB#"):
+                    continue
+                entry = grouped.setdefault(item["pk"], {"meta": None, "versions": []})
+                if item["sk"] == _META:
+                    entry["meta"] = item
+                elif str(item["sk"]).startswith("VER#"):
+                    entry["versions"].append(_version_from(item))
+        result = [
+            (_submission_from(e["meta"]), sorted(e["versions"], key=lambda v: v.number))
+            for e in grouped.values()
+            if e["meta"] is not None
+        ]
+        return sorted(result, key=lambda pair: (pair[0].created_at, pair[0].id))
+
+    def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> None:
+        """Apply edited fields to a live submission."""
+        values = dict(changes)
+        if "authors" in values:
+            values["authors"] = json.dumps(values["authors"], ensure_ascii=False)
+        values["updated_at"] = _iso(now)
+        names = {f"#f{i}": name for i, name in enumerate(values)}
+        placeholders = {f":v{i}": _SERIALIZER.serialize(v) for i, v in enumerate(values.values())}
+        assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(values)))
+        self._update_live(submission_id, f"SET {assignments}", names, placeholders)
+
+    def withdraw(self, submission_id: str, now: datetime) -> None:
+        self._update_live(
+            submission_id,
+            "SET withdrawn_at = :now, updated_at = :now",
+            {},
+            {":now": {"S": _iso(now)}},
+        )
+
+    def _update_live(
+        self, submission_id: str, update: str, names: dict[str, str], values: dict[str, Any]
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": _pk(submission_id), "sk": _META}),
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(withdrawn_at)",
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+                **kwargs,
+            )
+        except ClientError as error:
+            if _condition_failed(error):
+                self.get(submission_id)
+                raise Conflict(f"submission {submission_id} is withdrawn") from error
+            raise
+        return _from_item(response["Attributes"])
+
+    def issue_version(
+        self, submission_id: str, key_for: Callable[[int], str], issued_at: datetime, expires_at: datetime
+    ) -> Version:
+        """Reserve the next version number atomically and record its upload slot."""
+        meta = self._update_live(
+            submission_id,
+            "ADD versions_issued :one SET updated_at = :now",
+            {},
+            {":one": {"N": "1"}, ":now": {"S": _iso(issued_at)}},
+        )
+        number = int(meta["versions_issued"])
+        version = Version(number=number, key=key_for(number), issued_at=issued_at, expires_at=expires_at)
+        self._client.put_item(
+            TableName=self._table,
+            Item=_to_item(
+                {"pk": _pk(submission_id), "sk": _version_sk(number), **version.model_dump(mode="json")}
+            ),
+        )
+        return version
+
+    def record_verdict(
+        self,
+        submission_id: str,
+        number: int,
+        *,
+        uploaded_at: datetime,
+        size: int,
+        etag: str,
+        late: bool,
+        verdict: Verdict,
+        validated_at: datetime,
+    ) -> bool:
+        """Store an upload and its verdict on its version.
+
+        Returns False (and changes nothing) when the version already holds this object or a newer object
+        uploaded to the same key, which is how a redelivered or out-of-date event is recognised.
+        """
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": _pk(submission_id), "sk": _version_sk(number)}),
+                UpdateExpression=(
+                    "SET uploaded_at = :at, size = :size, etag = :etag, late = :late, "
+                    "verdict = :verdict, validated_at = :validated"
+                ),
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(uploaded_at) "
+                    "OR (etag <> :etag AND uploaded_at <= :at))"
+                ),
+                ExpressionAttributeValues=_to_item(
+                    {
+                        ":at": _iso(uploaded_at),
+                        ":size": size,
+                        ":etag": etag,
+                        ":late": late,
+                        ":verdict": verdict.model_dump_json(),
+                        ":validated": _iso(validated_at),
+                    }
+                ),
+            )
+        except ClientError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def record_bounce(self, submission_id: str, address: str) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key=_to_item({"pk": _pk(submission_id), "sk": _META}),
+            UpdateExpression="ADD bounced :address",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":address": {"SS": [address]}},
+        )
+
+    def grant_extension(self, submission_id: str, until: datetime, granted_by: str, now: datetime) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key=_to_item({"pk": _pk(submission_id), "sk": _META}),
+            UpdateExpression=(
+                "SET extension_until = :until, extension_granted_by = :by, "
+                "extension_granted_at = :now, updated_at = :now"
+            ),
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=_to_item({":until": _iso(until), ":by": granted_by, ":now": _iso(now)}),
+        )
+
+    def mark_once(self, marker: str, now: datetime, submission_id: str | None = None) -> bool:
+        """Record that something was done; False when it was already recorded (so it is not done twice)."""
+        pk = _pk(submission_id) if submission_id else "CALL"
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item({"pk": pk, "sk": f"SENT#{marker}", "at": _iso(now)}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True

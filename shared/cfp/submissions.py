@@ -1,0 +1,279 @@
+"""What the submissions API does, independent of HTTP: the request and response shapes and the use cases.
+
+Authorisation is per submission: a random bearer token is returned once at creation and only its SHA-256
+is stored (the token carries 256 random bits, so a plain hash is as strong as a slow one), compared in
+constant time. The deadline rules come from ``cfp.deadline``; the adapters are passed in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cfp import deadline as rules
+from cfp import events
+from cfp.clock import Clock
+from cfp.model import (
+    Abstract,
+    Author,
+    Authors,
+    Email,
+    Status,
+    Submission,
+    Title,
+    Verdict,
+    Version,
+    current_version,
+    late_versions,
+    status_of,
+)
+from cfp.queues import NotificationQueue
+from cfp.settings import Settings
+from cfp.store import NotFound, SubmissionStore
+from cfp.uploads import UploadBucket, upload_key
+
+_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+class SubmissionCreate(BaseModel):
+    """What authors send to open a submission."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    authors: Authors
+    contact_email: Email
+    abstract: Abstract
+
+
+class SubmissionPatch(BaseModel):
+    """An edit of the metadata; only the fields present change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    authors: Authors | None = None
+    contact_email: Email | None = None
+    abstract: Abstract | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> SubmissionPatch:
+        if not self.model_fields_set:
+            raise ValueError("give at least one of title, authors, contact_email, abstract")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class UploadTicket(BaseModel):
+    """A presigned POST: send ``fields`` and then the file as multipart/form-data to ``url``."""
+
+    version: int
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+    max_bytes: int
+
+
+class VersionView(BaseModel):
+    version: int
+    issued_at: datetime
+    uploaded_at: datetime | None
+    size: int | None
+    late: bool
+    verdict: Verdict | None
+
+
+class SubmissionView(BaseModel):
+    id: str
+    status: Status
+    title: str
+    authors: list[Author]
+    contact_email: str
+    abstract: str
+    created_at: datetime
+    updated_at: datetime
+    withdrawn_at: datetime | None
+    deadline: datetime
+    current_version: int | None
+    verdict: Verdict | None
+    versions: list[VersionView]
+
+
+class SubmissionCreated(SubmissionView):
+    token: str = Field(
+        description="Bearer token for every later call about this submission; shown only once."
+    )
+    upload: UploadTicket
+
+
+class UploadIssued(BaseModel):
+    upload: UploadTicket
+
+
+class CallClosed(Exception):
+    """The deadline has passed for this submission."""
+
+    def __init__(self, closed_at: datetime) -> None:
+        super().__init__(f"the call closed at {rules.describe(closed_at)}")
+        self.closed_at = closed_at
+
+
+class NotAuthorized(Exception):
+    """Missing or wrong bearer token."""
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_matches(token: str, token_hash: str) -> bool:
+    return hmac.compare_digest(hash_token(token), token_hash)
+
+
+def new_submission_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+
+
+def view_of(submission: Submission, versions: list[Version], deadline: datetime) -> SubmissionView:
+    """The submission as the API shows it; ``verdict`` is the current version's (null while pending)."""
+    current = current_version(versions)
+    return SubmissionView(
+        id=submission.id,
+        status=status_of(submission, versions),
+        title=submission.title,
+        authors=submission.authors,
+        contact_email=submission.contact_email,
+        abstract=submission.abstract,
+        created_at=submission.created_at,
+        updated_at=submission.updated_at,
+        withdrawn_at=submission.withdrawn_at,
+        deadline=rules.effective_deadline(deadline, submission.extension_until),
+        current_version=current.number if current else None,
+        verdict=current.verdict
+        if current
+        else (late[-1].verdict if (late := late_versions(versions)) else None),
+        versions=[
+            VersionView(
+                version=v.number,
+                issued_at=v.issued_at,
+                uploaded_at=v.uploaded_at,
+                size=v.size,
+                late=v.late,
+                verdict=v.verdict,
+            )
+            for v in versions
+        ],
+    )
+
+
+class SubmissionService:
+    """The API's use cases, with the store, bucket, queue and clock passed in."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: SubmissionStore,
+        bucket: UploadBucket,
+        queue: NotificationQueue,
+        clock: Clock,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._bucket = bucket
+        self._queue = queue
+        self._clock = clock
+
+    def _require_open(self, now: datetime, extension: datetime | None = None) -> None:
+        if not rules.is_open(now, self._settings.deadline, extension):
+            raise CallClosed(rules.effective_deadline(self._settings.deadline, extension))
+
+    def create(self, request: SubmissionCreate) -> SubmissionCreated:
+        now = self._clock.now()
+        self._require_open(now)
+        token = new_token()
+        submission = Submission(
+            id=new_submission_id(),
+            title=request.title,
+            authors=request.authors,
+            contact_email=request.contact_email,
+            abstract=request.abstract,
+            token_hash=hash_token(token),
+            created_at=now,
+            updated_at=now,
+        )
+        self._store.create(submission)
+        ticket = self._issue_upload(submission, now)
+        self._queue.publish(events.submitted(submission.id, now))
+        submission, versions = self._store.get(submission.id)
+        view = view_of(submission, versions, self._settings.deadline)
+        return SubmissionCreated(**view.model_dump(), token=token, upload=ticket)
+
+    def authorize(self, submission_id: str, token: str | None) -> tuple[Submission, list[Version]]:
+        """The submission, if the token opens it; the same error for a wrong id and a wrong token."""
+        if not token:
+            raise NotAuthorized("send the submission's token as 'Authorization: Bearer <token>'")
+        try:
+            submission, versions = self._store.get(submission_id)
+        except NotFound as error:
+            raise NotAuthorized("no submission with this id accepts this token") from error
+        if not token_matches(token, submission.token_hash):
+            raise NotAuthorized("no submission with this id accepts this token")
+        return submission, versions
+
+    def read(self, submission_id: str, token: str | None) -> SubmissionView:
+        submission, versions = self.authorize(submission_id, token)
+        return view_of(submission, versions, self._settings.deadline)
+
+    def new_upload(self, submission_id: str, token: str | None) -> UploadIssued:
+        submission, _ = self.authorize(submission_id, token)
+        now = self._clock.now()
+        self._require_open(now, submission.extension_until)
+        return UploadIssued(upload=self._issue_upload(submission, now))
+
+    def update(self, submission_id: str, token: str | None, patch: SubmissionPatch) -> SubmissionView:
+        submission, _ = self.authorize(submission_id, token)
+        now = self._clock.now()
+        self._require_open(now, submission.extension_until)
+        changes: dict[str, Any] = patch.model_dump(mode="json", include=patch.model_fields_set)
+        self._store.update_metadata(submission_id, changes, now)
+        return self.read(submission_id, token)
+
+    def withdraw(self, submission_id: str, token: str | None) -> SubmissionView:
+        """Withdraw; allowed after the deadline too. Files and verdicts are kept for the organizers."""
+        self.authorize(submission_id, token)
+        now = self._clock.now()
+        self._store.withdraw(submission_id, now)
+        self._queue.publish(events.withdrawn(submission_id, now))
+        return self.read(submission_id, token)
+
+    def _issue_upload(self, submission: Submission, now: datetime) -> UploadTicket:
+        expires_at = rules.upload_expiry(
+            now,
+            timedelta(seconds=self._settings.upload_url_ttl_seconds),
+            self._settings.deadline,
+            self._settings.grace,
+            submission.extension_until,
+        )
+        prefix = self._settings.upload_prefix
+        version = self._store.issue_version(
+            submission.id, lambda n: upload_key(prefix, submission.id, n), now, expires_at
+        )
+        presigned = self._bucket.presign_post(version.key, self._settings.max_upload_bytes, now, expires_at)
+        return UploadTicket(
+            version=version.number,
+            url=presigned.url,
+            fields=presigned.fields,
+            expires_at=presigned.expires_at,
+            max_bytes=presigned.max_bytes,
+        )

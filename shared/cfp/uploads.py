@@ -1,0 +1,81 @@
+"""S3 adapter for uploads: where each version's file lives, and the presigned POST that puts it there.
+
+The server picks the key, so an author can only ever write the version slot it was given. The POST policy
+carries every rule S3 can enforce before the file is stored: the exact key, the size range, the content type
+and the expiry (never later than the deadline plus grace, see ``cfp.deadline.upload_expiry``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+PDF_CONTENT_TYPE = "application/pdf"
+
+
+def upload_key(prefix: str, submission_id: str, number: int) -> str:
+    return f"{prefix}{submission_id}/v{number}.pdf"
+
+
+def parse_upload_key(prefix: str, key: str) -> tuple[str, int] | None:
+    """The submission id and version number a key belongs to, or None for a key the service never issued."""
+    if not key.startswith(prefix):
+        return None
+    match = re.fullmatch(r"([a-z0-9]{4,40})/v([1-9][0-9]{0,5})\.pdf", key[len(prefix) :])
+    if match is None:
+        return None
+    return match.group(1), int(match.group(2))
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+    max_bytes: int
+
+
+class UploadBucket:
+    """The uploads bucket, seen through the few calls the service makes."""
+
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def presign_post(self, key: str, max_bytes: int, now: datetime, expires_at: datetime) -> PresignedUpload:
+        lifetime = max(1, int((expires_at - now).total_seconds()))
+        conditions: list[Any] = [
+            {"bucket": self._bucket},
+            ["eq", "$key", key],
+            ["content-length-range", 1, max_bytes],
+            ["eq", "$Content-Type", PDF_CONTENT_TYPE],
+        ]
+        post = self._client.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": PDF_CONTENT_TYPE},
+            Conditions=conditions,
+            ExpiresIn=lifetime,
+        )
+        return PresignedUpload(
+            url=post["url"], fields=dict(post["fields"]), expires_at=expires_at, max_bytes=max_bytes
+        )
+
+    def read(self, key: str, version_id: str | None, max_bytes: int) -> bytes:
+        """The object's bytes, refusing to read more than the service would ever accept."""
+        kwargs: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        kwargs["Range"] = f"bytes=0-{max_bytes}"
+        body = self._client.get_object(**kwargs)["Body"]
+        return body.read()
+
+    def download_link(self, key: str, lifetime_seconds: int) -> str:
+        return self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=lifetime_seconds
+        )

@@ -1,0 +1,98 @@
+"""A moto account holding the service's resources, with the environment the template gives the functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import boto3
+import pytest
+from cfp import wiring
+from cfp.clock import FixedClock
+from cfp.deadline import parse_deadline
+from moto import mock_aws
+
+DEADLINE = "2017-08-31T23:59:59-12:00"
+
+
+@dataclass
+class World:
+    clock: FixedClock
+    bucket: str
+    table: str
+    notification_queue_url: str
+    validation_queue_url: str
+    s3: Any
+    sqs: Any
+    dynamodb: Any
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Drain the notification queue."""
+        import json
+
+        bodies: list[dict[str, Any]] = []
+        while True:
+            got = self.sqs.receive_message(QueueUrl=self.notification_queue_url, MaxNumberOfMessages=10)
+            messages = got.get("Messages", [])
+            if not messages:
+                return bodies
+            for message in messages:
+                bodies.append(json.loads(message["Body"]))
+                self.sqs.delete_message(
+                    QueueUrl=self.notification_queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        bucket = "cfp-test-uploads-123456789012"
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        table = "cfp-test-submissions"
+        dynamodb.create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+        )
+        dynamodb.create_table(
+            TableName="cfp-test-idempotency",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )
+        notification_queue_url = sqs.create_queue(QueueName="cfp-test-notifications")["QueueUrl"]
+        validation_queue_url = sqs.create_queue(QueueName="cfp-test-validation")["QueueUrl"]
+        boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
+        environment = {
+            "CONFERENCE_NAME": "AI Systems Workshop at SOSP 2017",
+            "DEADLINE": DEADLINE,
+            "GRACE_SECONDS": "0",
+            "SENDER_EMAIL": "cfp@example.org",
+            "ORGANIZER_EMAILS": "chair@example.org,cochair@example.org",
+            "MAX_UPLOAD_MB": "10",
+            "MAX_BODY_PAGES": "2",
+            "TABLE_NAME": table,
+            "IDEMPOTENCY_TABLE_NAME": "cfp-test-idempotency",
+            "BUCKET_NAME": bucket,
+            "UPLOAD_PREFIX": "uploads/",
+            "NOTIFICATION_QUEUE_URL": notification_queue_url,
+        }
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        wiring.reset()
+        clock = FixedClock(datetime(2017, 8, 20, 12, 0, tzinfo=parse_deadline(DEADLINE).tzinfo))
+        wiring.use_clock(clock)
+        yield World(clock, bucket, table, notification_queue_url, validation_queue_url, s3, sqs, dynamodb)

@@ -1,0 +1,157 @@
+"""The submissions API contract, route by route, against moto."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.aws import FakeContext, http_event, load_function
+from tests.handlers.conftest import World
+
+api = load_function("api")
+
+NEW = {
+    "title": "Learned Index Structures on GPUs",
+    "authors": [
+        {"name": "Ada Lovelace", "email": "ada@example.org", "affiliation": "Analytical Engines"},
+        {"name": "Émile Noether", "affiliation": "Göttingen"},
+    ],
+    "contact_email": "Ada@Example.org",
+    "abstract": "We index things.\nFast.",
+}
+
+
+def call(method: str, path: str, body: Any = None, token: str | None = None, **kw: Any) -> tuple[int, Any]:
+    response = api.lambda_handler(http_event(method, path, body, token, **kw), FakeContext())
+    payload = response["body"]
+    return response["statusCode"], json.loads(payload) if payload else None
+
+
+def create(world: World) -> dict[str, Any]:
+    status, body = call("POST", "/submissions", NEW)
+    assert status == 201, body
+    return body
+
+
+def test_create_returns_id_token_and_a_presigned_post(world: World) -> None:
+    body = create(world)
+    assert body["status"] == "awaiting_upload"
+    assert body["contact_email"] == "ada@example.org"
+    assert body["verdict"] is None
+    upload = body["upload"]
+    assert upload["max_bytes"] == 10 * 1024 * 1024
+    assert upload["fields"]["key"] == f"uploads/{body['id']}/v1.pdf"
+    assert upload["fields"]["Content-Type"] == "application/pdf"
+    policy = json.loads(base64.b64decode(upload["fields"]["policy"]))
+    conditions = policy["conditions"]
+    assert {"bucket": world.bucket} in conditions
+    assert ["eq", "$key", f"uploads/{body['id']}/v1.pdf"] in conditions
+    assert ["content-length-range", 1, 10 * 1024 * 1024] in conditions
+    assert ["eq", "$Content-Type", "application/pdf"] in conditions
+    assert datetime.fromisoformat(upload["expires_at"]) == world.clock.now() + timedelta(minutes=15)
+    assert [n["kind"] for n in world.notifications()] == ["submitted"]
+
+
+def test_token_is_stored_only_as_a_hash(world: World) -> None:
+    body = create(world)
+    items = world.dynamodb.scan(TableName=world.table)["Items"]
+    assert body["token"] not in json.dumps(items)
+
+
+def test_read_requires_the_token(world: World) -> None:
+    body = create(world)
+    assert call("GET", f"/submissions/{body['id']}")[0] == 401
+    assert call("GET", f"/submissions/{body['id']}", token="wrong")[0] == 401
+    status, read = call("GET", f"/submissions/{body['id']}", token=body["token"])
+    assert status == 200
+    assert read["title"] == NEW["title"]
+    assert read["authors"][1]["name"] == "Émile Noether"
+    assert read["versions"][0]["version"] == 1
+    assert call("GET", "/submissions/nosuchthing", token=body["token"])[0] == 401
+
+
+def test_bad_input_names_every_field_at_fault(world: World) -> None:
+    status, body = call("POST", "/submissions", {"title": "", "authors": [], "contact_email": "nope"})
+    assert status == 422
+    fields = {f["field"] for f in body["fields"]}
+    assert {"title", "authors", "contact_email", "abstract"} <= fields
+    status, body = call("POST", "/submissions", raw_body="{not json")
+    assert status == 422
+    status, body = call("POST", "/submissions", {**NEW, "title": "Evil\r\nBcc: x@example.org"})
+    assert status == 422 and body["fields"][0]["field"] == "title"
+    status, body = call("POST", "/submissions", {**NEW, "surprise": 1})
+    assert status == 422
+
+
+def test_oversized_request_body_is_refused(world: World) -> None:
+    status, body = call("POST", "/submissions", {**NEW, "abstract": "x" * 70_000})
+    assert status == 413
+    assert body["error"] == "request_too_large"
+
+
+def test_new_upload_url_issues_the_next_version(world: World) -> None:
+    body = create(world)
+    status, issued = call("POST", f"/submissions/{body['id']}/upload-url", token=body["token"])
+    assert status == 200
+    assert issued["upload"]["version"] == 2
+    assert issued["upload"]["fields"]["key"] == f"uploads/{body['id']}/v2.pdf"
+
+
+def test_patch_edits_metadata(world: World) -> None:
+    body = create(world)
+    status, edited = call(
+        "PATCH", f"/submissions/{body['id']}", {"title": "A Better Title"}, token=body["token"]
+    )
+    assert status == 200
+    assert edited["title"] == "A Better Title"
+    assert edited["abstract"] == NEW["abstract"]
+    assert call("PATCH", f"/submissions/{body['id']}", {}, token=body["token"])[0] == 422
+    assert call("PATCH", f"/submissions/{body['id']}", {"title": None}, token=body["token"])[0] == 422
+
+
+def test_withdraw_keeps_the_record_and_blocks_edits(world: World) -> None:
+    body = create(world)
+    status, withdrawn = call("DELETE", f"/submissions/{body['id']}", token=body["token"])
+    assert status == 200 and withdrawn["status"] == "withdrawn"
+    status, _refused = call("PATCH", f"/submissions/{body['id']}", {"title": "Again"}, token=body["token"])
+    assert status == 409
+    assert call("POST", f"/submissions/{body['id']}/upload-url", token=body["token"])[0] == 409
+    assert call("GET", f"/submissions/{body['id']}", token=body["token"])[1]["status"] == "withdrawn"
+
+
+@pytest.mark.parametrize(
+    ("offset", "open_"),
+    [(timedelta(seconds=0), True), (timedelta(seconds=1), False)],
+    ids=["23:59:59 AoE", "00:00:00 AoE"],
+)
+def test_deadline_to_the_second(world: World, offset: timedelta, open_: bool) -> None:
+    body = create(world)
+    world.clock.instant = datetime.fromisoformat("2017-08-31T23:59:59-12:00") + offset
+    status, created = call("POST", "/submissions", NEW)
+    status_url, url = call("POST", f"/submissions/{body['id']}/upload-url", token=body["token"])
+    if open_:
+        assert (status, status_url) == (201, 200)
+        assert datetime.fromisoformat(url["upload"]["expires_at"]) == world.clock.now()
+    else:
+        assert (status, status_url) == (403, 403)
+        assert created["error"] == "call_closed"
+        assert created["closed_at"] == "2017-08-31T23:59:59-12:00"
+        assert "2017-08-31 23:59:59 AoE" in created["message"]
+        assert call("GET", f"/submissions/{body['id']}", token=body["token"])[0] == 200
+        assert call("DELETE", f"/submissions/{body['id']}", token=body["token"])[0] == 200
+
+
+def test_upload_url_never_outlives_the_deadline(world: World) -> None:
+    world.clock.instant = datetime.fromisoformat("2017-08-31T23:55:00-12:00")
+    body = create(world)
+    assert datetime.fromisoformat(body["upload"]["expires_at"]) == datetime.fromisoformat(
+        "2017-08-31T23:59:59-12:00"
+    )
+
+
+def test_unknown_route_is_404(world: World) -> None:
+    assert call("GET", "/nothing-here")[0] == 404
