@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from cfp.formatcheck.models import Verdict
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -65,26 +67,6 @@ class Author(BaseModel):
 Title = Annotated[Line, Field(min_length=1, max_length=300)]
 Abstract = Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(_text)]
 Authors = Annotated[list[Author], Field(min_length=1, max_length=50)]
-
-
-class Problem(BaseModel):
-    """One finding about an uploaded file, with what was measured and the rule it was held against."""
-
-    code: str
-    severity: str = "fail"
-    message: str
-    measured: Any = None
-    limit: Any = None
-
-
-class Verdict(BaseModel):
-    """The outcome of checking one uploaded file."""
-
-    outcome: str
-    pages: int | None = None
-    body_pages: int | None = None
-    problems: list[Problem] = Field(default_factory=list)
-    facts: dict[str, Any] | None = None
 
 
 class Version(BaseModel):

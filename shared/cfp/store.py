@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from cfp.model import Submission, Verdict, Version
+from cfp.formatcheck.models import Verdict
+from cfp.model import Submission, Version
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -221,13 +222,14 @@ class SubmissionStore:
                 TableName=self._table,
                 Key=_to_item({"pk": _pk(submission_id), "sk": _version_sk(number)}),
                 UpdateExpression=(
-                    "SET uploaded_at = :at, size = :size, etag = :etag, late = :late, "
+                    "SET uploaded_at = :at, #size = :size, etag = :etag, late = :late, "
                     "verdict = :verdict, validated_at = :validated"
                 ),
                 ConditionExpression=(
                     "attribute_exists(pk) AND (attribute_not_exists(uploaded_at) "
                     "OR (etag <> :etag AND uploaded_at <= :at))"
                 ),
+                ExpressionAttributeNames={"#size": "size"},
                 ExpressionAttributeValues=_to_item(
                     {
                         ":at": _iso(uploaded_at),
@@ -280,3 +282,9 @@ class SubmissionStore:
                 return False
             raise
         return True
+
+    def markers(self, submission_id: str | None, prefix: str) -> set[str]:
+        """The once-only markers recorded under a prefix, without the prefix."""
+        pk = _pk(submission_id) if submission_id else "CALL"
+        wanted = f"SENT#{prefix}"
+        return {str(i["sk"]).removeprefix(wanted) for i in self._query(pk) if str(i["sk"]).startswith(wanted)}

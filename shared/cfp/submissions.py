@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from cfp import deadline as rules
 from cfp import events
 from cfp.clock import Clock
+from cfp.formatcheck.models import Verdict
 from cfp.model import (
     Abstract,
     Author,
@@ -26,7 +27,6 @@ from cfp.model import (
     Status,
     Submission,
     Title,
-    Verdict,
     Version,
     current_version,
     late_versions,

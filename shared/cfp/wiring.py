@@ -13,6 +13,10 @@ import boto3
 from botocore.config import Config
 
 from cfp.clock import Clock, SystemClock
+from cfp.mail.message import Mail
+from cfp.mail.render import CallInfo, MailRenderer
+from cfp.mailer import Mailer
+from cfp.notifications import Notifier, SendOnce
 from cfp.queues import NotificationQueue
 from cfp.settings import Settings, get_settings
 from cfp.store import SubmissionStore
@@ -67,3 +71,67 @@ def reset() -> None:
     get_settings.cache_clear()
     client.cache_clear()
     _clock[0] = SystemClock()
+
+
+def mailer() -> Mailer:
+    return Mailer(client("sesv2"), settings().sender_email, settings().conference_name)
+
+
+def renderer() -> MailRenderer:
+    s = settings()
+    return MailRenderer(
+        CallInfo(
+            conference=s.conference_name,
+            deadline=s.deadline,
+            organizers=s.organizer_emails,
+            max_body_pages=s.max_body_pages,
+            copy_all_authors=s.copy_all_authors,
+            public_url=s.public_url,
+        )
+    )
+
+
+# Idempotency records outlive any SQS redelivery (at most the queue's 4-day retention) by a wide margin.
+_SEND_ONCE_SECONDS = 30 * 24 * 3600
+# Digest links are presigned GETs; SigV4 caps them at 7 days (and at the signing credentials' lifetime).
+_LINK_SECONDS = 7 * 24 * 3600
+
+
+def send_once(delivery: Mailer) -> SendOnce:
+    """Send each mail at most once per key, remembered in the idempotency table the template declares."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings().idempotency_table_name, boto3_client=client("dynamodb")
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="key", raise_on_no_idempotency_key=True, expires_after_seconds=_SEND_ONCE_SECONDS
+    )
+
+    @idempotent_function(  # type: ignore[untyped-decorator]
+        data_keyword_argument="mail_key", persistence_store=persistence, config=config
+    )
+    def deliver(mail_key: dict[str, str], mail: Mail) -> dict[str, str]:
+        return {"message_id": delivery.send(mail)}
+
+    def send(key: str, mail: Mail) -> None:
+        deliver(mail_key={"key": key}, mail=mail)
+
+    return send
+
+
+def notifier() -> Notifier:
+    uploads = bucket()
+    delivery = mailer()
+    return Notifier(
+        store(),
+        renderer(),
+        delivery,
+        send_once(delivery),
+        lambda key: uploads.download_link(key, _LINK_SECONDS),
+        clock(),
+    )

@@ -1,0 +1,26 @@
+"""Deadline keeper: fired by EventBridge Scheduler; publishes the reminders and closing events now due.
+
+An ``at`` field in the event (ISO 8601) replays the schedule at that instant instead of the wall clock,
+which is how the local stack walks through a deadline in a minute.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from cfp import wiring
+from cfp.clock import FixedClock
+from cfp.deadline import parse_deadline
+from cfp.keeper import DeadlineKeeper
+from cfp.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    at = event.get("at") if isinstance(event, dict) else None
+    clock = FixedClock(parse_deadline(str(at))) if at else wiring.clock()
+    keeper = DeadlineKeeper(wiring.settings(), wiring.store(), wiring.notification_queue(), clock)
+    result = keeper.run()
+    metrics.add_metric(name="RemindersQueued", unit="Count", value=result["reminders"])
+    return result

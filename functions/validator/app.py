@@ -1,0 +1,50 @@
+"""Validator: SQS batches of S3 upload events in, one verdict per uploaded PDF, partial batch failures out.
+
+A record fails (and is retried, then dead-lettered by the queue's redrive policy) only for reasons outside
+the file: a broken file is a verdict, never an exception.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from cfp import wiring
+from cfp.formatcheck import FormatSpec, Verdict, check_pdf, warm_up
+from cfp.observability import logger, metrics, tracer
+from cfp.validation import UploadValidator, uploaded_objects
+
+processor = BatchProcessor(event_type=EventType.SQS)
+# Paid once per cold start, so every check forks a child that already has the PDF libraries loaded.
+warm_up()
+
+
+def _validator() -> UploadValidator:
+    settings = wiring.settings()
+    spec = FormatSpec(max_body_pages=settings.max_body_pages, max_bytes=settings.max_upload_bytes)
+
+    def check(data: bytes) -> Verdict:
+        return check_pdf(data, spec)
+
+    return UploadValidator(
+        settings, wiring.store(), wiring.bucket(), wiring.notification_queue(), wiring.clock(), check
+    )
+
+
+@tracer.capture_method
+def handle_record(record: SQSRecord) -> None:
+    validator = _validator()
+    for upload in uploaded_objects(record.body, wiring.settings().upload_prefix):
+        verdict = validator.validate(upload)
+        if verdict is not None:
+            metrics.add_metric(name=f"Verdict_{verdict.outcome}", unit="Count", value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=handle_record, processor=processor, context=context
+    )

@@ -1,0 +1,369 @@
+"""Rendering of every author mail and organizer digest: pure functions of the records and the time.
+
+Text and HTML parts come from the same context; HTML autoescapes everything authors typed. Subjects carry
+the conference name and the submission id so mail clients thread and filter them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from cfp import deadline as rules
+from cfp.events import EventKind, NotificationEvent
+from cfp.mail.message import Attachment, Mail
+from cfp.model import Status, Submission, Version, current_version, late_versions, status_of
+
+_TEMPLATES = Path(__file__).with_name("templates")
+
+# Past this many entries in one section, the digest body keeps a summary and the CSV carries the list,
+# which keeps a burst of hundreds of uploads readable and far below SES's 40 MB message limit.
+INLINE_LIMIT = 25
+
+_HEADLINES = {
+    "pass": "Your PDF passed the format check.",
+    "warn": "Your PDF was accepted, with warnings worth a look.",
+    "fail": "Your PDF does not meet the call's format rules yet.",
+}
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(_TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _render(name: str, context: dict[str, Any]) -> tuple[str, str]:
+    env = _environment()
+    text = env.get_template(f"{name}.txt.j2").render(context)
+    html = env.get_template(f"{name}.html.j2").render(context)
+    return text, html
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """What every mail says about the call itself."""
+
+    conference: str
+    deadline: datetime
+    organizers: tuple[str, ...]
+    max_body_pages: int
+    copy_all_authors: bool = False
+    public_url: str = ""
+
+
+@dataclass
+class DigestEntry:
+    submission_id: str
+    title: str
+    line: str
+    link: str | None = None
+
+
+@dataclass
+class DigestSection:
+    heading: str
+    entries: list[DigestEntry] = field(default_factory=list)
+
+
+class MailRenderer:
+    """Builds ``Mail`` objects; knows nothing of SES or DynamoDB."""
+
+    def __init__(self, call: CallInfo) -> None:
+        self._call = call
+
+    def _base(self, submission: Submission | None, subject: str) -> dict[str, Any]:
+        deadline = rules.effective_deadline(
+            self._call.deadline, submission.extension_until if submission else None
+        )
+        return {
+            "conference": self._call.conference,
+            "subject": subject,
+            "deadline_text": rules.describe(deadline),
+            "s": submission,
+            "max_body_pages": self._call.max_body_pages,
+        }
+
+    def _author_mail(self, submission: Submission, subject_tail: str, template: str, **extra: Any) -> Mail:
+        subject = f"[{self._call.conference}] {subject_tail} ({submission.id})"
+        text, html = _render(template, {**self._base(submission, subject), **extra})
+        cc: tuple[str, ...] = ()
+        if self._call.copy_all_authors:
+            cc = tuple(
+                sorted(
+                    {a.email for a in submission.authors if a.email and a.email != submission.contact_email}
+                )
+            )
+        return Mail(
+            to=(submission.contact_email,),
+            cc=cc,
+            reply_to=self._call.organizers,
+            subject=subject,
+            text=text,
+            html=html,
+        )
+
+    def _manage_url(self, submission: Submission) -> str:
+        base = self._call.public_url.rstrip("/")
+        return f"{base}/submissions/{submission.id}" if base else ""
+
+    def receipt(self, submission: Submission, versions: list[Version]) -> Mail:
+        expiry = max((v.expires_at for v in versions), default=None)
+        return self._author_mail(
+            submission,
+            f"Received: {submission.title}",
+            "receipt",
+            manage_url=self._manage_url(submission),
+            upload_expires=rules.describe(expiry) if expiry else "the deadline",
+        )
+
+    def verdict(self, submission: Submission, version: Version) -> Mail:
+        assert version.verdict is not None
+        outcome = version.verdict.outcome
+        problems = [p for p in version.verdict.problems]
+        if outcome == "fail":
+            next_step = (
+                "Fix the problems marked FAIL and upload a new version before the deadline: ask for a new "
+                f"upload URL with POST /submissions/{submission.id}/upload-url."
+            )
+        elif outcome == "warn":
+            next_step = (
+                "Nothing more is required. If you want to address the warnings, upload a new version before "
+                f"the deadline (POST /submissions/{submission.id}/upload-url)."
+            )
+        else:
+            next_step = "Nothing more is required. You can still upload a new version before the deadline."
+        return self._author_mail(
+            submission,
+            f"Format check {outcome.upper()}: {submission.title}",
+            "verdict",
+            headline=_HEADLINES[outcome],
+            v=version,
+            problems=problems,
+            received=rules.describe(version.uploaded_at) if version.uploaded_at else "",
+            next_step=next_step,
+        )
+
+    def late_upload(self, submission: Submission, version: Version, versions: list[Version]) -> Mail:
+        return self._author_mail(
+            submission,
+            f"Late upload kept, not counted: {submission.title}",
+            "late_upload",
+            v=version,
+            current=current_version(versions),
+            received=rules.describe(version.uploaded_at) if version.uploaded_at else "",
+        )
+
+    def withdrawn(self, submission: Submission) -> Mail:
+        return self._author_mail(submission, f"Withdrawn: {submission.title}", "withdrawn")
+
+    def reminder(self, submission: Submission, versions: list[Version], now: datetime) -> Mail:
+        status = status_of(submission, versions)
+        deadline = rules.effective_deadline(self._call.deadline, submission.extension_until)
+        if status is Status.FAIL:
+            missing = "your latest PDF does not pass the format check"
+            next_step = (
+                "Fix the problems from the verdict mail and upload a new version: "
+                f"POST /submissions/{submission.id}/upload-url gives you a fresh upload URL."
+            )
+        else:
+            missing = "no PDF is on record for your submission yet"
+            next_step = (
+                f"Upload your PDF before the deadline: POST /submissions/{submission.id}/upload-url "
+                "gives you a fresh upload URL."
+            )
+        left = rules.time_left(now, deadline).removesuffix(" left")
+        return self._author_mail(
+            submission,
+            f"Reminder, {left} left: {submission.title}",
+            "reminder",
+            time_left=left[:1].upper() + left[1:],
+            missing=missing,
+            next_step=next_step,
+        )
+
+    def on_record(self, submission: Submission, versions: list[Version]) -> Mail:
+        current = current_version(versions)
+        return self._author_mail(
+            submission,
+            f"Call closed, on record: {submission.title}",
+            "on_record",
+            status=status_of(submission, versions).value,
+            current=current,
+            late=late_versions(versions),
+            received=rules.describe(current.uploaded_at) if current and current.uploaded_at else "",
+        )
+
+    def digest(
+        self,
+        title: str,
+        sections: list[DigestSection],
+        everything: list[tuple[Submission, list[Version]]],
+        now: datetime,
+        full_list: bool = False,
+    ) -> Mail:
+        """One organizer digest; a CSV carries the entries when a section is long or ``full_list`` is set."""
+        totals = Counter(status_of(s, v).value for s, v in everything)
+        entry_count = sum(len(section.entries) for section in sections)
+        summary = (
+            f"{entry_count} change(s) since the last digest."
+            if not full_list
+            else "The call is closed. The attached CSV lists every submission."
+        )
+        attachment: Attachment | None = None
+        if full_list:
+            attachment = Attachment("submissions.csv", "text/csv", submissions_csv(everything))
+        elif any(len(section.entries) > INLINE_LIMIT for section in sections):
+            attachment = Attachment("changes.csv", "text/csv", changes_csv(sections))
+        subject = f"[{self._call.conference}] {title}"
+        context = {
+            **self._base(None, subject),
+            "title": title,
+            "summary": summary,
+            "sections": [s for s in sections if s.entries],
+            "inline_limit": INLINE_LIMIT,
+            "totals": sorted(totals.items()),
+            "total": len(everything),
+            "time_left_text": rules.time_left(now, self._call.deadline).capitalize(),
+            "attachment_name": attachment.filename if attachment else None,
+        }
+        text, html = _render("digest", context)
+        return Mail(
+            to=self._call.organizers,
+            subject=subject,
+            text=text,
+            html=html,
+            attachments=(attachment,) if attachment else (),
+        )
+
+
+def _csv(rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def changes_csv(sections: list[DigestSection]) -> bytes:
+    rows: list[list[Any]] = [["section", "submission_id", "title", "change", "pdf_link"]]
+    for section in sections:
+        rows.extend(
+            [section.heading, e.submission_id, e.title, e.line, e.link or ""] for e in section.entries
+        )
+    return _csv(rows)
+
+
+def submissions_csv(everything: list[tuple[Submission, list[Version]]]) -> bytes:
+    """Every submission as organizers need it at the deadline."""
+    rows: list[list[Any]] = [
+        [
+            "id",
+            "title",
+            "authors",
+            "contact_email",
+            "status",
+            "verdict",
+            "pages",
+            "body_pages",
+            "on_time_version",
+            "late_versions",
+            "created_at",
+        ]
+    ]
+    for submission, versions in everything:
+        current = current_version(versions)
+        verdict = current.verdict if current else None
+        rows.append(
+            [
+                submission.id,
+                submission.title,
+                "; ".join(a.name for a in submission.authors),
+                submission.contact_email,
+                status_of(submission, versions).value,
+                verdict.outcome if verdict else "",
+                verdict.pages if verdict and verdict.pages is not None else "",
+                verdict.body_pages if verdict and verdict.body_pages is not None else "",
+                current.number if current else "",
+                " ".join(str(v.number) for v in late_versions(versions)),
+                submission.created_at.isoformat(),
+            ]
+        )
+    return _csv(rows)
+
+
+_SECTION_TITLES = {
+    EventKind.SUBMITTED: "New submissions",
+    EventKind.VERDICT: "New versions checked",
+    EventKind.ATTENTION: "Needs attention",
+    EventKind.WITHDRAWN: "Withdrawals",
+    EventKind.LATE_UPLOAD: "Late uploads (kept, not counted)",
+}
+
+
+def digest_sections(
+    notifications: list[NotificationEvent],
+    records: dict[str, tuple[Submission, list[Version]]],
+    link_for: Callable[[str], str],
+    bounces: Sequence[tuple[str, str]] = (),
+) -> list[DigestSection]:
+    """Group a batch of events into digest sections, one line per event, then the bounced addresses."""
+    sections = {kind: DigestSection(heading) for kind, heading in _SECTION_TITLES.items()}
+    failed = DigestSection("Failed format checks")
+    bounced = DigestSection("Bounced author addresses")
+    for event in sorted(notifications, key=lambda e: e.occurred_at):
+        record = records.get(event.submission_id or "")
+        if record is None:
+            continue
+        submission, versions = record
+        version = next((v for v in versions if v.number == event.version), None)
+        line = _line_for(event, version)
+        link = link_for(version.key) if version is not None and version.uploaded else None
+        entry = DigestEntry(submission.id, submission.title, line, link)
+        if (
+            event.kind is EventKind.VERDICT
+            and version
+            and version.verdict
+            and version.verdict.outcome == "fail"
+        ):
+            failed.entries.append(entry)
+        elif event.kind in sections:
+            sections[event.kind].entries.append(entry)
+    for submission_id, address in bounces:
+        title = records[submission_id][0].title if submission_id in records else ""
+        bounced.entries.append(
+            DigestEntry(submission_id, title, f"mail to {address} was rejected permanently")
+        )
+    ordered = [sections[EventKind.SUBMITTED], sections[EventKind.VERDICT], failed]
+    ordered += [sections[k] for k in (EventKind.ATTENTION, EventKind.WITHDRAWN, EventKind.LATE_UPLOAD)]
+    return [*ordered, bounced]
+
+
+def _line_for(event: NotificationEvent, version: Version | None) -> str:
+    if event.kind is EventKind.SUBMITTED:
+        return "created"
+    if event.kind is EventKind.WITHDRAWN:
+        return "withdrawn by the authors"
+    if event.kind is EventKind.ATTENTION:
+        return str(event.detail.get("reason", "processing failed repeatedly"))
+    if version is None or version.verdict is None:
+        return f"version {event.version}"
+    verdict = version.verdict
+    codes = ", ".join(p.code for p in verdict.problems) or "no problems"
+    late = " (late)" if event.kind is EventKind.LATE_UPLOAD else ""
+    return (
+        f"version {version.number}{late}: {verdict.outcome}, {verdict.pages} page(s), "
+        f"{verdict.body_pages} before references; {codes}"
+    )

@@ -1,0 +1,42 @@
+"""SES v2 adapter: sends a rendered mail as raw MIME, telling a bad address from a passing failure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from cfp.mail.message import Mail
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2 import SESV2Client
+
+# SES answers these for a message it will never accept as addressed; anything else (throttling, service
+# errors) is passing and is retried through the queue.
+_PERMANENT = {"MessageRejected", "MailFromDomainNotVerifiedException", "BadRequestException"}
+
+
+class PermanentRejection(Exception):
+    """SES refused the message for good (for example, a malformed or suppressed address)."""
+
+
+class Mailer:
+    def __init__(self, client: SESV2Client, sender: str, sender_name: str) -> None:
+        self._client = client
+        self._sender = sender
+        self._sender_name = sender_name
+
+    def send(self, mail: Mail) -> str:
+        """Send and return SES's message id; raises PermanentRejection or the passing ClientError."""
+        try:
+            response = self._client.send_email(
+                FromEmailAddress=self._sender,
+                Destination={"ToAddresses": list(mail.to), "CcAddresses": list(mail.cc)},
+                ReplyToAddresses=list(mail.reply_to),
+                Content={"Raw": {"Data": mail.to_mime(self._sender, self._sender_name)}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _PERMANENT:
+                raise PermanentRejection(str(error)) from error
+            raise
+        return response["MessageId"]

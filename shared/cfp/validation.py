@@ -1,0 +1,161 @@
+"""From an S3 upload event to a stored verdict and a notification.
+
+S3 sends at least once and in any order, moto leaves out fields AWS sends, and keys arrive URL-encoded
+(``+`` for a space). So the event is parsed leniently, keys are decoded, and the verdict is written with a
+condition that makes a replay (or an older object's event arriving after a newer one) a no-op. The
+notification is published even on a replay, because the first attempt may have died between the two
+writes; the notifier sends each mail once per event id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import unquote_plus
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cfp import deadline as rules
+from cfp import events
+from cfp.clock import Clock
+from cfp.formatcheck.models import Verdict
+from cfp.observability import logger
+from cfp.queues import NotificationQueue
+from cfp.settings import Settings
+from cfp.store import NotFound, SubmissionStore
+from cfp.uploads import UploadBucket, parse_upload_key
+
+
+class _S3Object(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    key: str
+    size: int = 0
+    etag: str = Field(default="", alias="eTag")
+    version_id: str | None = Field(default=None, alias="versionId")
+    sequencer: str | None = None
+
+
+class _S3Bucket(BaseModel):
+    name: str
+
+
+class _S3Entity(BaseModel):
+    bucket: _S3Bucket
+    object: _S3Object
+
+
+class _S3Record(BaseModel):
+    """One record of an S3 event notification; only the fields both AWS and moto send are required."""
+
+    event_name: str = Field(alias="eventName")
+    event_time: datetime = Field(alias="eventTime")
+    s3: _S3Entity
+
+
+class UploadedObject(BaseModel):
+    """An object S3 says was created, with its key decoded."""
+
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    version_id: str | None
+    uploaded_at: datetime
+
+
+def uploaded_objects(body: str, prefix: str) -> list[UploadedObject]:
+    """The created objects under ``prefix`` in one SQS message body; [] for the S3 test event.
+
+    Raises ValueError for a body that is neither, so it is retried and then dead-lettered.
+    """
+    message = json.loads(body)
+    if isinstance(message, dict) and message.get("Event") == "s3:TestEvent":
+        return []
+    if not isinstance(message, dict) or not isinstance(message.get("Records"), list):
+        raise ValueError("not an S3 event notification")
+    found = []
+    for raw in message["Records"]:
+        record = _S3Record.model_validate(raw)
+        if not record.event_name.startswith("ObjectCreated:"):
+            continue
+        key = unquote_plus(record.s3.object.key)
+        if not key.startswith(prefix):
+            logger.info("ignoring an object outside the uploads prefix", extra={"key": key})
+            continue
+        found.append(
+            UploadedObject(
+                bucket=record.s3.bucket.name,
+                key=key,
+                size=record.s3.object.size,
+                etag=record.s3.object.etag.strip('"'),
+                version_id=record.s3.object.version_id,
+                uploaded_at=record.event_time,
+            )
+        )
+    return found
+
+
+Checker = Callable[[bytes], Verdict]
+
+
+class UploadValidator:
+    """Checks one uploaded object and records the outcome on its version."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: SubmissionStore,
+        bucket: UploadBucket,
+        queue: NotificationQueue,
+        clock: Clock,
+        checker: Checker,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._bucket = bucket
+        self._queue = queue
+        self._clock = clock
+        self._checker = checker
+
+    def validate(self, upload: UploadedObject) -> Verdict | None:
+        """Judge the upload and store the verdict; None when the key was never issued by the service."""
+        owner = parse_upload_key(self._settings.upload_prefix, upload.key)
+        if owner is None:
+            logger.warning("ignoring an upload at a key the service never issued", extra={"key": upload.key})
+            return None
+        submission_id, number = owner
+        try:
+            submission, versions = self._store.get(submission_id)
+        except NotFound:
+            logger.warning("ignoring an upload for an unknown submission", extra={"key": upload.key})
+            return None
+        version = next((v for v in versions if v.number == number), None)
+        if version is None:
+            logger.warning("ignoring an upload for a version never issued", extra={"key": upload.key})
+            return None
+        late = rules.is_late(
+            upload.uploaded_at, self._settings.deadline, self._settings.grace, submission.extension_until
+        )
+        if version.etag == upload.etag and version.verdict is not None:
+            verdict = version.verdict
+            logger.info("upload already judged; republishing its notification", extra={"key": upload.key})
+        else:
+            data = self._bucket.read(upload.key, upload.version_id, self._settings.max_upload_bytes)
+            verdict = self._checker(data)
+            stored = self._store.record_verdict(
+                submission_id,
+                number,
+                uploaded_at=upload.uploaded_at,
+                size=upload.size,
+                etag=upload.etag,
+                late=late,
+                verdict=verdict,
+                validated_at=self._clock.now(),
+            )
+            if not stored:
+                logger.info("a newer object at this key is already judged", extra={"key": upload.key})
+                return None
+        self._queue.publish(events.verdict(submission_id, number, upload.etag, self._clock.now(), late))
+        return verdict

@@ -1,0 +1,152 @@
+"""The validator with the events S3 really sends through SQS: encoded keys, test events, replays, disorder."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from tests.aws import (
+    S3_TEST_EVENT,
+    FakeContext,
+    http_event,
+    load_function,
+    s3_event_body,
+    s3_record,
+    sqs_event,
+)
+from tests.handlers.conftest import World
+from tests.pdfs import make_abstract
+
+api = load_function("api")
+validator = load_function("validator")
+
+NEW = {
+    "title": "Tail Latency in Parameter Servers",
+    "authors": [{"name": "Grace Hopper", "email": "grace@example.org"}],
+    "contact_email": "grace@example.org",
+    "abstract": "Short.",
+}
+
+
+def create(world: World) -> dict[str, Any]:
+    response = api.lambda_handler(http_event("POST", "/submissions", NEW), FakeContext())
+    assert response["statusCode"] == 201
+    world.notifications()
+    return json.loads(response["body"])
+
+
+def upload(world: World, key: str, data: bytes, at: datetime, moto_style: bool = False) -> dict[str, Any]:
+    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data, ContentType="application/pdf")
+    return s3_record(
+        world.bucket, key, len(data), put["ETag"].strip('"'), at, put.get("VersionId"), moto_style=moto_style
+    )
+
+
+def read(created: dict[str, Any]) -> dict[str, Any]:
+    event = http_event("GET", f"/submissions/{created['id']}", token=created["token"])
+    return json.loads(api.lambda_handler(event, FakeContext())["body"])
+
+
+def run(*bodies: str, receive_count: int = 1) -> dict[str, Any]:
+    return validator.lambda_handler(sqs_event(list(bodies), receive_count=receive_count), FakeContext())
+
+
+def test_a_good_abstract_passes_and_is_announced(world: World) -> None:
+    created = create(world)
+    record = upload(world, created["upload"]["fields"]["key"], make_abstract(2), world.clock.now())
+    assert run(s3_event_body(record)) == {"batchItemFailures": []}
+    state = read(created)
+    assert state["status"] in {"pass", "warn"}
+    assert state["verdict"]["body_pages"] == 2
+    assert state["current_version"] == 1
+    [note] = world.notifications()
+    assert note["kind"] == "verdict" and note["submission_id"] == created["id"] and note["version"] == 1
+
+
+def test_too_many_body_pages_fails_with_a_reason(world: World) -> None:
+    created = create(world)
+    record = upload(world, created["upload"]["fields"]["key"], make_abstract(3), world.clock.now())
+    run(s3_event_body(record))
+    state = read(created)
+    assert state["status"] == "fail"
+    codes = [p["code"] for p in state["verdict"]["problems"]]
+    assert "too_many_body_pages" in codes
+
+
+def test_not_a_pdf_is_a_verdict_not_a_failure(world: World) -> None:
+    created = create(world)
+    record = upload(world, created["upload"]["fields"]["key"], b"GIF89a not a pdf", world.clock.now())
+    assert run(s3_event_body(record)) == {"batchItemFailures": []}
+    assert read(created)["verdict"]["problems"][0]["code"] == "not_pdf"
+    assert world.s3.get_object(Bucket=world.bucket, Key=created["upload"]["fields"]["key"])["Body"].read()
+
+
+def test_s3_test_event_and_foreign_keys_are_acknowledged(world: World) -> None:
+    foreign = s3_record(world.bucket, "elsewhere/file.pdf", 10, "abc", world.clock.now())
+    unknown = s3_record(world.bucket, "uploads/zzzzzzzzzz/v1.pdf", 10, "abc", world.clock.now())
+    assert run(S3_TEST_EVENT, s3_event_body(foreign), s3_event_body(unknown)) == {"batchItemFailures": []}
+    assert world.notifications() == []
+
+
+def test_moto_style_records_and_encoded_keys(world: World) -> None:
+    created = create(world)
+    key = created["upload"]["fields"]["key"]
+    record = upload(world, key, make_abstract(1), world.clock.now(), moto_style=True)
+    record["s3"]["object"]["key"] = key.replace("/", "%2F")
+    run(s3_event_body(record))
+    assert read(created)["verdict"] is not None
+
+
+def test_garbage_message_is_a_partial_failure(world: World) -> None:
+    created = create(world)
+    record = upload(world, created["upload"]["fields"]["key"], make_abstract(1), world.clock.now())
+    event = sqs_event(["{not json", s3_event_body(record)])
+    result = validator.lambda_handler(event, FakeContext())
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert read(created)["verdict"] is not None
+
+
+def test_redelivery_changes_nothing_and_is_deduplicated_downstream(world: World) -> None:
+    created = create(world)
+    record = upload(world, created["upload"]["fields"]["key"], make_abstract(1), world.clock.now())
+    run(s3_event_body(record))
+    first = read(created)
+    run(s3_event_body(record), receive_count=2)
+    assert read(created) == first
+    notes = world.notifications()
+    assert len(notes) == 2 and len({n["event_id"] for n in notes}) == 1
+
+
+def test_newest_version_wins_whatever_the_order(world: World) -> None:
+    created = create(world)
+    second = api.lambda_handler(
+        http_event("POST", f"/submissions/{created['id']}/upload-url", token=created["token"]), FakeContext()
+    )
+    key2 = json.loads(second["body"])["upload"]["fields"]["key"]
+    now = world.clock.now()
+    old = upload(world, created["upload"]["fields"]["key"], make_abstract(3), now)
+    new = upload(world, key2, make_abstract(1), now + timedelta(minutes=5))
+    run(s3_event_body(new))
+    run(s3_event_body(old))
+    state = read(created)
+    assert state["current_version"] == 2
+    assert state["status"] in {"pass", "warn"}
+    assert state["versions"][0]["verdict"]["outcome"] == "fail"
+
+
+def test_late_upload_is_kept_marked_and_does_not_replace(world: World) -> None:
+    created = create(world)
+    key = created["upload"]["fields"]["key"]
+    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    second = api.lambda_handler(
+        http_event("POST", f"/submissions/{created['id']}/upload-url", token=created["token"]), FakeContext()
+    )
+    key2 = json.loads(second["body"])["upload"]["fields"]["key"]
+    run(s3_event_body(upload(world, key, make_abstract(1), deadline)))
+    run(s3_event_body(upload(world, key2, make_abstract(2), deadline + timedelta(seconds=1))))
+    state = read(created)
+    assert state["current_version"] == 1
+    assert [v["late"] for v in state["versions"]] == [False, True]
+    kinds = [n["kind"] for n in world.notifications()]
+    assert kinds == ["verdict", "late_upload"]
