@@ -233,7 +233,6 @@ class ScheduleEvent:
     name: str
     expression: str
     timezone: str | None
-    input: str | None
 
 
 @dataclass(frozen=True)
@@ -349,7 +348,9 @@ class Template:
                 values[parameter.name] = parameter.default
         for name, value in (overrides or {}).items():
             if name not in self.parameters:
-                raise TemplateError(f"unknown parameter {name}; the template declares {sorted(self.parameters)}")
+                raise TemplateError(
+                    f"unknown parameter {name}; the template declares {sorted(self.parameters)}"
+                )
             values[name] = value
         missing = sorted(set(self.parameters) - set(values))
         if missing:
@@ -435,7 +436,9 @@ class Template:
             spec = event.get("Properties", {}) or {}
             if kind == "HttpApi":
                 api = spec.get("ApiId", {}).get("Ref") if isinstance(spec.get("ApiId"), dict) else None
-                http.append(HttpApiEvent(name, str(spec.get("Path", "$default")), str(spec.get("Method", "ANY")), api))
+                http.append(
+                    HttpApiEvent(name, str(spec.get("Path", "$default")), str(spec.get("Method", "ANY")), api)
+                )
             elif kind == "SQS":
                 sqs.append(
                     SqsEvent(
@@ -453,7 +456,6 @@ class Template:
                         name=name,
                         expression=str(spec.get("ScheduleExpression", "")),
                         timezone=spec.get("ScheduleExpressionTimezone"),
-                        input=spec.get("Input"),
                     )
                 )
         return Function(

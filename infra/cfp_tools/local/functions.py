@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -91,7 +92,13 @@ class FunctionWorker:
             return self._process
         self._replies = queue.Queue()
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "cfp_tools.local.worker", str(self.function.code_dir), self.function.handler],
+            [
+                sys.executable,
+                "-m",
+                "cfp_tools.local.worker",
+                str(self.function.code_dir),
+                self.function.handler,
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -110,7 +117,9 @@ class FunctionWorker:
         self._process = process
         return process
 
-    def _read_replies(self, process: subprocess.Popen[str], replies: queue.Queue[dict[str, Any] | None]) -> None:
+    def _read_replies(
+        self, process: subprocess.Popen[str], replies: queue.Queue[dict[str, Any] | None]
+    ) -> None:
         assert process.stdout is not None
         for line in process.stdout:
             replies.put(json.loads(line))
@@ -144,7 +153,9 @@ class FunctionWorker:
                 process.stdin.flush()
             except OSError:
                 self._stop_process()
-                raise InvocationError({"errorType": "Runtime.ExitError", "errorMessage": "worker exited"}) from None
+                raise InvocationError(
+                    {"errorType": "Runtime.ExitError", "errorMessage": "worker exited"}
+                ) from None
             return self._await_reply(request_id, deadline)
 
     def _await_reply(self, request_id: str, deadline: float) -> Any:
@@ -172,10 +183,8 @@ class FunctionWorker:
         if kill:
             os.killpg(process.pid, signal.SIGKILL)
         if process.stdin is not None:
-            try:
+            with contextlib.suppress(OSError):
                 process.stdin.close()
-            except OSError:
-                pass
         try:
             process.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -187,4 +196,3 @@ class FunctionWorker:
     def stop(self) -> None:
         with self._lock:
             self._stop_process()
-

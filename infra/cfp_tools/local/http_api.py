@@ -26,7 +26,8 @@ from cfp_tools.template import ApiCors
 CONTROL_PREFIX = "/_local/"
 
 _TEXT_TYPES = re.compile(
-    r"^(text/|application/(json|.*\+json|xml|.*\+xml|javascript|x-www-form-urlencoded|graphql))", re.IGNORECASE
+    r"^(text/|application/(json|.*\+json|xml|.*\+xml|javascript|x-www-form-urlencoded|graphql))",
+    re.IGNORECASE,
 )
 
 ControlHandler = Callable[[str, str, dict[str, str]], tuple[int, dict[str, Any]]]
@@ -133,8 +134,8 @@ def build_event(
 def to_http_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     """Map a handler's return value to an HTTP response as API Gateway's 2.0 format does."""
     if not (isinstance(result, dict) and "statusCode" in result):
-        body = result if isinstance(result, str) else json.dumps(result)
-        return 200, [("content-type", "application/json")], body.encode()
+        text = result if isinstance(result, str) else json.dumps(result)
+        return 200, [("content-type", "application/json")], text.encode()
     headers = [(str(name), str(value)) for name, value in (result.get("headers") or {}).items()]
     headers += [("set-cookie", str(cookie)) for cookie in result.get("cookies") or []]
     raw = result.get("body")
@@ -194,7 +195,12 @@ class HttpApiServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, port: int, routes: list[Route], cors: ApiCors | None, control: ControlHandler, log: Callable[[str], None]
+        self,
+        port: int,
+        routes: list[Route],
+        cors: ApiCors | None,
+        control: ControlHandler,
+        log: Callable[[str], None],
     ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.routes = routes
@@ -262,7 +268,14 @@ class _Handler(BaseHTTPRequestHandler):
                 continue
             host = self.headers.get("host", f"127.0.0.1:{self.server.server_address[1]}")
             event = build_event(
-                route, parameters, self.command, self.path, list(self.headers.items()), body, self.client_address[0], host
+                route,
+                parameters,
+                self.command,
+                self.path,
+                list(self.headers.items()),
+                body,
+                self.client_address[0],
+                host,
             )
             try:
                 result = route.worker.invoke(event, event["requestContext"]["requestId"])

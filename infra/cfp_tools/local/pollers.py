@@ -95,13 +95,10 @@ class SqsPoller:
         batch: list[dict[str, Any]] = []
         window_ends: float | None = None
         while not self.stop.is_set() and len(batch) < self.source.batch_size:
-            if window_ends is None:
-                wait = 1
-            else:
-                remaining = window_ends - time.monotonic()
-                if remaining <= 0:
-                    break
-                wait = max(0, min(1, int(remaining)))
+            remaining = None if window_ends is None else window_ends - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                break
+            wait = 1 if remaining is None or remaining >= 1 else 0
             response = self.sqs.receive_message(
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=min(RECEIVE_LIMIT, self.source.batch_size - len(batch)),
@@ -112,11 +109,11 @@ class SqsPoller:
             messages = response.get("Messages", [])
             batch.extend(messages)
             if batch and window_ends is None:
-                window_ends = time.monotonic() + self.source.batching_window_seconds
                 if self.source.batching_window_seconds == 0:
                     break
-            if batch and not messages and wait == 0:
-                time.sleep(min(0.2, max(0.0, window_ends - time.monotonic()) if window_ends else 0.2))
+                window_ends = time.monotonic() + self.source.batching_window_seconds
+            elif not messages and remaining is not None and wait == 0:
+                self.stop.wait(min(0.2, remaining))
         return batch
 
     def deliver(self, batch: list[dict[str, Any]]) -> None:

@@ -1,0 +1,121 @@
+"""The ``cfp`` command: run the stack locally, fire its schedules, benchmark it."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import signal
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from urllib.parse import quote, urlencode
+
+from cfp_tools.template import TemplateError, default_template_path
+
+DEFAULT_API_URL = "http://127.0.0.1:3000"
+
+
+def parse_pairs(pairs: Sequence[str]) -> dict[str, str]:
+    """``Name=Value`` pairs from the command line."""
+    result: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise argparse.ArgumentTypeError(f"expected Name=Value, got {pair!r}")
+        result[name] = value
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cfp", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    local = commands.add_parser("local", help="run the whole stack on 127.0.0.1 against moto")
+    local.add_argument("--port", type=int, default=3000, help="port of the HTTP API (default 3000)")
+    local.add_argument(
+        "--outbox", type=Path, default=Path("outbox"), help="folder for sent mail (default outbox/)"
+    )
+    local.add_argument(
+        "--deadline", help="override the Deadline parameter (ISO 8601 with offset, or ... AoE)"
+    )
+    local.add_argument(
+        "--param", action="append", default=[], metavar="Name=Value", help="override a template parameter"
+    )
+    local.add_argument("--template", type=Path, default=None, help="SAM template (default: the project's)")
+
+    fire = commands.add_parser("fire-schedule", help="invoke a scheduled function of a running local stack")
+    fire.add_argument("--at", help="the instant the schedule fires for (ISO 8601; default now)")
+    fire.add_argument(
+        "--api-url", default=DEFAULT_API_URL, help=f"the local stack's API (default {DEFAULT_API_URL})"
+    )
+    fire.add_argument("--function", default="DeadlineFunction", help="logical id of the scheduled function")
+
+    commands.add_parser(
+        "bench", help="benchmark a running stack (arguments go to the benchmark)", add_help=False
+    )
+    return parser
+
+
+def _local(args: argparse.Namespace) -> int:
+    from cfp_tools.local.stack import LocalOptions, run
+
+    overrides = parse_pairs(args.param)
+    if args.deadline:
+        overrides["Deadline"] = args.deadline
+    options = LocalOptions(
+        template=args.template or default_template_path(),
+        port=args.port,
+        outbox=args.outbox,
+        overrides=overrides,
+    )
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        run(options, sys.stdout, stop)
+    except (TemplateError, OSError) as exc:
+        print(f"cfp local: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _fire_schedule(args: argparse.Namespace) -> int:
+    query = f"?{urlencode({'at': args.at})}" if args.at else ""
+    url = f"{args.api_url.rstrip('/')}/_local/schedules/{quote(args.function)}{query}"
+    request = urllib.request.Request(url, method="POST")  # noqa: S310 - the URL is the local stack's
+    try:
+        with urllib.request.urlopen(request, timeout=900) as response:  # noqa: S310
+            document = json.load(response)
+    except urllib.error.HTTPError as exc:
+        print(exc.read().decode(errors="replace"), file=sys.stderr)
+        return 1
+    except urllib.error.URLError as exc:
+        print(f"cfp fire-schedule: no local stack at {args.api_url} ({exc.reason})", file=sys.stderr)
+        return 1
+    print(json.dumps(document.get("result"), indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cfp`` console script."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["bench"]:
+        bench = importlib.import_module("cfp_tools.bench")
+        return int(bench.main(arguments[1:]) or 0)
+    args = _parser().parse_args(arguments)
+    if args.command == "local":
+        return _local(args)
+    return _fire_schedule(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

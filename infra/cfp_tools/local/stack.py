@@ -1,0 +1,388 @@
+"""The whole stack on one machine: moto for AWS, warm function workers, the HTTP API, pollers, the outbox.
+
+Every resource is created from ``template.yaml`` in dependency order, with the names CloudFormation
+would give it, so the handlers receive the same environment they get on AWS apart from the endpoints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from cfp_tools.local.functions import FAKE_CREDENTIALS, Endpoints, FunctionWorker, InvocationError
+from cfp_tools.local.http_api import HttpApiServer, Route
+from cfp_tools.local.outbox import Outbox
+from cfp_tools.local.pollers import SqsPoller
+from cfp_tools.local.s3_front import S3Front
+from cfp_tools.template import ACCOUNT_ID, PARTITION, REGION, STACK_NAME, Template, TemplateError
+
+
+@dataclass
+class LocalOptions:
+    """What ``cfp local`` was asked for."""
+
+    template: Path
+    port: int = 3000
+    outbox: Path = Path("outbox")
+    overrides: dict[str, str] = field(default_factory=dict)
+
+
+def physical_name(logical_id: str) -> str:
+    """A CloudFormation-style generated name, stable across runs so logs stay comparable."""
+    suffix = hashlib.sha256(logical_id.encode()).hexdigest()[:12].upper()
+    return f"{STACK_NAME}-{logical_id}-{suffix}"
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant; one without an offset is taken as UTC."""
+    parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def scheduled_event(at: datetime, schedule_arn: str, override: bool) -> dict[str, Any]:
+    """The event EventBridge Scheduler delivers, with the instant to act for in ``detail.at``."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "source": "cfp.local",
+        "account": ACCOUNT_ID,
+        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [schedule_arn],
+        "detail-type": "Scheduled Event",
+        "detail": {"at": at.isoformat()} if override else {},
+    }
+
+
+class LocalStack:
+    """Creates the template's resources in moto and runs the functions against them."""
+
+    def __init__(self, options: LocalOptions, out: IO[str] = sys.stdout) -> None:
+        self.options = options
+        self.out = out
+        self.stop_event = threading.Event()
+        self.template = Template(options.template, options.overrides)
+        self.workers: dict[str, FunctionWorker] = {}
+        self.queue_urls: dict[str, str] = {}
+        self.pollers: list[SqsPoller] = []
+        self.bucket_cors: dict[str, Any] = {}
+        self._skipped: list[str] = []
+        self._log_lock = threading.Lock()
+        self._moto: Any = None
+        self.s3_front: S3Front | None = None
+        self.api: HttpApiServer | None = None
+        self.outbox: Outbox | None = None
+
+    def log(self, message: str) -> None:
+        with self._log_lock:
+            self.out.write(f"{datetime.now():%H:%M:%S} {message}\n")
+            self.out.flush()
+
+    def _client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            region_name=REGION,
+            endpoint_url=self.moto_url,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def start(self) -> None:
+        """Start moto, the S3 front, every resource, the pollers, the outbox and the HTTP API."""
+        for name, value in FAKE_CREDENTIALS.items():
+            if value:
+                os.environ[name] = value
+        os.environ["AWS_DEFAULT_REGION"] = REGION
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        from moto.server import ThreadedMotoServer
+
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        self.s3_front = S3Front(
+            0,
+            (host, port),
+            {FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]: FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]},
+            self.bucket_cors,
+        )
+        self.s3_front.thread.start()
+        self.endpoints = Endpoints(aws=self.moto_url, s3=self.s3_front.url)
+        for logical_id in self.template.creation_order():
+            self._create(logical_id)
+        self._create_ses_identities()
+        self.options.outbox.mkdir(parents=True, exist_ok=True)
+        self.outbox = Outbox(self.options.outbox, self.stop_event, self.log)
+        self.outbox.thread.start()
+        self._start_pollers()
+        self._start_api()
+
+    def _create(self, logical_id: str) -> None:
+        resource_type = self.template.resources[logical_id].get("Type", "")
+        creators: dict[str, Callable[[str], None]] = {
+            "AWS::SQS::Queue": self._create_queue,
+            "AWS::SQS::QueuePolicy": self._create_queue_policy,
+            "AWS::S3::Bucket": self._create_bucket,
+            "AWS::S3::BucketPolicy": self._create_bucket_policy,
+            "AWS::DynamoDB::Table": self._create_table,
+            "AWS::Serverless::Function": self._create_function,
+            "AWS::Serverless::LayerVersion": self._create_layer,
+            "AWS::Serverless::HttpApi": self._create_http_api,
+        }
+        creator = creators.get(resource_type)
+        if creator is None:
+            self._skipped.append(f"{logical_id} ({resource_type})")
+            return
+        creator(logical_id)
+
+    def _remember(self, logical_id: str, physical_id: str, **attributes: str) -> None:
+        self.template.resolver.physical_ids[logical_id] = physical_id
+        for name, value in attributes.items():
+            self.template.resolver.attributes[(logical_id, name)] = value
+
+    def _create_queue(self, logical_id: str) -> None:
+        queue = self.template.queue(logical_id)
+        name = queue.name or physical_name(logical_id)
+        attributes = dict(queue.attributes)
+        if queue.dead_letter_arn:
+            redrive = {
+                "deadLetterTargetArn": queue.dead_letter_arn,
+                "maxReceiveCount": queue.max_receive_count,
+            }
+            attributes["RedrivePolicy"] = json.dumps(redrive)
+        url = self._client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+        self.queue_urls[arn] = url
+        self._remember(logical_id, url, Arn=arn, QueueName=name, QueueUrl=url)
+
+    def _create_queue_policy(self, logical_id: str) -> None:
+        props = self.template.resolve(self.template.properties(logical_id))
+        for url in props.get("Queues", []):
+            policy = json.dumps(props["PolicyDocument"])
+            self._client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+        self._remember(logical_id, physical_name(logical_id))
+
+    def _create_bucket(self, logical_id: str) -> None:
+        bucket = self.template.bucket(logical_id)
+        name = bucket.name or physical_name(logical_id).lower()
+        s3 = self._client("s3")
+        s3.create_bucket(Bucket=name)
+        props = bucket.properties
+        if bucket.versioning:
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        if "PublicAccessBlockConfiguration" in props:
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+            )
+        if "BucketEncryption" in props:
+            rules = [
+                {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
+                for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                if "ServerSideEncryptionByDefault" in rule
+            ]
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+        if bucket.cors_rules:
+            rules = [
+                {
+                    "AllowedOrigins": list(rule.allowed_origins),
+                    "AllowedMethods": list(rule.allowed_methods),
+                    "AllowedHeaders": list(rule.allowed_headers),
+                    "ExposeHeaders": list(rule.exposed_headers),
+                    **({"MaxAgeSeconds": rule.max_age} if rule.max_age is not None else {}),
+                }
+                for rule in bucket.cors_rules
+            ]
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
+            self.bucket_cors[name] = bucket.cors_rules
+        if bucket.notifications:
+            configurations = []
+            for notification in bucket.notifications:
+                rules = [{"Name": "prefix", "Value": notification.prefix}] if notification.prefix else []
+                rules += [{"Name": "suffix", "Value": notification.suffix}] if notification.suffix else []
+                configuration: dict[str, Any] = {
+                    "QueueArn": notification.queue_arn,
+                    "Events": list(notification.events),
+                }
+                if rules:
+                    configuration["Filter"] = {"Key": {"FilterRules": rules}}
+                configurations.append(configuration)
+            s3.put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration={"QueueConfigurations": configurations}
+            )
+        arn = f"arn:{PARTITION}:s3:::{name}"
+        domain = f"{name}.s3.amazonaws.com"
+        self._remember(logical_id, name, Arn=arn, DomainName=domain, RegionalDomainName=domain)
+
+    def _create_bucket_policy(self, logical_id: str) -> None:
+        props = self.template.resolve(self.template.properties(logical_id))
+        self._client("s3").put_bucket_policy(
+            Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"])
+        )
+        self._remember(logical_id, physical_name(logical_id))
+
+    def _create_table(self, logical_id: str) -> None:
+        table = self.template.table(logical_id)
+        name = table.name or physical_name(logical_id)
+        dynamodb = self._client("dynamodb")
+        dynamodb.create_table(
+            TableName=name,
+            AttributeDefinitions=list(table.attribute_definitions),
+            KeySchema=list(table.key_schema),
+            BillingMode="PAY_PER_REQUEST",
+        )
+        if table.ttl_attribute:
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+            )
+        arn = f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"
+        self._remember(logical_id, name, Arn=arn)
+
+    def _create_layer(self, logical_id: str) -> None:
+        arn = f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT_ID}:layer:{physical_name(logical_id)}:1"
+        self._remember(logical_id, arn)
+
+    def _create_http_api(self, logical_id: str) -> None:
+        api_id = hashlib.sha256(logical_id.encode()).hexdigest()[:10]
+        self._remember(logical_id, api_id, ApiEndpoint=f"http://127.0.0.1:{self.options.port}")
+
+    def _create_function(self, logical_id: str) -> None:
+        function = self.template.function(logical_id)
+        name = physical_name(logical_id)
+        worker = FunctionWorker(function, name, self.endpoints, self.out)
+        worker.start()
+        self.workers[logical_id] = worker
+        self._remember(logical_id, name, Arn=worker.arn)
+
+    def _create_ses_identities(self) -> None:
+        """Verify the domain of every address the functions' policies allow sending from."""
+        sesv2 = self._client("sesv2")
+        for logical_id, _ in self.template.resources_of_type("AWS::Serverless::Function"):
+            for address in self._sender_addresses(logical_id):
+                domain = address.rpartition("@")[2]
+                sesv2.create_email_identity(EmailIdentity=domain)
+                self.log(f"SES identity {domain} verified for {address}")
+
+    def _sender_addresses(self, logical_id: str) -> list[str]:
+        addresses: list[str] = []
+        for policy in self.template.properties(logical_id).get("Policies", []):
+            statements = policy.get("Statement", []) if isinstance(policy, dict) else []
+            for statement in statements:
+                condition = self.template.resolve(statement.get("Condition", {}))
+                for operator in condition.values():
+                    value = operator.get("ses:FromAddress")
+                    addresses += value if isinstance(value, list) else [value] if value else []
+        return addresses
+
+    def _start_pollers(self) -> None:
+        for logical_id, worker in self.workers.items():
+            for source in worker.function.sqs_events:
+                url = self.queue_urls.get(source.queue_arn)
+                if url is None:
+                    raise TemplateError(
+                        f"{logical_id}.{source.name}: queue {source.queue_arn} is not in the template"
+                    )
+                poller = SqsPoller(self._client("sqs"), url, source, worker, self.stop_event, self.log)
+                self.pollers.append(poller)
+                poller.thread.start()
+
+    def _start_api(self) -> None:
+        routes: list[Route] = []
+        cors = None
+        for worker in self.workers.values():
+            for event in worker.function.http_events:
+                routes.append(Route.build(event.route_key, worker))
+                api = event.api or "ServerlessHttpApi"
+                if api in self.template.resources:
+                    cors = self.template.http_api_cors(api)
+        routes.sort(key=lambda route: ("{" in route.route_key, -len(route.route_key)))
+        self.api = HttpApiServer(self.options.port, routes, cors, self.control, self.log)
+        self.api.thread.start()
+
+    def control(self, method: str, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """``/_local/health`` and ``/_local/schedules/<FunctionLogicalId>?at=ISO``."""
+        kind, _, name = path.partition("/")
+        if kind == "health":
+            return 200, {"status": "ok"}
+        if kind != "schedules" or method not in {"GET", "POST"}:
+            return 404, {"message": "Not Found"}
+        worker = self.workers.get(name)
+        if worker is None or not worker.function.schedule_events:
+            scheduled = sorted(k for k, w in self.workers.items() if w.function.schedule_events)
+            return 404, {"message": f"no scheduled function {name!r}; scheduled functions: {scheduled}"}
+        try:
+            at = parse_instant(query["at"]) if "at" in query else datetime.now(UTC)
+        except ValueError:
+            return 400, {"message": f"at={query['at']!r} is not an ISO 8601 instant"}
+        schedule = worker.function.schedule_events[0]
+        schedule_name = physical_name(name + schedule.name)
+        arn = f"arn:{PARTITION}:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{schedule_name}"
+        event = scheduled_event(at, arn, "at" in query)
+        self.log(f"firing {name}.{schedule.name} for {event['time']}")
+        try:
+            result = worker.invoke(event)
+        except InvocationError as exc:
+            return 502, {"function": name, "event": event, "error": exc.payload}
+        return 200, {"function": name, "event": event, "result": result}
+
+    def banner(self, started: float) -> None:
+        assert self.api is not None and self.s3_front is not None
+        lines = [
+            f"cfp local: stack {STACK_NAME} from {self.template.path}",
+            f"  API     {self.api.url}",
+            f"  S3      {self.s3_front.url}  (AWS endpoint {self.moto_url})",
+            f"  outbox  {self.options.outbox.resolve()}",
+        ]
+        for logical_id, worker in self.workers.items():
+            sources = [e.route_key for e in worker.function.http_events]
+            sources += [f"SQS {e.queue_arn.rpartition(':')[2]}" for e in worker.function.sqs_events]
+            sources += [f"schedule {e.expression}" for e in worker.function.schedule_events]
+            lines.append(f"  function {logical_id}: {', '.join(sources) or 'no events'}")
+        if self._skipped:
+            lines.append(f"  not emulated: {', '.join(self._skipped)}")
+        lines.append(f"ready in {time.monotonic() - started:.1f} s; Ctrl-C stops")
+        for line in lines:
+            self.log(line)
+
+    def close(self) -> None:
+        """Stop everything, in the reverse order of start."""
+        self.stop_event.set()
+        if self.api is not None:
+            self.api.shutdown()
+            self.api.server_close()
+        for poller in self.pollers:
+            poller.thread.join()
+        if self.outbox is not None:
+            self.outbox.thread.join()
+        for worker in self.workers.values():
+            worker.stop()
+        if self.s3_front is not None:
+            self.s3_front.shutdown()
+            self.s3_front.server_close()
+        if self._moto is not None:
+            self._moto.stop()
+
+
+def run(options: LocalOptions, out: IO[str], stop: threading.Event) -> None:
+    """Run the stack until ``stop`` is set."""
+    started = time.monotonic()
+    stack = LocalStack(options, out)
+    try:
+        stack.start()
+        stack.banner(started)
+        stop.wait()
+    finally:
+        stack.close()
