@@ -1,0 +1,66 @@
+"""The deadline keeper on its schedule: reminders once per threshold, the close once, robust to firings."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from tests.aws import FakeContext, http_event, load_function
+from tests.handlers.conftest import World
+
+api = load_function("api")
+keeper = load_function("deadline")
+
+DEADLINE = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+
+
+def create(world: World) -> dict[str, Any]:
+    body = {"title": "T", "authors": [{"name": "A"}], "contact_email": "a@example.org", "abstract": "x"}
+    response = api.lambda_handler(http_event("POST", "/submissions", body), FakeContext())
+    world.notifications()
+    return json.loads(response["body"])
+
+
+def fire(world: World, at: datetime) -> dict[str, int]:
+    world.clock.instant = at
+    return keeper.lambda_handler({"source": "aws.scheduler", "detail": {}}, FakeContext())
+
+
+def test_nothing_is_due_a_week_before(world: World) -> None:
+    create(world)
+    assert fire(world, DEADLINE - timedelta(days=7)) == {"reminders": 0, "call_closed": 0}
+
+
+def test_each_threshold_once_even_when_fired_twice(world: World) -> None:
+    created = create(world)
+    assert fire(world, DEADLINE - timedelta(hours=72))["reminders"] == 1
+    assert fire(world, DEADLINE - timedelta(hours=71, minutes=45))["reminders"] == 0
+    notes = world.notifications()
+    assert [(n["kind"], n["submission_id"], n["detail"]["hours"]) for n in notes] == [
+        ("reminder", created["id"], 72)
+    ]
+    assert fire(world, DEADLINE - timedelta(hours=24))["reminders"] == 1
+
+
+def test_missed_firings_send_only_the_nearest_threshold(world: World) -> None:
+    create(world)
+    assert fire(world, DEADLINE - timedelta(hours=2))["reminders"] == 1
+    assert [n["detail"]["hours"] for n in world.notifications()] == [3]
+    assert fire(world, DEADLINE - timedelta(hours=1))["reminders"] == 0
+
+
+def test_the_call_closes_once_after_the_deadline(world: World) -> None:
+    create(world)
+    assert fire(world, DEADLINE)["call_closed"] == 0
+    assert fire(world, DEADLINE + timedelta(seconds=1))["call_closed"] == 1
+    assert fire(world, DEADLINE + timedelta(minutes=15))["call_closed"] == 0
+    kinds = [n["kind"] for n in world.notifications()]
+    assert kinds.count("call_closed") == 1
+
+
+def test_replay_at_an_instant_from_the_event(world: World) -> None:
+    create(world)
+    result = keeper.lambda_handler({"at": "2017-08-31T21:00:00-12:00"}, FakeContext())
+    assert result["reminders"] == 1
+    assert [n["detail"]["hours"] for n in world.notifications()] == [3]

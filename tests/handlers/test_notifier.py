@@ -1,0 +1,169 @@
+"""The notifier against moto's SES: one mail per event despite redelivery, one digest per batch."""
+
+from __future__ import annotations
+
+import email
+import json
+from email.message import Message
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from cfp import events, wiring
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.handlers.conftest import World
+from tests.pdfs import make_abstract
+
+api = load_function("api")
+validator = load_function("validator")
+notifier = load_function("notifier")
+
+
+def sent() -> list[Message]:
+    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    return [email.message_from_string(m.raw_data) for m in backend.sent_messages]
+
+
+def text_of(message: Message) -> str:
+    parts = [p for p in message.walk() if p.get_content_type() == "text/plain" and not p.get_filename()]
+    return parts[0].get_payload(decode=True).decode()
+
+
+def html_of(message: Message) -> str:
+    parts = [p for p in message.walk() if p.get_content_type() == "text/html"]
+    return parts[0].get_payload(decode=True).decode()
+
+
+def create(title: str = "Sparse Attention at Scale", contact: str = "alan@example.org") -> dict[str, Any]:
+    body = {
+        "title": title,
+        "authors": [
+            {"name": "Alan Turing", "email": contact},
+            {"name": "Kurt Gödel", "email": "kurt@example.org"},
+        ],
+        "contact_email": contact,
+        "abstract": "Attention, sparsely.",
+    }
+    response = api.lambda_handler(http_event("POST", "/submissions", body), FakeContext())
+    assert response["statusCode"] == 201, response
+    return json.loads(response["body"])
+
+
+def deliver(world: World, receive_count: int = 1) -> dict[str, Any]:
+    bodies = [json.dumps(n) for n in world.notifications()]
+    return notifier.lambda_handler(sqs_event(bodies, "notifications", receive_count), FakeContext())
+
+
+def test_receipt_goes_to_the_contact_with_the_facts(world: World) -> None:
+    created = create()
+    world_events = world.notifications()
+    notifier.lambda_handler(sqs_event([json.dumps(e) for e in world_events]), FakeContext())
+    receipt, digest = sent()
+    assert receipt["To"] == "alan@example.org"
+    assert receipt["Reply-To"] == "chair@example.org, cochair@example.org"
+    assert "AI Systems Workshop at SOSP 2017" in receipt["Subject"] and created["id"] in receipt["Subject"]
+    body = text_of(receipt)
+    assert "Sparse Attention at Scale" in body and "Kurt Gödel" in body
+    assert "2017-08-31 23:59:59 AoE (2017-09-01 11:59:59 UTC)" in body
+    assert digest["To"] == "chair@example.org, cochair@example.org"
+    assert "New submissions (1)" in text_of(digest)
+
+
+def test_redelivered_batch_sends_nothing_new(world: World) -> None:
+    create()
+    bodies = [json.dumps(n) for n in world.notifications()]
+    notifier.lambda_handler(sqs_event(bodies), FakeContext())
+    notifier.lambda_handler(sqs_event(bodies, receive_count=2), FakeContext())
+    assert len(sent()) == 2
+
+
+def test_a_burst_is_one_digest_naming_everyone(world: World) -> None:
+    ids = [create(title=f"Poster number {i}", contact=f"author{i}@example.org")["id"] for i in range(30)]
+    deliver(world)
+    mails = sent()
+    receipts = [m for m in mails if m["To"].startswith("author")]
+    digests = [m for m in mails if m["To"].startswith("chair")]
+    assert len(receipts) == 30 and len(digests) == 1
+    [digest] = digests
+    attachment = next(p for p in digest.walk() if p.get_filename() == "changes.csv")
+    csv_text = attachment.get_payload(decode=True).decode()
+    assert all(i in csv_text for i in ids)
+    assert "... and 5 more in the attached CSV" in text_of(digest)
+
+
+def test_verdict_mail_says_what_to_fix(world: World) -> None:
+    created = create()
+    world.notifications()
+    key = created["upload"]["fields"]["key"]
+    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=make_abstract(3))
+    record = s3_record(world.bucket, key, 1, put["ETag"].strip('"'), world.clock.now(), put.get("VersionId"))
+    validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext())
+    deliver(world)
+    verdict_mail, digest = sent()
+    assert "Format check FAIL" in verdict_mail["Subject"]
+    assert "3" in text_of(verdict_mail) and "upload-url" in text_of(verdict_mail)
+    assert "Failed format checks (1)" in text_of(digest)
+    assert "X-Amz-Signature" in text_of(digest)
+
+
+def test_titles_are_escaped_in_html(world: World) -> None:
+    create(title="<script>alert(1)</script> & Friends")
+    deliver(world)
+    receipt = sent()[0]
+    assert "&lt;script&gt;" in html_of(receipt) and "<script>" not in html_of(receipt)
+
+
+def test_throttled_send_is_retried_then_dead_lettered(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cfp.mailer import Mailer
+
+    def throttled(self: Mailer, mail: Any) -> str:
+        raise ClientError(
+            {"Error": {"Code": "TooManyRequestsException", "Message": "slow down"}}, "SendEmail"
+        )
+
+    monkeypatch.setattr(Mailer, "send", throttled)
+    create()
+    bodies = [json.dumps(n) for n in world.notifications()]
+    event = sqs_event(bodies)
+    with pytest.raises(Exception, match="All records failed"):
+        notifier.lambda_handler(event, FakeContext())
+    assert sent() == []
+
+
+def test_permanent_rejection_is_recorded_and_reported(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    ses = wiring.client("sesv2")
+    real_send = ses.send_email
+
+    def reject_bad_address(**kwargs: Any) -> Any:
+        if "bad@example.org" in kwargs["Destination"]["ToAddresses"]:
+            raise ClientError({"Error": {"Code": "MessageRejected", "Message": "bad address"}}, "SendEmail")
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(ses, "send_email", reject_bad_address)
+    created = create(contact="bad@example.org")
+    result = deliver(world)
+    assert result == {"batchItemFailures": []}
+    [digest] = sent()
+    assert "Bounced author addresses (1)" in text_of(digest)
+    meta = world.dynamodb.get_item(
+        TableName=world.table, Key={"pk": {"S": f"SUB#{created['id']}"}, "sk": {"S": "META"}}
+    )
+    assert meta["Item"]["bounced"] == {"SS": ["bad@example.org"]}
+
+
+def test_call_closed_sends_confirmations_and_a_final_csv(world: World) -> None:
+    create(title="Kept", contact="kept@example.org")
+    gone = create(title="Gone", contact="gone@example.org")
+    api.lambda_handler(http_event("DELETE", f"/submissions/{gone['id']}", token=gone["token"]), FakeContext())
+    world.notifications()
+    closing = events.call_closed(world.clock.now(), world.clock.now()).model_dump_json()
+    notifier.lambda_handler(sqs_event([closing, closing]), FakeContext())
+    mails = sent()
+    assert [m["To"] for m in mails] == ["kept@example.org", "chair@example.org, cochair@example.org"]
+    final = mails[1]
+    csv_part = next(p for p in final.walk() if p.get_filename() == "submissions.csv")
+    rows = csv_part.get_payload(decode=True).decode().splitlines()
+    assert rows[0].startswith("id,title,authors") and len(rows) == 3

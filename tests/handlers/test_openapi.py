@@ -1,0 +1,42 @@
+"""The committed OpenAPI document is the one the API serves; regenerate it with
+``.venv/bin/python -m tests.handlers.test_openapi`` after changing a route or a model."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from tests.aws import ROOT, FakeContext, http_event, load_function
+
+COMMITTED = ROOT / "openapi.json"
+
+
+def _environment() -> None:
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+
+def served() -> dict[str, object]:
+    _environment()
+    return json.loads(load_function("api").openapi_json())
+
+
+def test_committed_document_matches_the_api() -> None:
+    assert json.loads(COMMITTED.read_text()) == served(), (
+        "openapi.json is out of date: run .venv/bin/python -m tests.handlers.test_openapi"
+    )
+
+
+def test_document_is_served_over_http() -> None:
+    response = load_function("api").lambda_handler(http_event("GET", "/openapi.json"), FakeContext())
+    assert response["statusCode"] == 200
+    document = json.loads(response["body"])
+    assert set(document["paths"]) == {
+        "/submissions",
+        "/submissions/{submission_id}",
+        "/submissions/{submission_id}/upload-url",
+    }
+
+
+if __name__ == "__main__":
+    COMMITTED.write_text(json.dumps(served(), indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {COMMITTED}")

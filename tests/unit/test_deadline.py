@@ -1,0 +1,63 @@
+"""Deadline rules to the second, without AWS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cfp import deadline as rules
+
+DEADLINE = rules.parse_deadline("2017-08-31T23:59:59-12:00")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2017-08-31T23:59:59-12:00", "2017-08-31T23:59:59 AoE", "2017-08-31 AoE", "2017-09-01T11:59:59Z"],
+)
+def test_the_same_instant_in_every_spelling(text: str) -> None:
+    assert rules.parse_deadline(text) == DEADLINE
+
+
+@pytest.mark.parametrize("text", ["2017-08-31T23:59:59", "tomorrow", "2017-08-31T23:59:59+02:00 AoE"])
+def test_ambiguous_deadlines_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        rules.parse_deadline(text)
+
+
+def test_open_at_235959_closed_at_000000_aoe() -> None:
+    assert rules.is_open(DEADLINE, DEADLINE)
+    assert not rules.is_open(DEADLINE + timedelta(seconds=1), DEADLINE)
+    assert not rules.is_open(DEADLINE + timedelta(microseconds=1), DEADLINE)
+
+
+def test_an_extension_moves_the_deadline_for_one_submission_only_forward() -> None:
+    later = DEADLINE + timedelta(days=2)
+    assert rules.is_open(DEADLINE + timedelta(days=1), DEADLINE, later)
+    assert rules.effective_deadline(DEADLINE, DEADLINE - timedelta(days=1)) == DEADLINE
+
+
+def test_upload_expiry_is_capped_by_deadline_plus_grace() -> None:
+    now = DEADLINE - timedelta(minutes=5)
+    assert rules.upload_expiry(now, timedelta(minutes=15), DEADLINE) == DEADLINE
+    grace = timedelta(minutes=10)
+    assert rules.upload_expiry(now, timedelta(minutes=15), DEADLINE, grace) == DEADLINE + grace
+    early = DEADLINE - timedelta(days=3)
+    assert rules.upload_expiry(early, timedelta(minutes=15), DEADLINE) == early + timedelta(minutes=15)
+
+
+def test_late_is_judged_at_the_grace_boundary() -> None:
+    grace = timedelta(seconds=30)
+    assert not rules.is_late(DEADLINE + grace, DEADLINE, grace)
+    assert rules.is_late(DEADLINE + grace + timedelta(seconds=1), DEADLINE, grace)
+    assert not rules.is_late(DEADLINE, DEADLINE)
+    assert rules.is_late(DEADLINE + timedelta(seconds=1), DEADLINE)
+
+
+def test_describe_shows_aoe_and_utc() -> None:
+    assert rules.describe(DEADLINE) == "2017-08-31 23:59:59 AoE (2017-09-01 11:59:59 UTC)"
+
+
+def test_time_left() -> None:
+    now = datetime(2017, 9, 1, 11, 59, 59, tzinfo=UTC) - timedelta(days=1, hours=2, minutes=3)
+    assert rules.time_left(now, DEADLINE) == "1 d 2 h 3 min left"
+    assert rules.time_left(DEADLINE + timedelta(seconds=1), DEADLINE) == "the call is closed"
