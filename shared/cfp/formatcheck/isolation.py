@@ -9,6 +9,7 @@ storm) the caller gets an `Outcome`, never an exception or a hang.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import json
 import os
 import resource
@@ -65,8 +66,12 @@ def run_isolated(task: Callable[[], dict[str, Any]], limits: Limits) -> Outcome:
 
 
 def _child(task: Callable[[], dict[str, Any]], limits: Limits, write_fd: int) -> None:  # pragma: no cover
-    """Apply the limits, run the task and exit without running the parent's cleanup handlers."""
+    """Apply the limits, run the task and exit without running the parent's cleanup handlers.
+
+    A crash is reported by the exit status, so the child dumps no traceback of its own.
+    """
     code = 0
+    faulthandler.disable()
     try:
         memory = limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

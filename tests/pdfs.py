@@ -1,0 +1,290 @@
+"""Abstract PDFs with known layouts, generated with reportlab for tests.
+
+`make_abstract(body_pages, reference_pages, columns)` gives a plain abstract: body text fills
+`body_pages` pages, the references heading opens page `body_pages + 1` and the references fill
+`reference_pages` pages (with `reference_pages=0` the heading follows the body on the last body
+page). `AbstractLayout` exposes the variations real templates produce: heading spellings, small
+caps and letter spacing, running heads, page and line numbers, figures, columns drawn out of order.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+from reportlab.lib.pagesizes import letter
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+_TEXT = (
+    "poster abstract method results sample analysis protein model data we show that the of and in "
+    "for with measured under conditions significant increase observed across experiments compared "
+    "baseline approach novel framework structure function cells network signal response study "
+    "field temperature pressure samples were collected from sites during summer"
+)
+_WORDS = _TEXT.split()
+
+HeadingPlace = Literal["top", "middle", "right_column"]
+
+
+@dataclass
+class AbstractLayout:
+    """What the generated abstract looks like; defaults give a plain one-column letter abstract."""
+
+    body_pages: int = 1
+    reference_pages: int = 1
+    columns: int = 1
+    heading: str = "References"
+    heading_font: str = "Times-Bold"
+    heading_size: float | None = None
+    small_caps: bool = False
+    letter_spacing: float = 0.0
+    centered_heading: bool = False
+    run_in: bool = False
+    heading_place: HeadingPlace | None = None
+    running_head: str | None = None
+    page_numbers: bool = False
+    line_numbers: bool = False
+    figure_above_heading: bool = False
+    figure_label: str | None = None
+    reversed_columns: bool = False
+    appendix_pages: int = 0
+    image_page: bool = False
+    paper: tuple[float, float] = letter
+    font_size: float = 10.0
+    margin: float = 72.0
+    acknowledgments_above_heading: bool = False
+    seed: int = 7
+
+
+def make_abstract(body_pages: int, reference_pages: int = 1, columns: int = 1) -> bytes:
+    """An abstract with `body_pages` pages before the references and `reference_pages` after."""
+    return render(AbstractLayout(body_pages=body_pages, reference_pages=reference_pages, columns=columns))
+
+
+def render(layout: AbstractLayout) -> bytes:
+    """The PDF bytes for `layout`."""
+    return _Writer(layout).write()
+
+
+class _Writer:
+    def __init__(self, layout: AbstractLayout) -> None:
+        self.layout = layout
+        self.buffer = io.BytesIO()
+        self.canvas = Canvas(self.buffer, pagesize=layout.paper, pageCompression=1, invariant=1)
+        self.width, self.height = layout.paper
+        self.page = 0
+        self.rng = random.Random(layout.seed)
+        self.leading = layout.font_size * 1.2
+        self.run_in_pending = layout.run_in
+
+    # Geometry.
+
+    def column_boxes(self) -> list[tuple[float, float]]:
+        layout = self.layout
+        usable = self.width - 2 * layout.margin
+        gap = 18.0
+        width = (usable - gap * (layout.columns - 1)) / layout.columns
+        return [(layout.margin + i * (width + gap), width) for i in range(layout.columns)]
+
+    def lines_per_column(self) -> int:
+        return int((self.height - 2 * self.layout.margin) / self.leading)
+
+    # Text.
+
+    def sentence_line(self, width: float, font: str = "Times-Roman", size: float | None = None) -> str:
+        size = size or self.layout.font_size
+        words: list[str] = []
+        while True:
+            word = self.rng.choice(_WORDS)
+            if stringWidth(" ".join([*words, word]), font, size) > width:
+                return " ".join(words)
+            words.append(word)
+
+    def write(self) -> bytes:
+        layout = self.layout
+        place = layout.heading_place or ("top" if layout.reference_pages else "middle")
+        total = layout.body_pages + layout.reference_pages
+        if place != "top":
+            total = max(total, layout.body_pages)
+        for number in range(1, total + 1):
+            self.start_page(number)
+            if number < layout.body_pages or (number == layout.body_pages and place == "top"):
+                self.body_page(first=number == 1)
+            elif number == layout.body_pages:
+                self.split_page(place, first=number == 1)
+            elif number == layout.body_pages + 1 and place == "top":
+                self.heading_page()
+            else:
+                self.reference_page()
+            self.canvas.showPage()
+        for _ in range(layout.appendix_pages):
+            self.start_page(self.page + 1)
+            cursor = self.heading(self.column_boxes()[0], self.height - layout.margin, "Appendix A")
+            self.fill_column(self.column_boxes()[0], cursor, self.layout.margin)
+            self.canvas.showPage()
+        if layout.image_page:
+            self.start_page(self.page + 1, furniture=False)
+            self.image_only()
+            self.canvas.showPage()
+        self.canvas.save()
+        return self.buffer.getvalue()
+
+    def start_page(self, number: int, furniture: bool = True) -> None:
+        self.page = number
+        if not furniture:
+            return
+        layout = self.layout
+        if layout.running_head:
+            self.canvas.setFont("Times-Italic", 8)
+            self.canvas.drawString(layout.margin, self.height - layout.margin / 2, layout.running_head)
+        if layout.page_numbers:
+            self.canvas.setFont("Times-Roman", 9)
+            self.canvas.drawCentredString(self.width / 2, layout.margin / 2, str(number))
+
+    def body_page(self, first: bool) -> None:
+        top = self.height - self.layout.margin
+        if first:
+            top = self.title(top)
+        columns = self.column_boxes()
+        order = list(reversed(columns)) if self.layout.reversed_columns else columns
+        if first and self.layout.figure_label:
+            self.labelled_figure(columns[0], top - 100)
+            self.fill_column(columns[0], top - 200, self.layout.margin)
+            order = [column for column in order if column != columns[0]]
+        for column in order:
+            self.fill_column(column, top, self.layout.margin)
+
+    def split_page(self, place: HeadingPlace, first: bool) -> None:
+        """Last body page: body text, then the heading in the middle or in the right column."""
+        layout = self.layout
+        top = self.height - layout.margin
+        if first:
+            top = self.title(top)
+        columns = self.column_boxes()
+        if place == "right_column" and len(columns) > 1:
+            steps = [(columns[-1], "refs"), *[(col, "body") for col in columns[:-1]]]
+            if not layout.reversed_columns:
+                steps.reverse()
+            for column, kind in steps:
+                if kind == "body":
+                    self.fill_column(column, top, layout.margin)
+                else:
+                    self.references(column, self.heading(column, top, layout.heading), layout.margin)
+            return
+        middle = (top + layout.margin) / 2
+        for column in columns:
+            self.fill_column(column, top, middle)
+        cursor = middle - self.leading
+        if layout.acknowledgments_above_heading:
+            cursor = self.heading(columns[0], cursor, "Acknowledgments")
+            cursor = self.fill_column(columns[0], cursor, cursor - 2 * self.leading)
+        cursor = self.heading(columns[0], cursor, layout.heading)
+        self.references(columns[0], cursor, layout.margin)
+
+    def heading_page(self) -> None:
+        layout = self.layout
+        column = self.column_boxes()[0]
+        top = self.height - layout.margin
+        if layout.figure_above_heading:
+            self.figure(column, top, 150)
+            top -= 150 + 2 * self.leading
+        cursor = self.heading(column, top, layout.heading)
+        self.references(column, cursor, layout.margin)
+        for other in self.column_boxes()[1:]:
+            self.references(other, self.height - layout.margin, layout.margin)
+
+    def reference_page(self) -> None:
+        for column in self.column_boxes():
+            self.references(column, self.height - self.layout.margin, self.layout.margin)
+
+    def title(self, top: float) -> float:
+        self.canvas.setFont("Times-Bold", 16)
+        self.canvas.drawCentredString(self.width / 2, top - 16, "A Poster Abstract With a Known Layout")
+        self.canvas.setFont("Times-Roman", 11)
+        self.canvas.drawCentredString(self.width / 2, top - 34, "A. Author and B. Author, Example University")
+        return top - 56
+
+    def fill_column(self, column: tuple[float, float], top: float, bottom: float) -> float:
+        x, width = column
+        y = top - self.layout.font_size
+        self.canvas.setFont("Times-Roman", self.layout.font_size)
+        while y >= bottom:
+            self.canvas.drawString(x, y, self.sentence_line(width))
+            if self.layout.line_numbers:
+                self.canvas.setFont("Times-Roman", 7)
+                self.canvas.drawRightString(x - 8, y, str(self.rng.randint(1, 999)))
+                self.canvas.setFont("Times-Roman", self.layout.font_size)
+            y -= self.leading
+        return y + self.layout.font_size
+
+    def heading(self, column: tuple[float, float], top: float, text: str) -> float:
+        """Draw a heading below `top`; return the top of the next line."""
+        layout = self.layout
+        x, width = column
+        size = layout.heading_size or layout.font_size + 1
+        y = top - size - 0.5 * self.leading
+        if self.run_in_pending and text == layout.heading:
+            return top
+        text_object = self.canvas.beginText()
+        text_object.setCharSpace(layout.letter_spacing)
+        if layout.small_caps:
+            text_object.setTextOrigin(x, y)
+            text_object.setFont(layout.heading_font, size)
+            text_object.textOut(text[0])
+            text_object.setFont(layout.heading_font, size * 0.8)
+            text_object.textOut(text[1:].upper())
+        else:
+            shown = stringWidth(text, layout.heading_font, size) + layout.letter_spacing * len(text)
+            start = x + (width - shown) / 2 if layout.centered_heading else x
+            text_object.setTextOrigin(start, y)
+            text_object.setFont(layout.heading_font, size)
+            text_object.textOut(text)
+        text_object.setCharSpace(0)
+        self.canvas.drawText(text_object)
+        return y - 0.5 * self.leading
+
+    def references(self, column: tuple[float, float], top: float, bottom: float) -> None:
+        x, width = column
+        size = self.layout.font_size - 1
+        y = top - size
+        number = 1
+        while y >= bottom:
+            prefix = f"[{number}] "
+            if self.run_in_pending:
+                prefix = f"{self.layout.heading}: {prefix}"
+                self.run_in_pending = False
+            self.canvas.setFont("Times-Roman", size)
+            self.canvas.drawString(x, y, prefix + self.sentence_line(width - 30, size=size))
+            y -= size * 1.2
+            number += 1
+
+    def figure(self, column: tuple[float, float], top: float, height: float) -> None:
+        """A vector drawing with no text: a frame and bars."""
+        x, width = column
+        self.canvas.rect(x, top - height, width * 0.8, height)
+        for index in range(6):
+            bar = (index + 1) * height / 8
+            self.canvas.rect(x + 20 + index * 40, top - height + 5, 25, bar, fill=1)
+
+    def labelled_figure(self, column: tuple[float, float], top: float) -> None:
+        """A boxed diagram whose label reads like a heading, with body text above and below."""
+        x, width = column
+        self.fill_column(column, top + 100, top + 10)
+        self.canvas.rect(x + 40, top - 80, width - 80, 80)
+        self.canvas.rect(x + 60, top - 60, 80, 20)
+        self.canvas.setFont("Helvetica-Bold", self.layout.font_size + 1)
+        self.canvas.drawString(x + 64, top - 34, self.layout.figure_label or "")
+
+    def image_only(self) -> None:
+        from PIL import Image
+
+        image = Image.new("L", (200, 260), 200)
+        path = io.BytesIO()
+        image.save(path, format="PNG")
+        path.seek(0)
+        from reportlab.lib.utils import ImageReader
+
+        self.canvas.drawImage(ImageReader(path), 36, 36, self.width - 72, self.height - 72)

@@ -1,0 +1,118 @@
+"""End-to-end checks of generated abstracts through the isolated checker."""
+
+from __future__ import annotations
+
+import pytest
+from cfp.formatcheck import FormatSpec, check_pdf
+
+from tests.pdfs import AbstractLayout, make_abstract, render
+
+SPEC = FormatSpec(max_body_pages=2, max_bytes=10 * 1024 * 1024)
+
+
+def codes(data: bytes, spec: FormatSpec = SPEC) -> list[str]:
+    return [problem.code for problem in check_pdf(data, spec).problems]
+
+
+def test_two_body_pages_pass_with_facts() -> None:
+    verdict = check_pdf(make_abstract(2), SPEC)
+    assert verdict.outcome == "pass"
+    assert (verdict.pages, verdict.body_pages) == (3, 2)
+    dumped = verdict.model_dump(mode="json")
+    assert dumped["facts"]["paper"]["name"] == "letter"
+    assert dumped["facts"]["references"] == {"page": 3, "heading": "References", "body_above": False}
+    assert dumped["facts"]["body_font_pt"] == 10.0
+    assert dumped["facts"]["columns"] == 1
+    assert set(dumped["facts"]["margins_pt"]) == {"left", "right", "top", "bottom"}
+
+
+def test_three_body_pages_fail_with_actionable_message() -> None:
+    verdict = check_pdf(make_abstract(3), SPEC)
+    assert verdict.outcome == "fail"
+    (problem,) = verdict.problems
+    assert problem.code == "too_many_body_pages"
+    assert (problem.measured, problem.limit) == (3, 2)
+    assert problem.message.startswith("3 pages before the references; the limit is 2.")
+
+
+@pytest.mark.parametrize("columns", [1, 2])
+def test_heading_mid_page_counts_that_page(columns: int) -> None:
+    verdict = check_pdf(make_abstract(2, reference_pages=0, columns=columns), SPEC)
+    assert verdict.body_pages == 2
+    assert verdict.facts.references is not None
+    assert verdict.facts.references.body_above
+
+
+def test_two_columns_reported() -> None:
+    verdict = check_pdf(make_abstract(2, columns=2), SPEC)
+    assert verdict.facts.columns == 2
+    assert verdict.body_pages == 2
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        AbstractLayout(body_pages=2, heading="REFERENCES", letter_spacing=3),
+        AbstractLayout(
+            body_pages=2, heading="R E F E R E N C E S", heading_font="Times-Roman", heading_size=10
+        ),
+        AbstractLayout(
+            body_pages=2, small_caps=True, heading_font="Times-Roman", heading_size=10, centered_heading=True
+        ),
+        AbstractLayout(body_pages=2, heading="7. REFERENCES"),
+        AbstractLayout(body_pages=2, heading="7 References"),
+        AbstractLayout(body_pages=2, heading="References:"),
+        AbstractLayout(body_pages=2, heading="Bibliography"),
+        AbstractLayout(body_pages=2, heading="Literature Cited"),
+        AbstractLayout(body_pages=2, heading="Works Cited"),
+        AbstractLayout(body_pages=2, heading="References and Notes"),
+        AbstractLayout(
+            body_pages=2, running_head="Proceedings of the Poster Session 2025", page_numbers=True
+        ),
+        AbstractLayout(body_pages=2, line_numbers=True, page_numbers=True),
+        AbstractLayout(body_pages=2, columns=2, reversed_columns=True),
+        AbstractLayout(body_pages=2, figure_label="References"),
+    ],
+    ids=lambda layout: f"{layout.heading}-{layout.columns}",
+)
+def test_heading_variants_start_the_references_page(layout: AbstractLayout) -> None:
+    verdict = check_pdf(render(layout), SPEC)
+    assert verdict.facts.references is not None, verdict.facts
+    assert verdict.facts.references.page == 3
+    assert not verdict.facts.references.body_above
+    assert verdict.body_pages == 2
+    assert verdict.outcome == "pass"
+
+
+def test_run_in_heading_found() -> None:
+    verdict = check_pdf(render(AbstractLayout(body_pages=2, run_in=True, heading_place="middle")), SPEC)
+    assert verdict.facts.references is not None
+    assert verdict.facts.references.heading.startswith("References:")
+    assert verdict.body_pages == 2
+
+
+@pytest.mark.parametrize("reversed_columns", [False, True])
+def test_heading_in_right_column_keeps_page_as_body(reversed_columns: bool) -> None:
+    layout = AbstractLayout(
+        body_pages=2, columns=2, heading_place="right_column", reversed_columns=reversed_columns
+    )
+    verdict = check_pdf(render(layout), SPEC)
+    assert verdict.facts.references is not None
+    assert (verdict.facts.references.page, verdict.facts.references.body_above) == (2, True)
+    assert verdict.body_pages == 2
+
+
+def test_figure_above_heading_makes_a_body_page() -> None:
+    verdict = check_pdf(render(AbstractLayout(body_pages=2, figure_above_heading=True)), SPEC)
+    assert verdict.facts.references is not None
+    assert verdict.facts.references.body_above
+    assert verdict.body_pages == 3
+    assert verdict.outcome == "fail"
+
+
+def test_acknowledgments_are_body() -> None:
+    layout = AbstractLayout(body_pages=2, reference_pages=0, acknowledgments_above_heading=True)
+    verdict = check_pdf(render(layout), SPEC)
+    assert verdict.body_pages == 2
+    assert verdict.facts.references is not None
+    assert verdict.facts.references.heading == "References"

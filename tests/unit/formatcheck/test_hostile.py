@@ -1,0 +1,91 @@
+"""Hostile and broken input: every file gets a verdict, none raises or hangs."""
+
+from __future__ import annotations
+
+import pytest
+from cfp.formatcheck import FormatSpec, check_pdf
+
+from tests.pdfs import make_abstract
+from tests.unit.formatcheck import hostile
+
+SPEC = FormatSpec(max_body_pages=2)
+
+
+def problem_codes(data: bytes, spec: FormatSpec = SPEC) -> list[str]:
+    return [problem.code for problem in check_pdf(data, spec).problems]
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "empty"),
+        (b"<html>not a pdf</html>", "not_pdf"),
+        (b"x" * 2000 + make_abstract(1), "not_pdf"),
+        (b"%PDF-1.7\n", "unreadable"),
+        (make_abstract(1)[:400], "unreadable"),
+        (b"%PDF-1.4\n" + bytes(range(256)) * 40, "unreadable"),
+    ],
+    ids=["empty", "html", "header-too-late", "header-only", "truncated", "garbage"],
+)
+def test_rejections(data: bytes, code: str) -> None:
+    verdict = check_pdf(data, SPEC)
+    assert verdict.outcome == "fail"
+    assert [problem.code for problem in verdict.problems] == [code]
+
+
+def test_header_after_some_junk_is_accepted() -> None:
+    assert check_pdf(b"\n" * 500 + make_abstract(1), SPEC).outcome == "pass"
+
+
+def test_too_large_is_rejected_before_parsing() -> None:
+    verdict = check_pdf(make_abstract(1), FormatSpec(max_bytes=1000))
+    assert [problem.code for problem in verdict.problems] == ["too_large"]
+    assert verdict.facts.pages is None
+
+
+def test_password_protected_fails() -> None:
+    verdict = check_pdf(hostile.encrypted(), SPEC)
+    assert [problem.code for problem in verdict.problems] == ["encrypted"]
+    assert verdict.facts.needs_password
+
+
+def test_owner_password_only_opens() -> None:
+    verdict = check_pdf(hostile.encrypted(user_password=""), SPEC)
+    assert verdict.outcome == "pass"
+    assert verdict.facts.encrypted and not verdict.facts.needs_password
+
+
+def test_too_many_pages_rejected_without_text() -> None:
+    verdict = check_pdf(hostile.many_pages(25), SPEC)
+    assert [problem.code for problem in verdict.problems] == ["too_many_pages"]
+    assert verdict.pages == 25
+    assert not verdict.facts.text_checked
+
+
+def test_active_content_warns() -> None:
+    verdict = check_pdf(hostile.with_javascript(), SPEC)
+    assert verdict.outcome == "warn"
+    assert [problem.code for problem in verdict.problems] == ["active_content"]
+    assert verdict.facts.active_content == ["JavaScript", "embedded files"]
+
+
+@pytest.mark.parametrize(
+    "data", [hostile.broken_xref(), hostile.miscounted_page_tree()], ids=["xref", "count"]
+)
+def test_repaired_structure_is_reported(data: bytes) -> None:
+    verdict = check_pdf(data, SPEC)
+    assert verdict.outcome == "warn"
+    assert [problem.code for problem in verdict.problems] == ["damaged_structure"]
+    assert verdict.pages == 2
+
+
+def test_wall_clock_limit_is_a_verdict() -> None:
+    verdict = check_pdf(make_abstract(2), FormatSpec(wall_seconds=0.001))
+    assert [problem.code for problem in verdict.problems] == ["resource_limit"]
+    assert verdict.facts.resource_limit == "wall"
+
+
+def test_memory_limit_is_a_verdict() -> None:
+    verdict = check_pdf(hostile.decompression_bomb(256), FormatSpec(memory_mb=160, max_bytes=50_000_000))
+    assert [problem.code for problem in verdict.problems] == ["resource_limit"]
+    assert verdict.facts.resource_limit == "memory"
