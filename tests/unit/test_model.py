@@ -27,7 +27,7 @@ def submission(**changes: object) -> Submission:
 
 
 def version(number: int, minutes: int | None, outcome: str | None = None, late: bool = False) -> Version:
-    verdict = Verdict(outcome=outcome, pages=1, body_pages=1, problems=[], facts=Facts()) if outcome else None  # type: ignore[arg-type]
+    verdict = Verdict(outcome=outcome, pages=1, body_pages=1, problems=[], facts=Facts()) if outcome else None
     return Version(
         number=number,
         key=f"uploads/abcdefghjk/v{number}.pdf",
