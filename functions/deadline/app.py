@@ -7,6 +7,7 @@ which is how the local stack walks through a deadline in a minute.
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from cfp import wiring
 from cfp.clock import FixedClock
 from cfp.deadline import parse_deadline

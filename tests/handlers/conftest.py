@@ -9,10 +9,11 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from cfp import wiring
 from cfp.clock import FixedClock
 from cfp.deadline import parse_deadline
-from moto import mock_aws
 
 DEADLINE = "2017-08-31T23:59:59-12:00"
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from cfp import events, wiring
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from cfp import events, wiring
 from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import World
 from tests.pdfs import make_abstract

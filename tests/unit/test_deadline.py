@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from cfp import deadline as rules
 
 DEADLINE = rules.parse_deadline("2017-08-31T23:59:59-12:00")
