@@ -17,7 +17,7 @@ from cfp.events import NotificationEvent
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @logger.inject_lambda_context

@@ -16,7 +16,7 @@ from cfp.formatcheck import FormatSpec, Verdict, check_pdf, warm_up
 from cfp.observability import logger, metrics, tracer
 from cfp.validation import UploadValidator, uploaded_objects
 
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 # Paid once per cold start, so every check forks a child that already has the PDF libraries loaded.
 warm_up()
 
@@ -36,8 +36,14 @@ def _validator() -> UploadValidator:
 @tracer.capture_method
 def handle_record(record: SQSRecord) -> None:
     validator = _validator()
-    for upload in uploaded_objects(record.body, wiring.settings().upload_prefix):
-        verdict = validator.validate(upload)
+    settings = wiring.settings()
+    for upload in uploaded_objects(record.body, settings.upload_prefix):
+        try:
+            verdict = validator.validate(upload)
+        except Exception as error:
+            if int(record.attributes.approximate_receive_count) >= settings.max_receive_count:
+                validator.give_up(upload, error)
+            raise
         if verdict is not None:
             metrics.add_metric(name=f"Verdict_{verdict.outcome}", unit="Count", value=1)
 

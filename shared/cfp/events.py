@@ -61,6 +61,17 @@ def verdict(submission_id: str, version: int, etag: str, at: datetime, late: boo
     )
 
 
+def attention(submission_id: str, version: int, reason: str, at: datetime) -> NotificationEvent:
+    return NotificationEvent(
+        kind=EventKind.ATTENTION,
+        event_id=f"attention:{submission_id}:v{version}",
+        occurred_at=at,
+        submission_id=submission_id,
+        version=version,
+        detail={"reason": reason},
+    )
+
+
 def reminder(submission_id: str, hours: int, at: datetime) -> NotificationEvent:
     return NotificationEvent(
         kind=EventKind.REMINDER,

@@ -82,6 +82,7 @@ class Version(BaseModel):
     late: bool = False
     verdict: Verdict | None = None
     validated_at: datetime | None = None
+    attention: str | None = None
 
     @property
     def uploaded(self) -> bool:

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     notification_queue_url: str
     idempotency_table_name: str = ""
     public_url: str = ""
+    max_receive_count: int = Field(default=5, ge=1)
 
     @field_validator("deadline", mode="before")
     @classmethod

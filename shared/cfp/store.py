@@ -247,6 +247,16 @@ class SubmissionStore:
             raise
         return True
 
+    def mark_attention(self, submission_id: str, number: int, reason: str) -> None:
+        """Flag a version whose processing keeps failing for reasons outside the file."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=_to_item({"pk": _pk(submission_id), "sk": _version_sk(number)}),
+            UpdateExpression="SET attention = :reason",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":reason": {"S": reason}},
+        )
+
     def record_bounce(self, submission_id: str, address: str) -> None:
         self._client.update_item(
             TableName=self._table,

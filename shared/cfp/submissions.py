@@ -88,6 +88,7 @@ class VersionView(BaseModel):
     size: int | None
     late: bool
     verdict: Verdict | None
+    attention: str | None = None
 
 
 class SubmissionView(BaseModel):
@@ -171,6 +172,7 @@ def view_of(submission: Submission, versions: list[Version], deadline: datetime)
                 size=v.size,
                 late=v.late,
                 verdict=v.verdict,
+                attention=v.attention,
             )
             for v in versions
         ],

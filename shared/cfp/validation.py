@@ -159,3 +159,17 @@ class UploadValidator:
                 return None
         self._queue.publish(events.verdict(submission_id, number, upload.etag, self._clock.now(), late))
         return verdict
+
+    def give_up(self, upload: UploadedObject, error: Exception) -> None:
+        """The last delivery failed: flag the version and tell the organizers before the message is
+        dead-lettered."""
+        owner = parse_upload_key(self._settings.upload_prefix, upload.key)
+        if owner is None:
+            return
+        submission_id, number = owner
+        reason = (
+            f"the upload could not be checked ({type(error).__name__}); "
+            "its message is going to the dead-letter queue"
+        )
+        self._store.mark_attention(submission_id, number, reason)
+        self._queue.publish(events.attention(submission_id, number, reason, self._clock.now()))

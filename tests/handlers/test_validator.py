@@ -150,3 +150,24 @@ def test_late_upload_is_kept_marked_and_does_not_replace(world: World) -> None:
     assert [v["late"] for v in state["versions"]] == [False, True]
     kinds = [n["kind"] for n in world.notifications()]
     assert kinds == ["verdict", "late_upload"]
+
+
+def test_failure_outside_the_file_is_retried_then_flagged(world: World, monkeypatch: Any) -> None:
+    from cfp.uploads import UploadBucket
+
+    created = create(world)
+    record = upload(world, created["upload"]["fields"]["key"], make_abstract(1), world.clock.now())
+
+    def unavailable(self: UploadBucket, key: str, version_id: str | None, max_bytes: int) -> bytes:
+        raise ConnectionError("S3 is having a bad day")
+
+    monkeypatch.setattr(UploadBucket, "read", unavailable)
+    event = sqs_event([s3_event_body(record)], receive_count=1)
+    assert validator.lambda_handler(event, FakeContext())["batchItemFailures"]
+    assert world.notifications() == []
+    event = sqs_event([s3_event_body(record)], receive_count=5)
+    result = validator.lambda_handler(event, FakeContext())
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    [note] = world.notifications()
+    assert note["kind"] == "attention"
+    assert "dead-letter" in read(created)["versions"][0]["attention"]
