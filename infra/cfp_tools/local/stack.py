@@ -227,10 +227,18 @@ class LocalStack:
         self._remember(logical_id, name, Arn=arn, DomainName=domain, RegionalDomainName=domain)
 
     def _create_bucket_policy(self, logical_id: str) -> None:
+        """Apply the policy; moto ignores conditions, so conditional statements are left out and named."""
         props = self.template.resolve(self.template.properties(logical_id))
-        self._client("s3").put_bucket_policy(
-            Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"])
-        )
+        document = dict(props["PolicyDocument"])
+        statements = document.get("Statement", [])
+        kept = [statement for statement in statements if "Condition" not in statement]
+        for statement in statements:
+            if "Condition" in statement:
+                sid = statement.get("Sid", "?")
+                self.log(f"{logical_id}: statement {sid} not enforced locally (moto ignores conditions)")
+        if kept:
+            document["Statement"] = kept
+            self._client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(document))
         self._remember(logical_id, physical_name(logical_id))
 
     def _create_table(self, logical_id: str) -> None:

@@ -1,0 +1,275 @@
+"""The SAM template is valid, transforms, and keeps the promises the service relies on; the reader works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cfp_tools.template import (
+    ACCOUNT_ID,
+    REGION,
+    STACK_NAME,
+    Resolver,
+    Template,
+    TemplateError,
+    UnresolvedReference,
+    load_yaml,
+    references,
+    transform_offline,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    return load_yaml(TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def transformed() -> dict[str, Any]:
+    return transform_offline(TEMPLATE)
+
+
+def _of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in template["Resources"].items() if res["Type"] == resource_type}
+
+
+def test_cfn_lint_reports_nothing() -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    matches = lint_file(TEMPLATE, config=ManualArgs(regions=[REGION]))
+    assert [str(match) for match in matches] == []
+
+
+def test_transforms_offline_into_plain_cloudformation(transformed: dict[str, Any]) -> None:
+    types = {resource["Type"] for resource in transformed["Resources"].values()}
+    assert not any(t.startswith("AWS::Serverless::") for t in types)
+    assert {"AWS::Lambda::Function", "AWS::Lambda::EventSourceMapping", "AWS::Scheduler::Schedule"} <= types
+    assert "Transform" not in transformed
+
+
+def _inline_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    for policy in role["Properties"].get("Policies", []):
+        found = policy["PolicyDocument"]["Statement"]
+        statements += found if isinstance(found, list) else [found]
+    return statements
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_function_role_is_scoped_to_the_stack_resources(transformed: dict[str, Any]) -> None:
+    roles = _of_type(transformed, "AWS::IAM::Role")
+    functions = _of_type(transformed, "AWS::Lambda::Function")
+    assert {f"{name}Role" for name in functions} <= set(roles)
+    for name, role in roles.items():
+        for statement in _inline_statements(role):
+            actions = _as_list(statement["Action"])
+            assert all(action != "*" and not action.endswith(":*") for action in actions), (name, statement)
+            for resource in _as_list(statement["Resource"]):
+                assert resource != "*", (name, statement)
+                if isinstance(resource, str) and resource.endswith("*"):
+                    pytest.fail(f"{name}: literal wildcard resource {resource}")
+
+
+def test_only_the_ses_statement_has_a_wildcard_and_it_is_pinned_to_the_sender(
+    transformed: dict[str, Any],
+) -> None:
+    wildcard = []
+    for name, role in _of_type(transformed, "AWS::IAM::Role").items():
+        for statement in _inline_statements(role):
+            for resource in _as_list(statement["Resource"]):
+                text = resource.get("Fn::Sub") if isinstance(resource, dict) else resource
+                text = text[0] if isinstance(text, list) else text
+                if isinstance(text, str) and text.endswith(":identity/*"):
+                    wildcard.append((name, statement))
+    assert [name for name, _ in wildcard] == ["NotifierFunctionRole"]
+    statement = wildcard[0][1]
+    assert set(_as_list(statement["Action"])) <= {"ses:SendEmail", "ses:SendRawEmail"}
+    assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "SenderEmail"}
+
+
+def test_queues_have_dead_letter_queues_and_outlast_their_consumers() -> None:
+    template = _created(Template(TEMPLATE))
+    queues = {name: template.queue(name) for name, _ in template.resources_of_type("AWS::SQS::Queue")}
+    dead_letter = {queue.dead_letter_arn for queue in queues.values() if queue.dead_letter_arn}
+    sources = {name for name in queues if f"{name}-Arn" not in dead_letter}
+    assert sources and dead_letter
+    for name in sources:
+        assert queues[name].dead_letter_arn, f"{name} has no dead-letter queue"
+        assert 1 <= (queues[name].max_receive_count or 0) <= 50, name
+    consumed = set()
+    for function_name, _ in template.resources_of_type("AWS::Serverless::Function"):
+        function = template.function(function_name)
+        for source in function.sqs_events:
+            queue_name = source.queue_arn.removesuffix("-Arn")
+            assert queue_name in sources, (
+                f"{function_name} consumes {queue_name}, which has no dead-letter queue"
+            )
+            visibility = queues[queue_name].visibility_timeout
+            assert visibility >= 6 * function.timeout, (
+                f"{queue_name}: {visibility}s < 6 x {function.timeout}s"
+            )
+            consumed.add(queue_name)
+    assert consumed == sources
+
+
+def test_data_is_retained_when_the_stack_goes(raw: dict[str, Any]) -> None:
+    for name, bucket in _of_type(raw, "AWS::S3::Bucket").items():
+        assert bucket.get("DeletionPolicy") == "Retain", name
+        assert bucket.get("UpdateReplacePolicy") == "Retain", name
+    for name, table in _of_type(raw, "AWS::DynamoDB::Table").items():
+        expiring = table["Properties"].get("TimeToLiveSpecification", {}).get("Enabled")
+        # Tables whose items expire by design (idempotency records) may go with the stack.
+        if not expiring:
+            assert table.get("DeletionPolicy") == "Retain", name
+            assert table.get("UpdateReplacePolicy") == "Retain", name
+            assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
+        assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True, name
+
+
+def test_buckets_are_private_encrypted_versioned_and_tls_only(raw: dict[str, Any]) -> None:
+    policies = _of_type(raw, "AWS::S3::BucketPolicy")
+    for name, bucket in _of_type(raw, "AWS::S3::Bucket").items():
+        props = bucket["Properties"]
+        block = props["PublicAccessBlockConfiguration"]
+        assert all(
+            block[key] is True
+            for key in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+        )
+        rules = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rules[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+        assert props["VersioningConfiguration"]["Status"] == "Enabled"
+        assert props["OwnershipControls"]["Rules"][0]["ObjectOwnership"] == "BucketOwnerEnforced"
+        tls = [
+            statement
+            for policy in policies.values()
+            if policy["Properties"]["Bucket"] == {"Ref": name}
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Effect"] == "Deny"
+            and statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        ]
+        assert tls, f"{name} has no TLS-only statement"
+        resources = [r["Fn::Sub"] for r in tls[0]["Resource"]]
+        assert any(r.endswith("}") for r in resources) and any(r.endswith("/*") for r in resources)
+        assert tls[0]["Action"] == "s3:*" and tls[0]["Principal"] == "*"
+
+
+def test_short_tags_load_as_long_forms(raw: dict[str, Any]) -> None:
+    props = raw["Resources"]["ValidatorFunction"]["Properties"]
+    assert props["Events"]["Uploads"]["Properties"]["Queue"] == {"Fn::GetAtt": ["ValidationQueue", "Arn"]}
+    assert raw["Globals"]["Function"]["Environment"]["Variables"]["DEADLINE"] == {"Ref": "Deadline"}
+
+
+def test_resolver_evaluates_every_supported_intrinsic() -> None:
+    resolver = Resolver({"Name": "cfp", "Port": "3000"})
+    resolver.physical_ids["Queue"] = "http://queue"
+    resolver.attributes[("Queue", "Arn")] = "arn:aws:sqs:us-east-1:123456789012:q"
+    assert resolver.resolve({"Ref": "Name"}) == "cfp"
+    assert resolver.resolve({"Ref": "AWS::StackName"}) == STACK_NAME
+    assert resolver.resolve({"Ref": "Queue"}) == "http://queue"
+    assert resolver.resolve({"Fn::GetAtt": ["Queue", "Arn"]}).endswith(":q")
+    assert resolver.resolve({"Fn::GetAtt": "Queue.Arn"}).endswith(":q")
+    assert resolver.resolve({"Fn::Sub": "${AWS::AccountId}-${Name}-${Queue.Arn}-${!Literal}"}) == (
+        f"{ACCOUNT_ID}-cfp-arn:aws:sqs:us-east-1:123456789012:q-${{Literal}}"
+    )
+    assert resolver.resolve({"Fn::Sub": ["${x}/${AWS::Region}", {"x": {"Ref": "Port"}}]}) == f"3000/{REGION}"
+    assert resolver.resolve({"Fn::Join": [":", ["a", {"Ref": "Name"}]]}) == "a:cfp"
+    assert resolver.resolve({"List": [{"Ref": "Name"}, 1]}) == {"List": ["cfp", 1]}
+    with pytest.raises(UnresolvedReference):
+        resolver.resolve({"Ref": "Missing"})
+    with pytest.raises(UnresolvedReference):
+        resolver.resolve({"Fn::GetAtt": ["Queue", "QueueName"]})
+    with pytest.raises(TemplateError):
+        resolver.resolve({"Fn::FindInMap": ["M", "a", "b"]})
+
+
+def test_references_follow_ref_getatt_and_sub() -> None:
+    value = {
+        "a": [{"Ref": "P"}, {"Fn::GetAtt": ["Q", "Arn"]}],
+        "b": {"Fn::Sub": ["${R.Arn}${x}${!y}", {"x": "1"}]},
+    }
+    assert references(value) == {"P", "Q", "R"}
+
+
+def test_parameters_take_defaults_and_overrides() -> None:
+    template = Template(TEMPLATE, {"Deadline": "2030-01-01T00:00:00Z", "GraceSeconds": "30"})
+    assert template.resolve({"Ref": "Deadline"}) == "2030-01-01T00:00:00Z"
+    assert template.resolve({"Ref": "GraceSeconds"}) == "30"
+    assert template.resolve({"Ref": "MaxUploadMB"}) == "10"
+    with pytest.raises(TemplateError, match="unknown parameter"):
+        Template(TEMPLATE, {"NoSuchParameter": "1"})
+
+
+def test_creation_order_puts_dependencies_first() -> None:
+    order = Template(TEMPLATE).creation_order()
+    assert order.index("ValidationDeadLetterQueue") < order.index("ValidationQueue")
+    assert order.index("ValidationQueuePolicy") < order.index("UploadsBucket")
+    assert order.index("UploadsBucket") < order.index("UploadsBucketPolicy")
+    for function in ("ApiFunction", "ValidatorFunction", "NotifierFunction", "DeadlineFunction"):
+        for dependency in ("SubmissionsTable", "IdempotencyTable", "NotificationQueue", "SharedLayer"):
+            assert order.index(dependency) < order.index(function)
+
+
+def _created(template: Template) -> Template:
+    resolver = template.resolver
+    for logical_id, resource in template.resources.items():
+        resolver.physical_ids[logical_id] = f"{logical_id}-physical"
+        if resource["Type"] == "AWS::SQS::Queue":
+            for attribute in ("Arn", "QueueName"):
+                resolver.attributes[(logical_id, attribute)] = f"{logical_id}-{attribute}"
+    return template
+
+
+def test_function_view_merges_globals_and_resolves_events() -> None:
+    template = _created(Template(TEMPLATE))
+    validator = template.function("ValidatorFunction")
+    assert validator.code_dir == ROOT / "functions" / "validator"
+    assert validator.handler == "app.lambda_handler"
+    assert (validator.timeout, validator.memory_mb) == (60, 1024)
+    assert validator.environment["TABLE_NAME"] == "SubmissionsTable-physical"
+    assert validator.environment["BUCKET_NAME"] == f"{STACK_NAME}-uploads-{ACCOUNT_ID}"
+    assert validator.environment["GRACE_SECONDS"] == "0"
+    assert validator.layer_dirs == (ROOT / "shared",)
+    (source,) = validator.sqs_events
+    assert (source.queue_arn, source.batch_size, source.batching_window_seconds) == (
+        "ValidationQueue-Arn",
+        10,
+        1,
+    )
+    assert source.report_batch_item_failures
+    api = template.function("ApiFunction")
+    assert [event.route_key for event in api.http_events] == ["ANY /{proxy+}"]
+    assert (api.timeout, api.memory_mb) == (10, 512)
+    deadline = template.function("DeadlineFunction")
+    assert [event.expression for event in deadline.schedule_events] == ["cron(0/15 * * * ? *)"]
+
+
+def test_bucket_queue_table_and_api_views() -> None:
+    template = _created(Template(TEMPLATE))
+    bucket = template.bucket("UploadsBucket")
+    assert bucket.name == f"{STACK_NAME}-uploads-{ACCOUNT_ID}" and bucket.versioning
+    (notification,) = bucket.notifications
+    assert (notification.queue_arn, notification.prefix, notification.events) == (
+        "ValidationQueue-Arn",
+        "uploads/",
+        ("s3:ObjectCreated:*",),
+    )
+    assert bucket.cors_rules[0].allowed_methods == ("POST",)
+    queue = template.queue("ValidationQueue")
+    assert (queue.visibility_timeout, queue.dead_letter_arn, queue.max_receive_count) == (
+        360,
+        "ValidationDeadLetterQueue-Arn",
+        5,
+    )
+    assert queue.attributes["SqsManagedSseEnabled"] == "true"
+    table = template.table("IdempotencyTable")
+    assert table.ttl_attribute == "expiration" and table.key_schema[0]["AttributeName"] == "id"
+    cors = template.http_api_cors("HttpApi")
+    assert cors is not None and cors.allow_origins == ("*",) and "authorization" in cors.allow_headers
