@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
 from cfp.deadline import describe
-from cfp.observability import logger, metrics, tracer
+from cfp.observability import logger, metrics
 from cfp.store import Conflict
 from cfp.submissions import (
     CallClosed,
@@ -87,7 +87,6 @@ def _conflict(error: Conflict) -> Response[dict[str, Any]]:
 
 
 @app.post("/submissions", status_code=201, summary="Create a submission and get its first upload URL")
-@tracer.capture_method
 def create_submission(request: SubmissionCreate) -> SubmissionCreated:
     created = wiring.submission_service().create(request)
     metrics.add_metric(name="SubmissionCreated", unit="Count", value=1)
@@ -95,25 +94,21 @@ def create_submission(request: SubmissionCreate) -> SubmissionCreated:
 
 
 @app.get("/submissions/<submission_id>", summary="Read a submission, its versions and its verdict")
-@tracer.capture_method
 def read_submission(submission_id: SubmissionId) -> SubmissionView:
     return wiring.submission_service().read(submission_id, _token())
 
 
 @app.post("/submissions/<submission_id>/upload-url", summary="Get a presigned POST for a new version")
-@tracer.capture_method
 def new_upload_url(submission_id: SubmissionId) -> UploadIssued:
     return wiring.submission_service().new_upload(submission_id, _token())
 
 
 @app.patch("/submissions/<submission_id>", summary="Edit the title, authors, contact or abstract")
-@tracer.capture_method
 def edit_submission(submission_id: SubmissionId, patch: SubmissionPatch) -> SubmissionView:
     return wiring.submission_service().update(submission_id, _token(), patch)
 
 
 @app.delete("/submissions/<submission_id>", summary="Withdraw a submission (its files are kept)")
-@tracer.capture_method
 def withdraw_submission(submission_id: SubmissionId) -> SubmissionView:
     return wiring.submission_service().withdraw(submission_id, _token())
 
@@ -129,7 +124,6 @@ def openapi_json() -> str:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if len(event.get("body") or "") > MAX_REQUEST_BYTES:

@@ -12,11 +12,10 @@ from cfp import wiring
 from cfp.clock import FixedClock
 from cfp.deadline import parse_deadline
 from cfp.keeper import DeadlineKeeper
-from cfp.observability import logger, metrics, tracer
+from cfp.observability import logger, metrics
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     at = event.get("at") if isinstance(event, dict) else None

@@ -15,13 +15,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from cfp import wiring
 from cfp.events import NotificationEvent
 from cfp.notifications import BatchOutcome, Notifier
-from cfp.observability import logger, metrics, tracer
+from cfp.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     notifier: Notifier = wiring.notifier()

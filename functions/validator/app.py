@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
 from cfp.formatcheck import FormatSpec, Verdict, check_pdf, warm_up
-from cfp.observability import logger, metrics, tracer
+from cfp.observability import logger, metrics
 from cfp.validation import UploadValidator, uploaded_objects
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -33,7 +33,6 @@ def _validator() -> UploadValidator:
     )
 
 
-@tracer.capture_method
 def handle_record(record: SQSRecord) -> None:
     validator = _validator()
     settings = wiring.settings()
@@ -49,7 +48,6 @@ def handle_record(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(

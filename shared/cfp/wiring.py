@@ -1,7 +1,9 @@
 """Builds the adapters and services a handler needs, lazily and once per warm container.
 
-Nothing is created at import time, so tests can set the environment (or start moto) first, and ``reset``
-drops every cached object between tests. ``use_clock`` is the single place where the time is injected.
+Each function imports only what it uses (mail rendering only in the notifier), which keeps cold starts
+short. Nothing is created at import time, so tests can set the environment (or start moto) first, and
+``reset`` drops every cached object between tests. ``use_clock`` is the single place where the time is
+injected.
 """
 
 from __future__ import annotations
@@ -13,16 +15,16 @@ import boto3
 from botocore.config import Config
 
 from cfp.clock import Clock, SystemClock
-from cfp.mail.message import Mail
-from cfp.mail.render import CallInfo, MailRenderer
-from cfp.mailer import Mailer
-from cfp.notifications import Notifier, SendOnce
 from cfp.queues import NotificationQueue
 from cfp.settings import Settings, get_settings
 from cfp.store import SubmissionStore
 from cfp.uploads import UploadBucket
 
 if TYPE_CHECKING:
+    from cfp.mail.message import Mail
+    from cfp.mail.render import MailRenderer
+    from cfp.mailer import Mailer
+    from cfp.notifications import Notifier, SendOnce
     from cfp.submissions import SubmissionService
 
 _clock: list[Clock] = [SystemClock()]
@@ -74,10 +76,14 @@ def reset() -> None:
 
 
 def mailer() -> Mailer:
+    from cfp.mailer import Mailer
+
     return Mailer(client("sesv2"), settings().sender_email, settings().conference_name)
 
 
 def renderer() -> MailRenderer:
+    from cfp.mail.render import CallInfo, MailRenderer
+
     s = settings()
     return MailRenderer(
         CallInfo(
@@ -125,6 +131,8 @@ def send_once(delivery: Mailer) -> SendOnce:
 
 
 def notifier() -> Notifier:
+    from cfp.notifications import Notifier
+
     uploads = bucket()
     delivery = mailer()
     return Notifier(
