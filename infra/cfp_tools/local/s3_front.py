@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 
 from cfp_tools.template import CorsRule
 
-UNSIGNED_FIELDS = {"file", "policy", "x-amz-signature"}
+UNSIGNED_FIELDS = {"file", "policy", "x-amz-signature", "signature", "awsaccesskeyid"}
 _MISSING_FIELD = (
     "Bucket POST must contain a field named '{}'.  If it is specified, please check the order of the fields."
 )
@@ -163,31 +163,45 @@ def _check_condition(condition: Any, form: PostForm, bucket: str, size: int) -> 
     return None
 
 
+def _signature_mismatch() -> S3Error:
+    message = (
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your key and signing method."
+    )
+    return S3Error(403, "SignatureDoesNotMatch", message)
+
+
+def _unknown_key(access_key: str) -> S3Error:
+    message = "The AWS Access Key Id you provided does not exist in our records."
+    return S3Error(403, "InvalidAccessKeyId", message, {"AWSAccessKeyId": access_key})
+
+
 def _check_signature(form: PostForm, policy_b64: str, credentials: Mapping[str, str]) -> S3Error | None:
+    """Signature Version 4 (``x-amz-signature``) or, as S3 still accepts, Version 2 (``signature``)."""
+    legacy_signature = form.value("signature")
+    if form.value("x-amz-signature") is None and legacy_signature is not None:
+        access_key = form.value("AWSAccessKeyId") or ""
+        secret = credentials.get(access_key)
+        if secret is None:
+            return _unknown_key(access_key)
+        digest = hmac.new(secret.encode(), policy_b64.encode(), hashlib.sha1).digest()
+        ok = hmac.compare_digest(base64.b64encode(digest).decode(), legacy_signature)
+        return None if ok else _signature_mismatch()
     algorithm = form.value("x-amz-algorithm")
     credential = form.value("x-amz-credential") or ""
     signature = form.value("x-amz-signature")
     if algorithm != "AWS4-HMAC-SHA256" or signature is None:
-        message = _MISSING_FIELD.format("x-amz-signature")
-        return S3Error(400, "InvalidArgument", message)
+        return S3Error(400, "InvalidArgument", _MISSING_FIELD.format("x-amz-signature"))
     parts = credential.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request":
         return S3Error(400, "InvalidArgument", f"Invalid credential: {credential}")
     access_key, date, region, service, _ = parts
     secret = credentials.get(access_key)
     if secret is None:
-        message = "The AWS Access Key Id you provided does not exist in our records."
-        return S3Error(403, "InvalidAccessKeyId", message, {"AWSAccessKeyId": access_key})
-    expected = hmac.new(
-        signing_key(secret, date, region, service), policy_b64.encode(), hashlib.sha256
-    ).hexdigest()
-    if not hmac.compare_digest(expected, signature.lower()):
-        message = (
-            "The request signature we calculated does not match the signature you provided. "
-            "Check your key and signing method."
-        )
-        return S3Error(403, "SignatureDoesNotMatch", message)
-    return None
+        return _unknown_key(access_key)
+    key = signing_key(secret, date, region, service)
+    expected = hmac.new(key, policy_b64.encode(), hashlib.sha256).hexdigest()
+    return None if hmac.compare_digest(expected, signature.lower()) else _signature_mismatch()
 
 
 def _covered_names(conditions: Sequence[Any]) -> set[str]:
