@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from dataclasses import dataclass
+
 from cfp.formatcheck.isolation import Limits, run_isolated
 from cfp.formatcheck.judge import judge
 from cfp.formatcheck.models import Facts, FormatSpec, Verdict
@@ -19,29 +23,45 @@ def warm_up() -> None:
     """Load the PDF libraries in this process so every check forks a warm child (call at cold start)."""
     from cfp.formatcheck.extract import warm_up as load
 
-    load()
+    with contextlib.suppress(Exception):  # a cold child still works, only slower
+        load()
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one check cost: wall time and the child's peak resident memory (zero if no child ran)."""
+
+    elapsed_s: float
+    max_rss_mb: float
 
 
 def measure(data: bytes, spec: FormatSpec) -> Facts:
     """Measure a file in an isolated child; never raises for any input."""
+    return measure_with_usage(data, spec)[0]
+
+
+def measure_with_usage(data: bytes, spec: FormatSpec) -> tuple[Facts, Usage]:
+    """`measure`, also returning what the check cost (for benchmarks and logs)."""
+    started = time.monotonic()
     facts = precheck(data, spec)
     if facts.bytes == 0 or facts.bytes > spec.max_bytes or facts.header_offset is None:
-        return facts
+        return facts, Usage(time.monotonic() - started, 0.0)
     warm_up()
     from cfp.formatcheck.extract import measure_in_process
 
     limits = Limits(cpu_seconds=spec.cpu_seconds, wall_seconds=spec.wall_seconds, memory_mb=spec.memory_mb)
     outcome = run_isolated(lambda: measure_in_process(data, spec, facts).model_dump(mode="json"), limits)
+    usage = Usage(time.monotonic() - started, outcome.max_rss_mb)
     if outcome.reply is not None:
         try:
-            return Facts.model_validate(outcome.reply)
+            return Facts.model_validate(outcome.reply), usage
         except ValueError as exc:
             facts.error = f"the checker produced invalid facts: {exc}"[:300]
-            return facts
+            return facts, usage
     if outcome.failure in ("cpu", "wall", "memory"):
         facts.resource_limit = outcome.failure
     facts.error = outcome.detail or outcome.failure
-    return facts
+    return facts, usage
 
 
 def check_pdf(data: bytes, spec: FormatSpec) -> Verdict:

@@ -128,14 +128,16 @@ def squash(text: str) -> str:
 
 def build_lines(page: PageContent) -> list[Line]:
     """Group fragments into lines: same vertical band, no gap wider than about a character height."""
-    frags = sorted(page.fragments, key=lambda f: (f.y0 + f.y1) / 2)
+    frags = sorted(_on_page(page), key=lambda f: (f.y0 + f.y1) / 2)
     rows: list[list[Fragment]] = []
     anchors: list[tuple[float, float]] = []
     for frag in frags:
+        y0, y1 = frag.y0, frag.y1
         for index in range(len(rows) - 1, max(-1, len(rows) - 6), -1):
             top, bottom = anchors[index]
-            overlap = min(bottom, frag.y1) - max(top, frag.y0)
-            if overlap >= 0.5 * min(bottom - top, frag.y1 - frag.y0):
+            if (bottom if bottom < y1 else y1) - (top if top > y0 else y0) >= 0.5 * min(
+                bottom - top, y1 - y0
+            ):
                 rows[index].append(frag)
                 break
         else:
@@ -146,6 +148,19 @@ def build_lines(page: PageContent) -> list[Line]:
         lines.extend(_split_row(page.number, row))
     lines.sort(key=lambda line: (line.y0, line.x0))
     return lines
+
+
+def _on_page(page: PageContent) -> list[Fragment]:
+    """Fragments that show on the page, clipped to it (off-page text is neither read nor measured)."""
+    kept: list[Fragment] = []
+    for frag in page.fragments:
+        if frag.x1 <= 0 or frag.y1 <= 0 or frag.x0 >= page.width or frag.y0 >= page.height:
+            continue
+        frag.x0, frag.x1 = max(frag.x0, 0.0), min(frag.x1, page.width)
+        frag.y0, frag.y1 = max(frag.y0, 0.0), min(frag.y1, page.height)
+        if frag.y1 > frag.y0:
+            kept.append(frag)
+    return kept
 
 
 def _split_row(page: int, row: list[Fragment]) -> list[Line]:
@@ -162,6 +177,13 @@ def _split_row(page: int, row: list[Fragment]) -> list[Line]:
 
 
 def _make_line(page: int, group: list[Fragment]) -> Line:
+    if len(group) == 1:
+        frag = group[0]
+        chars = len(frag.text) - frag.text.count(" ")
+        bold = frag.bold and any(ch.isalpha() for ch in frag.text)
+        return Line(
+            page, frag.x0, frag.y0, frag.x1, frag.y1, frag.text, frag.size, chars, bold, [(frag.size, chars)]
+        )
     parts: list[str] = []
     for index, frag in enumerate(group):
         if index and frag.x0 - group[index - 1].x1 > 0.12 * (frag.y1 - frag.y0):
@@ -320,7 +342,7 @@ def reading_key(
 def order_page(page: PageContent, lines: list[Line]) -> PageLayout:
     """Put the lines and drawings of a page in reading order (column by column)."""
     gutters = find_gutters(lines)
-    boxes = [box for box in page.graphics if _is_content_graphic(box, page)]
+    boxes = [box for box in page.graphics if _is_content_graphic(box, page) and not _is_container(box, lines)]
     items = [(line.x0, line.y0, line.x1, line.y1) for line in lines if not line.furniture]
     items += [(box.x0, box.y0, box.x1, box.y1) for box in boxes]
     spans = sorted(y1 for x0, _, x1, y1 in items if any(x0 < lo - 2 and x1 > hi + 2 for lo, hi in gutters))
@@ -342,6 +364,16 @@ def _is_content_graphic(box: Box, page: PageContent) -> bool:
     if box.x1 <= 0 or box.y1 <= 0 or box.x0 >= page.width or box.y0 >= page.height:
         return False
     return not (box.y1 <= _TOP_ZONE * page.height or box.y0 >= _BOTTOM_ZONE * page.height)
+
+
+def _is_container(box: Box, lines: list[Line]) -> bool:
+    """A box around much of the page's text (a wrapping form, a frame) is not a figure."""
+    inside = sum(1 for line in lines if _contains(box, line))
+    return inside >= 5 and inside >= 0.3 * len(lines)
+
+
+def _contains(box: Box, line: Line) -> bool:
+    return line.x0 >= box.x0 - 3 and line.x1 <= box.x1 + 3 and line.y0 >= box.y0 - 3 and line.y1 <= box.y1 + 3
 
 
 # Headings.
@@ -379,10 +411,7 @@ def _set_apart(
 
 
 def _inside_graphic(line: Line, layout: PageLayout) -> bool:
-    return any(
-        line.x0 >= box.x0 - 3 and line.x1 <= box.x1 + 3 and line.y0 >= box.y0 - 3 and line.y1 <= box.y1 + 3
-        for _, box in layout.graphics
-    )
+    return any(_contains(box, line) for _, box in layout.graphics)
 
 
 def find_heading(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from cfp.formatcheck import FormatSpec, check_pdf
 
+from cfp.formatcheck import FormatSpec, check_pdf
 from tests.pdfs import AbstractLayout, make_abstract, render
 
 SPEC = FormatSpec(max_body_pages=2, max_bytes=10 * 1024 * 1024)

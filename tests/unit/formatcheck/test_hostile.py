@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from cfp.formatcheck import FormatSpec, check_pdf
 
+from cfp.formatcheck import FormatSpec, check_pdf
 from tests.pdfs import make_abstract
 from tests.unit.formatcheck import hostile
 
