@@ -1,0 +1,50 @@
+"""An extension opens the call again for one submission only, to the second."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from cfp import wiring
+from cfp_tools.extend import grant
+from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.handlers.conftest import World
+from tests.pdfs import make_abstract
+
+api = load_function("api")
+validator = load_function("validator")
+DEADLINE = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+BODY = {"title": "T", "authors": [{"name": "A"}], "contact_email": "a@example.org", "abstract": "x"}
+
+
+def call(method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+    response = api.lambda_handler(http_event(method, path, body, token), FakeContext())
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_extension_applies_to_the_api_the_presigned_expiry_and_the_late_check(world: World) -> None:
+    _, lucky = call("POST", "/submissions", body=BODY)
+    _, other = call("POST", "/submissions", body=BODY)
+    until = DEADLINE + timedelta(days=2)
+    assert grant(wiring.store(), [lucky["id"], "nosuchid00"], until, "chair", world.clock.now()) == [
+        "nosuchid00"
+    ]
+    assert grant(wiring.store(), [lucky["id"]], until, "chair", world.clock.now()) == []
+
+    world.clock.instant = DEADLINE + timedelta(days=1)
+    assert call("POST", f"/submissions/{other['id']}/upload-url", other["token"])[0] == 403
+    status, issued = call("POST", f"/submissions/{lucky['id']}/upload-url", lucky["token"])
+    assert status == 200
+    assert datetime.fromisoformat(issued["upload"]["expires_at"]) == world.clock.now() + timedelta(minutes=15)
+    assert call("GET", f"/submissions/{lucky['id']}", lucky["token"])[1]["deadline"] == until.isoformat()
+
+    key = issued["upload"]["fields"]["key"]
+    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=make_abstract(1))
+    record = s3_record(world.bucket, key, 1, put["ETag"].strip('"'), world.clock.now(), put.get("VersionId"))
+    validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext())
+    state = call("GET", f"/submissions/{lucky['id']}", lucky["token"])[1]
+    assert state["versions"][1]["late"] is False and state["current_version"] == 2
+
+    world.clock.instant = until + timedelta(seconds=1)
+    assert call("POST", f"/submissions/{lucky['id']}/upload-url", lucky["token"])[0] == 403
