@@ -137,7 +137,7 @@ def _structure(facts: Facts, problems: _Problems) -> None:
         problems.add(
             "damaged_structure",
             f"The PDF is damaged and readers have to repair it ({facts.structural_warnings[0]}"
-            f"{f' and {count - 1} more' if count > 1 else ''}). It may look different elsewhere; "
+            f"{f'; {count} problems in all' if count > 1 else ''}). It may look different elsewhere; "
             "export it again from the original.",
             count,
             0,

@@ -116,3 +116,33 @@ def test_acknowledgments_are_body() -> None:
     assert verdict.body_pages == 2
     assert verdict.facts.references is not None
     assert verdict.facts.references.heading == "References"
+
+
+def test_appendix_after_references_counts_only_when_configured() -> None:
+    data = render(AbstractLayout(body_pages=2, appendix_pages=1))
+    verdict = check_pdf(data, SPEC)
+    assert verdict.facts.appendix is not None
+    assert verdict.facts.appendix.page == 4
+    assert (verdict.body_pages, verdict.outcome) == (2, "pass")
+    counted = check_pdf(data, FormatSpec(max_body_pages=2, appendices_count=True))
+    assert (counted.body_pages, counted.outcome) == (3, "fail")
+
+
+def test_image_only_page_is_reported_and_counted() -> None:
+    verdict = check_pdf(render(AbstractLayout(body_pages=1, image_page=True)), SPEC)
+    assert verdict.facts.image_only_pages == [3]
+    assert verdict.body_pages == 2
+    assert [problem.code for problem in verdict.problems] == ["image_only_pages"]
+
+
+def test_small_font_and_a4_paper() -> None:
+    verdict = check_pdf(render(AbstractLayout(body_pages=1, paper=(595.28, 841.89), font_size=8)), SPEC)
+    assert verdict.facts.paper is not None
+    assert verdict.facts.paper.name == "A4"
+    assert verdict.facts.body_font_pt == 8.0
+    assert [problem.code for problem in verdict.problems] == ["font_too_small"]
+
+
+def test_letter_paper_not_allowed() -> None:
+    verdict = check_pdf(make_abstract(1), FormatSpec(allowed_papers=("A4",)))
+    assert [problem.code for problem in verdict.problems] == ["paper_size"]
