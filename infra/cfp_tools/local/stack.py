@@ -75,6 +75,7 @@ class LocalStack:
         self.template = Template(options.template, options.overrides)
         self.workers: dict[str, FunctionWorker] = {}
         self.queue_urls: dict[str, str] = {}
+        self.queue_visibility: dict[str, int] = {}
         self.pollers: list[SqsPoller] = []
         self.bucket_cors: dict[str, Any] = {}
         self._skipped: list[str] = []
@@ -166,6 +167,7 @@ class LocalStack:
         url = self._client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT_ID}:{name}"
         self.queue_urls[arn] = url
+        self.queue_visibility[arn] = queue.visibility_timeout
         self._remember(logical_id, url, Arn=arn, QueueName=name, QueueUrl=url)
 
     def _create_queue_policy(self, logical_id: str) -> None:
@@ -302,6 +304,12 @@ class LocalStack:
                 if url is None:
                     raise TemplateError(
                         f"{logical_id}.{source.name}: queue {source.queue_arn} is not in the template"
+                    )
+                visibility = self.queue_visibility[source.queue_arn]
+                if visibility < worker.function.timeout:
+                    raise TemplateError(
+                        f"{logical_id}.{source.name}: Queue visibility timeout: {visibility} seconds is "
+                        f"less than Function timeout: {worker.function.timeout} seconds"
                     )
                 poller = SqsPoller(self._client("sqs"), url, source, worker, self.stop_event, self.log)
                 self.pollers.append(poller)

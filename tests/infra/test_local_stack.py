@@ -1,0 +1,382 @@
+"""The local stack's machinery, driven through a small template whose handlers report what they receive."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from tests.infra.running import CFP, ROOT, RunningStack
+
+pytestmark = pytest.mark.slow
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Greeting:
+    Type: String
+    Default: hello
+  Sender:
+    Type: String
+    Default: robot@example.net
+Globals:
+  Function:
+    Runtime: python3.12
+    Timeout: 5
+    Environment:
+      Variables:
+        GREETING: !Ref Greeting
+        QUEUE_URL: !Ref WorkQueue
+        BUCKET: !Ref Inbox
+        SENDER: !Ref Sender
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      CorsConfiguration:
+        AllowOrigins: [https://app.example]
+        AllowMethods: [GET, POST]
+        AllowHeaders: [content-type]
+        MaxAge: 60
+  EchoFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: code/
+      Handler: handlers.echo
+      Timeout: 2
+      MemorySize: 256
+      Events:
+        Proxy:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Path: /{proxy+}
+            Method: ANY
+  WorkerFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: code/
+      Handler: handlers.work
+      Timeout: 2
+      Events:
+        Work:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt WorkQueue.Arn
+            BatchSize: 5
+            MaximumBatchingWindowInSeconds: 1
+            FunctionResponseTypes: [ReportBatchItemFailures]
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: ses:SendEmail
+              Resource: !Sub "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+              Condition:
+                StringEquals:
+                  ses:FromAddress: !Ref Sender
+  TickFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: code/
+      Handler: handlers.tick
+      Events:
+        Hourly:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: rate(1 hour)
+  Inbox:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        QueueConfigurations:
+          - Event: s3:ObjectCreated:*
+            Queue: !GetAtt WorkQueue.Arn
+            Filter:
+              S3Key:
+                Rules:
+                  - Name: prefix
+                    Value: in/
+  WorkQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 2
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt WorkDeadLetters.Arn
+        maxReceiveCount: 2
+  WorkDeadLetters:
+    Type: AWS::SQS::Queue
+"""
+
+HANDLERS = """\
+import json
+import os
+import time
+from urllib.parse import unquote_plus
+
+import boto3
+
+COLD = time.time()
+
+
+def echo(event, context):
+    path = event["rawPath"]
+    if path == "/crash":
+        raise RuntimeError("boom")
+    if path == "/sleep":
+        time.sleep(10)
+    if path == "/put":
+        boto3.client("s3").put_object(Bucket=os.environ["BUCKET"], Key="in/hello world.txt", Body=b"hi")
+        boto3.client("s3").put_object(Bucket=os.environ["BUCKET"], Key="elsewhere.txt", Body=b"hi")
+    if path == "/send":
+        sqs = boto3.client("sqs")
+        for body in event["queryStringParameters"]["body"].split(","):
+            sqs.send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody=body)
+    document = {
+        "event": event,
+        "greeting": os.environ["GREETING"],
+        "pid": os.getpid(),
+        "cold": COLD,
+        "memory": context.memory_limit_in_mb,
+        "remaining": context.get_remaining_time_in_millis(),
+        "arn": context.invoked_function_arn,
+    }
+    return {
+        "statusCode": 200,
+        "headers": {"content-type": "application/json", "x-function": context.function_name},
+        "cookies": ["session=1; Path=/"],
+        "body": json.dumps(document),
+    }
+
+
+def work(event, context):
+    failures, bodies = [], []
+    for record in event["Records"]:
+        body = record["body"]
+        if body.startswith("{"):
+            document = json.loads(body)
+            if document.get("Event") == "s3:TestEvent":
+                continue
+            body = "stored " + ",".join(unquote_plus(r["s3"]["object"]["key"]) for r in document["Records"])
+        if body == "fail":
+            failures.append({"itemIdentifier": record["messageId"]})
+            continue
+        bodies.append(body)
+    if bodies:
+        boto3.client("sesv2").send_email(
+            FromEmailAddress=os.environ["SENDER"],
+            Destination={"ToAddresses": ["ops@example.net"]},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": f"batch of {len(bodies)}: {' '.join(sorted(bodies))}"},
+                    "Body": {"Text": {"Data": json.dumps(event["Records"][0])}},
+                }
+            },
+        )
+    return {"batchItemFailures": failures}
+
+
+def tick(event, context):
+    return {"time": event["time"], "detail": event["detail"], "type": event["detail-type"]}
+"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    workdir = tmp_path_factory.mktemp("local-stack")
+    (workdir / "code").mkdir()
+    (workdir / "code" / "handlers.py").write_text(HANDLERS)
+    (workdir / "template.yaml").write_text(TEMPLATE)
+    running = RunningStack(workdir, "--template", str(workdir / "template.yaml"), "--param", "Greeting=howdy")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _echo(stack: RunningStack, target: str, **kwargs: Any) -> dict[str, Any]:
+    response = requests.request(kwargs.pop("method", "GET"), stack.api + target, timeout=30, **kwargs)
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def _sqs(stack: RunningStack) -> Any:
+    return boto3.client(
+        "sqs",
+        endpoint_url=stack.aws,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+
+
+def test_requests_arrive_as_http_api_v2_events(stack: RunningStack) -> None:
+    response = requests.get(
+        stack.api + "/hello/w%20orld?a=1&a=2&b=x",
+        headers={"Cookie": "c1=v1; c2=v2", "X-Custom": "Yes", "Origin": "https://app.example"},
+        timeout=30,
+    )
+    assert response.status_code == 200
+    assert response.headers["x-function"].startswith("cfp-local-EchoFunction-")
+    assert response.headers["access-control-allow-origin"] == "https://app.example"
+    assert response.headers["set-cookie"] == "session=1; Path=/"
+    document = response.json()
+    event = document["event"]
+    assert (event["version"], event["routeKey"], event["rawPath"]) == (
+        "2.0",
+        "ANY /{proxy+}",
+        "/hello/w%20orld",
+    )
+    assert event["rawQueryString"] == "a=1&a=2&b=x"
+    assert event["queryStringParameters"] == {"a": "1,2", "b": "x"}
+    assert event["pathParameters"] == {"proxy": "hello/w orld"}
+    assert event["cookies"] == ["c1=v1", "c2=v2"]
+    assert event["headers"]["x-custom"] == "Yes" and "cookie" not in event["headers"]
+    context = event["requestContext"]
+    assert context["http"]["method"] == "GET" and context["http"]["sourceIp"] == "127.0.0.1"
+    assert context["http"]["path"] == "/hello/w%20orld" and context["http"]["userAgent"].startswith(
+        "python-requests"
+    )
+    assert context["stage"] == "$default" and context["requestId"] and context["timeEpoch"] > 0
+    assert "body" not in event and event["isBase64Encoded"] is False
+    assert document["greeting"] == "howdy"
+    assert document["memory"] == 256 and 0 < document["remaining"] <= 2000
+    assert document["arn"].startswith(
+        "arn:aws:lambda:us-east-1:123456789012:function:cfp-local-EchoFunction-"
+    )
+
+
+def test_bodies_are_passed_as_text_or_base64(stack: RunningStack) -> None:
+    text = _echo(stack, "/items", method="POST", json={"a": 1})["event"]
+    assert (text["body"], text["isBase64Encoded"]) == ('{"a": 1}', False)
+    binary = _echo(
+        stack, "/items", method="PUT", data=b"\x00\xff", headers={"content-type": "application/pdf"}
+    )
+    assert (binary["event"]["body"], binary["event"]["isBase64Encoded"]) == ("AP8=", True)
+
+
+def test_the_worker_stays_warm_between_invocations(stack: RunningStack) -> None:
+    first, second = _echo(stack, "/a"), _echo(stack, "/b")
+    assert (first["pid"], first["cold"]) == (second["pid"], second["cold"])
+
+
+def test_preflights_are_answered_from_the_cors_configuration(stack: RunningStack) -> None:
+    allowed = requests.options(
+        stack.api + "/items",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+        timeout=30,
+    )
+    assert allowed.status_code == 204
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+    assert allowed.headers["access-control-allow-methods"] == "GET,POST"
+    assert allowed.headers["access-control-allow-headers"] == "content-type"
+    assert allowed.headers["access-control-max-age"] == "60"
+    refused = requests.options(
+        stack.api + "/items",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
+    assert refused.status_code == 204 and "access-control-allow-origin" not in refused.headers
+
+
+def test_failures_and_timeouts_become_api_gateway_errors(stack: RunningStack) -> None:
+    before = _echo(stack, "/a")["pid"]
+    crash = requests.get(stack.api + "/crash", timeout=30)
+    assert (crash.status_code, crash.json()) == (500, {"message": "Internal Server Error"})
+    assert _echo(stack, "/a")["pid"] == before
+    started = time.monotonic()
+    slow = requests.get(stack.api + "/sleep", timeout=30)
+    assert slow.status_code == 500 and time.monotonic() - started < 5
+    assert _echo(stack, "/a")["pid"] != before
+    assert requests.get(stack.api + "/", timeout=30).status_code == 404
+    assert "Task timed out after 2.00 seconds" in stack.output()
+
+
+def test_sqs_batches_follow_the_event_source_mapping(stack: RunningStack) -> None:
+    _echo(stack, "/send?body=a,b,c")
+    mail = message_from_bytes(stack.await_mail("batch of 3: a b c", timeout=30).read_bytes())
+    assert mail["From"] == "robot@example.net" and mail["To"] == "ops@example.net"
+    payload = mail.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    record = json.loads(payload)
+    assert record["eventSource"] == "aws:sqs" and record["awsRegion"] == "us-east-1"
+    assert record["eventSourceARN"].startswith("arn:aws:sqs:us-east-1:123456789012:cfp-local-WorkQueue-")
+    assert record["attributes"]["ApproximateReceiveCount"] == "1" and record["attributes"]["SentTimestamp"]
+    assert record["md5OfBody"] and record["receiptHandle"] and record["messageId"]
+
+
+def test_reported_failures_are_retried_then_dead_lettered(stack: RunningStack) -> None:
+    _echo(stack, "/send?body=fail,kept")
+    stack.await_mail("batch of 1: kept", timeout=30)
+    sqs = _sqs(stack)
+    (dead_letters,) = sqs.list_queues(QueueNamePrefix="cfp-local-WorkDeadLetters-")["QueueUrls"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=dead_letters, WaitTimeSeconds=1).get("Messages", [])
+        if messages:
+            assert [message["Body"] for message in messages] == ["fail"]
+            return
+    pytest.fail("the failing message never reached the dead-letter queue")
+
+
+def test_s3_notifications_reach_the_queue_with_prefix_filters(stack: RunningStack) -> None:
+    _echo(stack, "/put")
+    mail = stack.await_mail("stored in/hello world.txt", timeout=30)
+    assert b"elsewhere" not in mail.read_bytes()
+
+
+def test_schedules_fire_at_a_chosen_instant(stack: RunningStack) -> None:
+    result = subprocess.run(
+        [
+            *CFP,
+            "fire-schedule",
+            "--api-url",
+            stack.api,
+            "--function",
+            "TickFunction",
+            "--at",
+            "2030-01-02T03:04:05Z",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(result.stdout) == {
+        "time": "2030-01-02T03:04:05Z",
+        "detail": {"at": "2030-01-02T03:04:05+00:00"},
+        "type": "Scheduled Event",
+    }
+    missing = requests.post(stack.api + "/_local/schedules/EchoFunction", timeout=30)
+    assert missing.status_code == 404 and "TickFunction" in missing.json()["message"]
+    bad = requests.post(stack.api + "/_local/schedules/TickFunction?at=tomorrow", timeout=30)
+    assert bad.status_code == 400
+
+
+def test_the_banner_names_every_endpoint(stack: RunningStack) -> None:
+    output = stack.output()
+    assert f"API     {stack.api}" in output and "outbox" in output
+    assert "SES identity example.net verified for robot@example.net" in output
+
+
+def test_sigterm_stops_everything_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "handlers.py").write_text(HANDLERS)
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    running = RunningStack(tmp_path, "--template", str(tmp_path / "template.yaml"))
+    assert running.stop() == 0
+    assert "Traceback" not in running.output()
