@@ -23,7 +23,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    notifier: Notifier = wiring.notifier()
+    notifier: Notifier = wiring.notifier(context)
     outcome = BatchOutcome()
 
     def handle_record(record: SQSRecord) -> None:

@@ -8,7 +8,12 @@ Logger and Metrics 10 ms), for subsegments that these short functions do not nee
 
 from __future__ import annotations
 
+import warnings
+
 from aws_lambda_powertools import Logger, Metrics
+
+# An invocation that had nothing to count (a quiet batch, a read) is normal here, not worth a warning.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger()
 metrics = Metrics()

@@ -21,6 +21,8 @@ from cfp.store import SubmissionStore
 from cfp.uploads import UploadBucket
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
     from cfp.mail.message import Mail
     from cfp.mail.render import MailRenderer
     from cfp.mailer import Mailer
@@ -103,7 +105,7 @@ _SEND_ONCE_SECONDS = 30 * 24 * 3600
 _LINK_SECONDS = 7 * 24 * 3600
 
 
-def send_once(delivery: Mailer) -> SendOnce:
+def send_once(delivery: Mailer, context: LambdaContext | None = None) -> SendOnce:
     """Send each mail at most once per key, remembered in the idempotency table the template declares."""
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
@@ -117,6 +119,8 @@ def send_once(delivery: Mailer) -> SendOnce:
     config = IdempotencyConfig(
         event_key_jmespath="key", raise_on_no_idempotency_key=True, expires_after_seconds=_SEND_ONCE_SECONDS
     )
+    if context is not None:
+        config.register_lambda_context(context)
 
     @idempotent_function(  # type: ignore[untyped-decorator]
         data_keyword_argument="mail_key", persistence_store=persistence, config=config
@@ -130,7 +134,7 @@ def send_once(delivery: Mailer) -> SendOnce:
     return send
 
 
-def notifier() -> Notifier:
+def notifier(context: LambdaContext | None = None) -> Notifier:
     from cfp.notifications import Notifier
 
     uploads = bucket()
@@ -139,7 +143,7 @@ def notifier() -> Notifier:
         store(),
         renderer(),
         delivery,
-        send_once(delivery),
+        send_once(delivery, context),
         lambda key: uploads.download_link(key, _LINK_SECONDS),
         clock(),
     )
