@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from cfp.clock import Clock
 from cfp.events import EventKind, NotificationEvent
 from cfp.mail.message import Mail
-from cfp.mail.render import MailRenderer, digest_sections
+from cfp.mail.render import MailRenderer, digest_sections, digest_title
 from cfp.mailer import Mailer, PermanentRejection
 from cfp.model import Submission, Version, needs_reminder
 from cfp.observability import logger
@@ -95,8 +95,7 @@ class Notifier:
         everything = self._store.all()
         records = {s.id: (s, v) for s, v in everything}
         sections = digest_sections(outcome.events, records, self._link_for, outcome.bounces)
-        count = sum(len(s.entries) for s in sections)
-        mail = self._renderer.digest(f"Digest: {count} change(s)", sections, everything, self._clock.now())
+        mail = self._renderer.digest(digest_title(sections), sections, everything, self._clock.now())
         key = hashlib.sha256(
             "|".join(sorted(e.event_id for e in outcome.events) + sorted(map(str, outcome.bounces))).encode()
         ).hexdigest()

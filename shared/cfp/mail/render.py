@@ -43,6 +43,7 @@ def _environment() -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,
+        lstrip_blocks=True,
         keep_trailing_newline=True,
     )
 
@@ -220,7 +221,7 @@ class MailRenderer:
         totals = Counter(status_of(s, v).value for s, v in everything)
         entry_count = sum(len(section.entries) for section in sections)
         summary = (
-            f"{entry_count} change(s) since the last digest."
+            f"{entry_count} change{'' if entry_count == 1 else 's'} since the last digest."
             if not full_list
             else "The call is closed. The attached CSV lists every submission."
         )
@@ -302,6 +303,27 @@ def submissions_csv(everything: list[tuple[Submission, list[Version]]]) -> bytes
             ]
         )
     return _csv(rows)
+
+
+_SHORT_NAMES = {
+    "New submissions": ("new submission", "new submissions"),
+    "New versions checked": ("version checked", "versions checked"),
+    "Failed format checks": ("failed check", "failed checks"),
+    "Needs attention": ("needs attention", "need attention"),
+    "Withdrawals": ("withdrawal", "withdrawals"),
+    "Late uploads (kept, not counted)": ("late upload", "late uploads"),
+    "Bounced author addresses": ("bounced address", "bounced addresses"),
+}
+
+
+def digest_title(sections: list[DigestSection]) -> str:
+    """A subject that tells organizers what changed before they open the mail."""
+    parts = []
+    for section in sections:
+        if section.entries:
+            one, many = _SHORT_NAMES.get(section.heading, (section.heading, section.heading))
+            parts.append(f"{len(section.entries)} {one if len(section.entries) == 1 else many}")
+    return "Digest: " + (", ".join(parts) if parts else "no changes")
 
 
 _SECTION_TITLES = {
