@@ -12,10 +12,14 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
+from cfp_tools.local.worker import INIT_ID
 from cfp_tools.template import ACCOUNT_ID, PARTITION, REGION, Function
+
+INIT_TIMEOUT_SECONDS = 10
 
 
 class InvocationError(Exception):
@@ -71,7 +75,9 @@ def lambda_environment(function: Function, name: str, endpoints: Endpoints) -> d
 class FunctionWorker:
     """One function's warm worker process; invocations are serialised like one Lambda container."""
 
-    def __init__(self, function: Function, name: str, endpoints: Endpoints, log: IO[str]) -> None:
+    def __init__(
+        self, function: Function, name: str, endpoints: Endpoints, log: Callable[[str], None]
+    ) -> None:
         self.function = function
         self.name = name
         self.arn = f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
@@ -81,6 +87,7 @@ class FunctionWorker:
         self._process: subprocess.Popen[str] | None = None
         self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
+        self._initialized = False
 
     def start(self) -> None:
         """Start the process now so the handler's cold start overlaps with the stack's start-up."""
@@ -91,6 +98,7 @@ class FunctionWorker:
         if self._process is not None and self._process.poll() is None:
             return self._process
         self._replies = queue.Queue()
+        self._initialized = False
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [
                 sys.executable,
@@ -122,20 +130,25 @@ class FunctionWorker:
     ) -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            replies.put(json.loads(line))
+            reply = json.loads(line)
+            if reply.get("id") == INIT_ID:
+                outcome = "failed" if "error" in reply else "done"
+                self._log(f"{self.function.logical_id}: init {outcome} in {reply['init_ms']} ms")
+            replies.put(reply)
         replies.put(None)
 
     def _relay_logs(self, process: subprocess.Popen[str]) -> None:
         assert process.stderr is not None
         for line in process.stderr:
-            self._log.write(f"[{self.function.logical_id}] {line.rstrip()}\n")
-            self._log.flush()
+            self._log(f"[{self.function.logical_id}] {line.rstrip()}")
 
     def invoke(self, event: Any, request_id: str | None = None) -> Any:
         """Run the handler on ``event`` within the function's timeout and return its result."""
         request_id = request_id or str(uuid.uuid4())
         with self._lock:
             process = self._ensure_started()
+            if not self._initialized:
+                self._await_init()
             deadline = time.time() + self.function.timeout
             context = {
                 "function_name": self.name,
@@ -157,6 +170,21 @@ class FunctionWorker:
                     {"errorType": "Runtime.ExitError", "errorMessage": "worker exited"}
                 ) from None
             return self._await_reply(request_id, deadline)
+
+    def _await_init(self) -> None:
+        """Wait for the handler's import, which Lambda times separately from the invocation."""
+        try:
+            reply = self._replies.get(timeout=INIT_TIMEOUT_SECONDS)
+        except queue.Empty:
+            self._stop_process(kill=True)
+            message = f"Init phase timed out after {INIT_TIMEOUT_SECONDS} seconds"
+            raise InvocationError({"errorType": "Runtime.InitTimeout", "errorMessage": message}) from None
+        if reply is None:
+            self._stop_process()
+            raise InvocationError(
+                {"errorType": "Runtime.ExitError", "errorMessage": "Runtime exited during init"}
+            )
+        self._initialized = True
 
     def _await_reply(self, request_id: str, deadline: float) -> Any:
         while True:
@@ -181,14 +209,16 @@ class FunctionWorker:
         if process is None:
             return
         if kill:
-            os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         if process.stdin is not None:
             with contextlib.suppress(OSError):
                 process.stdin.close()
         try:
             process.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         for thread in self._threads:
             thread.join(timeout=2)

@@ -207,7 +207,9 @@ class HttpApiServer(ThreadingHTTPServer):
         self.cors = cors
         self.control = control
         self.log = log
-        self.thread = threading.Thread(target=self.serve_forever, name="http-api", daemon=True)
+        self.thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.1}, name="http-api", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -281,7 +283,8 @@ class _Handler(BaseHTTPRequestHandler):
                 result = route.worker.invoke(event, event["requestContext"]["requestId"])
                 status, headers, payload = to_http_response(result)
             except (InvocationError, ValueError, TypeError) as exc:
-                self.server.log(f"{route.worker.function.logical_id} failed: {exc}")
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                self.server.log(f"{route.worker.function.logical_id} failed: {reason}")
                 self._send_json(500, {"message": "Internal Server Error"}, extra)
                 return 500
             overridden = {name for name, _ in extra}

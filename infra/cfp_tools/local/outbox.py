@@ -83,7 +83,7 @@ class Outbox:
         data = message_bytes(sent)
         headers = BytesHeaderParser(policy=default).parsebytes(data)
         to = str(headers.get("To") or ", ".join(getattr(sent, "destinations", []) or []))
-        subject = str(headers.get("Subject") or "")
+        subject = " ".join(str(headers.get("Subject") or "").split())
         now = datetime.now(UTC)
         self._count += 1
         first = _UNSAFE.sub("_", to.split(",")[0].strip().strip("<>"))[:60] or "unknown"

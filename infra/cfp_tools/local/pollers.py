@@ -123,7 +123,8 @@ class SqsPoller:
         try:
             result = self.worker.invoke({"Records": records})
         except InvocationError as exc:
-            self.log(f"{name}: batch of {len(batch)} failed ({exc}); messages will be retried")
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.log(f"{name}: batch of {len(batch)} failed ({reason}); messages will be retried")
             return
         ids = {message["MessageId"] for message in batch}
         failed = failed_ids(result, ids) if self.source.report_batch_item_failures else set()

@@ -297,7 +297,9 @@ class S3Front(ThreadingHTTPServer):
         self.backend = backend
         self.credentials = dict(credentials)
         self.cors = dict(cors)
-        self.thread = threading.Thread(target=self.serve_forever, name="s3-front", daemon=True)
+        self.thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.1}, name="s3-front", daemon=True
+        )
 
     @property
     def url(self) -> str:

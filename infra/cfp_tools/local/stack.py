@@ -272,7 +272,7 @@ class LocalStack:
     def _create_function(self, logical_id: str) -> None:
         function = self.template.function(logical_id)
         name = physical_name(logical_id)
-        worker = FunctionWorker(function, name, self.endpoints, self.out)
+        worker = FunctionWorker(function, name, self.endpoints, self.log)
         worker.start()
         self.workers[logical_id] = worker
         self._remember(logical_id, name, Arn=worker.arn)
@@ -383,8 +383,11 @@ class LocalStack:
             poller.thread.join()
         if self.outbox is not None:
             self.outbox.thread.join()
-        for worker in self.workers.values():
-            worker.stop()
+        stopping = [threading.Thread(target=worker.stop) for worker in self.workers.values()]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
         if self.s3_front is not None:
             self.s3_front.shutdown()
             self.s3_front.server_close()

@@ -16,6 +16,8 @@ import traceback
 from dataclasses import dataclass
 from typing import IO, Any
 
+INIT_ID = "init"
+
 
 @dataclass
 class LambdaContext:
@@ -67,11 +69,14 @@ def main() -> None:
     sys.path.insert(0, code_dir)
     function: Any = None
     init_error: dict[str, Any] | None = None
+    started = time.monotonic()
     try:
         function = _load(handler)
     except Exception as exc:
         init_error = _error(exc, "Runtime.ImportModuleError")
         traceback.print_exc()
+    init_ms = round((time.monotonic() - started) * 1000)
+    _reply(channel, {"id": INIT_ID, "init_ms": init_ms, **({"error": init_error} if init_error else {})})
     for line in sys.stdin:
         request = json.loads(line)
         if init_error is not None:
