@@ -46,6 +46,7 @@ class Outcome:
 def run_isolated(task: Callable[[], dict[str, Any]], limits: Limits) -> Outcome:
     """Run `task` in a forked child and return its JSON-able reply or the limit it hit."""
     started = time.monotonic()
+    inherited_mb = _resident_mb()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
@@ -63,7 +64,20 @@ def run_isolated(task: Callable[[], dict[str, Any]], limits: Limits) -> Outcome:
     elapsed = time.monotonic() - started
     if timed_out:
         return Outcome(None, "wall", f"no answer within {limits.wall_seconds:g} s", rss_mb, elapsed)
-    return _interpret(data, status, rss_mb, elapsed, limits)
+    # A crash counts as running out of memory when the child used most of the room the limit left it.
+    headroom_mb = max(limits.memory_mb - inherited_mb, 0.0)
+    out_of_memory = rss_mb - inherited_mb >= max(8.0, 0.5 * headroom_mb)
+    return _interpret(data, status, rss_mb, out_of_memory, elapsed, limits)
+
+
+def _resident_mb() -> float:
+    """This process's resident memory now: a forked child starts with it, so its peak includes it."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
 
 
 def _child(task: Callable[[], dict[str, Any]], limits: Limits, write_fd: int) -> None:  # pragma: no cover
@@ -120,13 +134,15 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _interpret(data: bytes, status: int, rss_mb: float, elapsed: float, limits: Limits) -> Outcome:
+def _interpret(
+    data: bytes, status: int, rss_mb: float, out_of_memory: bool, elapsed: float, limits: Limits
+) -> Outcome:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         if sig in (signal.SIGXCPU, signal.SIGKILL):
             return Outcome(None, "cpu", f"more than {limits.cpu_seconds:g} s of CPU time", rss_mb, elapsed)
         name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else str(sig)
-        if sig in _CRASH_SIGNALS and rss_mb >= 0.5 * limits.memory_mb:
+        if sig in _CRASH_SIGNALS and out_of_memory:
             return Outcome(None, "memory", f"the reader ran out of memory ({name})", rss_mb, elapsed)
         return Outcome(None, "crash", f"the PDF reader crashed ({name})", rss_mb, elapsed)
     try:
