@@ -216,7 +216,7 @@ class HttpApiEvent:
 
     @property
     def route_key(self) -> str:
-        return f"{self.method.upper()} {self.path}"
+        return "$default" if self.path == "$default" else f"{self.method.upper()} {self.path}"
 
 
 @dataclass(frozen=True)

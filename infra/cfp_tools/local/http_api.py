@@ -24,6 +24,8 @@ from cfp_tools.local.functions import FunctionWorker, InvocationError
 from cfp_tools.template import ApiCors
 
 CONTROL_PREFIX = "/_local/"
+DEFAULT_ROUTE = "$default"
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
 
 _TEXT_TYPES = re.compile(
     r"^(text/|application/(json|.*\+json|xml|.*\+xml|javascript|x-www-form-urlencoded|graphql))",
@@ -44,6 +46,8 @@ class Route:
 
     @classmethod
     def build(cls, route_key: str, worker: FunctionWorker) -> Route:
+        if route_key == DEFAULT_ROUTE:
+            return cls(route_key, "ANY", re.compile(".*"), worker)
         method, _, path = route_key.partition(" ")
         regex = ""
         for part in re.split(r"(\{[^}]+\})", path):
@@ -54,6 +58,12 @@ class Route:
             else:
                 regex += re.escape(part)
         return cls(route_key, method.upper(), re.compile(f"^{regex}$"), worker)
+
+    @property
+    def precedence(self) -> tuple[bool, int, bool, int]:
+        """API Gateway's order: ``$default`` last, exact paths before greedy ones, methods before ANY."""
+        path = self.route_key.partition(" ")[2]
+        return (self.route_key == DEFAULT_ROUTE, path.count("+}"), self.method == "ANY", -len(path))
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if self.method not in {"ANY", method}:
@@ -244,9 +254,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         started = time.monotonic()
         length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        path = urlsplit(self.path).path
-        status = self._dispatch(path, body)
+        if length > MAX_REQUEST_BYTES:
+            self.close_connection = True
+            self._send_json(413, {"message": "Request Entity Too Large"})
+            status = 413
+        else:
+            body = self.rfile.read(length) if length else b""
+            status = self._dispatch(urlsplit(self.path).path, body)
         elapsed = (time.monotonic() - started) * 1000
         self.server.log(f"{self.command} {self.path} -> {status} ({elapsed:.0f} ms)")
 

@@ -324,7 +324,7 @@ class LocalStack:
                 api = event.api or "ServerlessHttpApi"
                 if api in self.template.resources:
                     cors = self.template.http_api_cors(api)
-        routes.sort(key=lambda route: ("{" in route.route_key, -len(route.route_key)))
+        routes.sort(key=lambda route: route.precedence)
         self.api = HttpApiServer(self.options.port, routes, cors, self.control, self.log)
         self.api.thread.start()
 
