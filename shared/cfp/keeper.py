@@ -8,6 +8,7 @@ submission; when several thresholds were missed, only the nearest one is sent an
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cfp import deadline as rules
@@ -45,37 +46,35 @@ def reminder_due(
     return min(passed), passed
 
 
+@dataclass(frozen=True)
 class DeadlineKeeper:
-    def __init__(
-        self, settings: Settings, store: SubmissionStore, queue: NotificationQueue, clock: Clock
-    ) -> None:
-        self._settings = settings
-        self._store = store
-        self._queue = queue
-        self._clock = clock
+    settings: Settings
+    store: SubmissionStore
+    queue: NotificationQueue
+    clock: Clock
 
     def run(self) -> dict[str, int]:
         """Publish every reminder and closing event that is due; returns counts for the log."""
-        now = self._clock.now()
+        now = self.clock.now()
         reminders = 0
-        for submission, versions in self._store.all():
-            hours = self._settings.reminder_hours
-            threshold, _ = reminder_due(now, self._settings.deadline, hours, submission, versions, set())
+        for submission, versions in self.store.all():
+            hours = self.settings.reminder_hours
+            threshold, _ = reminder_due(now, self.settings.deadline, hours, submission, versions, set())
             if threshold is None:
                 continue
-            sent = {int(h) for h in self._store.markers(submission.id, "reminder:")}
-            threshold, to_mark = reminder_due(now, self._settings.deadline, hours, submission, versions, sent)
+            sent = {int(h) for h in self.store.markers(submission.id, "reminder:")}
+            threshold, to_mark = reminder_due(now, self.settings.deadline, hours, submission, versions, sent)
             if threshold is None:
                 continue
-            self._queue.publish(events.reminder(submission.id, threshold, now))
+            self.queue.publish(events.reminder(submission.id, threshold, now))
             for passed in to_mark:
-                self._store.mark_once(f"reminder:{passed}", now, submission.id)
+                self.store.mark_once(f"reminder:{passed}", now, submission.id)
             reminders += 1
         closed = 0
-        deadline = self._settings.deadline
-        if now > deadline and not self._store.markers(None, f"call_closed:{deadline.isoformat()}"):
-            self._queue.publish(events.call_closed(deadline, now))
-            self._store.mark_once(f"call_closed:{deadline.isoformat()}", now)
+        deadline = self.settings.deadline
+        if now > deadline and not self.store.markers(None, f"call_closed:{deadline.isoformat()}"):
+            self.queue.publish(events.call_closed(deadline, now))
+            self.store.mark_once(f"call_closed:{deadline.isoformat()}", now)
             closed = 1
         logger.info(
             "deadline keeper ran", extra={"at": now.isoformat(), "reminders": reminders, "closed": closed}

@@ -31,22 +31,14 @@ class BatchOutcome:
     bounces: list[tuple[str, str]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
 class Notifier:
-    def __init__(
-        self,
-        store: SubmissionStore,
-        renderer: MailRenderer,
-        mailer: Mailer,
-        send_once: SendOnce,
-        link_for: LinkFor,
-        clock: Clock,
-    ) -> None:
-        self._store = store
-        self._renderer = renderer
-        self._mailer = mailer
-        self._send_once = send_once
-        self._link_for = link_for
-        self._clock = clock
+    store: SubmissionStore
+    renderer: MailRenderer
+    mailer: Mailer
+    send_once: SendOnce
+    link_for: LinkFor
+    clock: Clock
 
     def handle(self, event: NotificationEvent, outcome: BatchOutcome) -> None:
         """Send the author mails an event calls for; remember it for the digest."""
@@ -56,17 +48,17 @@ class Notifier:
         if event.submission_id is None:
             raise ValueError(f"{event.kind} event without a submission id")
         try:
-            submission, versions = self._store.get(event.submission_id)
+            submission, versions = self.store.get(event.submission_id)
         except NotFound:
             logger.warning("event for an unknown submission", extra={"event_id": event.event_id})
             return
         mail = self._author_mail(event, submission, versions)
         if mail is not None:
             try:
-                self._send_once(event.event_id, mail)
+                self.send_once(event.event_id, mail)
             except PermanentRejection:
                 for address in mail.recipients():
-                    self._store.record_bounce(submission.id, address)
+                    self.store.record_bounce(submission.id, address)
                 outcome.bounces.append((submission.id, submission.contact_email))
         if event.kind is not EventKind.REMINDER:
             outcome.events.append(event)
@@ -77,42 +69,42 @@ class Notifier:
         version = next((v for v in versions if v.number == event.version), None)
         match event.kind:
             case EventKind.SUBMITTED:
-                return self._renderer.receipt(submission, versions)
+                return self.renderer.receipt(submission, versions)
             case EventKind.WITHDRAWN:
-                return self._renderer.withdrawn(submission)
+                return self.renderer.withdrawn(submission)
             case EventKind.VERDICT if version is not None and version.verdict is not None:
-                return self._renderer.verdict(submission, version)
+                return self.renderer.verdict(submission, version)
             case EventKind.LATE_UPLOAD if version is not None:
-                return self._renderer.late_upload(submission, version, versions)
+                return self.renderer.late_upload(submission, version, versions)
             case EventKind.REMINDER if needs_reminder(submission, versions):
-                return self._renderer.reminder(submission, versions, self._clock.now())
+                return self.renderer.reminder(submission, versions, self.clock.now())
         return None
 
     def digest(self, outcome: BatchOutcome) -> None:
         """One digest for everything the batch did; nothing for a quiet batch."""
         if not outcome.events and not outcome.bounces:
             return
-        everything = self._store.all()
+        everything = self.store.all()
         records = {s.id: (s, v) for s, v in everything}
-        sections = digest_sections(outcome.events, records, self._link_for, outcome.bounces)
-        mail = self._renderer.digest(digest_title(sections), sections, everything, self._clock.now())
+        sections = digest_sections(outcome.events, records, self.link_for, outcome.bounces)
+        mail = self.renderer.digest(digest_title(sections), sections, everything, self.clock.now())
         key = hashlib.sha256(
             "|".join(sorted(e.event_id for e in outcome.events) + sorted(map(str, outcome.bounces))).encode()
         ).hexdigest()
-        self._send_once(f"digest:{key}", mail)
+        self.send_once(f"digest:{key}", mail)
 
     def _close_call(self, event: NotificationEvent) -> None:
-        everything = self._store.all()
+        everything = self.store.all()
         for submission, versions in everything:
             if submission.withdrawn:
                 continue
             try:
-                self._send_once(
-                    f"{event.event_id}:{submission.id}", self._renderer.on_record(submission, versions)
+                self.send_once(
+                    f"{event.event_id}:{submission.id}", self.renderer.on_record(submission, versions)
                 )
             except PermanentRejection:
-                self._store.record_bounce(submission.id, submission.contact_email)
-        final = self._renderer.digest(
-            "Final digest: the call is closed", [], everything, self._clock.now(), full_list=True
+                self.store.record_bounce(submission.id, submission.contact_email)
+        final = self.renderer.digest(
+            "Final digest: the call is closed", [], everything, self.clock.now(), full_list=True
         )
-        self._send_once(f"{event.event_id}:digest", final)
+        self.send_once(f"{event.event_id}:digest", final)

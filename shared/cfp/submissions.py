@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -179,29 +180,22 @@ def view_of(submission: Submission, versions: list[Version], deadline: datetime)
     )
 
 
+@dataclass(frozen=True)
 class SubmissionService:
     """The API's use cases, with the store, bucket, queue and clock passed in."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        store: SubmissionStore,
-        bucket: UploadBucket,
-        queue: NotificationQueue,
-        clock: Clock,
-    ) -> None:
-        self._settings = settings
-        self._store = store
-        self._bucket = bucket
-        self._queue = queue
-        self._clock = clock
+    settings: Settings
+    store: SubmissionStore
+    bucket: UploadBucket
+    queue: NotificationQueue
+    clock: Clock
 
     def _require_open(self, now: datetime, extension: datetime | None = None) -> None:
-        if not rules.is_open(now, self._settings.deadline, extension):
-            raise CallClosed(rules.effective_deadline(self._settings.deadline, extension))
+        if not rules.is_open(now, self.settings.deadline, extension):
+            raise CallClosed(rules.effective_deadline(self.settings.deadline, extension))
 
     def create(self, request: SubmissionCreate) -> SubmissionCreated:
-        now = self._clock.now()
+        now = self.clock.now()
         self._require_open(now)
         token = new_token()
         submission = Submission(
@@ -214,11 +208,11 @@ class SubmissionService:
             created_at=now,
             updated_at=now,
         )
-        self._store.create(submission)
+        self.store.create(submission)
         ticket = self._issue_upload(submission, now)
-        self._queue.publish(events.submitted(submission.id, now))
-        submission, versions = self._store.get(submission.id)
-        view = view_of(submission, versions, self._settings.deadline)
+        self.queue.publish(events.submitted(submission.id, now))
+        submission, versions = self.store.get(submission.id)
+        view = view_of(submission, versions, self.settings.deadline)
         return SubmissionCreated(**view.model_dump(), token=token, upload=ticket)
 
     def authorize(self, submission_id: str, token: str | None) -> tuple[Submission, list[Version]]:
@@ -226,7 +220,7 @@ class SubmissionService:
         if not token:
             raise NotAuthorized("send the submission's token as 'Authorization: Bearer <token>'")
         try:
-            submission, versions = self._store.get(submission_id)
+            submission, versions = self.store.get(submission_id)
         except NotFound as error:
             raise NotAuthorized("no submission with this id accepts this token") from error
         if not token_matches(token, submission.token_hash):
@@ -235,43 +229,43 @@ class SubmissionService:
 
     def read(self, submission_id: str, token: str | None) -> SubmissionView:
         submission, versions = self.authorize(submission_id, token)
-        return view_of(submission, versions, self._settings.deadline)
+        return view_of(submission, versions, self.settings.deadline)
 
     def new_upload(self, submission_id: str, token: str | None) -> UploadIssued:
         submission, _ = self.authorize(submission_id, token)
-        now = self._clock.now()
+        now = self.clock.now()
         self._require_open(now, submission.extension_until)
         return UploadIssued(upload=self._issue_upload(submission, now))
 
     def update(self, submission_id: str, token: str | None, patch: SubmissionPatch) -> SubmissionView:
         submission, _ = self.authorize(submission_id, token)
-        now = self._clock.now()
+        now = self.clock.now()
         self._require_open(now, submission.extension_until)
         changes: dict[str, Any] = patch.model_dump(mode="json", include=patch.model_fields_set)
-        self._store.update_metadata(submission_id, changes, now)
+        self.store.update_metadata(submission_id, changes, now)
         return self.read(submission_id, token)
 
     def withdraw(self, submission_id: str, token: str | None) -> SubmissionView:
         """Withdraw; allowed after the deadline too. Files and verdicts are kept for the organizers."""
         self.authorize(submission_id, token)
-        now = self._clock.now()
-        self._store.withdraw(submission_id, now)
-        self._queue.publish(events.withdrawn(submission_id, now))
+        now = self.clock.now()
+        self.store.withdraw(submission_id, now)
+        self.queue.publish(events.withdrawn(submission_id, now))
         return self.read(submission_id, token)
 
     def _issue_upload(self, submission: Submission, now: datetime) -> UploadTicket:
         expires_at = rules.upload_expiry(
             now,
-            timedelta(seconds=self._settings.upload_url_ttl_seconds),
-            self._settings.deadline,
-            self._settings.grace,
+            timedelta(seconds=self.settings.upload_url_ttl_seconds),
+            self.settings.deadline,
+            self.settings.grace,
             submission.extension_until,
         )
-        prefix = self._settings.upload_prefix
-        version = self._store.issue_version(
+        prefix = self.settings.upload_prefix
+        version = self.store.issue_version(
             submission.id, lambda n: upload_key(prefix, submission.id, n), now, expires_at
         )
-        presigned = self._bucket.presign_post(version.key, self._settings.max_upload_bytes, now, expires_at)
+        presigned = self.bucket.presign_post(version.key, self.settings.max_upload_bytes, now, expires_at)
         return UploadTicket(
             version=version.number,
             url=presigned.url,

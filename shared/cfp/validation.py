@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote_plus
 
@@ -100,34 +101,26 @@ def uploaded_objects(body: str, prefix: str) -> list[UploadedObject]:
 Checker = Callable[[bytes], Verdict]
 
 
+@dataclass(frozen=True)
 class UploadValidator:
     """Checks one uploaded object and records the outcome on its version."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        store: SubmissionStore,
-        bucket: UploadBucket,
-        queue: NotificationQueue,
-        clock: Clock,
-        checker: Checker,
-    ) -> None:
-        self._settings = settings
-        self._store = store
-        self._bucket = bucket
-        self._queue = queue
-        self._clock = clock
-        self._checker = checker
+    settings: Settings
+    store: SubmissionStore
+    bucket: UploadBucket
+    queue: NotificationQueue
+    clock: Clock
+    checker: Checker
 
     def validate(self, upload: UploadedObject) -> Verdict | None:
         """Judge the upload and store the verdict; None when the key was never issued by the service."""
-        owner = parse_upload_key(self._settings.upload_prefix, upload.key)
+        owner = parse_upload_key(self.settings.upload_prefix, upload.key)
         if owner is None:
             logger.warning("ignoring an upload at a key the service never issued", extra={"key": upload.key})
             return None
         submission_id, number = owner
         try:
-            submission, versions = self._store.get(submission_id)
+            submission, versions = self.store.get(submission_id)
         except NotFound:
             logger.warning("ignoring an upload for an unknown submission", extra={"key": upload.key})
             return None
@@ -136,15 +129,15 @@ class UploadValidator:
             logger.warning("ignoring an upload for a version never issued", extra={"key": upload.key})
             return None
         late = rules.is_late(
-            upload.uploaded_at, self._settings.deadline, self._settings.grace, submission.extension_until
+            upload.uploaded_at, self.settings.deadline, self.settings.grace, submission.extension_until
         )
         if version.etag == upload.etag and version.verdict is not None:
             verdict = version.verdict
             logger.info("upload already judged; republishing its notification", extra={"key": upload.key})
         else:
-            data = self._bucket.read(upload.key, upload.version_id, self._settings.max_upload_bytes)
-            verdict = self._checker(data)
-            stored = self._store.record_verdict(
+            data = self.bucket.read(upload.key, upload.version_id, self.settings.max_upload_bytes)
+            verdict = self.checker(data)
+            stored = self.store.record_verdict(
                 submission_id,
                 number,
                 uploaded_at=upload.uploaded_at,
@@ -152,18 +145,18 @@ class UploadValidator:
                 etag=upload.etag,
                 late=late,
                 verdict=verdict,
-                validated_at=self._clock.now(),
+                validated_at=self.clock.now(),
             )
             if not stored:
                 logger.info("a newer object at this key is already judged", extra={"key": upload.key})
                 return None
-        self._queue.publish(events.verdict(submission_id, number, upload.etag, self._clock.now(), late))
+        self.queue.publish(events.verdict(submission_id, number, upload.etag, self.clock.now(), late))
         return verdict
 
     def give_up(self, upload: UploadedObject, error: Exception) -> None:
         """The last delivery failed: flag the version and tell the organizers before the message is
         dead-lettered."""
-        owner = parse_upload_key(self._settings.upload_prefix, upload.key)
+        owner = parse_upload_key(self.settings.upload_prefix, upload.key)
         if owner is None:
             return
         submission_id, number = owner
@@ -171,5 +164,5 @@ class UploadValidator:
             f"the upload could not be checked ({type(error).__name__}); "
             "its message is going to the dead-letter queue"
         )
-        self._store.mark_attention(submission_id, number, reason)
-        self._queue.publish(events.attention(submission_id, number, reason, self._clock.now()))
+        self.store.mark_attention(submission_id, number, reason)
+        self.queue.publish(events.attention(submission_id, number, reason, self.clock.now()))
