@@ -31,7 +31,6 @@ PSEUDO_PARAMETERS: dict[str, str] = {
     "AWS::Partition": PARTITION,
     "AWS::URLSuffix": URL_SUFFIX,
     "AWS::StackId": f"arn:{PARTITION}:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{STACK_NAME}/local",
-    "AWS::NoValue": "",
 }
 
 _SHORT_TAGS = (

@@ -293,8 +293,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.client_address[0],
                 host,
             )
+            extra.append(("apigw-requestid", event["requestContext"]["requestId"]))
             try:
-                result = route.worker.invoke(event, event["requestContext"]["requestId"])
+                result = route.worker.invoke(event)
                 status, headers, payload = to_http_response(result)
             except (InvocationError, ValueError, TypeError) as exc:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -106,6 +106,9 @@ class LocalStack:
         for name, value in FAKE_CREDENTIALS.items():
             if value:
                 os.environ[name] = value
+            else:
+                os.environ.pop(name, None)
+        os.environ.pop("AWS_PROFILE", None)
         os.environ["AWS_DEFAULT_REGION"] = REGION
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         from moto.server import ThreadedMotoServer
@@ -365,7 +368,9 @@ class LocalStack:
         for logical_id, worker in self.workers.items():
             sources = [e.route_key for e in worker.function.http_events]
             sources += [f"SQS {e.queue_arn.rpartition(':')[2]}" for e in worker.function.sqs_events]
-            sources += [f"schedule {e.expression}" for e in worker.function.schedule_events]
+            sources += [
+                f"schedule {e.expression} {e.timezone or 'UTC'}" for e in worker.function.schedule_events
+            ]
             lines.append(f"  function {logical_id}: {', '.join(sources) or 'no events'}")
         if self._skipped:
             lines.append(f"  not emulated: {', '.join(self._skipped)}")
