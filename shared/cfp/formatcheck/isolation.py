@@ -27,6 +27,8 @@ _CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGILL, 
 
 @dataclass(frozen=True)
 class Limits:
+    """What one check may use. ``memory_mb`` is address space on top of what the child inherits."""
+
     cpu_seconds: float
     wall_seconds: float
     memory_mb: int
@@ -46,12 +48,12 @@ class Outcome:
 def run_isolated(task: Callable[[], dict[str, Any]], limits: Limits) -> Outcome:
     """Run `task` in a forked child and return its JSON-able reply or the limit it hit."""
     started = time.monotonic()
-    inherited_mb = _resident_mb()
+    inherited_mb, inherited_space_mb = _memory_mb()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
         os.close(read_fd)
-        _child(task, limits, write_fd)
+        _child(task, limits, inherited_space_mb, write_fd)
     os.close(write_fd)
     try:
         data, timed_out = _read_reply(read_fd, started + limits.wall_seconds)
@@ -64,23 +66,29 @@ def run_isolated(task: Callable[[], dict[str, Any]], limits: Limits) -> Outcome:
     elapsed = time.monotonic() - started
     if timed_out:
         return Outcome(None, "wall", f"no answer within {limits.wall_seconds:g} s", rss_mb, elapsed)
-    # A crash counts as running out of memory when the child used most of the room the limit left it.
-    headroom_mb = max(limits.memory_mb - inherited_mb, 0.0)
-    out_of_memory = rss_mb - inherited_mb >= max(8.0, 0.5 * headroom_mb)
+    # A crash counts as running out of memory when the child grew by a good part of its allowance.
+    out_of_memory = rss_mb - inherited_mb >= 0.25 * limits.memory_mb
     return _interpret(data, status, rss_mb, out_of_memory, elapsed, limits)
 
 
-def _resident_mb() -> float:
-    """This process's resident memory now: a forked child starts with it, so its peak includes it."""
+def _memory_mb() -> tuple[float, float]:
+    """This process's resident memory and address space now; a forked child starts with both.
+
+    The child's address-space limit is set on top of what it inherits, so a warm parent that has
+    loaded the PDF libraries (hundreds of MB of mappings) leaves every check the same allowance.
+    """
     try:
         with open("/proc/self/statm", encoding="ascii") as statm:
-            pages = int(statm.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+            size, resident = (int(field) for field in statm.read().split()[:2])
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    page_mb = os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+    return resident * page_mb, size * page_mb
 
 
-def _child(task: Callable[[], dict[str, Any]], limits: Limits, write_fd: int) -> None:  # pragma: no cover
+def _child(  # pragma: no cover
+    task: Callable[[], dict[str, Any]], limits: Limits, inherited_space_mb: float, write_fd: int
+) -> None:
     """Apply the limits, run the task and exit without running the parent's cleanup handlers.
 
     A crash is reported by the exit status, so the child dumps no traceback of its own. The child
@@ -91,7 +99,7 @@ def _child(task: Callable[[], dict[str, Any]], limits: Limits, write_fd: int) ->
     faulthandler.disable()
     gc.disable()
     try:
-        memory = limits.memory_mb * 1024 * 1024
+        memory = int((inherited_space_mb + limits.memory_mb) * 1024 * 1024)
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         cpu = max(1, int(limits.cpu_seconds + 0.999))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
