@@ -32,7 +32,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 def _create(stack: RunningStack) -> dict[str, Any]:
     submission = {
-        "title": "Warm starts for serverless poster sessions",
+        "title": "Warm starts for a serverless call for posters",
         "authors": [{"name": "Ada Lovelace", "email": CONTACT, "affiliation": "Analytical Engines"}],
         "contact_email": CONTACT,
         "abstract": "We measure how quickly a call for posters answers its authors.",

@@ -152,7 +152,7 @@ def echo(event, context):
     return {
         "statusCode": 200,
         "headers": {"content-type": "application/json", "x-function": context.function_name},
-        "cookies": ["session=1; Path=/"],
+        "cookies": ["visit=1; Path=/"],
         "body": json.dumps(document),
     }
 
@@ -185,7 +185,7 @@ def work(event, context):
 
 
 def tick(event, context):
-    return {"time": event["time"], "detail": event["detail"], "type": event["detail-type"]}
+    return {"time": event["time"], "detail": event["detail"], "type": event["detail-type"], "at": event["at"]}
 """
 
 
@@ -228,7 +228,7 @@ def test_requests_arrive_as_http_api_v2_events(stack: RunningStack) -> None:
     assert response.status_code == 200
     assert response.headers["x-function"].startswith("cfp-local-EchoFunction-")
     assert response.headers["access-control-allow-origin"] == "https://app.example"
-    assert response.headers["set-cookie"] == "session=1; Path=/"
+    assert response.headers["set-cookie"] == "visit=1; Path=/"
     document = response.json()
     event = document["event"]
     assert (event["version"], event["routeKey"], event["rawPath"]) == (
@@ -360,6 +360,7 @@ def test_schedules_fire_at_a_chosen_instant(stack: RunningStack) -> None:
         "time": "2030-01-02T03:04:05Z",
         "detail": {"at": "2030-01-02T03:04:05+00:00"},
         "type": "Scheduled Event",
+        "at": "2030-01-02T03:04:05+00:00",
     }
     missing = requests.post(stack.api + "/_local/schedules/EchoFunction", timeout=30)
     assert missing.status_code == 404 and "TickFunction" in missing.json()["message"]

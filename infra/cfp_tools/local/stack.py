@@ -51,8 +51,14 @@ def parse_instant(text: str) -> datetime:
 
 
 def scheduled_event(at: datetime, schedule_arn: str, override: bool) -> dict[str, Any]:
-    """The event EventBridge Scheduler delivers, with the instant to act for in ``detail.at``."""
+    """A scheduler-style event for ``at``; an override travels as ``at`` and as ``detail.at``.
+
+    The deadline handler reads a top-level ``at`` (what a schedule's ``Input`` would carry); ``detail.at``
+    keeps the scheduled-event shape for handlers that read the detail.
+    """
+    instant = {"at": at.isoformat()} if override else {}
     return {
+        **instant,
         "version": "0",
         "id": str(uuid.uuid4()),
         "source": "cfp.local",
@@ -61,7 +67,7 @@ def scheduled_event(at: datetime, schedule_arn: str, override: bool) -> dict[str
         "region": REGION,
         "resources": [schedule_arn],
         "detail-type": "Scheduled Event",
-        "detail": {"at": at.isoformat()} if override else {},
+        "detail": instant,
     }
 
 
