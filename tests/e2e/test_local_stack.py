@@ -45,12 +45,13 @@ def _create(stack: RunningStack) -> dict[str, Any]:
     return created
 
 
-def _upload(upload: dict[str, Any], pdf: bytes) -> requests.Response:
+def _upload(upload: dict[str, Any], pdf: bytes, origin: str | None = None) -> requests.Response:
     """A browser-style POST: the signed fields first, the file last."""
     return requests.post(
         upload["url"],
         data=upload["fields"],
         files={"file": ("abstract.pdf", pdf, "application/pdf")},
+        headers={"Origin": origin} if origin else {},
         timeout=60,
     )
 
@@ -85,9 +86,10 @@ def test_submit_upload_verdict_and_mail(stack: RunningStack) -> None:
 
 def test_an_oversized_upload_is_refused_like_s3(stack: RunningStack) -> None:
     upload = _create(stack)["upload"]
-    response = _upload(upload, b"%PDF-1.4\n" + b"0" * upload["max_bytes"])
+    response = _upload(upload, b"%PDF-1.4\n" + b"0" * upload["max_bytes"], origin="https://posters.example")
     assert response.status_code == 400
     assert "<Code>EntityTooLarge</Code>" in response.text
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_an_upload_under_another_key_is_refused_like_s3(stack: RunningStack) -> None:

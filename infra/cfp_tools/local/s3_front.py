@@ -296,7 +296,7 @@ class S3Front(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _FrontHandler)
         self.backend = backend
         self.credentials = dict(credentials)
-        self.cors = dict(cors)
+        self.cors = cors
         self.thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.1}, name="s3-front", daemon=True
         )

@@ -25,7 +25,15 @@ from cfp_tools.local.http_api import HttpApiServer, Route
 from cfp_tools.local.outbox import Outbox
 from cfp_tools.local.pollers import SqsPoller
 from cfp_tools.local.s3_front import S3Front
-from cfp_tools.template import ACCOUNT_ID, PARTITION, REGION, STACK_NAME, Template, TemplateError
+from cfp_tools.template import (
+    ACCOUNT_ID,
+    PARTITION,
+    REGION,
+    STACK_NAME,
+    CorsRule,
+    Template,
+    TemplateError,
+)
 
 
 @dataclass
@@ -83,7 +91,7 @@ class LocalStack:
         self.queue_urls: dict[str, str] = {}
         self.queue_visibility: dict[str, int] = {}
         self.pollers: list[SqsPoller] = []
-        self.bucket_cors: dict[str, Any] = {}
+        self.bucket_cors: dict[str, tuple[CorsRule, ...]] = {}
         self._skipped: list[str] = []
         self._log_lock = threading.Lock()
         self._moto: Any = None
