@@ -148,6 +148,7 @@ def echo(event, context):
         "memory": context.memory_limit_in_mb,
         "remaining": context.get_remaining_time_in_millis(),
         "arn": context.invoked_function_arn,
+        "revision": globals().get("REVISION", 1),
     }
     return {
         "statusCode": 200,
@@ -372,6 +373,15 @@ def test_the_banner_names_every_endpoint(stack: RunningStack) -> None:
     output = stack.output()
     assert f"API     {stack.api}" in output and "outbox" in output
     assert "SES identity example.net verified for robot@example.net" in output
+
+
+def test_edited_code_applies_to_the_next_invocation(stack: RunningStack) -> None:
+    before = _echo(stack, "/a")
+    handlers = stack.log.parent / "code" / "handlers.py"
+    handlers.write_text(handlers.read_text() + "\nREVISION = 2\n")
+    after = _echo(stack, "/a")
+    assert (before["revision"], after["revision"]) == (1, 2) and before["pid"] != after["pid"]
+    assert "EchoFunction: code changed, starting a new worker" in stack.output()
 
 
 def test_sigterm_stops_everything_cleanly(tmp_path: Path) -> None:

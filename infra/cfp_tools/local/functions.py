@@ -73,7 +73,11 @@ def lambda_environment(function: Function, name: str, endpoints: Endpoints) -> d
 
 
 class FunctionWorker:
-    """One function's warm worker process; invocations are serialised like one Lambda container."""
+    """One function's warm worker process; invocations are serialised like one Lambda container.
+
+    Unlike Lambda, a worker is replaced when the function's code changes, so edits apply to the next
+    invocation without restarting the stack.
+    """
 
     def __init__(
         self, function: Function, name: str, endpoints: Endpoints, log: Callable[[str], None]
@@ -88,6 +92,16 @@ class FunctionWorker:
         self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._initialized = False
+        self._code_version = 0.0
+
+    def code_version(self) -> float:
+        """The newest modification time among the function's and its layers' Python files."""
+        newest = 0.0
+        for root in (self.function.code_dir, *self.function.layer_dirs):
+            for path in root.rglob("*.py"):
+                with contextlib.suppress(OSError):
+                    newest = max(newest, path.stat().st_mtime)
+        return newest
 
     def start(self) -> None:
         """Start the process now so the handler's cold start overlaps with the stack's start-up."""
@@ -95,8 +109,14 @@ class FunctionWorker:
             self._ensure_started()
 
     def _ensure_started(self) -> subprocess.Popen[str]:
+        """The running worker; a new one when there is none or the code changed since it started."""
+        version = self.code_version()
         if self._process is not None and self._process.poll() is None:
-            return self._process
+            if version == self._code_version:
+                return self._process
+            self._log(f"{self.function.logical_id}: code changed, starting a new worker")
+            self._stop_process()
+        self._code_version = version
         self._replies = queue.Queue()
         self._initialized = False
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
