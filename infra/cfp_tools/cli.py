@@ -1,4 +1,4 @@
-"""The ``cfp`` command: run the stack locally, fire its schedules, benchmark it."""
+"""The cfp command: run the stack locally, fire its schedules, time the format checker."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     fire.add_argument("--function", default="DeadlineFunction", help="logical id of the scheduled function")
 
     commands.add_parser(
-        "bench", help="benchmark a running stack (arguments go to the benchmark)", add_help=False
+        "bench", help="time the PDF format checker (cfp bench --help for its options)", add_help=False
     )
     return parser
 
