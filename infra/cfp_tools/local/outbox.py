@@ -73,11 +73,11 @@ class Outbox:
 
     def flush(self) -> None:
         """Write every mail sent since the last call."""
-        sent = self._sent()
-        for message in sent[self._seen :]:
+        new = self._sent()[self._seen :]
+        self._seen += len(new)
+        for message in new:
             if hasattr(message, "raw_data") or hasattr(message, "body"):
                 self._write(message)
-        self._seen = len(sent)
 
     def _write(self, sent: Any) -> None:
         data = message_bytes(sent)
