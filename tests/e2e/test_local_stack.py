@@ -73,6 +73,7 @@ def test_submit_upload_verdict_and_mail(stack: RunningStack) -> None:
             break
         time.sleep(0.25)
     assert view.get("verdict") is not None, stack.output()[-4000:]
+    assert view["verdict"]["outcome"] == "pass", view["verdict"]
     verdict_seconds = time.monotonic() - started
     # The notifier's event source gathers messages for up to its batching window before it runs.
     mail_path = stack.await_mail(f"To: {CONTACT}", timeout=150)
