@@ -129,7 +129,7 @@ def test_digest_lists_each_change_on_its_own_line_and_moves_long_lists_to_csv() 
         )
     )
     sections = digest_sections(notifications, records, lambda key: f"https://s3.example/{key}")
-    assert digest_title(sections) == "Digest: 30 new submissions, 1 failed check"
+    assert digest_title(sections) == "Digest: 1 failed check, 30 new submissions"
     mail = renderer.digest(
         digest_title(sections), sections, list(records.values()), CALL.deadline - timedelta(days=1)
     )

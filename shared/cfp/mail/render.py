@@ -341,7 +341,7 @@ def digest_sections(
     link_for: Callable[[str], str],
     bounces: Sequence[tuple[str, str]] = (),
 ) -> list[DigestSection]:
-    """Group a batch of events into digest sections, one line per event, then the bounced addresses."""
+    """Group a batch of events into digest sections, one line per event or bounced address."""
     sections = {kind: DigestSection(heading) for kind, heading in _SECTION_TITLES.items()}
     failed = DigestSection("Failed format checks")
     bounced = DigestSection("Bounced author addresses")
@@ -368,9 +368,16 @@ def digest_sections(
         bounced.entries.append(
             DigestEntry(submission_id, title, f"mail to {address} was rejected permanently")
         )
-    ordered = [sections[EventKind.SUBMITTED], sections[EventKind.VERDICT], failed]
-    ordered += [sections[k] for k in (EventKind.ATTENTION, EventKind.WITHDRAWN, EventKind.LATE_UPLOAD)]
-    return [*ordered, bounced]
+    # What needs the organizers first, then the routine news.
+    return [
+        sections[EventKind.ATTENTION],
+        failed,
+        bounced,
+        sections[EventKind.LATE_UPLOAD],
+        sections[EventKind.WITHDRAWN],
+        sections[EventKind.SUBMITTED],
+        sections[EventKind.VERDICT],
+    ]
 
 
 def _line_for(event: NotificationEvent, version: Version | None) -> str:
