@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -34,7 +35,13 @@ app.configure_openapi(
     title="cfp submissions API",
     version="1.0.0",
     summary="Create a poster submission, upload its PDF straight to S3, and follow its verdict.",
+    security_schemes={
+        "submissionToken": HTTPBearer(
+            description="The token returned once by POST /submissions; it opens that submission only."
+        )
+    },
 )
+TOKEN: list[dict[str, list[str]]] = [{"submissionToken": []}]
 
 SubmissionId = Annotated[str, Path(pattern=r"^[a-z0-9]{4,40}$", description="The submission's id.")]
 
@@ -93,22 +100,32 @@ def create_submission(request: SubmissionCreate) -> SubmissionCreated:
     return created
 
 
-@app.get("/submissions/<submission_id>", summary="Read a submission, its versions and its verdict")
+@app.get(
+    "/submissions/<submission_id>", summary="Read a submission, its versions and its verdict", security=TOKEN
+)
 def read_submission(submission_id: SubmissionId) -> SubmissionView:
     return wiring.submission_service().read(submission_id, _token())
 
 
-@app.post("/submissions/<submission_id>/upload-url", summary="Get a presigned POST for a new version")
+@app.post(
+    "/submissions/<submission_id>/upload-url",
+    summary="Get a presigned POST for a new version",
+    security=TOKEN,
+)
 def new_upload_url(submission_id: SubmissionId) -> UploadIssued:
     return wiring.submission_service().new_upload(submission_id, _token())
 
 
-@app.patch("/submissions/<submission_id>", summary="Edit the title, authors, contact or abstract")
+@app.patch(
+    "/submissions/<submission_id>", summary="Edit the title, authors, contact or abstract", security=TOKEN
+)
 def edit_submission(submission_id: SubmissionId, patch: SubmissionPatch) -> SubmissionView:
     return wiring.submission_service().update(submission_id, _token(), patch)
 
 
-@app.delete("/submissions/<submission_id>", summary="Withdraw a submission (its files are kept)")
+@app.delete(
+    "/submissions/<submission_id>", summary="Withdraw a submission (its files are kept)", security=TOKEN
+)
 def withdraw_submission(submission_id: SubmissionId) -> SubmissionView:
     return wiring.submission_service().withdraw(submission_id, _token())
 
