@@ -7,7 +7,6 @@ import importlib
 import json
 import signal
 import sys
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -73,14 +72,14 @@ def _local(args: argparse.Namespace) -> int:
         outbox=args.outbox,
         overrides=overrides,
     )
-    stop = threading.Event()
+    requested: list[int] = []
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        requested.append(signum)
 
     previous = {number: signal.signal(number, request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        run(options, sys.stdout, stop)
+        run(options, sys.stdout, lambda: bool(requested))
     except (TemplateError, OSError) as exc:
         print(f"cfp local: {exc}", file=sys.stderr)
         return 1

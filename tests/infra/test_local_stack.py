@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -384,10 +385,12 @@ def test_edited_code_applies_to_the_next_invocation(stack: RunningStack) -> None
     assert "EchoFunction: code changed, starting a new worker" in stack.output()
 
 
-def test_sigterm_stops_everything_cleanly(tmp_path: Path) -> None:
+def test_repeated_signals_stop_everything_cleanly(tmp_path: Path) -> None:
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "handlers.py").write_text(HANDLERS)
     (tmp_path / "template.yaml").write_text(TEMPLATE)
     running = RunningStack(tmp_path, "--template", str(tmp_path / "template.yaml"))
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+        running.process.send_signal(number)
     assert running.stop() == 0
     assert "Traceback" not in running.output()

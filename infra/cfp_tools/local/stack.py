@@ -414,13 +414,18 @@ class LocalStack:
             self._moto.stop()
 
 
-def run(options: LocalOptions, out: IO[str], stop: threading.Event) -> None:
-    """Run the stack until ``stop`` is set."""
+def run(options: LocalOptions, out: IO[str], should_stop: Callable[[], bool]) -> None:
+    """Run the stack until ``should_stop()`` is true.
+
+    A polled predicate rather than an event: signal handlers that set an event can deadlock on its lock
+    when a second signal arrives while the first handler holds it.
+    """
     started = time.monotonic()
     stack = LocalStack(options, out)
     try:
         stack.start()
         stack.banner(started)
-        stop.wait()
+        while not should_stop():
+            time.sleep(0.1)
     finally:
         stack.close()
