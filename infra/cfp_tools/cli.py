@@ -1,4 +1,4 @@
-"""The cfp command: run the stack locally, fire its schedules, time the format checker."""
+"""The cfp command: run the stack locally, fire its schedules, make a sample PDF, time the format checker."""
 
 from __future__ import annotations
 
@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
         "--api-url", default=DEFAULT_API_URL, help=f"the local stack's API (default {DEFAULT_API_URL})"
     )
     fire.add_argument("--function", default="DeadlineFunction", help="logical id of the scheduled function")
+
+    sample = commands.add_parser("sample-pdf", help="write a sample abstract PDF to stdout")
+    sample.add_argument("--body-pages", type=int, default=2, help="pages before the references (default 2)")
+    sample.add_argument("--reference-pages", type=int, default=1, help="pages of references (default 1)")
 
     commands.add_parser(
         "bench", help="time the PDF format checker (cfp bench --help for its options)", add_help=False
@@ -115,6 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(arguments)
     if args.command == "local":
         return _local(args)
+    if args.command == "sample-pdf":
+        from cfp_tools.sample_pdf import sample_abstract
+
+        sys.stdout.buffer.write(sample_abstract(args.body_pages, args.reference_pages))
+        return 0
     return _fire_schedule(args)
 
 

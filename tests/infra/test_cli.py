@@ -139,3 +139,14 @@ def test_batch_item_failures_are_read_as_lambda_reads_them() -> None:
     assert failed_ids({"batchItemFailures": [{"itemIdentifier": "zzz"}]}, ids) is None
     assert failed_ids({"batchItemFailures": [{"itemIdentifier": ""}]}, ids) is None
     assert failed_ids("oops", ids) is None
+
+
+@pytest.mark.parametrize(("body_pages", "outcome"), [(2, "pass"), (3, "fail")])
+def test_sample_pdf_has_the_asked_body_pages(
+    capsysbinary: pytest.CaptureFixture[bytes], body_pages: int, outcome: str
+) -> None:
+    from cfp.formatcheck import FormatSpec, check_pdf
+
+    assert cli.main(["sample-pdf", "--body-pages", str(body_pages)]) == 0
+    verdict = check_pdf(capsysbinary.readouterr().out, FormatSpec(max_body_pages=2))
+    assert (verdict.body_pages, verdict.pages, verdict.outcome) == (body_pages, body_pages + 1, outcome)

@@ -385,12 +385,18 @@ def test_edited_code_applies_to_the_next_invocation(stack: RunningStack) -> None
     assert "EchoFunction: code changed, starting a new worker" in stack.output()
 
 
-def test_repeated_signals_stop_everything_cleanly(tmp_path: Path) -> None:
+def test_repeated_signals_stop_cleanly_after_delivering_the_gathered_batch(tmp_path: Path) -> None:
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "handlers.py").write_text(HANDLERS)
-    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    long_window = TEMPLATE.replace("MaximumBatchingWindowInSeconds: 1", "MaximumBatchingWindowInSeconds: 300")
+    long_window = long_window.replace("VisibilityTimeout: 2", "VisibilityTimeout: 900")
+    (tmp_path / "template.yaml").write_text(long_window)
     running = RunningStack(tmp_path, "--template", str(tmp_path / "template.yaml"))
+    _echo(running, "/send?body=pending")
+    time.sleep(2)
+    assert running.mails() == []
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
         running.process.send_signal(number)
     assert running.stop() == 0
     assert "Traceback" not in running.output()
+    assert [b"batch of 1: pending" in path.read_bytes() for path in running.mails()] == [True]

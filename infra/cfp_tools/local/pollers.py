@@ -3,7 +3,8 @@
 Batches are gathered up to ``BatchSize`` messages for at most ``MaximumBatchingWindowInSeconds``. After
 the invocation, every message is deleted on success; with ``ReportBatchItemFailures`` only the ones not
 reported are. Messages left undeleted become visible again after the queue's visibility timeout, and moto
-moves them to the dead-letter queue once they were received ``maxReceiveCount`` times.
+moves them to the dead-letter queue once they were received ``maxReceiveCount`` times. On shutdown the
+batch gathered so far is still delivered, so mail already queued is sent before the in-memory stack goes.
 """
 
 from __future__ import annotations
@@ -91,8 +92,12 @@ class SqsPoller:
         )
 
     def gather(self) -> list[dict[str, Any]]:
-        """Up to BatchSize messages: the first ones, then whatever arrives within the batching window."""
-        batch: list[dict[str, Any]] = []
+        """Up to BatchSize messages: the first ones, then whatever arrives within the batching window.
+
+        A message received again within the window (its visibility ran out) counts once, with its newest
+        receipt handle, which is the one that deletes it.
+        """
+        batch: dict[str, dict[str, Any]] = {}
         window_ends: float | None = None
         while not self.stop.is_set() and len(batch) < self.source.batch_size:
             remaining = None if window_ends is None else window_ends - time.monotonic()
@@ -107,14 +112,14 @@ class SqsPoller:
                 MessageAttributeNames=["All"],
             )
             messages = response.get("Messages", [])
-            batch.extend(messages)
+            batch.update((message["MessageId"], message) for message in messages)
             if batch and window_ends is None:
                 if self.source.batching_window_seconds == 0:
                     break
                 window_ends = time.monotonic() + self.source.batching_window_seconds
             elif not messages and remaining is not None and wait == 0:
                 self.stop.wait(min(0.2, remaining))
-        return batch
+        return list(batch.values())
 
     def deliver(self, batch: list[dict[str, Any]]) -> None:
         """Invoke the function with ``batch`` and delete what it processed."""

@@ -402,6 +402,7 @@ class LocalStack:
             poller.thread.join()
         if self.outbox is not None:
             self.outbox.thread.join()
+            self.outbox.flush()
         stopping = [threading.Thread(target=worker.stop) for worker in self.workers.values()]
         for thread in stopping:
             thread.start()
