@@ -1,9 +1,10 @@
 """Pure deadline rules: when the call is open, how long an upload URL lives, and what counts as late.
 
 The deadline is the last instant at which the call is open: with ``2017-08-31T23:59:59-12:00`` a request at
-23:59:59 AoE is accepted and one at 00:00:00 AoE is refused. Uploads are judged by the time S3 recorded
-them, against the deadline plus an optional grace period. An extension granted to one submission replaces
-the deadline for that submission when it is later than the general one.
+23:59:59 AoE is accepted and one at 00:00:00 AoE is refused. A deadline given to the second covers that
+whole second (clocks and S3 event times carry milliseconds: 23:59:59.300 is still on time). Uploads are
+judged by the time S3 recorded them, against the deadline plus an optional grace period. An extension
+granted to one submission replaces the deadline for that submission when it is later than the general one.
 """
 
 from __future__ import annotations
@@ -46,9 +47,16 @@ def effective_deadline(deadline: datetime, extension: datetime | None = None) ->
     return deadline
 
 
+def _last_instant(instant: datetime) -> datetime:
+    """The end of the second an instant names, when it is given to the second."""
+    if instant.microsecond:
+        return instant
+    return instant + timedelta(seconds=1) - timedelta(microseconds=1)
+
+
 def is_open(now: datetime, deadline: datetime, extension: datetime | None = None) -> bool:
     """True while submissions may be created, edited and given upload URLs."""
-    return now <= effective_deadline(deadline, extension)
+    return now <= _last_instant(effective_deadline(deadline, extension))
 
 
 def upload_expiry(
@@ -69,7 +77,7 @@ def is_late(
     extension: datetime | None = None,
 ) -> bool:
     """True when S3 recorded the upload after the deadline and its grace period."""
-    return uploaded_at > effective_deadline(deadline, extension) + grace
+    return uploaded_at > _last_instant(effective_deadline(deadline, extension) + grace)
 
 
 def describe(instant: datetime) -> str:

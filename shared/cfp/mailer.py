@@ -11,9 +11,10 @@ from cfp.mail.message import Mail
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
 
-# SES answers these for a message it will never accept as addressed; anything else (throttling, service
-# errors) is passing and is retried through the queue.
-_PERMANENT = {"MessageRejected", "MailFromDomainNotVerifiedException", "BadRequestException"}
+# SES answers this for a message it will never accept as addressed (a suppressed or malformed recipient, or
+# one not verified while the account is in the sandbox). Everything else, throttling and the sender's own
+# misconfiguration included, is raised so the message is retried and then dead-lettered, never dropped.
+_PERMANENT = {"MessageRejected"}
 
 
 class PermanentRejection(Exception):

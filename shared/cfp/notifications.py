@@ -1,7 +1,8 @@
 """What the notifier does with a batch of events: author mails, each sent once, and one organizer digest.
 
-Sending "once" is delegated to a ``SendOnce`` callable keyed by what the mail is about (the event id, plus
-the recipient for per-author mails), so a redelivered message or a retried batch sends nothing new.
+Sending "once" is delegated to a ``SendOnce`` callable keyed by what the mail is about (the event id, or
+the batch's event ids for a digest), so a redelivered message or a retried batch sends nothing new. A
+recipient SES refuses for good is recorded and reported; it never blocks the rest of the queue.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer, digest_sections, digest_title
 from cfp.mailer import Mailer, PermanentRejection
 from cfp.model import Submission, Version, needs_reminder
-from cfp.observability import logger
+from cfp.observability import logger, metrics
 from cfp.store import NotFound, SubmissionStore
 
 SendOnce = Callable[[str, Mail], None]
@@ -59,7 +60,7 @@ class Notifier:
             except PermanentRejection:
                 for address in mail.recipients():
                     self.store.record_bounce(submission.id, address)
-                outcome.bounces.append((submission.id, submission.contact_email))
+                    outcome.bounces.append((submission.id, address))
         if event.kind is not EventKind.REMINDER:
             outcome.events.append(event)
 
@@ -91,7 +92,7 @@ class Notifier:
         key = hashlib.sha256(
             "|".join(sorted(e.event_id for e in outcome.events) + sorted(map(str, outcome.bounces))).encode()
         ).hexdigest()
-        self.send_once(f"digest:{key}", mail)
+        self._send_to_organizers(f"digest:{key}", mail)
 
     def _close_call(self, event: NotificationEvent) -> None:
         everything = self.store.all()
@@ -107,4 +108,12 @@ class Notifier:
         final = self.renderer.digest(
             "Final digest: the call is closed", [], everything, self.clock.now(), full_list=True
         )
-        self.send_once(f"{event.event_id}:digest", final)
+        self._send_to_organizers(f"{event.event_id}:digest", final)
+
+    def _send_to_organizers(self, key: str, mail: Mail) -> None:
+        """A refused organizer address is a configuration error: logged loudly, not retried forever."""
+        try:
+            self.send_once(key, mail)
+        except PermanentRejection:
+            logger.exception("SES refused the organizers' digest", extra={"recipients": mail.recipients()})
+            metrics.add_metric(name="DigestRejected", unit="Count", value=1)

@@ -47,8 +47,12 @@ def settings() -> Settings:
 
 @cache
 def client(service: str) -> Any:
-    """One boto3 client per service; S3 signs with SigV4 so presigned posts work on every endpoint."""
-    config = Config(signature_version="s3v4", retries={"mode": "standard"}) if service == "s3" else None
+    """One boto3 client per service, with timeouts well inside the functions' own (botocore's default of
+    60 s would let one hung call outlast the invocation); S3 signs with SigV4 so presigned posts work
+    on every endpoint."""
+    config = Config(connect_timeout=5, read_timeout=20, retries={"mode": "standard", "max_attempts": 3})
+    if service == "s3":
+        config = config.merge(Config(signature_version="s3v4"))
     return boto3.client(service, config=config)  # type: ignore[call-overload]
 
 

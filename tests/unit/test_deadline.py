@@ -28,7 +28,8 @@ def test_ambiguous_deadlines_are_refused(text: str) -> None:
 def test_open_at_235959_closed_at_000000_aoe() -> None:
     assert rules.is_open(DEADLINE, DEADLINE)
     assert not rules.is_open(DEADLINE + timedelta(seconds=1), DEADLINE)
-    assert not rules.is_open(DEADLINE + timedelta(microseconds=1), DEADLINE)
+    assert rules.is_open(DEADLINE + timedelta(milliseconds=999), DEADLINE)
+    assert not rules.is_open(DEADLINE + timedelta(seconds=1, microseconds=1), DEADLINE)
 
 
 def test_an_extension_moves_the_deadline_for_one_submission_only_forward() -> None:
@@ -51,6 +52,7 @@ def test_late_is_judged_at_the_grace_boundary() -> None:
     assert not rules.is_late(DEADLINE + grace, DEADLINE, grace)
     assert rules.is_late(DEADLINE + grace + timedelta(seconds=1), DEADLINE, grace)
     assert not rules.is_late(DEADLINE, DEADLINE)
+    assert not rules.is_late(DEADLINE + timedelta(milliseconds=300), DEADLINE)
     assert rules.is_late(DEADLINE + timedelta(seconds=1), DEADLINE)
 
 
