@@ -19,6 +19,7 @@ class EventKind(StrEnum):
     LATE_UPLOAD = "late_upload"
     WITHDRAWN = "withdrawn"
     REMINDER = "reminder"
+    ON_RECORD = "on_record"
     CALL_CLOSED = "call_closed"
     ATTENTION = "attention"
 
@@ -32,12 +33,15 @@ class NotificationEvent(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
-def submitted(submission_id: str, at: datetime) -> NotificationEvent:
+def submitted(submission_id: str, at: datetime, token: str) -> NotificationEvent:
+    """Carries the token so the receipt can hold the manage link: it is the authors' only copy besides
+    the API's answer (the queue is encrypted at rest and the store keeps only a hash)."""
     return NotificationEvent(
         kind=EventKind.SUBMITTED,
         event_id=f"submitted:{submission_id}",
         occurred_at=at,
         submission_id=submission_id,
+        detail={"token": token},
     )
 
 
@@ -50,11 +54,11 @@ def withdrawn(submission_id: str, at: datetime) -> NotificationEvent:
     )
 
 
-def verdict(submission_id: str, version: int, etag: str, at: datetime, late: bool) -> NotificationEvent:
+def verdict(submission_id: str, version: int, object_id: str, at: datetime, late: bool) -> NotificationEvent:
     kind = EventKind.LATE_UPLOAD if late else EventKind.VERDICT
     return NotificationEvent(
         kind=kind,
-        event_id=f"{kind}:{submission_id}:v{version}:{etag}",
+        event_id=f"{kind}:{submission_id}:v{version}:{object_id}",
         occurred_at=at,
         submission_id=submission_id,
         version=version,
@@ -79,6 +83,15 @@ def reminder(submission_id: str, hours: int, at: datetime) -> NotificationEvent:
         occurred_at=at,
         submission_id=submission_id,
         detail={"hours": hours},
+    )
+
+
+def on_record(submission_id: str, at: datetime) -> NotificationEvent:
+    return NotificationEvent(
+        kind=EventKind.ON_RECORD,
+        event_id=f"on_record:{submission_id}",
+        occurred_at=at,
+        submission_id=submission_id,
     )
 
 

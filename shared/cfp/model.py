@@ -7,12 +7,14 @@ arrive out of order, twice, or after a newer upload can never leave a stale stat
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from cfp import deadline as rules
 from cfp.formatcheck.models import Verdict
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
@@ -53,6 +55,7 @@ class Status(StrEnum):
     WARN = "warn"
     FAIL = "fail"
     LATE = "late"
+    NEEDS_ATTENTION = "needs_attention"
     WITHDRAWN = "withdrawn"
 
 
@@ -70,16 +73,21 @@ Authors = Annotated[list[Author], Field(min_length=1, max_length=50)]
 
 
 class Version(BaseModel):
-    """One upload slot: issued with a presigned POST, filled when S3 records the object."""
+    """One upload: an object S3 stored in a version slot, or a slot issued but not used yet.
+
+    A presigned POST can be used more than once before it expires, so one slot (``number``) may hold
+    several objects; each is kept and judged on its own, told apart by ``object_id`` (S3's version id).
+    """
 
     number: int
     key: str
     issued_at: datetime
     expires_at: datetime
+    object_id: str | None = None
     uploaded_at: datetime | None = None
+    sequencer: str | None = None
     size: int | None = None
     etag: str | None = None
-    late: bool = False
     verdict: Verdict | None = None
     validated_at: datetime | None = None
     attention: str | None = None
@@ -87,6 +95,11 @@ class Version(BaseModel):
     @property
     def uploaded(self) -> bool:
         return self.uploaded_at is not None
+
+    @property
+    def pending(self) -> bool:
+        """Uploaded, not judged yet, and not given up on."""
+        return self.uploaded and self.verdict is None and self.attention is None
 
 
 class Submission(BaseModel):
@@ -111,38 +124,57 @@ class Submission(BaseModel):
         return self.withdrawn_at is not None
 
 
-def _upload_order(version: Version) -> tuple[datetime, int]:
+@dataclass(frozen=True)
+class Window:
+    """The deadline and grace period in force; whether an upload is late is worked out from these every
+    time, so moving the deadline or granting an extension re-judges what is stored, nothing is lost."""
+
+    deadline: datetime
+    grace: timedelta = timedelta(0)
+
+    def closes_for(self, submission: Submission) -> datetime:
+        """The instant after which an upload by this submission counts as late."""
+        return rules.effective_deadline(self.deadline, submission.extension_until) + self.grace
+
+    def is_late(self, submission: Submission, version: Version) -> bool:
+        if version.uploaded_at is None:
+            return False
+        return rules.is_late(version.uploaded_at, self.deadline, self.grace, submission.extension_until)
+
+
+def _upload_order(version: Version) -> tuple[datetime, str, int]:
+    """Recorded last by S3 is newest; S3's sequencer orders objects written to one key in the same instant."""
     assert version.uploaded_at is not None
-    return (version.uploaded_at, version.number)
+    return (version.uploaded_at, (version.sequencer or "").rjust(32, "0"), version.number)
 
 
-def current_version(versions: list[Version]) -> Version | None:
-    """The version that stands for the submission: the newest on-time upload.
+def current_version(submission: Submission, versions: list[Version], window: Window) -> Version | None:
+    """The upload that stands for the submission: the newest on-time one, whatever order events came in.
 
-    Newest means recorded last by S3 (then highest number), so the order in which events are processed
-    does not matter. A late upload never replaces an on-time one.
+    A late upload never replaces an on-time one, even when it was written to the same slot.
     """
-    on_time = [v for v in versions if v.uploaded and not v.late]
+    on_time = [v for v in versions if v.uploaded and not window.is_late(submission, v)]
     return max(on_time, key=_upload_order) if on_time else None
 
 
-def late_versions(versions: list[Version]) -> list[Version]:
+def late_versions(submission: Submission, versions: list[Version], window: Window) -> list[Version]:
     """Uploads recorded after the deadline: kept and shown to organizers, never counted as the submission."""
-    return sorted((v for v in versions if v.uploaded and v.late), key=_upload_order)
+    late = [v for v in versions if v.uploaded and window.is_late(submission, v)]
+    return sorted(late, key=_upload_order)
 
 
-def status_of(submission: Submission, versions: list[Version]) -> Status:
+def status_of(submission: Submission, versions: list[Version], window: Window) -> Status:
     """Derive the status from the record and its versions."""
     if submission.withdrawn:
         return Status.WITHDRAWN
-    current = current_version(versions)
+    current = current_version(submission, versions, window)
     if current is None:
-        return Status.LATE if late_versions(versions) else Status.AWAITING_UPLOAD
+        return Status.LATE if late_versions(submission, versions, window) else Status.AWAITING_UPLOAD
     if current.verdict is None:
-        return Status.VALIDATING
+        return Status.NEEDS_ATTENTION if current.attention else Status.VALIDATING
     return Status(current.verdict.outcome)
 
 
-def needs_reminder(submission: Submission, versions: list[Version]) -> bool:
+def needs_reminder(submission: Submission, versions: list[Version], window: Window) -> bool:
     """True when the authors have nothing acceptable on record yet: no upload, or the last one failed."""
-    return status_of(submission, versions) in {Status.AWAITING_UPLOAD, Status.FAIL, Status.LATE}
+    return status_of(submission, versions, window) in {Status.AWAITING_UPLOAD, Status.FAIL, Status.LATE}

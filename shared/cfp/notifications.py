@@ -61,7 +61,7 @@ class Notifier:
                 for address in mail.recipients():
                     self.store.record_bounce(submission.id, address)
                     outcome.bounces.append((submission.id, address))
-        if event.kind is not EventKind.REMINDER:
+        if event.kind not in {EventKind.REMINDER, EventKind.ON_RECORD}:
             outcome.events.append(event)
 
     def _author_mail(
@@ -70,14 +70,16 @@ class Notifier:
         version = next((v for v in versions if v.number == event.version), None)
         match event.kind:
             case EventKind.SUBMITTED:
-                return self.renderer.receipt(submission, versions)
+                return self.renderer.receipt(submission, versions, str(event.detail.get("token", "")))
             case EventKind.WITHDRAWN:
                 return self.renderer.withdrawn(submission)
             case EventKind.VERDICT if version is not None and version.verdict is not None:
                 return self.renderer.verdict(submission, version)
             case EventKind.LATE_UPLOAD if version is not None:
                 return self.renderer.late_upload(submission, version, versions)
-            case EventKind.REMINDER if needs_reminder(submission, versions):
+            case EventKind.ON_RECORD:
+                return self.renderer.on_record(submission, versions)
+            case EventKind.REMINDER if needs_reminder(submission, versions, self.renderer.window):
                 return self.renderer.reminder(submission, versions, self.clock.now())
         return None
 
@@ -95,16 +97,8 @@ class Notifier:
         self._send_to_organizers(f"digest:{key}", mail)
 
     def _close_call(self, event: NotificationEvent) -> None:
+        """The final digest with every submission; authors get their confirmations from ON_RECORD events."""
         everything = self.store.all()
-        for submission, versions in everything:
-            if submission.withdrawn:
-                continue
-            try:
-                self.send_once(
-                    f"{event.event_id}:{submission.id}", self.renderer.on_record(submission, versions)
-                )
-            except PermanentRejection:
-                self.store.record_bounce(submission.id, submission.contact_email)
         final = self.renderer.digest(
             "Final digest: the call is closed", [], everything, self.clock.now(), full_list=True
         )

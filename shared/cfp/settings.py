@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from cfp.deadline import parse_deadline
+from cfp.model import Window
 
 
 class Settings(BaseSettings):
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
     @property
     def grace(self) -> timedelta:
         return timedelta(seconds=self.grace_seconds)
+
+    @property
+    def window(self) -> Window:
+        return Window(self.deadline, self.grace)
 
 
 @lru_cache(maxsize=1)

@@ -5,12 +5,15 @@ Single table, one partition per submission:
 | pk            | sk              | what                                                      |
 |---------------|-----------------|-----------------------------------------------------------|
 | ``SUB#<id>``  | ``META``        | the submission record (metadata, token hash, extension)   |
-| ``SUB#<id>``  | ``VER#000001``  | one version: issued upload slot, then upload and verdict  |
+| ``SUB#<id>``  | ``VER#000001``  | one version slot: the key and expiry of its presigned POST |
+| ``SUB#<id>``  | ``VER#000001#OBJ#<object>`` | one object S3 stored in that slot, and its verdict |
 | ``SUB#<id>``  | ``SENT#<what>`` | a once-only marker (a reminder, a final confirmation)     |
 | ``CALL``      | ``SENT#<what>`` | a once-only marker for the whole call (the final digest)  |
 
-Verdicts are stored as JSON strings so measured values keep their types (DynamoDB has no floats).
-A workshop has hundreds of submissions, so listing them all is a paginated Scan.
+Every object gets its own item, written once (a replayed event finds it and changes nothing), so a second
+upload to the same slot, on time or late, never overwrites the first. Verdicts are stored as JSON strings
+so measured values keep their types (DynamoDB has no floats). A workshop has hundreds of submissions, so
+listing them all is a paginated Scan.
 """
 
 from __future__ import annotations
@@ -73,12 +76,30 @@ def _submission_from(values: dict[str, Any]) -> Submission:
     return Submission.model_validate(values)
 
 
-def _version_from(values: dict[str, Any]) -> Version:
-    values = {k: v for k, v in values.items() if k not in {"pk", "sk"}}
-    verdict = values.pop("verdict", None)
-    if verdict is not None:
-        values["verdict"] = Verdict.model_validate_json(verdict)
-    return Version.model_validate(values)
+def _object_sk(number: int, object_id: str) -> str:
+    return f"{_version_sk(number)}#OBJ#{object_id}"
+
+
+def _versions_from(items: list[dict[str, Any]]) -> list[Version]:
+    """Every object as a Version carrying its slot's details, and every slot not used yet, in slot order."""
+    slots = {
+        str(i["sk"]): i for i in items if str(i["sk"]).startswith("VER#") and "#OBJ#" not in str(i["sk"])
+    }
+    objects: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        sk = str(item["sk"])
+        if "#OBJ#" in sk:
+            objects.setdefault(sk.partition("#OBJ#")[0], []).append(item)
+    versions = []
+    for sk in sorted(slots):
+        slot = {k: v for k, v in slots[sk].items() if k not in {"pk", "sk"}}
+        for stored in objects.get(sk, []) or [{}]:
+            values = {**slot, **{k: v for k, v in stored.items() if k not in {"pk", "sk"}}}
+            verdict = values.pop("verdict", None)
+            if verdict is not None:
+                values["verdict"] = Verdict.model_validate_json(verdict)
+            versions.append(Version.model_validate(values))
+    return versions
 
 
 class SubmissionStore:
@@ -103,8 +124,7 @@ class SubmissionStore:
         meta = next((i for i in items if i["sk"] == _META), None)
         if meta is None:
             raise NotFound(submission_id)
-        versions = [_version_from(i) for i in items if str(i["sk"]).startswith("VER#")]
-        return _submission_from(meta), versions
+        return _submission_from(meta), _versions_from(items)
 
     def _query(self, pk: str) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("query")
@@ -120,22 +140,18 @@ class SubmissionStore:
 
     def all(self) -> list[tuple[Submission, list[Version]]]:
         """Every submission with its versions, oldest first."""
-        grouped: dict[str, dict[str, Any]] = {}
+        grouped: dict[str, list[dict[str, Any]]] = {}
         for page in self._client.get_paginator("scan").paginate(TableName=self._table, ConsistentRead=True):
             for raw in page.get("Items", []):
                 item = _from_item(raw)
                 if not str(item["pk"]).startswith("SUB#"):
                     continue
-                entry = grouped.setdefault(item["pk"], {"meta": None, "versions": []})
-                if item["sk"] == _META:
-                    entry["meta"] = item
-                elif str(item["sk"]).startswith("VER#"):
-                    entry["versions"].append(_version_from(item))
-        result = [
-            (_submission_from(e["meta"]), sorted(e["versions"], key=lambda v: v.number))
-            for e in grouped.values()
-            if e["meta"] is not None
-        ]
+                grouped.setdefault(item["pk"], []).append(item)
+        result = []
+        for items in grouped.values():
+            meta = next((i for i in items if i["sk"] == _META), None)
+            if meta is not None:
+                result.append((_submission_from(meta), _versions_from(items)))
         return sorted(result, key=lambda pair: (pair[0].created_at, pair[0].id))
 
     def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> None:
@@ -200,46 +216,24 @@ class SubmissionStore:
         )
         return version
 
-    def record_verdict(
-        self,
-        submission_id: str,
-        number: int,
-        *,
-        uploaded_at: datetime,
-        size: int,
-        etag: str,
-        late: bool,
-        verdict: Verdict,
-        validated_at: datetime,
-    ) -> bool:
-        """Store an upload and its verdict on its version.
+    def record_verdict(self, submission_id: str, upload: Version) -> bool:
+        """Store one object and its verdict, once.
 
-        Returns False (and changes nothing) when the version already holds this object or a newer object
-        uploaded to the same key, which is how a redelivered or out-of-date event is recognised.
+        False (and nothing changes) when the object already has a verdict: a redelivered event.
         """
+        assert upload.object_id is not None and upload.verdict is not None
+        values = upload.model_dump(
+            mode="json",
+            include={"number", "object_id", "uploaded_at", "sequencer", "size", "etag", "validated_at"},
+        )
+        values["verdict"] = upload.verdict.model_dump_json()
         try:
-            self._client.update_item(
+            self._client.put_item(
                 TableName=self._table,
-                Key=_to_item({"pk": _pk(submission_id), "sk": _version_sk(number)}),
-                UpdateExpression=(
-                    "SET uploaded_at = :at, #size = :size, etag = :etag, late = :late, "
-                    "verdict = :verdict, validated_at = :validated"
+                Item=_to_item(
+                    {"pk": _pk(submission_id), "sk": _object_sk(upload.number, upload.object_id), **values}
                 ),
-                ConditionExpression=(
-                    "attribute_exists(pk) AND (attribute_not_exists(uploaded_at) "
-                    "OR (etag <> :etag AND uploaded_at <= :at))"
-                ),
-                ExpressionAttributeNames={"#size": "size"},
-                ExpressionAttributeValues=_to_item(
-                    {
-                        ":at": _iso(uploaded_at),
-                        ":size": size,
-                        ":etag": etag,
-                        ":late": late,
-                        ":verdict": verdict.model_dump_json(),
-                        ":validated": _iso(validated_at),
-                    }
-                ),
+                ConditionExpression="attribute_not_exists(verdict)",
             )
         except ClientError as error:
             if _condition_failed(error):
@@ -247,14 +241,21 @@ class SubmissionStore:
             raise
         return True
 
-    def mark_attention(self, submission_id: str, number: int, reason: str) -> None:
-        """Flag a version whose processing keeps failing for reasons outside the file."""
+    def mark_attention(self, submission_id: str, upload: Version, reason: str) -> None:
+        """Flag an object whose processing keeps failing for reasons outside the file."""
+        assert upload.object_id is not None
+        values = upload.model_dump(
+            mode="json", include={"number", "object_id", "uploaded_at", "sequencer", "size", "etag"}
+        )
         self._client.update_item(
             TableName=self._table,
-            Key=_to_item({"pk": _pk(submission_id), "sk": _version_sk(number)}),
-            UpdateExpression="SET attention = :reason",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":reason": {"S": reason}},
+            Key=_to_item({"pk": _pk(submission_id), "sk": _object_sk(upload.number, upload.object_id)}),
+            UpdateExpression="SET attention = :reason, "
+            + ", ".join(f"#{k} = :{k}" for k in values if values[k] is not None),
+            ExpressionAttributeNames={f"#{k}": k for k in values if values[k] is not None},
+            ExpressionAttributeValues=_to_item(
+                {":reason": reason, **{f":{k}": v for k, v in values.items()}}
+            ),
         )
 
     def record_bounce(self, submission_id: str, address: str) -> None:
@@ -293,8 +294,18 @@ class SubmissionStore:
             raise
         return True
 
-    def markers(self, submission_id: str | None, prefix: str) -> set[str]:
-        """The once-only markers recorded under a prefix, without the prefix."""
-        pk = _pk(submission_id) if submission_id else "CALL"
-        wanted = f"SENT#{prefix}"
-        return {str(i["sk"]).removeprefix(wanted) for i in self._query(pk) if str(i["sk"]).startswith(wanted)}
+    def all_markers(self) -> dict[str, set[str]]:
+        """Every once-only marker, by submission id ('' for the whole call), in one paginated Scan."""
+        found: dict[str, set[str]] = {}
+        pages = self._client.get_paginator("scan").paginate(
+            TableName=self._table,
+            ConsistentRead=True,
+            FilterExpression="begins_with(sk, :sent)",
+            ExpressionAttributeValues={":sent": {"S": "SENT#"}},
+        )
+        for page in pages:
+            for raw in page.get("Items", []):
+                item = _from_item(raw)
+                owner = str(item["pk"]).removeprefix("SUB#") if item["pk"] != "CALL" else ""
+                found.setdefault(owner, set()).add(str(item["sk"]).removeprefix("SENT#"))
+        return found

@@ -29,6 +29,7 @@ from cfp.model import (
     Submission,
     Title,
     Version,
+    Window,
     current_version,
     late_versions,
     status_of,
@@ -147,12 +148,12 @@ def new_submission_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
 
 
-def view_of(submission: Submission, versions: list[Version], deadline: datetime) -> SubmissionView:
+def view_of(submission: Submission, versions: list[Version], window: Window) -> SubmissionView:
     """The submission as the API shows it; ``verdict`` is the current version's (null while pending)."""
-    current = current_version(versions)
+    current = current_version(submission, versions, window)
     return SubmissionView(
         id=submission.id,
-        status=status_of(submission, versions),
+        status=status_of(submission, versions, window),
         title=submission.title,
         authors=submission.authors,
         contact_email=submission.contact_email,
@@ -160,18 +161,18 @@ def view_of(submission: Submission, versions: list[Version], deadline: datetime)
         created_at=submission.created_at,
         updated_at=submission.updated_at,
         withdrawn_at=submission.withdrawn_at,
-        deadline=rules.effective_deadline(deadline, submission.extension_until),
+        deadline=rules.effective_deadline(window.deadline, submission.extension_until),
         current_version=current.number if current else None,
         verdict=current.verdict
         if current
-        else (late[-1].verdict if (late := late_versions(versions)) else None),
+        else (late[-1].verdict if (late := late_versions(submission, versions, window)) else None),
         versions=[
             VersionView(
                 version=v.number,
                 issued_at=v.issued_at,
                 uploaded_at=v.uploaded_at,
                 size=v.size,
-                late=v.late,
+                late=window.is_late(submission, v),
                 verdict=v.verdict,
                 attention=v.attention,
             )
@@ -210,9 +211,9 @@ class SubmissionService:
         )
         self.store.create(submission)
         ticket = self._issue_upload(submission, now)
-        self.queue.publish(events.submitted(submission.id, now))
+        self.queue.publish(events.submitted(submission.id, now, token))
         submission, versions = self.store.get(submission.id)
-        view = view_of(submission, versions, self.settings.deadline)
+        view = view_of(submission, versions, self.settings.window)
         return SubmissionCreated(**view.model_dump(), token=token, upload=ticket)
 
     def authorize(self, submission_id: str, token: str | None) -> tuple[Submission, list[Version]]:
@@ -229,7 +230,7 @@ class SubmissionService:
 
     def read(self, submission_id: str, token: str | None) -> SubmissionView:
         submission, versions = self.authorize(submission_id, token)
-        return view_of(submission, versions, self.settings.deadline)
+        return view_of(submission, versions, self.settings.window)
 
     def new_upload(self, submission_id: str, token: str | None) -> UploadIssued:
         submission, _ = self.authorize(submission_id, token)

@@ -17,10 +17,10 @@ from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cfp import deadline as rules
 from cfp import events
 from cfp.clock import Clock
 from cfp.formatcheck.models import Verdict
+from cfp.model import Submission, Version
 from cfp.observability import logger
 from cfp.queues import NotificationQueue
 from cfp.settings import Settings
@@ -63,6 +63,7 @@ class UploadedObject(BaseModel):
     size: int
     etag: str
     version_id: str | None
+    sequencer: str | None = None
     uploaded_at: datetime
 
 
@@ -92,6 +93,7 @@ def uploaded_objects(body: str, prefix: str) -> list[UploadedObject]:
                 size=record.s3.object.size,
                 etag=record.s3.object.etag.strip('"'),
                 version_id=record.s3.object.version_id,
+                sequencer=record.s3.object.sequencer,
                 uploaded_at=record.event_time,
             )
         )
@@ -114,6 +116,45 @@ class UploadValidator:
 
     def validate(self, upload: UploadedObject) -> Verdict | None:
         """Judge the upload and store the verdict; None when the key was never issued by the service."""
+        found = self._slot(upload)
+        if found is None:
+            return None
+        submission, record, versions = found
+        stored = next(
+            (v for v in versions if (v.number, v.object_id) == (record.number, record.object_id)), None
+        )
+        if stored is not None and stored.verdict is not None:
+            verdict = stored.verdict
+            logger.info("upload already judged; republishing its notification", extra={"key": upload.key})
+        else:
+            data = self.bucket.read(upload.key, upload.version_id, self.settings.max_upload_bytes)
+            verdict = self.checker(data)
+            judged = record.model_copy(update={"verdict": verdict, "validated_at": self.clock.now()})
+            if not self.store.record_verdict(submission.id, judged):
+                logger.info("a concurrent delivery judged this upload first", extra={"key": upload.key})
+        late = self.settings.window.is_late(submission, record)
+        self.queue.publish(
+            events.verdict(submission.id, record.number, record.object_id or "", self.clock.now(), late)
+        )
+        return verdict
+
+    def give_up(self, upload: UploadedObject, error: Exception) -> None:
+        """The last delivery failed: flag the upload and tell the organizers before the message is
+        dead-lettered."""
+        found = self._slot(upload)
+        if found is None:
+            return
+        submission, record, _ = found
+        reason = (
+            f"the upload could not be checked ({type(error).__name__}); "
+            "its message is going to the dead-letter queue"
+        )
+        self.store.mark_attention(submission.id, record, reason)
+        self.queue.publish(events.attention(submission.id, record.number, reason, self.clock.now()))
+
+    def _slot(self, upload: UploadedObject) -> tuple[Submission, Version, list[Version]] | None:
+        """The submission, a record of this object in its slot, and what is stored already; None for a key
+        the service never issued."""
         owner = parse_upload_key(self.settings.upload_prefix, upload.key)
         if owner is None:
             logger.warning("ignoring an upload at a key the service never issued", extra={"key": upload.key})
@@ -124,45 +165,20 @@ class UploadValidator:
         except NotFound:
             logger.warning("ignoring an upload for an unknown submission", extra={"key": upload.key})
             return None
-        version = next((v for v in versions if v.number == number), None)
-        if version is None:
+        slot = next((v for v in versions if v.number == number), None)
+        if slot is None:
             logger.warning("ignoring an upload for a version never issued", extra={"key": upload.key})
             return None
-        late = rules.is_late(
-            upload.uploaded_at, self.settings.deadline, self.settings.grace, submission.extension_until
+        record = slot.model_copy(
+            update={
+                "object_id": upload.version_id or upload.etag,
+                "uploaded_at": upload.uploaded_at,
+                "sequencer": upload.sequencer,
+                "size": upload.size,
+                "etag": upload.etag,
+                "verdict": None,
+                "validated_at": None,
+                "attention": None,
+            }
         )
-        if version.etag == upload.etag and version.verdict is not None:
-            verdict = version.verdict
-            logger.info("upload already judged; republishing its notification", extra={"key": upload.key})
-        else:
-            data = self.bucket.read(upload.key, upload.version_id, self.settings.max_upload_bytes)
-            verdict = self.checker(data)
-            stored = self.store.record_verdict(
-                submission_id,
-                number,
-                uploaded_at=upload.uploaded_at,
-                size=upload.size,
-                etag=upload.etag,
-                late=late,
-                verdict=verdict,
-                validated_at=self.clock.now(),
-            )
-            if not stored:
-                logger.info("a newer object at this key is already judged", extra={"key": upload.key})
-                return None
-        self.queue.publish(events.verdict(submission_id, number, upload.etag, self.clock.now(), late))
-        return verdict
-
-    def give_up(self, upload: UploadedObject, error: Exception) -> None:
-        """The last delivery failed: flag the version and tell the organizers before the message is
-        dead-lettered."""
-        owner = parse_upload_key(self.settings.upload_prefix, upload.key)
-        if owner is None:
-            return
-        submission_id, number = owner
-        reason = (
-            f"the upload could not be checked ({type(error).__name__}); "
-            "its message is going to the dead-letter queue"
-        )
-        self.store.mark_attention(submission_id, number, reason)
-        self.queue.publish(events.attention(submission_id, number, reason, self.clock.now()))
+        return submission, record, versions

@@ -99,6 +99,7 @@ def renderer() -> MailRenderer:
             max_body_pages=s.max_body_pages,
             copy_all_authors=s.copy_all_authors,
             public_url=s.public_url,
+            grace=s.grace,
         )
     )
 

@@ -16,6 +16,7 @@ import boto3
 import pytest
 import requests
 
+from cfp.keeper import SETTLE
 from tests.infra.running import RunningStack
 from tests.pdfs import make_abstract
 
@@ -154,8 +155,12 @@ def test_a_deadline_passing_while_the_stack_runs(tmp_path: Path) -> None:
 
         wait_for(late_version, 60, "the late upload to be checked and marked")
 
-        closed = requests.post(f"{stack.api}/_local/schedules/DeadlineFunction", timeout=60).json()
-        assert closed["result"]["call_closed"] == 1
+        closed = requests.post(
+            f"{stack.api}/_local/schedules/DeadlineFunction",
+            params={"at": (deadline + SETTLE + timedelta(seconds=1)).isoformat()},
+            timeout=60,
+        ).json()
+        assert closed["result"] == {"reminders": 0, "confirmations": 2, "call_closed": 1}
 
         final = wait_for(
             lambda: [p for p in stack.mails() if b"Final digest" in p.read_bytes()], 180, "the final digest"

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from cfp.keeper import SETTLE
 from tests.aws import FakeContext, http_event, load_function
 from tests.handlers.conftest import World
 
@@ -29,7 +30,7 @@ def fire(world: World, at: datetime) -> dict[str, int]:
 
 def test_nothing_is_due_a_week_before(world: World) -> None:
     create(world)
-    assert fire(world, DEADLINE - timedelta(days=7)) == {"reminders": 0, "call_closed": 0}
+    assert fire(world, DEADLINE - timedelta(days=7)) == {"reminders": 0, "confirmations": 0, "call_closed": 0}
 
 
 def test_each_threshold_once_even_when_fired_twice(world: World) -> None:
@@ -50,13 +51,24 @@ def test_missed_firings_send_only_the_nearest_threshold(world: World) -> None:
     assert fire(world, DEADLINE - timedelta(hours=1))["reminders"] == 0
 
 
-def test_the_call_closes_once_after_the_deadline(world: World) -> None:
-    create(world)
-    assert fire(world, DEADLINE)["call_closed"] == 0
-    assert fire(world, DEADLINE + timedelta(seconds=1))["call_closed"] == 1
-    assert fire(world, DEADLINE + timedelta(minutes=15))["call_closed"] == 0
-    kinds = [n["kind"] for n in world.notifications()]
-    assert kinds.count("call_closed") == 1
+def test_the_call_closes_once_after_it_has_settled(world: World) -> None:
+    created = create(world)
+    assert fire(world, DEADLINE + timedelta(seconds=1)) == {
+        "reminders": 0,
+        "confirmations": 0,
+        "call_closed": 0,
+    }
+    assert fire(world, DEADLINE + SETTLE + timedelta(seconds=1)) == {
+        "reminders": 0,
+        "confirmations": 1,
+        "call_closed": 1,
+    }
+    assert fire(world, DEADLINE + SETTLE + timedelta(minutes=15))["call_closed"] == 0
+    notes = world.notifications()
+    assert [(n["kind"], n["submission_id"]) for n in notes] == [
+        ("on_record", created["id"]),
+        ("call_closed", None),
+    ]
 
 
 def test_replay_at_an_instant_from_the_event(world: World) -> None:

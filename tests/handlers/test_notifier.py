@@ -154,15 +154,18 @@ def test_permanent_rejection_is_recorded_and_reported(world: World, monkeypatch:
     assert meta["Item"]["bounced"] == {"SS": ["bad@example.org"]}
 
 
-def test_call_closed_sends_confirmations_and_a_final_csv(world: World) -> None:
-    create(title="Kept", contact="kept@example.org")
+def test_closing_sends_confirmations_and_a_final_csv(world: World) -> None:
+    kept = create(title="Kept", contact="kept@example.org")
     gone = create(title="Gone", contact="gone@example.org")
     api.lambda_handler(http_event("DELETE", f"/submissions/{gone['id']}", token=gone["token"]), FakeContext())
     world.notifications()
+    confirm = events.on_record(kept["id"], world.clock.now()).model_dump_json()
     closing = events.call_closed(world.clock.now(), world.clock.now()).model_dump_json()
-    notifier.lambda_handler(sqs_event([closing, closing]), FakeContext())
+    notifier.lambda_handler(sqs_event([confirm, closing, closing, confirm]), FakeContext())
     mails = sent()
     assert [m["To"] for m in mails] == ["kept@example.org", "chair@example.org, cochair@example.org"]
+    assert "Call closed, on record" in mails[0]["Subject"]
+    assert "Status: awaiting_upload" in text_of(mails[0])
     final = mails[1]
     csv_part = next(p for p in final.walk() if p.get_filename() == "submissions.csv")
     rows = csv_part.get_payload(decode=True).decode().splitlines()

@@ -29,5 +29,6 @@ def test_queue_samples_are_processed_without_failures(world: World) -> None:
 def test_schedule_sample_runs_the_keeper(world: World) -> None:
     assert load_function("deadline").lambda_handler(sample("deadline-schedule"), FakeContext()) == {
         "reminders": 0,
+        "confirmations": 0,
         "call_closed": 0,
     }

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from cfp import wiring
 from tests.aws import (
     S3_TEST_EVENT,
     FakeContext,
@@ -171,3 +172,27 @@ def test_failure_outside_the_file_is_retried_then_flagged(world: World, monkeypa
     [note] = world.notifications()
     assert note["kind"] == "attention"
     assert "dead-letter" in read(created)["versions"][0]["attention"]
+
+
+def test_a_late_reupload_to_the_same_slot_keeps_the_on_time_one(world: World) -> None:
+    created = create(world)
+    key = created["upload"]["fields"]["key"]
+    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    run(s3_event_body(upload(world, key, make_abstract(1), deadline - timedelta(seconds=5))))
+    run(s3_event_body(upload(world, key, make_abstract(3), deadline + timedelta(seconds=3))))
+    state = read(created)
+    assert state["status"] in {"pass", "warn"}
+    assert [(v["version"], v["late"]) for v in state["versions"]] == [(1, False), (1, True)]
+    assert [n["kind"] for n in world.notifications()] == ["verdict", "late_upload"]
+
+
+def test_a_verdict_moves_with_the_deadline(world: World, monkeypatch: Any) -> None:
+    created = create(world)
+    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    key = created["upload"]["fields"]["key"]
+    run(s3_event_body(upload(world, key, make_abstract(1), deadline + timedelta(hours=1))))
+    assert read(created)["status"] == "late"
+    monkeypatch.setenv("DEADLINE", "2017-09-02T23:59:59-12:00")
+    wiring.reset()
+    wiring.use_clock(world.clock)
+    assert read(created)["status"] in {"pass", "warn"}

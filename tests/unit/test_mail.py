@@ -96,14 +96,15 @@ def test_markup_and_header_breaks_never_get_through() -> None:
 def test_every_author_mail_renders() -> None:
     record = submission()
     versions = [failed_version()]
-    late = failed_version(2).model_copy(update={"late": True})
+    late = failed_version(2).model_copy(update={"uploaded_at": CALL.deadline + timedelta(minutes=1)})
     mails = [
-        renderer.receipt(record, versions),
+        renderer.receipt(record, versions, "secret-token"),
         renderer.late_upload(record, late, [*versions, late]),
         renderer.reminder(record, versions, CALL.deadline - timedelta(hours=3)),
         renderer.on_record(record, [*versions, late]),
     ]
     assert "2017-08-31 23:59:59 AoE (2017-09-01 11:59:59 UTC)" in mails[0].text
+    assert "Token: secret-token" in mails[0].text
     assert "does not replace version 1" in mails[1].text
     assert mails[2].subject.startswith("[AI Systems Workshop at SOSP 2017] Reminder, 3 h 0 min left")
     assert "does not pass the format check" in mails[2].text

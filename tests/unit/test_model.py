@@ -1,15 +1,16 @@
-"""Status derivation and reminder rules: pure functions of a submission's versions."""
+"""Status derivation, reminders and closing: pure functions of a submission's uploads and the window."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from cfp.formatcheck.models import Facts, Verdict
-from cfp.keeper import reminder_due, thresholds_passed
-from cfp.model import Author, Status, Submission, Version, current_version, status_of
+from cfp.keeper import SETTLE, confirmation_due, final_digest_due, reminder_due, thresholds_passed
+from cfp.model import Author, Status, Submission, Version, Window, current_version, late_versions, status_of
 
-T0 = datetime(2017, 8, 20, tzinfo=UTC)
 DEADLINE = datetime(2017, 9, 1, 11, 59, 59, tzinfo=UTC)
+WINDOW = Window(DEADLINE)
+T0 = DEADLINE - timedelta(days=2)
 
 
 def submission(**changes: object) -> Submission:
@@ -26,30 +27,65 @@ def submission(**changes: object) -> Submission:
     return base.model_copy(update=changes)
 
 
-def version(number: int, minutes: int | None, outcome: str | None = None, late: bool = False) -> Version:
-    verdict = Verdict(outcome=outcome, pages=1, body_pages=1, problems=[], facts=Facts()) if outcome else None
+def upload(
+    number: int,
+    at: datetime | None,
+    outcome: str | None = None,
+    object_id: str = "o",
+    sequencer: str | None = None,
+) -> Version:
+    verdict = Verdict(outcome=outcome, pages=1, body_pages=1, problems=[], facts=Facts()) if outcome else None  # type: ignore[arg-type]
     return Version(
         number=number,
         key=f"uploads/abcdefghjk/v{number}.pdf",
         issued_at=T0,
         expires_at=T0 + timedelta(minutes=15),
-        uploaded_at=T0 + timedelta(minutes=minutes) if minutes is not None else None,
-        etag=f"e{number}",
-        late=late,
+        object_id=object_id if at else None,
+        uploaded_at=at,
+        sequencer=sequencer,
         verdict=verdict,
     )
 
 
 def test_status_follows_the_newest_on_time_upload() -> None:
-    assert status_of(submission(), []) is Status.AWAITING_UPLOAD
-    assert status_of(submission(), [version(1, None)]) is Status.AWAITING_UPLOAD
-    assert status_of(submission(), [version(1, 1)]) is Status.VALIDATING
-    versions = [version(1, 5, "fail"), version(2, 1, "pass")]
-    assert current_version(versions) == versions[0]
-    assert status_of(submission(), versions) is Status.FAIL
-    assert status_of(submission(), [version(1, 1, "pass"), version(2, 9, "fail", late=True)]) is Status.PASS
-    assert status_of(submission(), [version(1, 9, "pass", late=True)]) is Status.LATE
-    assert status_of(submission(withdrawn_at=T0), [version(1, 1, "pass")]) is Status.WITHDRAWN
+    record = submission()
+    assert status_of(record, [], WINDOW) is Status.AWAITING_UPLOAD
+    assert status_of(record, [upload(1, None)], WINDOW) is Status.AWAITING_UPLOAD
+    assert status_of(record, [upload(1, T0)], WINDOW) is Status.VALIDATING
+    newer_first = [upload(1, T0 + timedelta(minutes=5), "fail"), upload(2, T0, "pass")]
+    assert current_version(record, newer_first, WINDOW) == newer_first[0]
+    assert status_of(record, newer_first, WINDOW) is Status.FAIL
+    assert status_of(record.model_copy(update={"withdrawn_at": T0}), newer_first, WINDOW) is Status.WITHDRAWN
+
+
+def test_a_late_object_never_replaces_an_on_time_one_even_in_the_same_slot() -> None:
+    record = submission()
+    on_time = upload(1, DEADLINE, "pass", object_id="a")
+    late = upload(1, DEADLINE + timedelta(seconds=1), "fail", object_id="b")
+    assert current_version(record, [on_time, late], WINDOW) == on_time
+    assert late_versions(record, [on_time, late], WINDOW) == [late]
+    assert status_of(record, [late], WINDOW) is Status.LATE
+
+
+def test_lateness_follows_a_moved_deadline_or_an_extension() -> None:
+    late = upload(1, DEADLINE + timedelta(days=1), "pass")
+    assert status_of(submission(), [late], WINDOW) is Status.LATE
+    assert status_of(submission(), [late], Window(DEADLINE + timedelta(days=2))) is Status.PASS
+    extended = submission(extension_until=DEADLINE + timedelta(days=2))
+    assert status_of(extended, [late], WINDOW) is Status.PASS
+    assert status_of(submission(), [late], Window(DEADLINE, grace=timedelta(days=1))) is Status.PASS
+
+
+def test_same_instant_uploads_are_ordered_by_sequencer() -> None:
+    first = upload(1, T0, "fail", object_id="a", sequencer="0055AED6DCD90281E5")
+    second = upload(1, T0, "pass", object_id="b", sequencer="0055AED6DCD90281E6")
+    assert current_version(submission(), [second, first], WINDOW) == second
+
+
+def test_uploads_given_up_on_need_attention() -> None:
+    stuck = upload(1, T0).model_copy(update={"attention": "could not be checked"})
+    assert status_of(submission(), [stuck], WINDOW) is Status.NEEDS_ATTENTION
+    assert not stuck.pending
 
 
 def test_thresholds() -> None:
@@ -61,13 +97,25 @@ def test_thresholds() -> None:
 
 def test_reminders_skip_passing_and_withdrawn_submissions() -> None:
     now = DEADLINE - timedelta(hours=2)
-    assert reminder_due(now, DEADLINE, (72, 24, 3), submission(), [], set()) == (3, [3, 24, 72])
-    assert reminder_due(now, DEADLINE, (72, 24, 3), submission(), [], {3, 24, 72}) == (None, [])
-    assert reminder_due(now, DEADLINE, (72, 24, 3), submission(), [version(1, 1, "fail")], set())[0] == 3
-    assert reminder_due(now, DEADLINE, (72, 24, 3), submission(), [version(1, 1, "pass")], set()) == (
-        None,
-        [],
-    )
-    assert reminder_due(now, DEADLINE, (72, 24, 3), submission(withdrawn_at=T0), [], set()) == (None, [])
+    hours = (72, 24, 3)
+    assert reminder_due(now, WINDOW, hours, submission(), [], set()) == (3, [3, 24, 72])
+    assert reminder_due(now, WINDOW, hours, submission(), [], {3, 24, 72}) == (None, [])
+    assert reminder_due(now, WINDOW, hours, submission(), [upload(1, T0, "fail")], set())[0] == 3
+    assert reminder_due(now, WINDOW, hours, submission(), [upload(1, T0, "pass")], set()) == (None, [])
+    assert reminder_due(now, WINDOW, hours, submission(withdrawn_at=T0), [], set()) == (None, [])
     extended = submission(extension_until=DEADLINE + timedelta(days=5))
-    assert reminder_due(now, DEADLINE, (72, 24, 3), extended, [], set()) == (None, [])
+    assert reminder_due(now, WINDOW, hours, extended, [], set()) == (None, [])
+
+
+def test_closing_waits_for_the_call_to_settle_and_for_pending_checks() -> None:
+    record = submission()
+    settled = DEADLINE + SETTLE + timedelta(seconds=1)
+    assert not confirmation_due(DEADLINE + timedelta(seconds=1), WINDOW, record, [])
+    assert confirmation_due(settled, WINDOW, record, [])
+    last_second = [upload(1, DEADLINE)]
+    assert not confirmation_due(settled, WINDOW, record, last_second)
+    assert not final_digest_due(settled, WINDOW, [(record, last_second)])
+    assert final_digest_due(settled, WINDOW, [(record, [upload(1, DEADLINE, "pass")])])
+    extended = submission(extension_until=DEADLINE + timedelta(days=1))
+    assert not confirmation_due(settled, WINDOW, extended, [])
+    assert final_digest_due(settled, WINDOW, [(extended, [upload(1, DEADLINE + timedelta(hours=1))])])

@@ -11,7 +11,7 @@ import io
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from cfp import deadline as rules
 from cfp.events import EventKind, NotificationEvent
 from cfp.mail.message import Attachment, Mail
-from cfp.model import Status, Submission, Version, current_version, late_versions, status_of
+from cfp.model import Status, Submission, Version, Window, current_version, late_versions, status_of
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
@@ -65,6 +65,11 @@ class CallInfo:
     max_body_pages: int
     copy_all_authors: bool = False
     public_url: str = ""
+    grace: timedelta = timedelta(0)
+
+    @property
+    def window(self) -> Window:
+        return Window(self.deadline, self.grace)
 
 
 @dataclass
@@ -86,6 +91,10 @@ class MailRenderer:
 
     def __init__(self, call: CallInfo) -> None:
         self._call = call
+
+    @property
+    def window(self) -> Window:
+        return self._call.window
 
     def _base(self, submission: Submission | None, subject: str) -> dict[str, Any]:
         deadline = rules.effective_deadline(
@@ -118,17 +127,19 @@ class MailRenderer:
             html=html,
         )
 
-    def _manage_url(self, submission: Submission) -> str:
+    def _manage_url(self, submission: Submission, token: str) -> str:
+        """The web page's link; the token sits in the fragment, which browsers never send to a server."""
         base = self._call.public_url.rstrip("/")
-        return f"{base}/submissions/{submission.id}" if base else ""
+        return f"{base}/submissions/{submission.id}#token={token}" if base and token else ""
 
-    def receipt(self, submission: Submission, versions: list[Version]) -> Mail:
+    def receipt(self, submission: Submission, versions: list[Version], token: str) -> Mail:
         expiry = max((v.expires_at for v in versions), default=None)
         return self._author_mail(
             submission,
             f"Received: {submission.title}",
             "receipt",
-            manage_url=self._manage_url(submission),
+            manage_url=self._manage_url(submission, token),
+            token=token,
             upload_expires=rules.describe(expiry) if expiry else "the deadline",
         )
 
@@ -165,7 +176,7 @@ class MailRenderer:
             f"Late upload kept, not counted: {submission.title}",
             "late_upload",
             v=version,
-            current=current_version(versions),
+            current=current_version(submission, versions, self._call.window),
             received=rules.describe(version.uploaded_at) if version.uploaded_at else "",
         )
 
@@ -173,7 +184,7 @@ class MailRenderer:
         return self._author_mail(submission, f"Withdrawn: {submission.title}", "withdrawn")
 
     def reminder(self, submission: Submission, versions: list[Version], now: datetime) -> Mail:
-        status = status_of(submission, versions)
+        status = status_of(submission, versions, self._call.window)
         deadline = rules.effective_deadline(self._call.deadline, submission.extension_until)
         if status is Status.FAIL:
             missing = "your latest PDF does not pass the format check"
@@ -198,14 +209,14 @@ class MailRenderer:
         )
 
     def on_record(self, submission: Submission, versions: list[Version]) -> Mail:
-        current = current_version(versions)
+        current = current_version(submission, versions, self._call.window)
         return self._author_mail(
             submission,
             f"Call closed, on record: {submission.title}",
             "on_record",
-            status=status_of(submission, versions).value,
+            status=status_of(submission, versions, self._call.window).value,
             current=current,
-            late=late_versions(versions),
+            late=late_versions(submission, versions, self._call.window),
             received=rules.describe(current.uploaded_at) if current and current.uploaded_at else "",
         )
 
@@ -218,7 +229,7 @@ class MailRenderer:
         full_list: bool = False,
     ) -> Mail:
         """One organizer digest; a CSV carries the entries when a section is long or ``full_list`` is set."""
-        totals = Counter(status_of(s, v).value for s, v in everything)
+        totals = Counter(status_of(s, v, self._call.window).value for s, v in everything)
         entry_count = sum(len(section.entries) for section in sections)
         summary = (
             f"{entry_count} change{'' if entry_count == 1 else 's'} since the last digest."
@@ -227,7 +238,9 @@ class MailRenderer:
         )
         attachment: Attachment | None = None
         if full_list:
-            attachment = Attachment("submissions.csv", "text/csv", submissions_csv(everything))
+            attachment = Attachment(
+                "submissions.csv", "text/csv", submissions_csv(everything, self._call.window)
+            )
         elif any(len(section.entries) > INLINE_LIMIT for section in sections):
             attachment = Attachment("changes.csv", "text/csv", changes_csv(sections))
         subject = f"[{self._call.conference}] {title}"
@@ -267,7 +280,7 @@ def changes_csv(sections: list[DigestSection]) -> bytes:
     return _csv(rows)
 
 
-def submissions_csv(everything: list[tuple[Submission, list[Version]]]) -> bytes:
+def submissions_csv(everything: list[tuple[Submission, list[Version]]], window: Window) -> bytes:
     """Every submission as organizers need it at the deadline."""
     rows: list[list[Any]] = [
         [
@@ -285,7 +298,7 @@ def submissions_csv(everything: list[tuple[Submission, list[Version]]]) -> bytes
         ]
     ]
     for submission, versions in everything:
-        current = current_version(versions)
+        current = current_version(submission, versions, window)
         verdict = current.verdict if current else None
         rows.append(
             [
@@ -293,12 +306,12 @@ def submissions_csv(everything: list[tuple[Submission, list[Version]]]) -> bytes
                 submission.title,
                 "; ".join(a.name for a in submission.authors),
                 submission.contact_email,
-                status_of(submission, versions).value,
+                status_of(submission, versions, window).value,
                 verdict.outcome if verdict else "",
                 verdict.pages if verdict and verdict.pages is not None else "",
                 verdict.body_pages if verdict and verdict.body_pages is not None else "",
                 current.number if current else "",
-                " ".join(str(v.number) for v in late_versions(versions)),
+                " ".join(str(v.number) for v in late_versions(submission, versions, window)),
                 submission.created_at.isoformat(),
             ]
         )
