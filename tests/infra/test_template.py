@@ -232,7 +232,7 @@ def test_function_view_merges_globals_and_resolves_events() -> None:
     validator = template.function("ValidatorFunction")
     assert validator.code_dir == ROOT / "functions" / "validator"
     assert validator.handler == "app.lambda_handler"
-    assert (validator.timeout, validator.memory_mb) == (60, 1024)
+    assert (validator.timeout, validator.memory_mb) == (180, 1024)
     assert validator.environment["TABLE_NAME"] == "SubmissionsTable-physical"
     assert validator.environment["BUCKET_NAME"] == f"{STACK_NAME}-uploads-{ACCOUNT_ID}"
     assert validator.environment["GRACE_SECONDS"] == "0"
@@ -264,7 +264,7 @@ def test_bucket_queue_table_and_api_views() -> None:
     assert bucket.cors_rules[0].allowed_methods == ("POST",)
     queue = template.queue("ValidationQueue")
     assert (queue.visibility_timeout, queue.dead_letter_arn, queue.max_receive_count) == (
-        360,
+        1080,
         "ValidationDeadLetterQueue-Arn",
         5,
     )
