@@ -400,3 +400,11 @@ def test_repeated_signals_stop_cleanly_after_delivering_the_gathered_batch(tmp_p
     assert running.stop() == 0
     assert "Traceback" not in running.output()
     assert [b"batch of 1: pending" in path.read_bytes() for path in running.mails()] == [True]
+
+
+def test_a_past_deadline_is_pointed_out_at_start(tmp_path: Path) -> None:
+    running = RunningStack(tmp_path)
+    try:
+        assert "Deadline 2017-08-31T23:59:59-12:00 has passed" in running.output()
+    finally:
+        assert running.stop() == 0

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from cfp.deadline import parse_deadline
 from cfp_tools.local.functions import FAKE_CREDENTIALS, Endpoints, FunctionWorker, InvocationError
 from cfp_tools.local.http_api import HttpApiServer, Route
 from cfp_tools.local.outbox import Outbox
@@ -388,6 +389,9 @@ class LocalStack:
             lines.append(f"  function {logical_id}: {', '.join(sources) or 'no events'}")
         if self._skipped:
             lines.append(f"  not emulated: {', '.join(self._skipped)}")
+        deadline = self.template.resolver.parameters.get("Deadline")
+        if deadline and parse_deadline(deadline) < datetime.now(UTC):
+            lines.append(f"  Deadline {deadline} has passed: the call is closed (--deadline ISO opens it)")
         lines.append(f"ready in {time.monotonic() - started:.1f} s; Ctrl-C stops")
         for line in lines:
             self.log(line)
