@@ -27,6 +27,7 @@ CONTROL_PREFIX = "/_local/"
 DEFAULT_ROUTE = "$default"
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 
+# Bodies of these types reach the handler as text; API Gateway base64-encodes every other body.
 _TEXT_TYPES = re.compile(
     r"^(text/|application/(json|.*\+json|xml|.*\+xml|javascript|x-www-form-urlencoded|graphql))",
     re.IGNORECASE,

@@ -68,7 +68,6 @@ class PostForm:
 
     fields: list[tuple[str, str]]
     file_size: int | None
-    filename: str
 
     def value(self, name: str) -> str | None:
         wanted = name.lower()
@@ -105,10 +104,9 @@ def parse_multipart(content_type: str, body: bytes) -> PostForm:
         if not isinstance(name, str):
             continue
         if name.lower() == "file":
-            filename = part.get_param("filename", header="content-disposition")
-            return PostForm(fields, len(content), filename if isinstance(filename, str) else "")
+            return PostForm(fields, len(content))
         fields.append((name, content.decode("utf-8", errors="replace")))
-    return PostForm(fields, None, "")
+    return PostForm(fields, None)
 
 
 def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
