@@ -1,10 +1,11 @@
 """From an S3 upload event to a stored verdict and a notification.
 
 S3 sends at least once and in any order, moto leaves out fields AWS sends, and keys arrive URL-encoded
-(``+`` for a space). So the event is parsed leniently, keys are decoded, and the verdict is written with a
-condition that makes a replay (or an older object's event arriving after a newer one) a no-op. The
-notification is published even on a replay, because the first attempt may have died between the two
-writes; the notifier sends each mail once per event id.
+(``+`` for a space). So the event is parsed leniently (Powertools' ``S3Model`` requires ``userIdentity``,
+``requestParameters``, ``responseElements`` and ``sequencer``, which moto omits) and keys are decoded.
+Each object is judged once and stored as its own item, so a replay changes nothing and a second upload to
+the same slot never overwrites the first. The notification is published even on a replay, because the
+first attempt may have died between the two writes; the notifier sends each mail once per event id.
 """
 
 from __future__ import annotations
