@@ -1,4 +1,5 @@
-"""The cfp command: run the stack locally, fire its schedules, make a sample PDF, time the format checker."""
+"""The cfp command: run the stack locally, fire its schedules, grant extensions, make a sample PDF, and
+time the format checker and the functions' cold starts."""
 
 from __future__ import annotations
 
@@ -61,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "bench", help="time the PDF format checker (cfp bench --help for its options)", add_help=False
     )
+    commands.add_parser(
+        "extend",
+        help="give submissions more time (cfp extend --help for its options)",
+        add_help=False,
+    )
+    commands.add_parser(
+        "coldstart",
+        help="time each function's import in fresh interpreters (cfp coldstart --help)",
+        add_help=False,
+    )
     return parser
 
 
@@ -110,12 +121,16 @@ def _fire_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+# Subcommands with parsers of their own: every argument after the name goes to their main(argv).
+_DELEGATED = {"bench": "cfp_tools.bench", "coldstart": "cfp_tools.coldstart", "extend": "cfp_tools.extend"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cfp`` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["bench"]:
-        bench = importlib.import_module("cfp_tools.bench")
-        return int(bench.main(arguments[1:]) or 0)
+    if arguments[:1] and arguments[0] in _DELEGATED:
+        command = importlib.import_module(_DELEGATED[arguments[0]])
+        return int(command.main(arguments[1:]) or 0)
     args = _parser().parse_args(arguments)
     if args.command == "local":
         return _local(args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ import pytest
 import requests
 
 from cfp.keeper import SETTLE
-from tests.infra.running import RunningStack
+from tests.infra.running import CFP, RunningStack
 from tests.pdfs import make_abstract
 
 pytestmark = pytest.mark.slow
@@ -174,3 +175,41 @@ def test_a_deadline_passing_while_the_stack_runs(tmp_path: Path) -> None:
         assert sum("Call closed, on record" in s for s in subjects) == 2
     finally:
         assert stack.stop() == 0
+
+
+def test_an_operator_grants_an_extension_on_the_local_stack(open_call: RunningStack) -> None:
+    created = requests.post(f"{open_call.api}/submissions", json=submission(7), timeout=30).json()
+    until = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
+    command = [
+        *CFP,
+        "extend",
+        created["id"],
+        "--until",
+        until.isoformat(),
+        "--by",
+        "chair",
+        "--local",
+        open_call.api,
+    ]
+    granted = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert granted.returncode == 0, granted.stderr
+    assert f"{created['id']}: open until" in granted.stdout
+    assert datetime.fromisoformat(read(open_call, created)["deadline"]) == until
+    unknown = subprocess.run(
+        [
+            *CFP,
+            "extend",
+            "nosuchid00",
+            "--until",
+            until.isoformat(),
+            "--by",
+            "chair",
+            "--local",
+            open_call.api,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert unknown.returncode == 1 and "no submission nosuchid00" in unknown.stdout

@@ -402,9 +402,20 @@ def test_repeated_signals_stop_cleanly_after_delivering_the_gathered_batch(tmp_p
     assert [b"batch of 1: pending" in path.read_bytes() for path in running.mails()] == [True]
 
 
-def test_a_past_deadline_is_pointed_out_at_start(tmp_path: Path) -> None:
+def test_a_past_deadline_asked_for_is_pointed_out_at_start(tmp_path: Path) -> None:
     running = RunningStack(tmp_path, "--deadline", "2020-01-01T00:00:00Z")
     try:
-        assert "has passed: the call is closed (--deadline ISO opens it)" in running.output()
+        assert "Deadline 2020-01-01T00:00:00Z has passed: the call is closed" in running.output()
+    finally:
+        assert running.stop() == 0
+
+
+def test_a_past_template_default_keeps_the_call_open(tmp_path: Path) -> None:
+    running = RunningStack(tmp_path)
+    try:
+        assert "the template's 2017-08-31T23:59:59-12:00 has passed" in running.output()
+        resources = requests.get(f"{running.api}/_local/resources", timeout=10).json()
+        assert resources["endpoint"] == running.aws
+        assert {"SubmissionsTable", "UploadsBucket", "NotificationQueue"} <= set(resources["resources"])
     finally:
         assert running.stop() == 0

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,6 +35,9 @@ from cfp_tools.template import (
     Template,
     TemplateError,
 )
+
+# How long a local stack keeps the call open when the template's default deadline has already passed.
+REOPEN_FOR = timedelta(days=30)
 
 
 @dataclass
@@ -88,6 +91,7 @@ class LocalStack:
         self.out = out
         self.stop_event = threading.Event()
         self.template = Template(options.template, options.overrides)
+        self._reopened_from = self._open_a_past_deadline(options)
         self.workers: dict[str, FunctionWorker] = {}
         self.queue_urls: dict[str, str] = {}
         self.queue_visibility: dict[str, int] = {}
@@ -99,6 +103,16 @@ class LocalStack:
         self.s3_front: S3Front | None = None
         self.api: HttpApiServer | None = None
         self.outbox: Outbox | None = None
+
+    def _open_a_past_deadline(self, options: LocalOptions) -> str | None:
+        """A template whose default Deadline has passed would refuse every submission, so unless a
+        deadline was asked for, the local stack keeps the call open for ``REOPEN_FOR`` from now."""
+        deadline = self.template.resolver.parameters.get("Deadline")
+        if not deadline or "Deadline" in options.overrides or parse_deadline(deadline) >= datetime.now(UTC):
+            return None
+        reopened = (datetime.now(UTC) + REOPEN_FOR).replace(microsecond=0)
+        self.template.resolver.parameters["Deadline"] = reopened.isoformat().replace("+00:00", "Z")
+        return deadline
 
     def log(self, message: str) -> None:
         with self._log_lock:
@@ -347,10 +361,20 @@ class LocalStack:
         self.api.thread.start()
 
     def control(self, method: str, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        """``/_local/health`` and ``/_local/schedules/<FunctionLogicalId>?at=ISO``."""
+        """The local stack's own endpoints: ``/_local/health``; ``/_local/resources``, the AWS endpoint and
+        every resource's physical name for operator tools such as ``cfp extend --local``; and
+        ``/_local/schedules/<FunctionLogicalId>?at=ISO``."""
         kind, _, name = path.partition("/")
         if kind == "health":
             return 200, {"status": "ok"}
+        if kind == "resources":
+            return 200, {
+                "endpoint": self.moto_url,
+                "region": REGION,
+                "access_key_id": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                "secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                "resources": dict(self.template.resolver.physical_ids),
+            }
         if kind != "schedules" or method not in {"GET", "POST"}:
             return 404, {"message": "Not Found"}
         worker = self.workers.get(name)
@@ -390,8 +414,13 @@ class LocalStack:
         if self._skipped:
             lines.append(f"  not emulated: {', '.join(self._skipped)}")
         deadline = self.template.resolver.parameters.get("Deadline")
-        if deadline and parse_deadline(deadline) < datetime.now(UTC):
-            lines.append(f"  Deadline {deadline} has passed: the call is closed (--deadline ISO opens it)")
+        if self._reopened_from:
+            lines.append(
+                f"  Deadline {deadline}: the template's {self._reopened_from} has passed, so the call stays"
+                " open for 30 days here (--deadline ISO sets another)"
+            )
+        elif deadline and parse_deadline(deadline) < datetime.now(UTC):
+            lines.append(f"  Deadline {deadline} has passed: the call is closed")
         lines.append(f"ready in {time.monotonic() - started:.1f} s; Ctrl-C stops")
         for line in lines:
             self.log(line)
