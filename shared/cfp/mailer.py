@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from cfp.clock import Clock
 from cfp.mail.message import Mail
 
 if TYPE_CHECKING:
@@ -22,10 +23,11 @@ class PermanentRejection(Exception):
 
 
 class Mailer:
-    def __init__(self, client: SESV2Client, sender: str, sender_name: str) -> None:
+    def __init__(self, client: SESV2Client, sender: str, sender_name: str, clock: Clock) -> None:
         self._client = client
         self._sender = sender
         self._sender_name = sender_name
+        self._clock = clock
 
     def send(self, mail: Mail) -> str:
         """Send and return SES's message id; raises PermanentRejection or the passing ClientError."""
@@ -34,7 +36,7 @@ class Mailer:
                 FromEmailAddress=self._sender,
                 Destination={"ToAddresses": list(mail.to), "CcAddresses": list(mail.cc)},
                 ReplyToAddresses=list(mail.reply_to),
-                Content={"Raw": {"Data": mail.to_mime(self._sender, self._sender_name)}},
+                Content={"Raw": {"Data": mail.to_mime(self._sender, self._sender_name, self._clock.now())}},
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in _PERMANENT:

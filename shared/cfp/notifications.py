@@ -80,7 +80,7 @@ class Notifier:
             case EventKind.ON_RECORD:
                 return self.renderer.on_record(submission, versions)
             case EventKind.REMINDER if needs_reminder(submission, versions, self.renderer.window):
-                return self.renderer.reminder(submission, versions, self.clock.now())
+                return self.renderer.reminder(submission, versions, event.occurred_at)
         return None
 
     def digest(self, outcome: BatchOutcome) -> None:

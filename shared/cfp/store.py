@@ -93,7 +93,10 @@ def _versions_from(items: list[dict[str, Any]]) -> list[Version]:
     versions = []
     for sk in sorted(slots):
         slot = {k: v for k, v in slots[sk].items() if k not in {"pk", "sk"}}
-        for stored in objects.get(sk, []) or [{}]:
+        in_upload_order = sorted(
+            objects.get(sk, []), key=lambda i: (str(i.get("uploaded_at", "")), str(i.get("sequencer") or ""))
+        )
+        for stored in in_upload_order or [{}]:
             values = {**slot, **{k: v for k, v in stored.items() if k not in {"pk", "sk"}}}
             verdict = values.pop("verdict", None)
             if verdict is not None:

@@ -84,7 +84,7 @@ def reset() -> None:
 def mailer() -> Mailer:
     from cfp.mailer import Mailer
 
-    return Mailer(client("sesv2"), settings().sender_email, settings().conference_name)
+    return Mailer(client("sesv2"), settings().sender_email, settings().conference_name, clock())
 
 
 def renderer() -> MailRenderer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+from datetime import datetime
 from email.message import Message
 from typing import Any
 
@@ -170,3 +171,17 @@ def test_closing_sends_confirmations_and_a_final_csv(world: World) -> None:
     csv_part = next(p for p in final.walk() if p.get_filename() == "submissions.csv")
     rows = csv_part.get_payload(decode=True).decode().splitlines()
     assert rows[0].startswith("id,title,authors") and len(rows) == 3
+
+
+def test_reminder_counts_down_from_the_instant_the_schedule_fired_for(world: World) -> None:
+    created = create()
+    world.notifications()
+    fired_for = datetime.fromisoformat("2017-08-31T20:59:59-12:00")
+    reminder = events.reminder(created["id"], 3, fired_for).model_dump_json()
+    notifier.lambda_handler(sqs_event([reminder]), FakeContext())
+    [mail] = sent()
+    assert mail["Subject"].startswith("[AI Systems Workshop at SOSP 2017] Reminder, 3 h 0 min left")
+    assert "no PDF is on record for your submission yet" in text_of(mail)
+    assert mail["Date"] == "Sun, 20 Aug 2017 12:00:00 GMT" or mail["Date"].startswith(
+        "Sun, 20 Aug 2017 12:00:00"
+    )

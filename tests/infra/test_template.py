@@ -264,7 +264,7 @@ def test_bucket_queue_table_and_api_views() -> None:
     assert bucket.cors_rules[0].allowed_methods == ("POST",)
     queue = template.queue("ValidationQueue")
     assert (queue.visibility_timeout, queue.dead_letter_arn, queue.max_receive_count) == (
-        1080,
+        1200,
         "ValidationDeadLetterQueue-Arn",
         5,
     )

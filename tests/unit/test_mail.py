@@ -76,7 +76,7 @@ def test_verdict_mail_has_both_parts_the_facts_and_the_fix() -> None:
     assert "- FAIL: 3 pages before the references; the limit is 2. (measured: 3; limit: 2)\n" in mail.text
     assert "Authors: Ada Lovelace; Émile Noether\n" in mail.text
     assert "upload-url" in mail.text and "upload-url" in mail.html
-    parsed = email.message_from_bytes(mail.to_mime("cfp@example.org", CALL.conference))
+    parsed = email.message_from_bytes(mail.to_mime("cfp@example.org", CALL.conference, T0))
     assert [p.get_content_type() for p in parsed.walk()] == [
         "multipart/alternative",
         "text/plain",
@@ -88,7 +88,7 @@ def test_markup_and_header_breaks_never_get_through() -> None:
     evil = submission(title="<b>Bold</b>\r\nBcc: victim@example.org")
     mail = renderer.withdrawn(evil)
     assert "&lt;b&gt;Bold&lt;/b&gt;" in mail.html and "<b>Bold" not in mail.html
-    parsed = email.message_from_bytes(mail.to_mime("cfp@example.org", CALL.conference))
+    parsed = email.message_from_bytes(mail.to_mime("cfp@example.org", CALL.conference, T0))
     assert parsed["Bcc"] is None
     assert "\n" not in parsed["Subject"].replace("\n ", "")
 

@@ -7,6 +7,7 @@ CR/LF in header values, so a title or name can never inject a header. HTML is re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
@@ -31,7 +32,7 @@ class Mail:
     def recipients(self) -> list[str]:
         return [*self.to, *self.cc]
 
-    def to_mime(self, sender: str, sender_name: str) -> bytes:
+    def to_mime(self, sender: str, sender_name: str, sent_at: datetime) -> bytes:
         message = EmailMessage()
         message["From"] = formataddr((sender_name, sender))
         message["To"] = ", ".join(self.to)
@@ -40,7 +41,7 @@ class Mail:
         if self.reply_to:
             message["Reply-To"] = ", ".join(self.reply_to)
         message["Subject"] = " ".join(self.subject.split())
-        message["Date"] = formatdate(localtime=False)
+        message["Date"] = formatdate(sent_at.timestamp(), usegmt=True)
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
         message.set_content(self.text)
         message.add_alternative(self.html, subtype="html")
