@@ -30,6 +30,7 @@ class NotificationEvent(BaseModel):
     occurred_at: datetime
     submission_id: str | None = None
     version: int | None = None
+    object_id: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -62,16 +63,20 @@ def verdict(submission_id: str, version: int, object_id: str, at: datetime, late
         occurred_at=at,
         submission_id=submission_id,
         version=version,
+        object_id=object_id,
     )
 
 
-def attention(submission_id: str, version: int, reason: str, at: datetime) -> NotificationEvent:
+def attention(
+    submission_id: str, version: int, object_id: str, reason: str, at: datetime
+) -> NotificationEvent:
     return NotificationEvent(
         kind=EventKind.ATTENTION,
-        event_id=f"attention:{submission_id}:v{version}",
+        event_id=f"attention:{submission_id}:v{version}:{object_id}",
         occurred_at=at,
         submission_id=submission_id,
         version=version,
+        object_id=object_id,
         detail={"reason": reason},
     )
 

@@ -124,6 +124,14 @@ class Submission(BaseModel):
         return self.withdrawn_at is not None
 
 
+def find_upload(versions: list[Version], number: int | None, object_id: str | None) -> Version | None:
+    """The upload an event speaks of: its slot and, where given, its object."""
+    for version in versions:
+        if version.number == number and (object_id is None or version.object_id == object_id):
+            return version
+    return None
+
+
 @dataclass(frozen=True)
 class Window:
     """The deadline and grace period in force; whether an upload is late is worked out from these every

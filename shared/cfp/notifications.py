@@ -15,8 +15,8 @@ from cfp.clock import Clock
 from cfp.events import EventKind, NotificationEvent
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer, digest_sections, digest_title
-from cfp.mailer import Mailer, PermanentRejection
-from cfp.model import Submission, Version, needs_reminder
+from cfp.mailer import PermanentRejection
+from cfp.model import Submission, Version, find_upload, needs_reminder
 from cfp.observability import logger, metrics
 from cfp.store import NotFound, SubmissionStore
 
@@ -36,7 +36,6 @@ class BatchOutcome:
 class Notifier:
     store: SubmissionStore
     renderer: MailRenderer
-    mailer: Mailer
     send_once: SendOnce
     link_for: LinkFor
     clock: Clock
@@ -67,7 +66,7 @@ class Notifier:
     def _author_mail(
         self, event: NotificationEvent, submission: Submission, versions: list[Version]
     ) -> Mail | None:
-        version = next((v for v in versions if v.number == event.version), None)
+        version = find_upload(versions, event.version, event.object_id)
         match event.kind:
             case EventKind.SUBMITTED:
                 return self.renderer.receipt(submission, versions, str(event.detail.get("token", "")))

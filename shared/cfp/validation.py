@@ -151,7 +151,9 @@ class UploadValidator:
             "its message is going to the dead-letter queue"
         )
         self.store.mark_attention(submission.id, record, reason)
-        self.queue.publish(events.attention(submission.id, record.number, reason, self.clock.now()))
+        self.queue.publish(
+            events.attention(submission.id, record.number, record.object_id or "", reason, self.clock.now())
+        )
 
     def _slot(self, upload: UploadedObject) -> tuple[Submission, Version, list[Version]] | None:
         """The submission, a record of this object in its slot, and what is stored already; None for a key

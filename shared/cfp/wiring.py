@@ -147,7 +147,6 @@ def notifier(context: LambdaContext | None = None) -> Notifier:
     return Notifier(
         store(),
         renderer(),
-        delivery,
         send_once(delivery, context),
         lambda key: uploads.download_link(key, _LINK_SECONDS),
         clock(),

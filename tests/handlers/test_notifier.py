@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import Message
 from typing import Any
 
@@ -183,3 +183,24 @@ def test_reminder_counts_down_from_the_instant_the_schedule_fired_for(world: Wor
     assert mail["Subject"].startswith("[AI Systems Workshop at SOSP 2017] Reminder, 3 h 0 min left")
     assert "no PDF is on record for your submission yet" in text_of(mail)
     assert mail["Date"].startswith("Mon, 21 Aug 2017 00:00:00")
+
+
+def test_mails_speak_of_the_object_the_event_names_when_a_slot_holds_two(world: World) -> None:
+    created = create()
+    world.notifications()
+    key = created["upload"]["fields"]["key"]
+    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    for data, at in (
+        (make_abstract(1), deadline - timedelta(minutes=1)),
+        (make_abstract(3), deadline + timedelta(hours=1)),
+    ):
+        put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
+        record = s3_record(world.bucket, key, len(data), put["ETag"].strip('"'), at, put.get("VersionId"))
+        validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext())
+    deliver(world)
+    verdict_mail, late_mail, digest = sent()
+    assert "Format check PASS" in verdict_mail["Subject"] and "23:58:59 AoE" in text_of(verdict_mail)
+    assert "Late upload" in late_mail["Subject"]
+    assert "received 2017-09-01 00:59:59 AoE" in text_of(late_mail)
+    assert "does not replace version 1, which stays your submission on record" in text_of(late_mail)
+    assert "Late uploads (kept, not counted) (1)" in text_of(digest)

@@ -21,7 +21,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from cfp import deadline as rules
 from cfp.events import EventKind, NotificationEvent
 from cfp.mail.message import Attachment, Mail
-from cfp.model import Status, Submission, Version, Window, current_version, late_versions, status_of
+from cfp.model import (
+    Status,
+    Submission,
+    Version,
+    Window,
+    current_version,
+    find_upload,
+    late_versions,
+    status_of,
+)
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
@@ -363,7 +372,7 @@ def digest_sections(
         if record is None:
             continue
         submission, versions = record
-        version = next((v for v in versions if v.number == event.version), None)
+        version = find_upload(versions, event.version, event.object_id)
         line = _line_for(event, version)
         link = link_for(version.key) if version is not None and version.uploaded else None
         entry = DigestEntry(submission.id, submission.title, line, link)
