@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from cfp.formatcheck.models import Heading, Margins
 
+# Squashed and without accents, so `Références` is `references` and `Bibliografía` `bibliografia`.
 _REFERENCE_WORDS = (
     "referencesandfurtherreading",
     "bibliographyandreferences",
@@ -30,6 +31,16 @@ _REFERENCE_WORDS = (
     "workscited",
     "references",
     "reference",
+    "referencesbibliographiques",
+    "referenciasbibliograficas",
+    "riferimentibibliografici",
+    "literaturverzeichnis",
+    "bibliographie",
+    "bibliografia",
+    "referencias",
+    "riferimenti",
+    "literatuur",
+    "literatur",
 )
 _NUMBERING = r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[ivxlc]{1,6}\.|[a-z]\.)?"
 _KEYWORDS = "|".join(_REFERENCE_WORDS)
@@ -118,9 +129,16 @@ class Analysis:
 
 
 def squash(text: str) -> str:
-    """Lower-case letters and digits without spacing: `R E F E R E N C E S` becomes `references`."""
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
-    return "".join(text.split()).lower()
+    """Lower-case letters and digits without spacing or accents: `R É F É R E N C E S` becomes
+    `references`. Accents that TeX draws as separate marks go too."""
+    if not text.isascii():
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not _dropped(ch))
+    return "".join(text.replace("`", "").replace("^", "").split()).lower()
+
+
+def _dropped(ch: str) -> bool:
+    """Accents, spacing accents and invisible format characters such as the soft hyphen."""
+    return unicodedata.category(ch) in ("Mn", "Sk", "Cf") or "\u02b0" <= ch <= "\u02ff"
 
 
 # Lines.

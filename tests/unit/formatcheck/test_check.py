@@ -66,6 +66,21 @@ def test_two_columns_reported() -> None:
         AbstractLayout(body_pages=2, heading="Literature Cited"),
         AbstractLayout(body_pages=2, heading="Works Cited"),
         AbstractLayout(body_pages=2, heading="References and Notes"),
+        *(
+            AbstractLayout(body_pages=2, heading=word)
+            for word in (
+                "Literatur",
+                "Literaturverzeichnis",
+                "R\u00e9f\u00e9rences",
+                "Bibliographie",
+                "Referencias",
+                "Bibliograf\u00eda",
+                "Riferimenti bibliografici",
+                "Refer\u00eancias",
+                "Literatuur",
+            )
+        ),
+        AbstractLayout(body_pages=2, heading="LITERATUR", heading_font="Times-Roman", heading_size=10),
         AbstractLayout(
             body_pages=2, running_head="Proceedings of the Poster Session 2025", page_numbers=True
         ),

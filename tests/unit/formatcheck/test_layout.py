@@ -27,6 +27,17 @@ WIDTH, HEIGHT = 612.0, 792.0
         "Works Cited",
         "References and Notes",
         "Refe\u00adrences",
+        "Literatur",
+        "LITERATURVERZEICHNIS",
+        "R\u00e9f\u00e9rences",
+        "R\u00b4ef\u00b4erences",
+        "Re\u0301fe\u0301rences",
+        "5. Bibliographie",
+        "Referencias",
+        "Bibliograf\u00eda",
+        "Riferimenti bibliografici",
+        "Refer\u00eancias",
+        "Literatuur",
     ],
 )
 def test_reference_heading_forms(text: str) -> None:
@@ -41,6 +52,10 @@ def test_reference_heading_forms(text: str) -> None:
         "Preferences",
         "12345 References list",
         "Referencing",
+        "Literature",
+        "Literaturkritik",
+        "Bibliographie de l'auteur",
+        "Referencias cruzadas",
     ],
 )
 def test_not_reference_headings(text: str) -> None:
@@ -130,6 +145,13 @@ def test_label_inside_a_figure_is_not_a_heading() -> None:
 def test_sentence_start_is_not_a_heading() -> None:
     sentence = Fragment(72, 72 + 5 * 12, 540, 83 + 5 * 12, "References to earlier work are given below", 10.0)
     pages = [page(1, [*body(72, 72, 5), sentence, *body(72, 72 + 6 * 12, 30)])]
+    assert analyse(pages).references is None
+
+
+@pytest.mark.parametrize("word", ["Literatur", "Bibliograf\u00eda", "R\u00e9f\u00e9rences"])
+def test_foreign_word_alone_on_a_body_line_is_not_a_heading(word: str) -> None:
+    line = Fragment(72, 72 + 5 * 12, 120, 83 + 5 * 12, word, 10.0)
+    pages = [page(1, [*body(72, 72, 5), line, *body(72, 72 + 6 * 12, 30)])]
     assert analyse(pages).references is None
 
 
