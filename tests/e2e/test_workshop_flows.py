@@ -180,36 +180,16 @@ def test_a_deadline_passing_while_the_stack_runs(tmp_path: Path) -> None:
 def test_an_operator_grants_an_extension_on_the_local_stack(open_call: RunningStack) -> None:
     created = requests.post(f"{open_call.api}/submissions", json=submission(7), timeout=30).json()
     until = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
-    command = [
-        *CFP,
-        "extend",
-        created["id"],
-        "--until",
-        until.isoformat(),
-        "--by",
-        "chair",
-        "--local",
-        open_call.api,
-    ]
-    granted = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    def extend(submission_id: str) -> subprocess.CompletedProcess[str]:
+        command = [*CFP, "extend", submission_id, "--until", until.isoformat(), "--by", "chair"]
+        return subprocess.run(
+            [*command, "--local", open_call.api], capture_output=True, text=True, timeout=60, check=False
+        )
+
+    granted = extend(created["id"])
     assert granted.returncode == 0, granted.stderr
     assert f"{created['id']}: open until" in granted.stdout
     assert datetime.fromisoformat(read(open_call, created)["deadline"]) == until
-    unknown = subprocess.run(
-        [
-            *CFP,
-            "extend",
-            "nosuchid00",
-            "--until",
-            until.isoformat(),
-            "--by",
-            "chair",
-            "--local",
-            open_call.api,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    unknown = extend("nosuchid00")
     assert unknown.returncode == 1 and "no submission nosuchid00" in unknown.stdout
