@@ -1,6 +1,6 @@
 """Notifier: SQS batches of notification events in; author mails and one organizer digest out.
 
-The event source batches up to 100 messages for up to 60 s, so a burst of uploads becomes one digest.
+The event source batches up to 500 messages for up to 60 s, so a burst of uploads becomes one digest.
 A record whose mail fails for a passing reason is reported as a partial batch failure and retried, then
 dead-lettered; mails already sent are not sent again (idempotency keyed on the event id).
 """
