@@ -4,7 +4,8 @@
 `body_pages` pages, the references heading opens page `body_pages + 1` and the references fill
 `reference_pages` pages (with `reference_pages=0` the heading follows the body on the last body
 page). `AbstractLayout` exposes the variations real templates produce: heading spellings, small
-caps and letter spacing, running heads, page and line numbers, figures, columns drawn out of order.
+caps and letter spacing, running heads, page and line numbers, figures, columns drawn out of order,
+reference lists with no heading, and numbered lists in the body that are not references.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ _TEXT = (
     "field temperature pressure samples were collected from sites during summer"
 )
 _WORDS = _TEXT.split()
+_NAMES = ("Smith", "Garcia", "Chen", "Okafor", "Novak", "Rossi", "Tanaka", "Dubois", "Silva", "Haddad")
 
 HeadingPlace = Literal["top", "middle", "right_column"]
+Numbering = Literal["bracket", "dotted"]
 
 
 @dataclass
@@ -56,6 +59,11 @@ class AbstractLayout:
     font_size: float = 10.0
     margin: float = 72.0
     acknowledgments_above_heading: bool = False
+    numbering: Numbering = "bracket"
+    citations: bool = False
+    with_references: bool = True
+    body_list: int = 0
+    body_list_at_end: bool = False
     seed: int = 7
 
 
@@ -79,6 +87,7 @@ class _Writer:
         self.rng = random.Random(layout.seed)
         self.leading = layout.font_size * 1.2
         self.run_in_pending = layout.run_in
+        self.reference_number = 0
 
     # Geometry.
 
@@ -149,6 +158,8 @@ class _Writer:
         if first:
             top = self.title(top)
         columns = self.column_boxes()
+        if first and self.layout.body_list and not self.layout.body_list_at_end:
+            top = self.contributions(columns[0], top)
         order = list(reversed(columns)) if self.layout.reversed_columns else columns
         if first and self.layout.figure_label:
             self.labelled_figure(columns[0], top - 100)
@@ -178,6 +189,10 @@ class _Writer:
         for column in columns:
             self.fill_column(column, top, middle)
         cursor = middle - self.leading
+        if layout.body_list and layout.body_list_at_end:
+            cursor = self.contributions(columns[0], cursor)
+        if not layout.with_references:
+            return
         if layout.acknowledgments_above_heading:
             cursor = self.heading(columns[0], cursor, "Acknowledgments")
             cursor = self.fill_column(columns[0], cursor, cursor - 2 * self.leading)
@@ -226,7 +241,7 @@ class _Writer:
         x, width = column
         size = layout.heading_size or layout.font_size + 1
         y = top - size - 0.5 * self.leading
-        if self.run_in_pending and text == layout.heading:
+        if not text or (self.run_in_pending and text == layout.heading):
             return top
         text_object = self.canvas.beginText()
         text_object.setCharSpace(layout.letter_spacing)
@@ -250,16 +265,52 @@ class _Writer:
         x, width = column
         size = self.layout.font_size - 1
         y = top - size
-        number = 1
         while y >= bottom:
-            prefix = f"[{number}] "
-            if self.run_in_pending:
-                prefix = f"{self.layout.heading}: {prefix}"
-                self.run_in_pending = False
+            lines = self.entry(self.reference_number + 1, width, size)
+            if y - (len(lines) - 1) * size * 1.2 < bottom:
+                return
             self.canvas.setFont("Times-Roman", size)
-            self.canvas.drawString(x, y, prefix + self.sentence_line(width - 30, size=size))
-            y -= size * 1.2
-            number += 1
+            for indent, text in lines:
+                self.canvas.drawString(x + indent, y, text)
+                y -= size * 1.2
+            self.reference_number += 1
+
+    def label(self, number: int) -> str:
+        return f"[{number}] " if self.layout.numbering == "bracket" else f"{number}. "
+
+    def entry(self, number: int, width: float, size: float) -> list[tuple[float, str]]:
+        """The lines of one reference as (indent, text); citations wrap under a hanging indent."""
+        prefix = self.label(number)
+        if self.run_in_pending:
+            prefix = f"{self.layout.heading}: {prefix}"
+            self.run_in_pending = False
+        if not self.layout.citations:
+            return [(0.0, prefix + self.sentence_line(width - 30, size=size))]
+        indent = stringWidth(prefix, "Times-Roman", size)
+        names = self.rng.sample(_NAMES, 2)
+        title = self.sentence_line(width - indent - 120, size=size).capitalize()
+        year = self.rng.randint(1995, 2024)
+        journal = (
+            f"J. {self.rng.choice(_WORDS).capitalize()} {self.rng.randint(1, 99)}, {self.rng.randint(1, 999)}"
+        )
+        return [
+            (0.0, f"{prefix}{names[0][0]}. {names[0]} and {names[1][0]}. {names[1]}, {title},"),
+            (indent, f"{journal} ({year})."),
+        ]
+
+    def contributions(self, column: tuple[float, float], top: float) -> float:
+        """A numbered list of contributions in the body, as some abstracts have; returns its bottom."""
+        x, width = column
+        size = self.layout.font_size
+        y = top - size - 0.5 * self.leading
+        self.canvas.setFont("Times-Roman", size)
+        for number in range(1, self.layout.body_list + 1):
+            prefix = self.label(number)
+            indent = stringWidth(prefix, "Times-Roman", size)
+            self.canvas.drawString(x, y, f"{prefix}We {self.sentence_line(width - indent - 20)}")
+            self.canvas.drawString(x + indent, y - self.leading, self.sentence_line(width - indent))
+            y -= 2 * self.leading
+        return y + size - 0.5 * self.leading
 
     def figure(self, column: tuple[float, float], top: float, height: float) -> None:
         """A vector drawing with no text: a frame and bars."""

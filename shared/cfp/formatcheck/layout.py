@@ -53,6 +53,8 @@ _PAGE_NUMBER = re.compile(
     r"^(?:page)?[-\u2013\u2014]?(?:\d{1,4}|[ivxlcdm]{1,7})[-\u2013\u2014]?(?:(?:of|/)\d{1,4})?$"
 )
 _DIGITS = re.compile(r"\d+")
+_ENTRY = re.compile(r"^(?:\[(?P<bracket>\d{1,3})\]|(?P<dotted>\d{1,3})\.)(?:\s+(?P<rest>\S.*))?$")
+_YEAR = re.compile(r"(?<!\d)(?:1[6-9]|20)\d\d(?!\d)")
 
 _TOP_ZONE = 0.12
 _BOTTOM_ZONE = 0.88
@@ -480,6 +482,84 @@ def line_pitch(layouts: list[PageLayout], body_size: float) -> float:
     return statistics.median(steps) if steps else 1.2 * body_size
 
 
+# Reference lists without a heading.
+
+_MIN_ENTRIES = 3
+_MAX_ENTRY_LINES = 6
+_MIN_LINES_BEFORE = 3
+
+
+@dataclass(slots=True)
+class _Entry:
+    line: Line
+    bracket: bool
+    lines: list[Line] = field(default_factory=list)
+
+    def text(self) -> str:
+        return " ".join(line.text for line in self.lines)
+
+
+def find_reference_list(layouts: list[PageLayout]) -> tuple[PageLayout, Line] | None:
+    """The first entry of a numbered reference list that starts with no heading at all.
+
+    Some styles (REVTeX, many Word abstracts) go straight from the body to `[1] A. Author, ...`.
+    Numbered lists in the body must not pass for one, so the list must number its entries 1, 2, 3
+    and on without a gap, come after body text, run to the end of the text or to an appendix
+    heading, keep each entry short, and read like citations: a year in most entries, and `[n]`
+    labels or, for `1.` labels, a hanging indent and entries that start with a capital (a name).
+    """
+    flow = [(layout, line) for layout in layouts for line in layout.lines if not line.furniture]
+    for index in range(_MIN_LINES_BEFORE, len(flow)):
+        layout, line = flow[index]
+        match = _ENTRY.match(line.text)
+        first = match is not None and int(match.group("bracket") or match.group("dotted")) == 1
+        if match and first and _reference_run(flow, index, match.group("bracket") is not None):
+            return layout, line
+    return None
+
+
+def _reference_run(flow: list[tuple[PageLayout, Line]], start: int, bracket: bool) -> bool:
+    entries: list[_Entry] = []
+    for _, line in flow[start:]:
+        match = _ENTRY.match(line.text)
+        if match and (match.group("bracket") is not None) == bracket:
+            if int(match.group("bracket") or match.group("dotted")) != len(entries) + 1:
+                return False
+            entries.append(_Entry(line, bracket, [line]))
+            continue
+        if len(entries) >= _MIN_ENTRIES and len(line.text) <= 80 and _APPENDIX.match(squash(line.text)):
+            break
+        entry = entries[-1]
+        if len(entry.lines) >= _MAX_ENTRY_LINES or not (bracket or _hangs(entry, line)):
+            return False
+        entry.lines.append(line)
+    return len(entries) >= _MIN_ENTRIES and _citation_like(entries)
+
+
+def _hangs(entry: _Entry, line: Line) -> bool:
+    """A continuation line of a `1.` entry starts right of the number (a hanging indent)."""
+    label = entry.line
+    if line.page != label.page or line.key[:2] != label.key[:2]:
+        return True
+    return line.x0 > label.x0 + 0.25 * (label.y1 - label.y0)
+
+
+def _citation_like(entries: list[_Entry]) -> bool:
+    years = sum(1 for entry in entries if _YEAR.search(entry.text()))
+    if entries[0].bracket:
+        return 2 * years >= len(entries)
+    capitals = sum(1 for entry in entries if _starts_with_capital(entry))
+    return 3 * years >= 2 * len(entries) and 3 * capitals >= 2 * len(entries)
+
+
+def _starts_with_capital(entry: _Entry) -> bool:
+    match = _ENTRY.match(entry.line.text)
+    rest: str = (match.group("rest") if match else None) or ""
+    if not rest and len(entry.lines) > 1:
+        rest = entry.lines[1].text
+    return rest[:1].isupper()
+
+
 # The whole document.
 
 
@@ -501,11 +581,14 @@ def analyse(pages: list[PageContent]) -> Analysis:
     if body_size is not None:
         pitch = line_pitch(layouts, body_size)
         found = find_heading(layouts, body_size, pitch)
+        label = None
+        if not found:
+            found = find_reference_list(layouts)
+            label = "{} (no heading)"
         if found:
             layout, heading = found
-            references = Heading(
-                page=heading.page, heading=heading.text, body_above=content_above(layout, heading)
-            )
+            text = label.format(heading.text.split()[0]) if label else heading.text
+            references = Heading(page=heading.page, heading=text, body_above=content_above(layout, heading))
             body_layouts = layouts[: heading.page]
             body_lines = [line for lay in body_layouts for line in lay.lines if not line.furniture]
             body_lines = [line for line in body_lines if line.page < heading.page or line.key < heading.key]

@@ -161,3 +161,79 @@ def test_small_font_and_a4_paper() -> None:
 def test_letter_paper_not_allowed() -> None:
     verdict = check_pdf(make_abstract(1), FormatSpec(allowed_papers=("A4",)))
     assert [problem.code for problem in verdict.problems] == ["paper_size"]
+
+
+@pytest.mark.parametrize(
+    ("layout", "page", "body_above"),
+    [
+        (AbstractLayout(body_pages=2, heading="", citations=True), 3, False),
+        (AbstractLayout(body_pages=2, heading="", citations=True, numbering="dotted"), 3, False),
+        (AbstractLayout(body_pages=2, reference_pages=0, heading="", citations=True), 2, True),
+        (
+            AbstractLayout(body_pages=2, columns=2, heading="", citations=True, heading_place="right_column"),
+            2,
+            True,
+        ),
+        (
+            AbstractLayout(
+                body_pages=2,
+                columns=2,
+                heading="",
+                citations=True,
+                heading_place="right_column",
+                reversed_columns=True,
+                numbering="dotted",
+            ),
+            2,
+            True,
+        ),
+        (AbstractLayout(body_pages=2, heading="", citations=True, body_list=3), 3, False),
+    ],
+    ids=["bracket", "dotted", "mid-page", "right-column", "dotted-right-column", "after-body-list"],
+)
+def test_reference_list_without_heading(layout: AbstractLayout, page: int, body_above: bool) -> None:
+    verdict = check_pdf(render(layout), SPEC)
+    references = verdict.facts.references
+    assert references is not None, verdict.facts
+    label = "[1]" if layout.numbering == "bracket" else "1."
+    assert (references.page, references.heading, references.body_above) == (
+        page,
+        f"{label} (no heading)",
+        body_above,
+    )
+    assert (verdict.body_pages, verdict.outcome) == (2, "pass")
+
+
+def test_reference_list_without_heading_ends_at_appendix() -> None:
+    layout = AbstractLayout(body_pages=2, heading="", citations=True, appendix_pages=1)
+    verdict = check_pdf(render(layout), SPEC)
+    assert verdict.facts.references is not None
+    assert verdict.facts.appendix is not None
+    assert (verdict.facts.references.page, verdict.facts.appendix.page) == (3, 4)
+    assert verdict.body_pages == 2
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        AbstractLayout(body_pages=3, reference_pages=0, with_references=False, body_list=4),
+        AbstractLayout(
+            body_pages=3, reference_pages=0, with_references=False, body_list=4, body_list_at_end=True
+        ),
+        AbstractLayout(
+            body_pages=3,
+            reference_pages=0,
+            with_references=False,
+            body_list=4,
+            body_list_at_end=True,
+            numbering="dotted",
+        ),
+        AbstractLayout(body_pages=2, heading=""),
+    ],
+    ids=["list-in-body", "list-ends-text", "dotted-list-ends-text", "entries-without-years"],
+)
+def test_numbered_list_that_is_not_references(layout: AbstractLayout) -> None:
+    verdict = check_pdf(render(layout), SPEC)
+    assert verdict.facts.references is None
+    assert verdict.body_pages == 3
+    assert "references_not_found" in [problem.code for problem in verdict.problems]

@@ -199,3 +199,37 @@ def test_image_only_and_blank_pages() -> None:
     result = analyse(pages)
     assert result.image_only_pages == [2]
     assert result.blank_pages == [3]
+
+
+def _entries(x: float, top: float, count: int, labels: str, indent: float) -> list[Fragment]:
+    """Two-line references with labels set apart from the text, like REVTeX's `[1]` in the margin."""
+    fragments: list[Fragment] = []
+    for number in range(1, count + 1):
+        y = top + (number - 1) * 22
+        label = f"[{number}]" if labels == "bracket" else f"{number}."
+        fragments.append(Fragment(x, y, x + 12, y + 10, label, 9.0))
+        fragments.append(Fragment(x + 20, y, x + 400, y + 10, f"A. Smith and B. Chen, Cells {number},", 9.0))
+        fragments.append(
+            Fragment(x + indent, y + 11, x + 300, y + 21, f"Phys. Rev. {number} ({2000 + number})", 9.0)
+        )
+    return fragments
+
+
+@pytest.mark.parametrize("labels", ["bracket", "dotted"])
+def test_reference_list_with_labels_apart_from_the_text(labels: str) -> None:
+    pages = [page(1, body(72, 72, 55)), page(2, [*body(72, 72, 10), *_entries(72, 220, 12, labels, 20)])]
+    result = analyse(pages)
+    assert result.references is not None
+    expected = "[1]" if labels == "bracket" else "1."
+    assert (result.references.page, result.references.heading) == (2, f"{expected} (no heading)")
+    assert result.references.body_above
+
+
+def test_dotted_list_without_hanging_indent_is_not_taken_for_references() -> None:
+    pages = [page(1, body(72, 72, 55)), page(2, [*body(72, 72, 10), *_entries(72, 220, 12, "dotted", 0)])]
+    assert analyse(pages).references is None
+
+
+def test_list_followed_by_more_body_text_is_not_references() -> None:
+    pages = [page(1, [*body(72, 72, 10), *_entries(72, 220, 5, "bracket", 20), *body(72, 340, 30)])]
+    assert analyse(pages).references is None
