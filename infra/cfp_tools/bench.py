@@ -1,7 +1,8 @@
 """Benchmark of the format checker: `cfp bench [DIR]`.
 
 With a folder, every PDF in it is checked (`--repeat` times) and each file's median and p95 time,
-the isolated child's peak memory and the verdict are printed. Without one, generated 1-4 page
+the isolated child's peak memory, the verdict, the body pages and where the references start are
+printed, so the page counts can be checked by eye against the documents. Without one, generated 1-4 page
 abstracts (reportlab, a development dependency) are checked. Both end with the overall median, p95
 and peak memory and a count of verdicts by outcome and by problem code.
 """
@@ -34,6 +35,7 @@ class Run:
     peak_mb: float
     outcome: str
     codes: list[str]
+    pages: str = ""
 
 
 def main(argv: list[str]) -> int:
@@ -80,7 +82,13 @@ def _check(name: str, data: bytes, spec: FormatSpec, repeat: int) -> Run:
         times.append(usage.elapsed_s * 1000)
         peak = max(peak, usage.max_rss_mb)
     assert verdict is not None
-    return Run(name, times, peak, verdict.outcome, [problem.code for problem in verdict.problems])
+    pages = ""
+    if verdict.body_pages is not None:
+        found = verdict.facts.references
+        start = f"refs p{found.page} {found.heading[:24]!r}" if found else "no refs"
+        pages = f"body {verdict.body_pages}/{verdict.pages}, {start}"
+    codes = [problem.code for problem in verdict.problems]
+    return Run(name, times, peak, verdict.outcome, codes, pages)
 
 
 def _p95(values: list[float]) -> float:
@@ -94,7 +102,9 @@ def _row(run: Run, per_file: bool) -> str:
         if per_file
         else f"{run.times_ms[0]:7.1f} ms"
     )
-    return f"{run.name:44.44} {timing}  {run.peak_mb:6.0f} MB  {run.outcome:4}  {','.join(run.codes)}"
+    codes = ",".join(run.codes)
+    pages = f"  [{run.pages}]" if run.pages else ""
+    return f"{run.name:44.44} {timing}  {run.peak_mb:6.0f} MB  {run.outcome:4}  {codes}{pages}"
 
 
 def _summary(runs: list[Run]) -> None:
