@@ -64,6 +64,8 @@ class AbstractLayout:
     with_references: bool = True
     body_list: int = 0
     body_list_at_end: bool = False
+    balanced_columns: bool = False
+    justified_references: bool = False
     seed: int = 7
 
 
@@ -198,6 +200,9 @@ class _Writer:
             cursor = self.fill_column(columns[0], cursor, cursor - 2 * self.leading)
         cursor = self.heading(columns[0], cursor, layout.heading)
         self.references(columns[0], cursor, layout.margin)
+        if layout.balanced_columns:
+            for column in columns[1:]:
+                self.references(column, middle - self.leading, layout.margin)
 
     def heading_page(self) -> None:
         layout = self.layout
@@ -270,10 +275,22 @@ class _Writer:
             if y - (len(lines) - 1) * size * 1.2 < bottom:
                 return
             self.canvas.setFont("Times-Roman", size)
-            for indent, text in lines:
-                self.canvas.drawString(x + indent, y, text)
+            for index, (indent, text) in enumerate(lines):
+                if index == 0 and self.layout.justified_references:
+                    self.spread(x + indent, y, width - indent, text.split()[:6], size)
+                else:
+                    self.canvas.drawString(x + indent, y, text)
                 y -= size * 1.2
             self.reference_number += 1
+
+    def spread(self, x: float, y: float, width: float, words: list[str], size: float) -> None:
+        """Words spread over the whole line, as justified text sets a line with few words: the
+        spaces get wider than a character height."""
+        used = sum(stringWidth(word, "Times-Roman", size) for word in words)
+        space = (width - used) / max(1, len(words) - 1)
+        for word in words:
+            self.canvas.drawString(x, y, word)
+            x += stringWidth(word, "Times-Roman", size) + space
 
     def label(self, number: int) -> str:
         return f"[{number}] " if self.layout.numbering == "bracket" else f"{number}. "

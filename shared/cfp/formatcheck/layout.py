@@ -494,6 +494,7 @@ class _Entry:
     line: Line
     bracket: bool
     lines: list[Line] = field(default_factory=list)
+    rows: int = 1
 
     def text(self) -> str:
         return " ".join(line.text for line in self.lines)
@@ -520,7 +521,10 @@ def find_reference_list(layouts: list[PageLayout]) -> tuple[PageLayout, Line] | 
 
 def _reference_run(flow: list[tuple[PageLayout, Line]], start: int, bracket: bool) -> bool:
     entries: list[_Entry] = []
+    first = flow[start][1]
     for _, line in flow[start:]:
+        if line.page == first.page and line.key[:2] != first.key[:2] and line.y1 <= first.y0:
+            continue  # body text balanced above the list in the next column (REVTeX)
         match = _ENTRY.match(line.text)
         if match and (match.group("bracket") is not None) == bracket:
             if int(match.group("bracket") or match.group("dotted")) != len(entries) + 1:
@@ -530,10 +534,21 @@ def _reference_run(flow: list[tuple[PageLayout, Line]], start: int, bracket: boo
         if len(entries) >= _MIN_ENTRIES and len(line.text) <= 80 and _APPENDIX.match(squash(line.text)):
             break
         entry = entries[-1]
-        if len(entry.lines) >= _MAX_ENTRY_LINES or not (bracket or _hangs(entry, line)):
+        last = entry.lines[-1]
+        if line.page == last.page and _same_row(line, last):
+            entry.lines.append(line)
+            continue
+        if entry.rows >= _MAX_ENTRY_LINES or not (bracket or _hangs(entry, line)):
             return False
         entry.lines.append(line)
+        entry.rows += 1
     return len(entries) >= _MIN_ENTRIES and _citation_like(entries)
+
+
+def _same_row(line: Line, other: Line) -> bool:
+    """Pieces of one printed line (justified text can be cut into several lines at wide spaces)."""
+    overlap = min(line.y1, other.y1) - max(line.y0, other.y0)
+    return overlap >= 0.5 * min(line.y1 - line.y0, other.y1 - other.y0)
 
 
 def _hangs(entry: _Entry, line: Line) -> bool:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from cfp.formatcheck import FormatSpec, check_pdf
 from tests.pdfs import AbstractLayout, make_abstract, render
 
 SPEC = FormatSpec(max_body_pages=2, max_bytes=10 * 1024 * 1024)
+
+# REVTeX ends the body with both columns balanced, then starts `[1]` below them in the left column.
+REVTEX = AbstractLayout(
+    body_pages=2, reference_pages=0, columns=2, heading="", citations=True, balanced_columns=True
+)
 
 
 def codes(data: bytes, spec: FormatSpec = SPEC) -> list[str]:
@@ -188,8 +195,19 @@ def test_letter_paper_not_allowed() -> None:
             True,
         ),
         (AbstractLayout(body_pages=2, heading="", citations=True, body_list=3), 3, False),
+        (REVTEX, 2, True),
+        (replace(REVTEX, justified_references=True), 2, True),
     ],
-    ids=["bracket", "dotted", "mid-page", "right-column", "dotted-right-column", "after-body-list"],
+    ids=[
+        "bracket",
+        "dotted",
+        "mid-page",
+        "right-column",
+        "dotted-right-column",
+        "after-body-list",
+        "below-balanced-columns",
+        "justified-below-balanced-columns",
+    ],
 )
 def test_reference_list_without_heading(layout: AbstractLayout, page: int, body_above: bool) -> None:
     verdict = check_pdf(render(layout), SPEC)
