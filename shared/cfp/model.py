@@ -84,6 +84,7 @@ class Version(BaseModel):
     issued_at: datetime
     expires_at: datetime
     object_id: str | None = None
+    version_id: str | None = None
     uploaded_at: datetime | None = None
     sequencer: str | None = None
     size: int | None = None

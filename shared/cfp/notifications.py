@@ -21,7 +21,7 @@ from cfp.observability import logger, metrics
 from cfp.store import NotFound, SubmissionStore
 
 SendOnce = Callable[[str, Mail], None]
-LinkFor = Callable[[str], str]
+LinkFor = Callable[[Version], str]
 
 
 @dataclass

@@ -227,7 +227,16 @@ class SubmissionStore:
         assert upload.object_id is not None and upload.verdict is not None
         values = upload.model_dump(
             mode="json",
-            include={"number", "object_id", "uploaded_at", "sequencer", "size", "etag", "validated_at"},
+            include={
+                "number",
+                "object_id",
+                "version_id",
+                "uploaded_at",
+                "sequencer",
+                "size",
+                "etag",
+                "validated_at",
+            },
         )
         values["verdict"] = upload.verdict.model_dump_json()
         try:
@@ -248,7 +257,8 @@ class SubmissionStore:
         """Flag an object whose processing keeps failing for reasons outside the file."""
         assert upload.object_id is not None
         values = upload.model_dump(
-            mode="json", include={"number", "object_id", "uploaded_at", "sequencer", "size", "etag"}
+            mode="json",
+            include={"number", "object_id", "version_id", "uploaded_at", "sequencer", "size", "etag"},
         )
         self._client.update_item(
             TableName=self._table,

@@ -75,7 +75,9 @@ class UploadBucket:
         body = self._client.get_object(**kwargs)["Body"]
         return body.read()
 
-    def download_link(self, key: str, lifetime_seconds: int) -> str:
-        return self._client.generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=lifetime_seconds
-        )
+    def download_link(self, key: str, version_id: str | None, lifetime_seconds: int) -> str:
+        """A presigned GET of exactly the object that was judged, even if the slot was written again."""
+        params = {"Bucket": self._bucket, "Key": key}
+        if version_id:
+            params["VersionId"] = version_id
+        return self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime_seconds)

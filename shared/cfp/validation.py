@@ -175,6 +175,7 @@ class UploadValidator:
         record = slot.model_copy(
             update={
                 "object_id": upload.version_id or upload.etag,
+                "version_id": upload.version_id,
                 "uploaded_at": upload.uploaded_at,
                 "sequencer": upload.sequencer,
                 "size": upload.size,

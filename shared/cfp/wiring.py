@@ -148,6 +148,6 @@ def notifier(context: LambdaContext | None = None) -> Notifier:
         store(),
         renderer(),
         send_once(delivery, context),
-        lambda key: uploads.download_link(key, _LINK_SECONDS),
+        lambda upload: uploads.download_link(upload.key, upload.version_id, _LINK_SECONDS),
         clock(),
     )

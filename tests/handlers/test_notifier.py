@@ -204,3 +204,4 @@ def test_mails_speak_of_the_object_the_event_names_when_a_slot_holds_two(world: 
     assert "received 2017-09-01 00:59:59 AoE" in text_of(late_mail)
     assert "does not replace version 1, which stays your submission on record" in text_of(late_mail)
     assert "Late uploads (kept, not counted) (1)" in text_of(digest)
+    assert text_of(digest).count("versionId=") == 2

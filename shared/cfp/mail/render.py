@@ -360,7 +360,7 @@ _SECTION_TITLES = {
 def digest_sections(
     notifications: list[NotificationEvent],
     records: dict[str, tuple[Submission, list[Version]]],
-    link_for: Callable[[str], str],
+    link_for: Callable[[Version], str],
     bounces: Sequence[tuple[str, str]] = (),
 ) -> list[DigestSection]:
     """Group a batch of events into digest sections, one line per event or bounced address."""
@@ -374,7 +374,7 @@ def digest_sections(
         submission, versions = record
         version = find_upload(versions, event.version, event.object_id)
         line = _line_for(event, version)
-        link = link_for(version.key) if version is not None and version.uploaded else None
+        link = link_for(version) if version is not None and version.uploaded else None
         entry = DigestEntry(submission.id, submission.title, line, link)
         if (
             event.kind is EventKind.VERDICT
