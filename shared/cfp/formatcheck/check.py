@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from cfp.formatcheck.isolation import Limits, run_isolated
-from cfp.formatcheck.judge import judge
+from cfp.formatcheck.judgement import judge
 from cfp.formatcheck.models import Facts, FormatSpec, Verdict
 
 HEADER_WINDOW = 1024

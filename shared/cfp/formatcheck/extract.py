@@ -18,7 +18,7 @@ import io
 import re
 from typing import Any
 
-from cfp.formatcheck.judge import paper_name
+from cfp.formatcheck.judgement import paper_name
 from cfp.formatcheck.layout import Box, Fragment, PageContent, analyse
 from cfp.formatcheck.models import Facts, FormatSpec, Paper
 
