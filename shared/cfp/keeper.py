@@ -85,8 +85,7 @@ class DeadlineKeeper:
         """Publish every reminder and closing event that is due; returns counts for the log."""
         now = self.clock.now()
         window = self.settings.window
-        everything = self.store.all()
-        sent = self.store.all_markers()
+        everything, sent = self.store.snapshot()
         counts = {"reminders": 0, "confirmations": 0, "call_closed": 0}
         for submission, versions in everything:
             done = sent.get(submission.id, set())

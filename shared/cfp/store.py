@@ -143,19 +143,28 @@ class SubmissionStore:
 
     def all(self) -> list[tuple[Submission, list[Version]]]:
         """Every submission with its versions, oldest first."""
+        return self.snapshot()[0]
+
+    def snapshot(self) -> tuple[list[tuple[Submission, list[Version]]], dict[str, set[str]]]:
+        """Every submission with its versions (oldest first) and every once-only marker by submission id
+        ('' for the whole call), from one paginated Scan."""
         grouped: dict[str, list[dict[str, Any]]] = {}
+        markers: dict[str, set[str]] = {}
         for page in self._client.get_paginator("scan").paginate(TableName=self._table, ConsistentRead=True):
             for raw in page.get("Items", []):
                 item = _from_item(raw)
-                if not str(item["pk"]).startswith("SUB#"):
-                    continue
-                grouped.setdefault(item["pk"], []).append(item)
-        result = []
+                pk, sk = str(item["pk"]), str(item["sk"])
+                if sk.startswith("SENT#"):
+                    owner = pk.removeprefix("SUB#") if pk != "CALL" else ""
+                    markers.setdefault(owner, set()).add(sk.removeprefix("SENT#"))
+                elif pk.startswith("SUB#"):
+                    grouped.setdefault(pk, []).append(item)
+        records = []
         for items in grouped.values():
             meta = next((i for i in items if i["sk"] == _META), None)
             if meta is not None:
-                result.append((_submission_from(meta), _versions_from(items)))
-        return sorted(result, key=lambda pair: (pair[0].created_at, pair[0].id))
+                records.append((_submission_from(meta), _versions_from(items)))
+        return sorted(records, key=lambda pair: (pair[0].created_at, pair[0].id)), markers
 
     def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> None:
         """Apply edited fields to a live submission."""
@@ -306,19 +315,3 @@ class SubmissionStore:
                 return False
             raise
         return True
-
-    def all_markers(self) -> dict[str, set[str]]:
-        """Every once-only marker, by submission id ('' for the whole call), in one paginated Scan."""
-        found: dict[str, set[str]] = {}
-        pages = self._client.get_paginator("scan").paginate(
-            TableName=self._table,
-            ConsistentRead=True,
-            FilterExpression="begins_with(sk, :sent)",
-            ExpressionAttributeValues={":sent": {"S": "SENT#"}},
-        )
-        for page in pages:
-            for raw in page.get("Items", []):
-                item = _from_item(raw)
-                owner = str(item["pk"]).removeprefix("SUB#") if item["pk"] != "CALL" else ""
-                found.setdefault(owner, set()).add(str(item["sk"]).removeprefix("SENT#"))
-        return found
