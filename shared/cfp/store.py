@@ -166,8 +166,8 @@ class SubmissionStore:
                 records.append((_submission_from(meta), _versions_from(items)))
         return sorted(records, key=lambda pair: (pair[0].created_at, pair[0].id)), markers
 
-    def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> None:
-        """Apply edited fields to a live submission."""
+    def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> Submission:
+        """Apply edited fields to a live submission; returns it as stored now."""
         values = dict(changes)
         if "authors" in values:
             values["authors"] = json.dumps(values["authors"], ensure_ascii=False)
@@ -175,14 +175,17 @@ class SubmissionStore:
         names = {f"#f{i}": name for i, name in enumerate(values)}
         placeholders = {f":v{i}": _SERIALIZER.serialize(v) for i, v in enumerate(values.values())}
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(values)))
-        self._update_live(submission_id, f"SET {assignments}", names, placeholders)
+        return _submission_from(self._update_live(submission_id, f"SET {assignments}", names, placeholders))
 
-    def withdraw(self, submission_id: str, now: datetime) -> None:
-        self._update_live(
-            submission_id,
-            "SET withdrawn_at = :now, updated_at = :now",
-            {},
-            {":now": {"S": _iso(now)}},
+    def withdraw(self, submission_id: str, now: datetime) -> Submission:
+        """Mark a live submission withdrawn; returns it as stored now."""
+        return _submission_from(
+            self._update_live(
+                submission_id,
+                "SET withdrawn_at = :now, updated_at = :now",
+                {},
+                {":now": {"S": _iso(now)}},
+            )
         )
 
     def _update_live(

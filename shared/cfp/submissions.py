@@ -210,10 +210,9 @@ class SubmissionService:
             updated_at=now,
         )
         self.store.create(submission)
-        ticket = self._issue_upload(submission, now)
+        version, ticket = self._issue_upload(submission, now)
         self.queue.publish(events.submitted(submission.id, now, token))
-        submission, versions = self.store.get(submission.id)
-        view = view_of(submission, versions, self.settings.window)
+        view = view_of(submission, [version], self.settings.window)
         return SubmissionCreated(**view.model_dump(), token=token, upload=ticket)
 
     def authorize(self, submission_id: str, token: str | None) -> tuple[Submission, list[Version]]:
@@ -236,25 +235,26 @@ class SubmissionService:
         submission, _ = self.authorize(submission_id, token)
         now = self.clock.now()
         self._require_open(now, submission.extension_until)
-        return UploadIssued(upload=self._issue_upload(submission, now))
+        return UploadIssued(upload=self._issue_upload(submission, now)[1])
 
     def update(self, submission_id: str, token: str | None, patch: SubmissionPatch) -> SubmissionView:
-        submission, _ = self.authorize(submission_id, token)
+        submission, versions = self.authorize(submission_id, token)
         now = self.clock.now()
         self._require_open(now, submission.extension_until)
         changes: dict[str, Any] = patch.model_dump(mode="json", include=patch.model_fields_set)
-        self.store.update_metadata(submission_id, changes, now)
-        return self.read(submission_id, token)
+        edited = self.store.update_metadata(submission_id, changes, now)
+        return view_of(edited, versions, self.settings.window)
 
     def withdraw(self, submission_id: str, token: str | None) -> SubmissionView:
         """Withdraw; allowed after the deadline too. Files and verdicts are kept for the organizers."""
-        self.authorize(submission_id, token)
+        _, versions = self.authorize(submission_id, token)
         now = self.clock.now()
-        self.store.withdraw(submission_id, now)
+        withdrawn = self.store.withdraw(submission_id, now)
         self.queue.publish(events.withdrawn(submission_id, now))
-        return self.read(submission_id, token)
+        return view_of(withdrawn, versions, self.settings.window)
 
-    def _issue_upload(self, submission: Submission, now: datetime) -> UploadTicket:
+    def _issue_upload(self, submission: Submission, now: datetime) -> tuple[Version, UploadTicket]:
+        """A new version slot and the presigned POST that fills it."""
         expires_at = rules.upload_expiry(
             now,
             timedelta(seconds=self.settings.upload_url_ttl_seconds),
@@ -267,10 +267,11 @@ class SubmissionService:
             submission.id, lambda n: upload_key(prefix, submission.id, n), now, expires_at
         )
         presigned = self.bucket.presign_post(version.key, self.settings.max_upload_bytes, now, expires_at)
-        return UploadTicket(
+        ticket = UploadTicket(
             version=version.number,
             url=presigned.url,
             fields=presigned.fields,
-            expires_at=presigned.expires_at,
-            max_bytes=presigned.max_bytes,
+            expires_at=expires_at,
+            max_bytes=self.settings.max_upload_bytes,
         )
+        return version, ticket

@@ -33,11 +33,11 @@ def parse_upload_key(prefix: str, key: str) -> tuple[str, int] | None:
 
 
 @dataclass(frozen=True)
-class PresignedUpload:
+class PresignedPost:
+    """Where to POST the file and the form fields (policy and signature) to send with it."""
+
     url: str
     fields: dict[str, str]
-    expires_at: datetime
-    max_bytes: int
 
 
 class UploadBucket:
@@ -47,7 +47,7 @@ class UploadBucket:
         self._client = client
         self._bucket = bucket
 
-    def presign_post(self, key: str, max_bytes: int, now: datetime, expires_at: datetime) -> PresignedUpload:
+    def presign_post(self, key: str, max_bytes: int, now: datetime, expires_at: datetime) -> PresignedPost:
         lifetime = max(1, int((expires_at - now).total_seconds()))
         conditions: list[Any] = [
             {"bucket": self._bucket},
@@ -62,9 +62,7 @@ class UploadBucket:
             Conditions=conditions,
             ExpiresIn=lifetime,
         )
-        return PresignedUpload(
-            url=post["url"], fields=dict(post["fields"]), expires_at=expires_at, max_bytes=max_bytes
-        )
+        return PresignedPost(url=post["url"], fields=dict(post["fields"]))
 
     def read(self, key: str, version_id: str | None, max_bytes: int) -> bytes:
         """The object's bytes, refusing to read more than the service would ever accept."""
