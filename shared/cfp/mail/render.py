@@ -92,6 +92,8 @@ class DigestEntry:
 @dataclass
 class DigestSection:
     heading: str
+    one: str
+    many: str
     entries: list[DigestEntry] = field(default_factory=list)
 
 
@@ -327,34 +329,24 @@ def submissions_csv(everything: list[tuple[Submission, list[Version]]], window: 
     return _csv(rows)
 
 
-_SHORT_NAMES = {
-    "New submissions": ("new submission", "new submissions"),
-    "New versions checked": ("version checked", "versions checked"),
-    "Failed format checks": ("failed check", "failed checks"),
-    "Needs attention": ("needs attention", "need attention"),
-    "Withdrawals": ("withdrawal", "withdrawals"),
-    "Late uploads (kept, not counted)": ("late upload", "late uploads"),
-    "Bounced author addresses": ("bounced address", "bounced addresses"),
-}
+# Every digest section in reading order (what needs the organizers first, then the routine news), keyed
+# by what fills it: an event kind, a failed verdict, or a bounced address. Headings go in the body; the
+# singular and plural names in the subject.
+_SECTIONS: list[tuple[str, str, str, str]] = [
+    (EventKind.ATTENTION, "Needs attention", "needs attention", "need attention"),
+    ("failed", "Failed format checks", "failed check", "failed checks"),
+    ("bounced", "Bounced author addresses", "bounced address", "bounced addresses"),
+    (EventKind.LATE_UPLOAD, "Late uploads (kept, not counted)", "late upload", "late uploads"),
+    (EventKind.WITHDRAWN, "Withdrawals", "withdrawal", "withdrawals"),
+    (EventKind.SUBMITTED, "New submissions", "new submission", "new submissions"),
+    (EventKind.VERDICT, "New versions checked", "version checked", "versions checked"),
+]
 
 
 def digest_title(sections: list[DigestSection]) -> str:
     """A subject that tells organizers what changed before they open the mail."""
-    parts = []
-    for section in sections:
-        if section.entries:
-            one, many = _SHORT_NAMES.get(section.heading, (section.heading, section.heading))
-            parts.append(f"{len(section.entries)} {one if len(section.entries) == 1 else many}")
+    parts = [f"{len(s.entries)} {s.one if len(s.entries) == 1 else s.many}" for s in sections if s.entries]
     return "Digest: " + (", ".join(parts) if parts else "no changes")
-
-
-_SECTION_TITLES = {
-    EventKind.SUBMITTED: "New submissions",
-    EventKind.VERDICT: "New versions checked",
-    EventKind.ATTENTION: "Needs attention",
-    EventKind.WITHDRAWN: "Withdrawals",
-    EventKind.LATE_UPLOAD: "Late uploads (kept, not counted)",
-}
 
 
 def digest_sections(
@@ -364,42 +356,25 @@ def digest_sections(
     bounces: Sequence[tuple[str, str]] = (),
 ) -> list[DigestSection]:
     """Group a batch of events into digest sections, one line per event or bounced address."""
-    sections = {kind: DigestSection(heading) for kind, heading in _SECTION_TITLES.items()}
-    failed = DigestSection("Failed format checks")
-    bounced = DigestSection("Bounced author addresses")
+    sections = {key: DigestSection(heading, one, many) for key, heading, one, many in _SECTIONS}
     for event in sorted(notifications, key=lambda e: e.occurred_at):
         record = records.get(event.submission_id or "")
         if record is None:
             continue
         submission, versions = record
         version = find_upload(versions, event.version, event.object_id)
-        line = _line_for(event, version)
         link = link_for(version) if version is not None and version.uploaded else None
-        entry = DigestEntry(submission.id, submission.title, line, link)
-        if (
-            event.kind is EventKind.VERDICT
-            and version
-            and version.verdict
-            and version.verdict.outcome == "fail"
-        ):
-            failed.entries.append(entry)
-        elif event.kind in sections:
-            sections[event.kind].entries.append(entry)
+        entry = DigestEntry(submission.id, submission.title, _line_for(event, version), link)
+        failed = version is not None and version.verdict is not None and version.verdict.outcome == "fail"
+        key = "failed" if event.kind is EventKind.VERDICT and failed else event.kind
+        if key in sections:
+            sections[key].entries.append(entry)
     for submission_id, address in bounces:
         title = records[submission_id][0].title if submission_id in records else ""
-        bounced.entries.append(
+        sections["bounced"].entries.append(
             DigestEntry(submission_id, title, f"mail to {address} was rejected permanently")
         )
-    # What needs the organizers first, then the routine news.
-    return [
-        sections[EventKind.ATTENTION],
-        failed,
-        bounced,
-        sections[EventKind.LATE_UPLOAD],
-        sections[EventKind.WITHDRAWN],
-        sections[EventKind.SUBMITTED],
-        sections[EventKind.VERDICT],
-    ]
+    return list(sections.values())
 
 
 def _line_for(event: NotificationEvent, version: Version | None) -> str:
