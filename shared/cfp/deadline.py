@@ -59,6 +59,12 @@ def is_open(now: datetime, deadline: datetime, extension: datetime | None = None
     return now <= _last_instant(effective_deadline(deadline, extension))
 
 
+def cutoff(deadline: datetime, grace: timedelta = timedelta(0), extension: datetime | None = None) -> datetime:
+    """The last instant at which S3 may record an on-time upload: the whole last second of the deadline
+    (or extension) plus grace. Every comparison of an upload with the deadline goes through this."""
+    return _last_instant(effective_deadline(deadline, extension) + grace)
+
+
 def upload_expiry(
     now: datetime,
     lifetime: timedelta,
@@ -66,8 +72,15 @@ def upload_expiry(
     grace: timedelta = timedelta(0),
     extension: datetime | None = None,
 ) -> datetime:
-    """When a presigned upload issued now stops working: never later than the deadline plus grace."""
-    return min(now + lifetime, effective_deadline(deadline, extension) + grace)
+    """When a presigned upload issued now stops working: ``lifetime`` from now, but never past the cutoff.
+
+    A POST policy's expiry is written in whole seconds, so the cap is the first whole second after the
+    cutoff: an upload started at 23:59:59.900 AoE is still accepted by S3 (and judged on time or late by
+    the instant S3 records it).
+    """
+    last = cutoff(deadline, grace, extension)
+    first_closed = last.replace(microsecond=0) + timedelta(seconds=1)
+    return min(now + lifetime, first_closed)
 
 
 def is_late(
@@ -77,7 +90,7 @@ def is_late(
     extension: datetime | None = None,
 ) -> bool:
     """True when S3 recorded the upload after the deadline and its grace period."""
-    return uploaded_at > _last_instant(effective_deadline(deadline, extension) + grace)
+    return uploaded_at > cutoff(deadline, grace, extension)
 
 
 def describe(instant: datetime) -> str:

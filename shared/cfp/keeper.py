@@ -64,7 +64,7 @@ def final_digest_due(
     now: datetime, window: Window, everything: list[tuple[Submission, list[Version]]]
 ) -> bool:
     """True once the general cutoff has settled and no upload made before it awaits a verdict."""
-    cutoff = window.deadline + window.grace
+    cutoff = window.cutoff
     if now <= cutoff + SETTLE:
         return False
     return not any(

@@ -141,9 +141,14 @@ class Window:
     deadline: datetime
     grace: timedelta = timedelta(0)
 
+    @property
+    def cutoff(self) -> datetime:
+        """The last instant at which an upload counts as on time for a submission without an extension."""
+        return rules.cutoff(self.deadline, self.grace)
+
     def closes_for(self, submission: Submission) -> datetime:
-        """The instant after which an upload by this submission counts as late."""
-        return rules.effective_deadline(self.deadline, submission.extension_until) + self.grace
+        """The last instant at which an upload by this submission counts as on time."""
+        return rules.cutoff(self.deadline, self.grace, submission.extension_until)
 
     def is_late(self, submission: Submission, version: Version) -> bool:
         if version.uploaded_at is None:

@@ -7,6 +7,7 @@ and the expiry (never later than the deadline plus grace, see ``cfp.deadline.upl
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,7 +49,9 @@ class UploadBucket:
         self._bucket = bucket
 
     def presign_post(self, key: str, max_bytes: int, now: datetime, expires_at: datetime) -> PresignedPost:
-        lifetime = max(1, int((expires_at - now).total_seconds()))
+        # Rounded up: the policy's expiry is written in whole seconds from the signing instant, so rounding
+        # down could end it before the cutoff ``expires_at`` already rounds to a whole second.
+        lifetime = max(1, math.ceil((expires_at - now).total_seconds()))
         conditions: list[Any] = [
             {"bucket": self._bucket},
             ["eq", "$key", key],

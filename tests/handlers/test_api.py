@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -135,7 +135,10 @@ def test_deadline_to_the_second(world: World, offset: timedelta, open_: bool) ->
     status_url, url = call("POST", f"/submissions/{body['id']}/upload-url", token=body["token"])
     if open_:
         assert (status, status_url) == (201, 200)
-        assert datetime.fromisoformat(url["upload"]["expires_at"]) == world.clock.now()
+        # The URL lives through the whole last second: it stops working at 00:00:00 AoE.
+        assert datetime.fromisoformat(url["upload"]["expires_at"]) == datetime.fromisoformat(
+            "2017-09-01T00:00:00-12:00"
+        )
     else:
         assert (status, status_url) == (403, 403)
         assert created["error"] == "call_closed"
@@ -149,8 +152,19 @@ def test_upload_url_never_outlives_the_deadline(world: World) -> None:
     world.clock.instant = datetime.fromisoformat("2017-08-31T23:55:00-12:00")
     body = create(world)
     assert datetime.fromisoformat(body["upload"]["expires_at"]) == datetime.fromisoformat(
-        "2017-08-31T23:59:59-12:00"
+        "2017-09-01T00:00:00-12:00"
     )
+
+
+def test_the_signed_policy_lives_as_long_as_the_answer_says(world: World) -> None:
+    """S3 enforces the policy's own expiration, written in whole seconds from the signing instant: it must
+    not end before the ``expires_at`` the API reports (4 min 59.6 s here, so rounding down would lose)."""
+    world.clock.instant = datetime.fromisoformat("2017-08-31T23:55:00.400-12:00")
+    signed_after = datetime.now(UTC).replace(microsecond=0)
+    body = create(world)
+    policy = json.loads(base64.b64decode(body["upload"]["fields"]["policy"]))
+    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert expiration - signed_after >= timedelta(minutes=4, seconds=60)
 
 
 def test_unknown_route_is_404(world: World) -> None:

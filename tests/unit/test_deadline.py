@@ -38,11 +38,26 @@ def test_an_extension_moves_the_deadline_for_one_submission_only_forward() -> No
     assert rules.effective_deadline(DEADLINE, DEADLINE - timedelta(days=1)) == DEADLINE
 
 
-def test_upload_expiry_is_capped_by_deadline_plus_grace() -> None:
+def test_upload_expiry_is_capped_by_the_end_of_the_deadlines_last_second() -> None:
     now = DEADLINE - timedelta(minutes=5)
-    assert rules.upload_expiry(now, timedelta(minutes=15), DEADLINE) == DEADLINE
+    first_closed_second = datetime(2017, 9, 1, 12, 0, 0, tzinfo=UTC)
+    assert rules.upload_expiry(now, timedelta(minutes=15), DEADLINE) == first_closed_second
     grace = timedelta(minutes=10)
-    assert rules.upload_expiry(now, timedelta(minutes=15), DEADLINE, grace) == DEADLINE + grace
+    assert rules.upload_expiry(now, timedelta(minutes=30), DEADLINE, grace) == datetime(
+        2017, 9, 1, 12, 10, 0, tzinfo=UTC
+    )
+
+
+def test_an_upload_url_issued_in_the_last_second_lives_through_it() -> None:
+    issued = datetime(2017, 9, 1, 11, 59, 59, 400_000, tzinfo=UTC)
+    expiry = rules.upload_expiry(issued, timedelta(minutes=15), DEADLINE)
+    assert expiry == datetime(2017, 9, 1, 12, 0, 0, tzinfo=UTC)
+    assert expiry > datetime(2017, 9, 1, 11, 59, 59, 999_999, tzinfo=UTC)
+
+
+def test_the_cutoff_is_the_last_microsecond_of_the_deadline_plus_grace() -> None:
+    assert rules.cutoff(DEADLINE) == datetime(2017, 9, 1, 11, 59, 59, 999_999, tzinfo=UTC)
+    assert rules.cutoff(DEADLINE, timedelta(seconds=30)) == datetime(2017, 9, 1, 12, 0, 29, 999_999, tzinfo=UTC)
     early = DEADLINE - timedelta(days=3)
     assert rules.upload_expiry(early, timedelta(minutes=15), DEADLINE) == early + timedelta(minutes=15)
 
