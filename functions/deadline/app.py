@@ -11,7 +11,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from cfp import wiring
 from cfp.clock import FixedClock
 from cfp.deadline import parse_deadline
-from cfp.keeper import DeadlineKeeper
 from cfp.observability import logger, metrics
 
 
@@ -19,8 +18,6 @@ from cfp.observability import logger, metrics
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     at = event.get("at") if isinstance(event, dict) else None
-    clock = FixedClock(parse_deadline(str(at))) if at else wiring.clock()
-    keeper = DeadlineKeeper(wiring.settings(), wiring.store(), wiring.notification_queue(), clock)
-    result = keeper.run()
+    result = wiring.deadline_keeper(FixedClock(parse_deadline(str(at))) if at else None).run()
     metrics.add_metric(name="RemindersQueued", unit="Count", value=result["reminders"])
     return result

@@ -33,7 +33,18 @@ def _validator() -> UploadValidator:
     )
 
 
-def handle_record(record: SQSRecord) -> None:
+# The most one record may take (the checker's 15 s wall-clock limit, a worst-case S3 read with retries, the
+# writes); the template's timeout is the batch size times this.
+RECORD_BUDGET_MS = 90_000
+
+
+class NotStarted(Exception):
+    """Too little of the invocation was left to check this record; it is retried, never half-done."""
+
+
+def handle_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    if lambda_context.get_remaining_time_in_millis() < RECORD_BUDGET_MS:
+        raise NotStarted("not enough time left in this invocation; the message will be retried")
     validator = _validator()
     settings = wiring.settings()
     for upload in uploaded_objects(record.body, settings.upload_prefix):

@@ -59,7 +59,9 @@ def is_open(now: datetime, deadline: datetime, extension: datetime | None = None
     return now <= _last_instant(effective_deadline(deadline, extension))
 
 
-def cutoff(deadline: datetime, grace: timedelta = timedelta(0), extension: datetime | None = None) -> datetime:
+def cutoff(
+    deadline: datetime, grace: timedelta = timedelta(0), extension: datetime | None = None
+) -> datetime:
     """The last instant at which S3 may record an on-time upload: the whole last second of the deadline
     (or extension) plus grace. Every comparison of an upload with the deadline goes through this."""
     return _last_instant(effective_deadline(deadline, extension) + grace)

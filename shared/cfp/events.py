@@ -91,12 +91,15 @@ def reminder(submission_id: str, hours: int, at: datetime) -> NotificationEvent:
     )
 
 
-def on_record(submission_id: str, at: datetime) -> NotificationEvent:
+def on_record(submission_id: str, at: datetime, correction: str | None = None) -> NotificationEvent:
+    """The closing confirmation; ``correction`` names what is on record now when an earlier confirmation
+    said something else."""
     return NotificationEvent(
         kind=EventKind.ON_RECORD,
-        event_id=f"on_record:{submission_id}",
+        event_id=f"on_record:{submission_id}" + (f":{correction}" if correction else ""),
         occurred_at=at,
         submission_id=submission_id,
+        detail={"corrected": True} if correction else {},
     )
 
 

@@ -12,18 +12,21 @@ the organizers one final digest once the general cutoff has settled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cfp import deadline as rules
 from cfp import events
 from cfp.clock import Clock
-from cfp.model import Submission, Version, Window, needs_reminder
+from cfp.model import Submission, Version, Window, current_version, needs_reminder, status_of
 from cfp.observability import logger
-from cfp.queues import NotificationQueue
+from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
 from cfp.settings import Settings
 from cfp.store import SubmissionStore
+from cfp.uploads import UploadBucket, parse_upload_key
+from cfp.validation import DeadLetterSweep, object_id_of, s3_event_body
 
 SETTLE = timedelta(minutes=15)
 
@@ -53,40 +56,84 @@ def reminder_due(
     return min(passed), passed
 
 
-def confirmation_due(now: datetime, window: Window, submission: Submission, versions: list[Version]) -> bool:
-    """True once this submission's own cutoff has settled and none of its uploads awaits a verdict."""
+def awaiting_verdict(
+    window: Window, submission: Submission, versions: list[Version], unrecorded: bool
+) -> bool:
+    """True while an upload S3 recorded in time for this submission has no verdict and was not given up on:
+    one judged later (``pending``) or one whose event has not reached the validator yet (``unrecorded``)."""
+    cutoff = window.closes_for(submission)
+    return unrecorded or any(
+        v.pending and v.uploaded_at is not None and v.uploaded_at <= cutoff for v in versions
+    )
+
+
+def confirmation_due(
+    now: datetime, window: Window, submission: Submission, versions: list[Version], unrecorded: bool = False
+) -> bool:
+    """True once this submission's own cutoff has settled and none of its on-time uploads awaits a verdict."""
     if submission.withdrawn:
         return False
-    return now > window.closes_for(submission) + SETTLE and not any(v.pending for v in versions)
+    settled = now > window.closes_for(submission) + SETTLE
+    return settled and not awaiting_verdict(window, submission, versions, unrecorded)
 
 
 def final_digest_due(
-    now: datetime, window: Window, everything: list[tuple[Submission, list[Version]]]
+    now: datetime,
+    window: Window,
+    everything: list[tuple[Submission, list[Version]]],
+    unrecorded: Set[str] = frozenset(),
 ) -> bool:
-    """True once the general cutoff has settled and no upload made before it awaits a verdict."""
+    """True once the general cutoff has settled and no upload S3 recorded before it awaits a verdict."""
     cutoff = window.cutoff
     if now <= cutoff + SETTLE:
         return False
     return not any(
-        v.pending and v.uploaded_at is not None and v.uploaded_at <= cutoff
-        for _, vs in everything
-        for v in vs
+        submission.id in unrecorded
+        or any(v.pending and v.uploaded_at is not None and v.uploaded_at <= cutoff for v in versions)
+        for submission, versions in everything
     )
+
+
+def on_record_fingerprint(window: Window, submission: Submission, versions: list[Version]) -> str:
+    """A short name for what is on record (status, version, object, outcome): a confirmation was sent for
+    one fingerprint, and a different one later means the author needs a corrected confirmation."""
+    current = current_version(submission, versions, window)
+    parts = [status_of(submission, versions, window).value]
+    if current is not None:
+        parts += [
+            str(current.number),
+            current.object_id or "",
+            current.verdict.outcome if current.verdict else "",
+        ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class DeadlineKeeper:
+    """Reminders and closing; at closing also the safety nets that make S3 the truth: uploads whose event
+    never reached the validator are put back on its queue, and uploads whose messages were dead-lettered are
+    flagged, so the call never closes over an upload nobody judged."""
+
     settings: Settings
     store: SubmissionStore
     queue: NotificationQueue
     clock: Clock
+    bucket: UploadBucket
+    validation_queue: ValidationQueue
+    dead_letters: DeadLetters
 
     def run(self) -> dict[str, int]:
         """Publish every reminder and closing event that is due; returns counts for the log."""
         now = self.clock.now()
         window = self.settings.window
-        everything, sent = self.store.snapshot()
         counts = {"reminders": 0, "confirmations": 0, "call_closed": 0}
+        flagged = DeadLetterSweep(self.settings, self.store, self.queue, self.clock).run(
+            self.dead_letters.bodies()
+        )
+        everything, sent = self.store.snapshot()
+        unrecorded = (
+            self._requeue_unrecorded(now, everything, sent) if now > window.cutoff + SETTLE else set()
+        )
         for submission, versions in everything:
             done = sent.get(submission.id, set())
             reminded = {int(m.removeprefix("reminder:")) for m in done if m.startswith("reminder:")}
@@ -98,14 +145,64 @@ class DeadlineKeeper:
                 for passed in to_mark:
                     self.store.mark_once(f"reminder:{passed}", now, submission.id)
                 counts["reminders"] += 1
-            if "on_record" not in done and confirmation_due(now, window, submission, versions):
-                self.queue.publish(events.on_record(submission.id, now))
-                self.store.mark_once("on_record", now, submission.id)
-                counts["confirmations"] += 1
+            if confirmation_due(now, window, submission, versions, submission.id in unrecorded):
+                counts["confirmations"] += self._confirm(now, submission, versions, done)
         closed_marker = f"call_closed:{window.deadline.isoformat()}"
-        if closed_marker not in sent.get("", set()) and final_digest_due(now, window, everything):
+        if closed_marker not in sent.get("", set()) and final_digest_due(now, window, everything, unrecorded):
             self.queue.publish(events.call_closed(window.deadline, now))
             self.store.mark_once(closed_marker, now)
             counts["call_closed"] = 1
-        logger.info("deadline keeper ran", extra={"at": now.isoformat(), **counts})
+        logger.info(
+            "deadline keeper ran",
+            extra={
+                "at": now.isoformat(),
+                "dead_lettered_flagged": flagged,
+                "unrecorded": len(unrecorded),
+                **counts,
+            },
+        )
         return counts
+
+    def _confirm(self, now: datetime, submission: Submission, versions: list[Version], done: set[str]) -> int:
+        """One confirmation of what is on record, and a corrected one whenever that changes afterwards."""
+        fingerprint = on_record_fingerprint(self.settings.window, submission, versions)
+        confirmed = {m.removeprefix("on_record:") for m in done if m.startswith("on_record:")}
+        if fingerprint in confirmed:
+            return 0
+        self.queue.publish(events.on_record(submission.id, now, fingerprint if confirmed else None))
+        self.store.mark_once(f"on_record:{fingerprint}", now, submission.id)
+        return 1
+
+    def _requeue_unrecorded(
+        self, now: datetime, everything: list[tuple[Submission, list[Version]]], sent: dict[str, set[str]]
+    ) -> set[str]:
+        """Ids of submissions with an on-time object in S3 that the store has never seen, each such object
+        put back on the validation queue. Listed only while some closing step is still to come."""
+        window = self.settings.window
+        closed_marker = f"call_closed:{window.deadline.isoformat()}"
+        still_to_close = closed_marker not in sent.get("", set()) or any(
+            not s.withdrawn and not any(m.startswith("on_record:") for m in sent.get(s.id, set()))
+            for s, _ in everything
+        )
+        if not still_to_close:
+            return set()
+        records = {s.id: (s, vs) for s, vs in everything}
+        unrecorded: set[str] = set()
+        for stored in self.bucket.list_uploads(self.settings.upload_prefix):
+            owner = parse_upload_key(self.settings.upload_prefix, stored.key)
+            if owner is None or owner[0] not in records:
+                continue
+            submission, versions = records[owner[0]]
+            if not any(v.number == owner[1] for v in versions):
+                continue
+            known = {(v.number, v.object_id) for v in versions if v.uploaded}
+            if (owner[1], object_id_of(stored.version_id, stored.etag)) in known:
+                continue
+            if stored.last_modified > window.closes_for(submission):
+                continue
+            logger.warning(
+                "an on-time upload never reached the validator; queueing its check", extra={"key": stored.key}
+            )
+            self.validation_queue.send(s3_event_body(self.settings.bucket_name, stored))
+            unrecorded.add(submission.id)
+        return unrecorded

@@ -21,6 +21,10 @@ from cfp.observability import logger, metrics
 from cfp.store import NotFound, SubmissionStore
 
 SendOnce = Callable[[str, Mail], None]
+
+# A withdrawn submission's authors hear of the withdrawal and nothing more: an upload made with a URL issued
+# before it is kept and shown to the organizers, but brings no verdict mail, and no reminder follows.
+_NOT_AFTER_WITHDRAWAL = {EventKind.VERDICT, EventKind.LATE_UPLOAD, EventKind.REMINDER, EventKind.ON_RECORD}
 LinkFor = Callable[[Version], str]
 
 
@@ -67,6 +71,9 @@ class Notifier:
         self, event: NotificationEvent, submission: Submission, versions: list[Version]
     ) -> Mail | None:
         version = find_upload(versions, event.version, event.object_id)
+        if submission.withdrawn and event.kind in _NOT_AFTER_WITHDRAWAL:
+            logger.info("no author mail for a withdrawn submission", extra={"event_id": event.event_id})
+            return None
         match event.kind:
             case EventKind.SUBMITTED:
                 return self.renderer.receipt(submission, versions, str(event.detail.get("token", "")))
@@ -77,7 +84,7 @@ class Notifier:
             case EventKind.LATE_UPLOAD if version is not None:
                 return self.renderer.late_upload(submission, version, versions)
             case EventKind.ON_RECORD:
-                return self.renderer.on_record(submission, versions)
+                return self.renderer.on_record(submission, versions, bool(event.detail.get("corrected")))
             case EventKind.REMINDER if needs_reminder(submission, versions, self.renderer.window):
                 return self.renderer.reminder(submission, versions, event.occurred_at)
         return None

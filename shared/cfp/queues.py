@@ -1,4 +1,5 @@
-"""SQS adapter: puts notification events on the queue the notifier reads."""
+"""SQS adapters: the notification queue the notifier reads, the validation queue a missed upload is put
+back on, and the validation dead-letter queue, read without taking anything out of it."""
 
 from __future__ import annotations
 
@@ -17,3 +18,38 @@ class NotificationQueue:
 
     def publish(self, event: NotificationEvent) -> None:
         self._client.send_message(QueueUrl=self._url, MessageBody=event.model_dump_json())
+
+
+class ValidationQueue:
+    """The queue S3 events reach the validator through; the keeper puts back uploads whose event was lost."""
+
+    def __init__(self, client: SQSClient, queue_url: str) -> None:
+        self._client = client
+        self._url = queue_url
+
+    def send(self, body: str) -> None:
+        self._client.send_message(QueueUrl=self._url, MessageBody=body)
+
+
+class DeadLetters:
+    """A dead-letter queue, peeked at: messages are received and left in place (they reappear after
+    ``hide_seconds``), so operators still find every one of them there."""
+
+    def __init__(self, client: SQSClient, queue_url: str, hide_seconds: int = 300) -> None:
+        self._client = client
+        self._url = queue_url
+        self._hide_seconds = hide_seconds
+
+    def bodies(self, limit: int = 1000) -> list[str]:
+        """Up to ``limit`` distinct message bodies now in the queue."""
+        seen: dict[str, str] = {}
+        while len(seen) < limit:
+            got = self._client.receive_message(
+                QueueUrl=self._url, MaxNumberOfMessages=10, VisibilityTimeout=self._hide_seconds
+            )
+            messages = got.get("Messages", [])
+            fresh = [m for m in messages if m["MessageId"] not in seen]
+            if not fresh:
+                break
+            seen.update((m["MessageId"], m.get("Body", "")) for m in fresh)
+        return list(seen.values())

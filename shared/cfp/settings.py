@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     bucket_name: str
     upload_prefix: str = "uploads/"
     notification_queue_url: str
+    # Only the deadline keeper is given these: it puts back uploads whose event was lost and flags those
+    # whose messages were dead-lettered.
+    validation_queue_url: str = ""
+    validation_dead_letter_queue_url: str = ""
     idempotency_table_name: str = ""
     public_url: str = ""
     max_receive_count: int = Field(default=5, ge=1)

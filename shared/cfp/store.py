@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _META = "META"
+# What an object item records about the upload itself (its verdict and attention flag come later).
+_OBJECT_FIELDS = {"number", "object_id", "version_id", "uploaded_at", "sequencer", "size", "etag"}
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 
@@ -231,25 +233,33 @@ class SubmissionStore:
         )
         return version
 
+    def record_upload(self, submission_id: str, upload: Version) -> None:
+        """Record an object S3 stored, before it is checked, so the deadline keeper knows it is pending.
+
+        Written only if the object is not on record yet: a redelivered event leaves a verdict or an
+        attention flag in place.
+        """
+        assert upload.object_id is not None
+        values = upload.model_dump(mode="json", include=_OBJECT_FIELDS)
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(
+                    {"pk": _pk(submission_id), "sk": _object_sk(upload.number, upload.object_id), **values}
+                ),
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+
     def record_verdict(self, submission_id: str, upload: Version) -> bool:
         """Store one object and its verdict, once.
 
         False (and nothing changes) when the object already has a verdict: a redelivered event.
         """
         assert upload.object_id is not None and upload.verdict is not None
-        values = upload.model_dump(
-            mode="json",
-            include={
-                "number",
-                "object_id",
-                "version_id",
-                "uploaded_at",
-                "sequencer",
-                "size",
-                "etag",
-                "validated_at",
-            },
-        )
+        values = upload.model_dump(mode="json", include=_OBJECT_FIELDS | {"validated_at"})
         values["verdict"] = upload.verdict.model_dump_json()
         try:
             self._client.put_item(
@@ -268,10 +278,7 @@ class SubmissionStore:
     def mark_attention(self, submission_id: str, upload: Version, reason: str) -> None:
         """Flag an object whose processing keeps failing for reasons outside the file."""
         assert upload.object_id is not None
-        values = upload.model_dump(
-            mode="json",
-            include={"number", "object_id", "version_id", "uploaded_at", "sequencer", "size", "etag"},
-        )
+        values = upload.model_dump(mode="json", include=_OBJECT_FIELDS)
         self._client.update_item(
             TableName=self._table,
             Key=_to_item({"pk": _pk(submission_id), "sk": _object_sk(upload.number, upload.object_id)}),

@@ -91,6 +91,9 @@ class VersionView(BaseModel):
     late: bool
     verdict: Verdict | None
     attention: str | None = None
+    after_withdrawal: bool = Field(
+        default=False, description="Uploaded after the submission was withdrawn: kept, never mailed about."
+    )
 
 
 class SubmissionView(BaseModel):
@@ -175,6 +178,9 @@ def view_of(submission: Submission, versions: list[Version], window: Window) -> 
                 late=window.is_late(submission, v),
                 verdict=v.verdict,
                 attention=v.attention,
+                after_withdrawal=bool(
+                    submission.withdrawn_at and v.uploaded_at and v.uploaded_at > submission.withdrawn_at
+                ),
             )
             for v in versions
         ],

@@ -34,6 +34,17 @@ def parse_upload_key(prefix: str, key: str) -> tuple[str, int] | None:
 
 
 @dataclass(frozen=True)
+class StoredObject:
+    """One object version S3 holds under the uploads prefix, as a listing reports it."""
+
+    key: str
+    version_id: str | None
+    last_modified: datetime
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
 class PresignedPost:
     """Where to POST the file and the form fields (policy and signature) to send with it."""
 
@@ -75,6 +86,24 @@ class UploadBucket:
         kwargs["Range"] = f"bytes=0-{max_bytes}"
         body = self._client.get_object(**kwargs)["Body"]
         return body.read()
+
+    def list_uploads(self, prefix: str) -> list[StoredObject]:
+        """Every object version under ``prefix``: what S3 holds, whatever events did or did not arrive."""
+        found = []
+        paginator = self._client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            for item in page.get("Versions", []):
+                version_id = item.get("VersionId")
+                found.append(
+                    StoredObject(
+                        key=item["Key"],
+                        version_id=version_id if version_id and version_id != "null" else None,
+                        last_modified=item["LastModified"],
+                        size=int(item.get("Size", 0)),
+                        etag=str(item.get("ETag", "")).strip('"'),
+                    )
+                )
+        return found
 
     def download_link(self, key: str, version_id: str | None, lifetime_seconds: int) -> str:
         """A presigned GET of exactly the object that was judged, even if the slot was written again."""

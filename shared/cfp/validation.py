@@ -13,20 +13,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from urllib.parse import unquote_plus
+from datetime import UTC, datetime
+from urllib.parse import quote_plus, unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cfp import events
 from cfp.clock import Clock
 from cfp.formatcheck.models import Verdict
-from cfp.model import Submission, Version
+from cfp.model import Submission, Version, find_upload
 from cfp.observability import logger
 from cfp.queues import NotificationQueue
 from cfp.settings import Settings
 from cfp.store import NotFound, SubmissionStore
-from cfp.uploads import UploadBucket, parse_upload_key
+from cfp.uploads import StoredObject, UploadBucket, parse_upload_key
 
 
 class _S3Object(BaseModel):
@@ -128,6 +128,8 @@ class UploadValidator:
             verdict = stored.verdict
             logger.info("upload already judged; republishing its notification", extra={"key": upload.key})
         else:
+            if stored is None:
+                self.store.record_upload(submission.id, record)
             data = self.bucket.read(upload.key, upload.version_id, self.settings.max_upload_bytes)
             verdict = self.checker(data)
             judged = record.model_copy(update={"verdict": verdict, "validated_at": self.clock.now()})
@@ -156,33 +158,110 @@ class UploadValidator:
         )
 
     def _slot(self, upload: UploadedObject) -> tuple[Submission, Version, list[Version]] | None:
-        """The submission, a record of this object in its slot, and what is stored already; None for a key
-        the service never issued."""
-        owner = parse_upload_key(self.settings.upload_prefix, upload.key)
-        if owner is None:
-            logger.warning("ignoring an upload at a key the service never issued", extra={"key": upload.key})
-            return None
-        submission_id, number = owner
-        try:
-            submission, versions = self.store.get(submission_id)
-        except NotFound:
-            logger.warning("ignoring an upload for an unknown submission", extra={"key": upload.key})
-            return None
-        slot = next((v for v in versions if v.number == number), None)
-        if slot is None:
-            logger.warning("ignoring an upload for a version never issued", extra={"key": upload.key})
-            return None
-        record = slot.model_copy(
-            update={
-                "object_id": upload.version_id or upload.etag,
-                "version_id": upload.version_id,
-                "uploaded_at": upload.uploaded_at,
-                "sequencer": upload.sequencer,
-                "size": upload.size,
-                "etag": upload.etag,
-                "verdict": None,
-                "validated_at": None,
-                "attention": None,
-            }
+        return locate(self.store, self.settings.upload_prefix, upload)
+
+
+def locate(
+    store: SubmissionStore, prefix: str, upload: UploadedObject
+) -> tuple[Submission, Version, list[Version]] | None:
+    """The submission, a record of this object in its slot, and what is stored already; None for a key
+    the service never issued."""
+    owner = parse_upload_key(prefix, upload.key)
+    if owner is None:
+        logger.warning("ignoring an upload at a key the service never issued", extra={"key": upload.key})
+        return None
+    submission_id, number = owner
+    try:
+        submission, versions = store.get(submission_id)
+    except NotFound:
+        logger.warning("ignoring an upload for an unknown submission", extra={"key": upload.key})
+        return None
+    slot = next((v for v in versions if v.number == number), None)
+    if slot is None:
+        logger.warning("ignoring an upload for a version never issued", extra={"key": upload.key})
+        return None
+    record = slot.model_copy(
+        update={
+            "object_id": object_id_of(upload.version_id, upload.etag),
+            "version_id": upload.version_id,
+            "uploaded_at": upload.uploaded_at,
+            "sequencer": upload.sequencer,
+            "size": upload.size,
+            "etag": upload.etag,
+            "verdict": None,
+            "validated_at": None,
+            "attention": None,
+        }
+    )
+    return submission, record, versions
+
+
+def object_id_of(version_id: str | None, etag: str) -> str:
+    """How the service names one stored object: S3's version id (the bucket is versioned), else its ETag."""
+    return version_id or etag
+
+
+def s3_event_body(bucket: str, stored: StoredObject) -> str:
+    """An S3 event notification for an object whose own event never reached the validator, shaped as S3
+    sends it, so the validator checks it like any other upload."""
+    return json.dumps(
+        {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "eventName": "ObjectCreated:Post",
+                    "eventTime": stored.last_modified.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                    "s3": {
+                        "bucket": {"name": bucket},
+                        "object": {
+                            "key": quote_plus(stored.key, safe="/"),
+                            "size": stored.size,
+                            "eTag": stored.etag,
+                            **({"versionId": stored.version_id} if stored.version_id else {}),
+                        },
+                    },
+                }
+            ]
+        }
+    )
+
+
+@dataclass(frozen=True)
+class DeadLetterSweep:
+    """Flags every upload whose message reached the validation dead-letter queue, whatever killed its last
+    try (an exception, a timeout, an out-of-memory kill, a crash at start): the submission shows it as
+    needing attention and the next digest names it. The messages stay in the queue for operators."""
+
+    settings: Settings
+    store: SubmissionStore
+    queue: NotificationQueue
+    clock: Clock
+
+    def run(self, bodies: list[str]) -> int:
+        """Flag the uploads named in these dead-lettered messages; returns how many were newly flagged."""
+        flagged = 0
+        for body in bodies:
+            try:
+                uploads = uploaded_objects(body, self.settings.upload_prefix)
+            except ValueError:
+                logger.warning("a dead-lettered message is not an S3 event")
+                continue
+            for upload in uploads:
+                flagged += self._flag(upload)
+        return flagged
+
+    def _flag(self, upload: UploadedObject) -> int:
+        found = locate(self.store, self.settings.upload_prefix, upload)
+        if found is None:
+            return 0
+        submission, record, versions = found
+        stored = find_upload(versions, record.number, record.object_id)
+        if stored is not None and (stored.verdict is not None or stored.attention is not None):
+            return 0
+        reason = "the upload could not be checked after every retry; its message is in the dead-letter queue"
+        self.store.mark_attention(submission.id, record, reason)
+        self.queue.publish(
+            events.attention(submission.id, record.number, record.object_id or "", reason, self.clock.now())
         )
-        return submission, record, versions
+        return 1

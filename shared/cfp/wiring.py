@@ -23,6 +23,7 @@ from cfp.uploads import UploadBucket
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from cfp.keeper import DeadlineKeeper
     from cfp.mail.message import Mail
     from cfp.mail.render import MailRenderer
     from cfp.mailer import Mailer
@@ -66,6 +67,33 @@ def bucket() -> UploadBucket:
 
 def notification_queue() -> NotificationQueue:
     return NotificationQueue(client("sqs"), settings().notification_queue_url)
+
+
+def deadline_keeper(at: Clock | None = None) -> DeadlineKeeper:
+    """The keeper, reading ``at`` when a replayed schedule names its instant, else the service's clock."""
+    from cfp.keeper import DeadlineKeeper
+    from cfp.queues import DeadLetters, ValidationQueue
+
+    s = settings()
+    missing = [
+        name
+        for name, value in {
+            "VALIDATION_QUEUE_URL": s.validation_queue_url,
+            "VALIDATION_DEAD_LETTER_QUEUE_URL": s.validation_dead_letter_queue_url,
+        }.items()
+        if not value
+    ]
+    if missing:
+        raise RuntimeError(f"the deadline keeper needs {', '.join(missing)} in its environment")
+    return DeadlineKeeper(
+        s,
+        store(),
+        notification_queue(),
+        at or clock(),
+        bucket(),
+        ValidationQueue(client("sqs"), s.validation_queue_url),
+        DeadLetters(client("sqs"), s.validation_dead_letter_queue_url),
+    )
 
 
 def submission_service() -> SubmissionService:

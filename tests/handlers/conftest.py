@@ -25,6 +25,7 @@ class World:
     table: str
     notification_queue_url: str
     validation_queue_url: str
+    dead_letter_queue_url: str
     s3: Any
     sqs: Any
     dynamodb: Any
@@ -76,6 +77,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         )
         notification_queue_url = sqs.create_queue(QueueName="cfp-test-notifications")["QueueUrl"]
         validation_queue_url = sqs.create_queue(QueueName="cfp-test-validation")["QueueUrl"]
+        dead_letter_queue_url = sqs.create_queue(QueueName="cfp-test-validation-dlq")["QueueUrl"]
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
         environment = {
             "CONFERENCE_NAME": "AI Systems Workshop at SOSP 2017",
@@ -90,10 +92,22 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             "BUCKET_NAME": bucket,
             "UPLOAD_PREFIX": "uploads/",
             "NOTIFICATION_QUEUE_URL": notification_queue_url,
+            "VALIDATION_QUEUE_URL": validation_queue_url,
+            "VALIDATION_DEAD_LETTER_QUEUE_URL": dead_letter_queue_url,
         }
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         wiring.reset()
         clock = FixedClock(datetime(2017, 8, 20, 12, 0, tzinfo=parse_deadline(DEADLINE).tzinfo))
         wiring.use_clock(clock)
-        yield World(clock, bucket, table, notification_queue_url, validation_queue_url, s3, sqs, dynamodb)
+        yield World(
+            clock,
+            bucket,
+            table,
+            notification_queue_url,
+            validation_queue_url,
+            dead_letter_queue_url,
+            s3,
+            sqs,
+            dynamodb,
+        )

@@ -196,3 +196,13 @@ def test_a_verdict_moves_with_the_deadline(world: World, monkeypatch: Any) -> No
     wiring.reset()
     wiring.use_clock(world.clock)
     assert read(created)["status"] in {"pass", "warn"}
+
+
+def test_a_record_is_not_started_without_time_to_finish_it(world: World) -> None:
+    created = create(world)
+    record = upload(world, created["upload"]["fields"]["key"], make_abstract(2), world.clock.now())
+    short = FakeContext(remaining_ms=89_000)
+    result = validator.lambda_handler(sqs_event([s3_event_body(record)]), short)
+    assert len(result["batchItemFailures"]) == 1
+    assert read(created)["status"] == "awaiting_upload"
+    assert world.notifications() == []

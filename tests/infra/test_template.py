@@ -232,7 +232,7 @@ def test_function_view_merges_globals_and_resolves_events() -> None:
     validator = template.function("ValidatorFunction")
     assert validator.code_dir == ROOT / "functions" / "validator"
     assert validator.handler == "app.lambda_handler"
-    assert (validator.timeout, validator.memory_mb) == (180, 1024)
+    assert (validator.timeout, validator.memory_mb) == (450, 1024)
     assert validator.environment["TABLE_NAME"] == "SubmissionsTable-physical"
     assert validator.environment["BUCKET_NAME"] == f"{STACK_NAME}-uploads-{ACCOUNT_ID}"
     assert validator.environment["GRACE_SECONDS"] == "0"
@@ -240,10 +240,12 @@ def test_function_view_merges_globals_and_resolves_events() -> None:
     (source,) = validator.sqs_events
     assert (source.queue_arn, source.batch_size, source.batching_window_seconds) == (
         "ValidationQueue-Arn",
-        10,
+        5,
         1,
     )
     assert source.report_batch_item_failures
+    # Each record may take 90 s (15 s of checking, a worst-case S3 read, the writes): a whole batch fits.
+    assert validator.timeout >= source.batch_size * 90
     api = template.function("ApiFunction")
     assert [event.route_key for event in api.http_events] == ["ANY /{proxy+}"]
     assert (api.timeout, api.memory_mb) == (10, 512)
@@ -264,7 +266,7 @@ def test_bucket_queue_table_and_api_views() -> None:
     assert bucket.cors_rules[0].allowed_methods == ("POST",)
     queue = template.queue("ValidationQueue")
     assert (queue.visibility_timeout, queue.dead_letter_arn, queue.max_receive_count) == (
-        1200,
+        2701,
         "ValidationDeadLetterQueue-Arn",
         5,
     )

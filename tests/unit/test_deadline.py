@@ -57,7 +57,9 @@ def test_an_upload_url_issued_in_the_last_second_lives_through_it() -> None:
 
 def test_the_cutoff_is_the_last_microsecond_of_the_deadline_plus_grace() -> None:
     assert rules.cutoff(DEADLINE) == datetime(2017, 9, 1, 11, 59, 59, 999_999, tzinfo=UTC)
-    assert rules.cutoff(DEADLINE, timedelta(seconds=30)) == datetime(2017, 9, 1, 12, 0, 29, 999_999, tzinfo=UTC)
+    assert rules.cutoff(DEADLINE, timedelta(seconds=30)) == datetime(
+        2017, 9, 1, 12, 0, 29, 999_999, tzinfo=UTC
+    )
     early = DEADLINE - timedelta(days=3)
     assert rules.upload_expiry(early, timedelta(minutes=15), DEADLINE) == early + timedelta(minutes=15)
 

@@ -219,12 +219,13 @@ class MailRenderer:
             next_step=next_step,
         )
 
-    def on_record(self, submission: Submission, versions: list[Version]) -> Mail:
+    def on_record(self, submission: Submission, versions: list[Version], corrected: bool = False) -> Mail:
         current = current_version(submission, versions, self._call.window)
         return self._author_mail(
             submission,
-            f"Call closed, on record: {submission.title}",
+            f"{'Corrected: c' if corrected else 'C'}all closed, on record: {submission.title}",
             "on_record",
+            corrected=corrected,
             status=status_of(submission, versions, self._call.window).value,
             current=current,
             late=late_versions(submission, versions, self._call.window),
@@ -364,7 +365,9 @@ def digest_sections(
         submission, versions = record
         version = find_upload(versions, event.version, event.object_id)
         link = link_for(version) if version is not None and version.uploaded else None
-        entry = DigestEntry(submission.id, submission.title, _line_for(event, version), link)
+        entry = DigestEntry(
+            submission.id, submission.title, _line_for(event, version, submission.withdrawn_at), link
+        )
         failed = version is not None and version.verdict is not None and version.verdict.outcome == "fail"
         key = "failed" if event.kind is EventKind.VERDICT and failed else event.kind
         if key in sections:
@@ -377,7 +380,7 @@ def digest_sections(
     return list(sections.values())
 
 
-def _line_for(event: NotificationEvent, version: Version | None) -> str:
+def _line_for(event: NotificationEvent, version: Version | None, withdrawn_at: datetime | None) -> str:
     if event.kind is EventKind.SUBMITTED:
         return "created"
     if event.kind is EventKind.WITHDRAWN:
@@ -389,7 +392,12 @@ def _line_for(event: NotificationEvent, version: Version | None) -> str:
     verdict = version.verdict
     codes = ", ".join(p.code for p in verdict.problems) or "no problems"
     late = " (late)" if event.kind is EventKind.LATE_UPLOAD else ""
+    after = (
+        " (uploaded after the withdrawal)"
+        if withdrawn_at and version.uploaded_at and version.uploaded_at > withdrawn_at
+        else ""
+    )
     return (
-        f"version {version.number}{late}: {verdict.outcome}, {verdict.pages} page(s), "
+        f"version {version.number}{late}{after}: {verdict.outcome}, {verdict.pages} page(s), "
         f"{verdict.body_pages} before references; {codes}"
     )
