@@ -10,17 +10,20 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
 from cfp.deadline import describe
 from cfp.observability import logger, metrics
+from cfp.sealing import SealingFailed
 from cfp.store import Conflict
 from cfp.submissions import (
     CallClosed,
+    IdempotencyKeyReused,
     NotAuthorized,
+    RateLimited,
     SubmissionCreate,
     SubmissionCreated,
     SubmissionPatch,
@@ -88,14 +91,51 @@ def _call_closed(error: CallClosed) -> Response[dict[str, Any]]:
     )
 
 
+@app.exception_handler(RateLimited)
+def _rate_limited(error: RateLimited) -> Response[dict[str, Any]]:
+    response = _error(429, "rate_limited", str(error))
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@app.exception_handler(IdempotencyKeyReused)
+def _key_reused(error: IdempotencyKeyReused) -> Response[dict[str, Any]]:
+    return _error(422, "idempotency_key_reused", f"{error}; use a new key for a new submission")
+
+
+@app.exception_handler(SealingFailed)
+def _unavailable(error: SealingFailed) -> Response[dict[str, Any]]:
+    logger.warning("token sealing failed", extra={"error": str(error)})
+    return _error(
+        503, "unavailable", "The service could not take the request just now; nothing was saved. Try again."
+    )
+
+
 @app.exception_handler(Conflict)
 def _conflict(error: Conflict) -> Response[dict[str, Any]]:
     return _error(409, "withdrawn", f"{error}; it can no longer be changed")
 
 
 @app.post("/submissions", status_code=201, summary="Create a submission and get its first upload URL")
-def create_submission(request: SubmissionCreate) -> SubmissionCreated:
-    created = wiring.submission_service().create(request)
+def create_submission(
+    request: SubmissionCreate,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="idempotency-key",
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
+            description=(
+                "Any unique string (a UUID) chosen by the client: a retry with the same key and body within "
+                "24 hours answers with the same submission and token instead of creating a second one."
+            ),
+        ),
+    ] = None,
+) -> SubmissionCreated:
+    client = app.current_event.request_context.http.source_ip
+    created = wiring.submission_service().create(request, idempotency_key, client)
     metrics.add_metric(name="SubmissionCreated", unit="Count", value=1)
     return created
 

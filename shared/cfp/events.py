@@ -34,15 +34,15 @@ class NotificationEvent(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
-def submitted(submission_id: str, at: datetime, token: str) -> NotificationEvent:
-    """Carries the token so the receipt can hold the manage link: it is the authors' only copy besides
-    the API's answer (the queue is encrypted at rest and the store keeps only a hash)."""
+def submitted(submission_id: str, at: datetime, sealed_token: str) -> NotificationEvent:
+    """Carries the token, sealed (``cfp.sealing``), so the receipt can hold the manage link: it is the
+    authors' only copy besides the API's answer, and the store keeps only a hash."""
     return NotificationEvent(
         kind=EventKind.SUBMITTED,
         event_id=f"submitted:{submission_id}",
         occurred_at=at,
         submission_id=submission_id,
-        detail={"token": token},
+        detail={"sealed_token": sealed_token},
     )
 
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from cfp import deadline as rules
 from cfp import events
 from cfp.clock import Clock
+from cfp.events import NotificationEvent
 from cfp.model import Submission, Version, Window, current_version, needs_reminder, status_of
 from cfp.observability import logger
 from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
@@ -29,6 +30,8 @@ from cfp.uploads import UploadBucket, parse_upload_key
 from cfp.validation import DeadLetterSweep, object_id_of, s3_event_body
 
 SETTLE = timedelta(minutes=15)
+# The API queues its own events at once; what is still in the outbox after this was not queued.
+OUTBOX_PATIENCE = timedelta(minutes=1)
 
 
 def thresholds_passed(now: datetime, deadline: datetime, hours: Sequence[int]) -> list[int]:
@@ -130,7 +133,9 @@ class DeadlineKeeper:
         flagged = DeadLetterSweep(self.settings, self.store, self.queue, self.clock).run(
             self.dead_letters.bodies()
         )
-        everything, sent = self.store.snapshot()
+        snapshot = self.store.snapshot()
+        everything, sent = snapshot.records, snapshot.markers
+        requeued_events = self._drain_outbox(now, snapshot.outbox)
         unrecorded = (
             self._requeue_unrecorded(now, everything, sent) if now > window.cutoff + SETTLE else set()
         )
@@ -158,10 +163,22 @@ class DeadlineKeeper:
                 "at": now.isoformat(),
                 "dead_lettered_flagged": flagged,
                 "unrecorded": len(unrecorded),
+                "queued_from_outbox": requeued_events,
                 **counts,
             },
         )
         return counts
+
+    def _drain_outbox(self, now: datetime, outbox: list[tuple[datetime, NotificationEvent]]) -> int:
+        """Queue the events the API wrote but could not queue itself (SQS failed at that moment)."""
+        queued = 0
+        for written_at, event in outbox:
+            if now - written_at < OUTBOX_PATIENCE or event.submission_id is None:
+                continue
+            self.queue.publish(event)
+            self.store.clear_outbox(event.submission_id, event.event_id)
+            queued += 1
+        return queued
 
     def _confirm(self, now: datetime, submission: Submission, versions: list[Version], done: set[str]) -> int:
         """One confirmation of what is on record, and a corrected one whenever that changes afterwards."""

@@ -156,7 +156,7 @@ class Window:
         return rules.is_late(version.uploaded_at, self.deadline, self.grace, submission.extension_until)
 
 
-def _upload_order(version: Version) -> tuple[datetime, str, int]:
+def upload_order(version: Version) -> tuple[datetime, str, int]:
     """Recorded last by S3 is newest; S3's sequencer orders objects written to one key in the same instant."""
     assert version.uploaded_at is not None
     return (version.uploaded_at, (version.sequencer or "").rjust(32, "0"), version.number)
@@ -168,13 +168,13 @@ def current_version(submission: Submission, versions: list[Version], window: Win
     A late upload never replaces an on-time one, even when it was written to the same slot.
     """
     on_time = [v for v in versions if v.uploaded and not window.is_late(submission, v)]
-    return max(on_time, key=_upload_order) if on_time else None
+    return max(on_time, key=upload_order) if on_time else None
 
 
 def late_versions(submission: Submission, versions: list[Version], window: Window) -> list[Version]:
     """Uploads recorded after the deadline: kept and shown to organizers, never counted as the submission."""
     late = [v for v in versions if v.uploaded and window.is_late(submission, v)]
-    return sorted(late, key=_upload_order)
+    return sorted(late, key=upload_order)
 
 
 def status_of(submission: Submission, versions: list[Version], window: Window) -> Status:

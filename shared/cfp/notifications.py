@@ -16,14 +16,16 @@ from cfp.events import EventKind, NotificationEvent
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer, digest_sections, digest_title
 from cfp.mailer import PermanentRejection
-from cfp.model import Submission, Version, find_upload, needs_reminder
+from cfp.model import Submission, Version, find_upload, needs_reminder, upload_order
 from cfp.observability import logger, metrics
+from cfp.sealing import TokenSealer
 from cfp.store import NotFound, SubmissionStore
 
 SendOnce = Callable[[str, Mail], None]
 
 # A withdrawn submission's authors hear of the withdrawal and nothing more: an upload made with a URL issued
 # before it is kept and shown to the organizers, but brings no verdict mail, and no reminder follows.
+_ABOUT_ONE_UPLOAD = {EventKind.VERDICT, EventKind.LATE_UPLOAD}
 _NOT_AFTER_WITHDRAWAL = {EventKind.VERDICT, EventKind.LATE_UPLOAD, EventKind.REMINDER, EventKind.ON_RECORD}
 LinkFor = Callable[[Version], str]
 
@@ -43,6 +45,7 @@ class Notifier:
     send_once: SendOnce
     link_for: LinkFor
     clock: Clock
+    sealer: TokenSealer
 
     def handle(self, event: NotificationEvent, outcome: BatchOutcome) -> None:
         """Send the author mails an event calls for; remember it for the digest."""
@@ -74,9 +77,18 @@ class Notifier:
         if submission.withdrawn and event.kind in _NOT_AFTER_WITHDRAWAL:
             logger.info("no author mail for a withdrawn submission", extra={"event_id": event.event_id})
             return None
+        if (
+            version is not None
+            and event.kind in _ABOUT_ONE_UPLOAD
+            and self._superseded(submission, versions, version)
+        ):
+            logger.info("a newer upload's mail will tell the author", extra={"event_id": event.event_id})
+            return None
         match event.kind:
             case EventKind.SUBMITTED:
-                return self.renderer.receipt(submission, versions, str(event.detail.get("token", "")))
+                sealed = event.detail.get("sealed_token")
+                token = self.sealer.open(str(sealed), submission.id) if sealed else ""
+                return self.renderer.receipt(submission, versions, token)
             case EventKind.WITHDRAWN:
                 return self.renderer.withdrawn(submission)
             case EventKind.VERDICT if version is not None and version.verdict is not None:
@@ -88,6 +100,16 @@ class Notifier:
             case EventKind.REMINDER if needs_reminder(submission, versions, self.renderer.window):
                 return self.renderer.reminder(submission, versions, event.occurred_at)
         return None
+
+    def _superseded(self, submission: Submission, versions: list[Version], version: Version) -> bool:
+        """True when a newer upload of the same kind (on time or late) is on record: its mail, sent when
+        its own event comes, carries the newest verdict. A burst of uploads in one batching window (one
+        URL used ten times in a minute) so brings the author one mail, not ten."""
+        window = self.renderer.window
+        late = window.is_late(submission, version)
+        peers = [v for v in versions if v.uploaded and window.is_late(submission, v) == late]
+        newest = max(peers, key=upload_order)
+        return (newest.number, newest.object_id) != (version.number, version.object_id)
 
     def digest(self, outcome: BatchOutcome) -> None:
         """One digest for everything the batch did; nothing for a quiet batch."""

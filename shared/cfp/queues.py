@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from cfp.events import NotificationEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+
+
+class PublishFailed(Exception):
+    """SQS did not take the message (after the client's own retries)."""
 
 
 class NotificationQueue:
@@ -17,7 +23,10 @@ class NotificationQueue:
         self._url = queue_url
 
     def publish(self, event: NotificationEvent) -> None:
-        self._client.send_message(QueueUrl=self._url, MessageBody=event.model_dump_json())
+        try:
+            self._client.send_message(QueueUrl=self._url, MessageBody=event.model_dump_json())
+        except (BotoCoreError, ClientError) as error:
+            raise PublishFailed(f"{event.event_id}: {error}") from error
 
 
 class ValidationQueue:

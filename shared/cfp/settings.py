@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     bucket_name: str
     upload_prefix: str = "uploads/"
     notification_queue_url: str
+    receipt_token_key_id: str = Field(min_length=1)
     # Only the deadline keeper is given these: it puts back uploads whose event was lost and flags those
     # whose messages were dead-lettered.
     validation_queue_url: str = ""
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
     idempotency_table_name: str = ""
     public_url: str = ""
     max_receive_count: int = Field(default=5, ge=1)
+    # Abuse limits (README, "Limits"); 0 turns a limit off.
+    max_uploads_per_submission: int = Field(default=20, ge=0)
+    max_submissions_per_contact_per_hour: int = Field(default=5, ge=0)
+    max_submissions_per_client_per_hour: int = Field(default=60, ge=0)
+    mails_per_second: float = Field(default=7.0, gt=0)
 
     @field_validator("deadline", mode="before")
     @classmethod

@@ -8,7 +8,10 @@ Single table, one partition per submission:
 | ``SUB#<id>``  | ``VER#000001``  | one version slot: the key and expiry of its presigned POST |
 | ``SUB#<id>``  | ``VER#000001#OBJ#<object>`` | one object S3 stored in that slot, and its verdict |
 | ``SUB#<id>``  | ``SENT#<what>`` | a once-only marker (a reminder, a final confirmation)     |
+| ``SUB#<id>``  | ``OUTBOX#<event>`` | an event written with the change that caused it, until it is queued |
 | ``CALL``      | ``SENT#<what>`` | a once-only marker for the whole call (the final digest)  |
+| ``REQ#<hash>``| ``REQ``         | an ``Idempotency-Key`` seen on create, for 24 h (TTL ``expires_epoch``) |
+| ``LIMIT#<who>``| ``<hour>``     | how many submissions one address or client made in that hour (TTL) |
 
 Every object gets its own item, written once (a replayed event finds it and changes nothing), so a second
 upload to the same slot, on time or late, never overwrites the first. Verdicts are stored as JSON strings
@@ -20,19 +23,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from cfp.events import NotificationEvent
 from cfp.formatcheck.models import Verdict
 from cfp.model import Submission, Version
+from cfp.observability import logger
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _META = "META"
+_LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
 # What an object item records about the upload itself (its verdict and attention flag come later).
 _OBJECT_FIELDS = {"number", "object_id", "version_id", "uploaded_at", "sequencer", "size", "etag"}
 _SERIALIZER = TypeSerializer()
@@ -45,6 +52,38 @@ class NotFound(Exception):
 
 class Conflict(Exception):
     """The submission is in a state that forbids the change (for example, withdrawn)."""
+
+
+class LimitReached(Exception):
+    """A count that the service caps has reached its cap."""
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """A create request made with an ``Idempotency-Key``: what it asked for and what it made."""
+
+    key_hash: str
+    request_hash: str
+    submission_id: str
+    sealed_token: str
+    expires_at: datetime
+
+
+class RequestSeen(Exception):
+    """A create request with this idempotency key was made before; ``record`` says what it made."""
+
+    def __init__(self, record: RequestRecord) -> None:
+        super().__init__(f"request already made: submission {record.submission_id}")
+        self.record = record
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the deadline keeper reads, from one Scan."""
+
+    records: list[tuple[Submission, list[Version]]]
+    markers: dict[str, set[str]]
+    outbox: list[tuple[datetime, NotificationEvent]]
 
 
 def _pk(submission_id: str) -> str:
@@ -69,6 +108,14 @@ def _iso(instant: datetime) -> str:
 
 def _condition_failed(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _cancelled_by_condition(error: ClientError) -> bool:
+    """A transaction cancelled because one of its conditions did not hold."""
+    reasons = error.response.get("CancellationReasons", [])
+    return error.response.get("Error", {}).get("Code") == "TransactionCanceledException" and any(
+        reason.get("Code") == "ConditionalCheckFailed" for reason in reasons
+    )
 
 
 def _submission_from(values: dict[str, Any]) -> Submission:
@@ -114,14 +161,101 @@ class SubmissionStore:
         self._client = client
         self._table = table_name
 
-    def create(self, submission: Submission) -> None:
+    def create(
+        self, submission: Submission, outbox: NotificationEvent, request: RequestRecord | None = None
+    ) -> None:
+        """Write the record, the event it causes and (with an idempotency key) the request, all or none.
+
+        Raises RequestSeen when the idempotency key was used before.
+        """
         values = submission.model_dump(mode="json", exclude={"bounced"})
         values["authors"] = json.dumps(values["authors"], ensure_ascii=False)
-        self._client.put_item(
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_item({"pk": _pk(submission.id), "sk": _META, **values}),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            self._outbox_put(submission.id, outbox),
+        ]
+        if request is not None:
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": _to_item(
+                            {
+                                "pk": f"REQ#{request.key_hash}",
+                                "sk": "REQ",
+                                "request_hash": request.request_hash,
+                                "submission_id": request.submission_id,
+                                "sealed_token": request.sealed_token,
+                                "expires_at": _iso(request.expires_at),
+                                "expires_epoch": int(request.expires_at.timestamp()),
+                            }
+                        ),
+                        # A record past its lifetime may linger until DynamoDB's TTL removes it.
+                        "ConditionExpression": "attribute_not_exists(pk) OR expires_epoch <= :now",
+                        "ExpressionAttributeValues": {
+                            ":now": {"N": str(int(submission.created_at.timestamp()))}
+                        },
+                    }
+                }
+            )
+        try:
+            self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        except ClientError as error:
+            seen = self.find_request(request.key_hash) if request is not None else None
+            if seen is not None and _cancelled_by_condition(error):
+                raise RequestSeen(seen) from error
+            raise
+
+    def find_request(self, key_hash: str) -> RequestRecord | None:
+        """The request made with this idempotency key within its lifetime, if any."""
+        item = self._client.get_item(
             TableName=self._table,
-            Item=_to_item({"pk": _pk(submission.id), "sk": _META, **values}),
-            ConditionExpression="attribute_not_exists(pk)",
+            Key=_to_item({"pk": f"REQ#{key_hash}", "sk": "REQ"}),
+            ConsistentRead=True,
+        ).get("Item")
+        if item is None:
+            return None
+        values = _from_item(item)
+        return RequestRecord(
+            key_hash=key_hash,
+            request_hash=str(values["request_hash"]),
+            submission_id=str(values["submission_id"]),
+            sealed_token=str(values["sealed_token"]),
+            expires_at=datetime.fromisoformat(str(values["expires_at"])),
         )
+
+    def _outbox_put(self, submission_id: str, event: NotificationEvent) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": _to_item(
+                    {
+                        "pk": _pk(submission_id),
+                        "sk": f"OUTBOX#{event.event_id}",
+                        "event": event.model_dump_json(),
+                        "at": _iso(event.occurred_at),
+                    }
+                ),
+            }
+        }
+
+    def clear_outbox(self, submission_id: str, event_id: str) -> None:
+        """Forget an event once it is on the queue. Best effort: a leftover is only queued again by the
+        deadline keeper, and the notifier sends each event's mail once."""
+        try:
+            self._client.delete_item(
+                TableName=self._table, Key=_to_item({"pk": _pk(submission_id), "sk": f"OUTBOX#{event_id}"})
+            )
+        except (BotoCoreError, ClientError):
+            logger.warning(
+                "an outbox entry stays behind; it will be queued again", extra={"event_id": event_id}
+            )
 
     def get(self, submission_id: str) -> tuple[Submission, list[Version]]:
         """The submission and its versions in number order; raises NotFound."""
@@ -145,13 +279,14 @@ class SubmissionStore:
 
     def all(self) -> list[tuple[Submission, list[Version]]]:
         """Every submission with its versions, oldest first."""
-        return self.snapshot()[0]
+        return self.snapshot().records
 
-    def snapshot(self) -> tuple[list[tuple[Submission, list[Version]]], dict[str, set[str]]]:
-        """Every submission with its versions (oldest first) and every once-only marker by submission id
-        ('' for the whole call), from one paginated Scan."""
+    def snapshot(self) -> Snapshot:
+        """Every submission with its versions (oldest first), every once-only marker by submission id
+        ('' for the whole call) and every event still in the outbox, from one paginated Scan."""
         grouped: dict[str, list[dict[str, Any]]] = {}
         markers: dict[str, set[str]] = {}
+        outbox: list[tuple[datetime, NotificationEvent]] = []
         for page in self._client.get_paginator("scan").paginate(TableName=self._table, ConsistentRead=True):
             for raw in page.get("Items", []):
                 item = _from_item(raw)
@@ -159,6 +294,9 @@ class SubmissionStore:
                 if sk.startswith("SENT#"):
                     owner = pk.removeprefix("SUB#") if pk != "CALL" else ""
                     markers.setdefault(owner, set()).add(sk.removeprefix("SENT#"))
+                elif sk.startswith("OUTBOX#"):
+                    event = NotificationEvent.model_validate_json(str(item["event"]))
+                    outbox.append((datetime.fromisoformat(str(item["at"])), event))
                 elif pk.startswith("SUB#"):
                     grouped.setdefault(pk, []).append(item)
         records = []
@@ -166,7 +304,8 @@ class SubmissionStore:
             meta = next((i for i in items if i["sk"] == _META), None)
             if meta is not None:
                 records.append((_submission_from(meta), _versions_from(items)))
-        return sorted(records, key=lambda pair: (pair[0].created_at, pair[0].id)), markers
+        records.sort(key=lambda pair: (pair[0].created_at, pair[0].id))
+        return Snapshot(records, markers, sorted(outbox, key=lambda pair: pair[0]))
 
     def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> Submission:
         """Apply edited fields to a live submission; returns it as stored now."""
@@ -179,19 +318,36 @@ class SubmissionStore:
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(values)))
         return _submission_from(self._update_live(submission_id, f"SET {assignments}", names, placeholders))
 
-    def withdraw(self, submission_id: str, now: datetime) -> Submission:
-        """Mark a live submission withdrawn; returns it as stored now."""
-        return _submission_from(
-            self._update_live(
-                submission_id,
-                "SET withdrawn_at = :now, updated_at = :now",
-                {},
-                {":now": {"S": _iso(now)}},
+    def withdraw(self, submission_id: str, now: datetime, outbox: NotificationEvent) -> None:
+        """Mark a live submission withdrawn and write the event it causes, both or neither."""
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": _to_item({"pk": _pk(submission_id), "sk": _META}),
+                            "UpdateExpression": "SET withdrawn_at = :now, updated_at = :now",
+                            "ConditionExpression": _LIVE,
+                            "ExpressionAttributeValues": {":now": {"S": _iso(now)}},
+                        }
+                    },
+                    self._outbox_put(submission_id, outbox),  # type: ignore[list-item]
+                ]
             )
-        )
+        except ClientError as error:
+            if _cancelled_by_condition(error):
+                self.get(submission_id)
+                raise Conflict(f"submission {submission_id} is withdrawn") from error
+            raise
 
     def _update_live(
-        self, submission_id: str, update: str, names: dict[str, str], values: dict[str, Any]
+        self,
+        submission_id: str,
+        update: str,
+        names: dict[str, str],
+        values: dict[str, Any],
+        condition: str = "",
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         if names:
@@ -201,27 +357,39 @@ class SubmissionStore:
                 TableName=self._table,
                 Key=_to_item({"pk": _pk(submission_id), "sk": _META}),
                 UpdateExpression=update,
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(withdrawn_at)",
+                ConditionExpression=f"{_LIVE} AND ({condition})" if condition else _LIVE,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
                 **kwargs,
             )
         except ClientError as error:
             if _condition_failed(error):
-                self.get(submission_id)
-                raise Conflict(f"submission {submission_id} is withdrawn") from error
+                submission, _ = self.get(submission_id)
+                if submission.withdrawn:
+                    raise Conflict(f"submission {submission_id} is withdrawn") from error
+                raise LimitReached(f"submission {submission_id} has reached its limit") from error
             raise
         return _from_item(response["Attributes"])
 
     def issue_version(
-        self, submission_id: str, key_for: Callable[[int], str], issued_at: datetime, expires_at: datetime
+        self,
+        submission_id: str,
+        key_for: Callable[[int], str],
+        issued_at: datetime,
+        expires_at: datetime,
+        most: int = 0,
     ) -> Version:
-        """Reserve the next version number atomically and record its upload slot."""
+        """Reserve the next version number atomically and record its upload slot; with ``most``, raise
+        LimitReached instead of issuing more than that many."""
+        values = {":one": {"N": "1"}, ":now": {"S": _iso(issued_at)}}
+        if most:
+            values[":most"] = {"N": str(most)}
         meta = self._update_live(
             submission_id,
             "ADD versions_issued :one SET updated_at = :now",
             {},
-            {":one": {"N": "1"}, ":now": {"S": _iso(issued_at)}},
+            values,
+            "attribute_not_exists(versions_issued) OR versions_issued < :most" if most else "",
         )
         number = int(meta["versions_issued"])
         version = Version(number=number, key=key_for(number), issued_at=issued_at, expires_at=expires_at)
@@ -310,6 +478,24 @@ class SubmissionStore:
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeValues=_to_item({":until": _iso(until), ":by": granted_by, ":now": _iso(now)}),
         )
+
+    def count_once_more(self, counter: str, window_start: datetime, window_end: datetime, most: int) -> None:
+        """Add one to a counter for a time window (an hour of creations by one address, say); raise
+        LimitReached instead when it already stands at ``most``. Counters expire with their window."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": f"LIMIT#{counter}", "sk": _iso(window_start)}),
+                UpdateExpression="ADD n :one SET expires_epoch = :expires",
+                ConditionExpression="attribute_not_exists(n) OR n < :most",
+                ExpressionAttributeValues=_to_item(
+                    {":one": 1, ":most": most, ":expires": int(window_end.timestamp()) + 3600}
+                ),
+            )
+        except ClientError as error:
+            if _condition_failed(error):
+                raise LimitReached(counter) from error
+            raise
 
     def mark_once(self, marker: str, now: datetime, submission_id: str | None = None) -> bool:
         """Record that something was done; False when it was already recorded (so it is not done twice)."""

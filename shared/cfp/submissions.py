@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from cfp import deadline as rules
 from cfp import events
 from cfp.clock import Clock
+from cfp.events import NotificationEvent
 from cfp.formatcheck.models import Verdict
 from cfp.model import (
     Abstract,
@@ -34,9 +36,11 @@ from cfp.model import (
     late_versions,
     status_of,
 )
-from cfp.queues import NotificationQueue
+from cfp.observability import logger
+from cfp.queues import NotificationQueue, PublishFailed
+from cfp.sealing import TokenSealer
 from cfp.settings import Settings
-from cfp.store import NotFound, SubmissionStore
+from cfp.store import LimitReached, NotFound, RequestRecord, RequestSeen, SubmissionStore
 from cfp.uploads import UploadBucket, upload_key
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -135,6 +139,27 @@ class NotAuthorized(Exception):
     """Missing or wrong bearer token."""
 
 
+class RateLimited(Exception):
+    """A limit on what one address, client or submission may cause was reached; ``retry_after`` seconds
+    until it lifts (0 when it does not lift by itself)."""
+
+    def __init__(self, message: str, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class IdempotencyKeyReused(Exception):
+    """An ``Idempotency-Key`` already used for a different request."""
+
+
+# How long an Idempotency-Key is remembered: long enough for any client's retries, as payment APIs do.
+IDEMPOTENCY_LIFETIME = timedelta(hours=24)
+
+
+def request_fingerprint(request: SubmissionCreate) -> str:
+    return hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -196,14 +221,26 @@ class SubmissionService:
     bucket: UploadBucket
     queue: NotificationQueue
     clock: Clock
+    sealer: TokenSealer
 
     def _require_open(self, now: datetime, extension: datetime | None = None) -> None:
         if not rules.is_open(now, self.settings.deadline, extension):
             raise CallClosed(rules.effective_deadline(self.settings.deadline, extension))
 
-    def create(self, request: SubmissionCreate) -> SubmissionCreated:
+    def create(
+        self, request: SubmissionCreate, idempotency_key: str | None = None, client: str | None = None
+    ) -> SubmissionCreated:
+        """Open a submission. The record and the event that mails its receipt are written together, so
+        neither depends on the other's luck; with an ``idempotency_key``, a retry of the same request
+        answers with the same submission and token instead of making a second one."""
         now = self.clock.now()
         self._require_open(now)
+        key_hash = hash_token(idempotency_key) if idempotency_key else None
+        if key_hash is not None:
+            seen = self.store.find_request(key_hash)
+            if seen is not None and seen.expires_at > now:
+                return self._replay(seen, request, now)
+        self._count_creation(request.contact_email, client, now)
         token = new_token()
         submission = Submission(
             id=new_submission_id(),
@@ -215,11 +252,82 @@ class SubmissionService:
             created_at=now,
             updated_at=now,
         )
-        self.store.create(submission)
+        sealed = self.sealer.seal(token, submission.id)
+        event = events.submitted(submission.id, now, sealed)
+        remembered = (
+            RequestRecord(
+                key_hash, request_fingerprint(request), submission.id, sealed, now + IDEMPOTENCY_LIFETIME
+            )
+            if key_hash is not None
+            else None
+        )
+        try:
+            self.store.create(submission, event, remembered)
+        except RequestSeen as race:
+            return self._replay(race.record, request, now)
         version, ticket = self._issue_upload(submission, now)
-        self.queue.publish(events.submitted(submission.id, now, token))
+        self._deliver(event)
         view = view_of(submission, [version], self.settings.window)
         return SubmissionCreated(**view.model_dump(), token=token, upload=ticket)
+
+    def _count_creation(self, contact: str, client: str | None, now: datetime) -> None:
+        """Count this creation against the hourly limits per contact address and per client, so no one can
+        make the service mail an address (or anyone) again and again."""
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        end = hour + timedelta(hours=1)
+        limits = [
+            ("contact", contact, self.settings.max_submissions_per_contact_per_hour, "this contact e-mail"),
+            ("client", client, self.settings.max_submissions_per_client_per_hour, "one client"),
+        ]
+        for kind, who, most, whom in limits:
+            if not most or not who:
+                continue
+            try:
+                self.store.count_once_more(f"{kind}#{hash_token(who)}", hour, end, most)
+            except LimitReached as error:
+                raise RateLimited(
+                    f"{whom} has opened {most} submissions this hour, the most the call allows; "
+                    "try again later or write to the organizers",
+                    retry_after=math.ceil((end - now).total_seconds()),
+                ) from error
+
+    def _replay(self, seen: RequestRecord, request: SubmissionCreate, now: datetime) -> SubmissionCreated:
+        """The answer to a retried create: the same submission and token, and an upload URL that works."""
+        if seen.request_hash != request_fingerprint(request):
+            raise IdempotencyKeyReused("this Idempotency-Key was already used for a different request")
+        submission, versions = self.store.get(seen.submission_id)
+        token = self.sealer.open(seen.sealed_token, submission.id)
+        first = next((v for v in versions if v.number == 1), None)
+        if first is not None and not first.uploaded and first.expires_at > now:
+            presigned = self.bucket.presign_post(
+                first.key, self.settings.max_upload_bytes, now, first.expires_at
+            )
+            ticket = UploadTicket(
+                version=first.number,
+                url=presigned.url,
+                fields=presigned.fields,
+                expires_at=first.expires_at,
+                max_bytes=self.settings.max_upload_bytes,
+            )
+        else:
+            self._require_open(now, submission.extension_until)
+            version, ticket = self._issue_upload(submission, now)
+            versions = [*versions, version]
+        view = view_of(submission, versions, self.settings.window)
+        return SubmissionCreated(**view.model_dump(), token=token, upload=ticket)
+
+    def _deliver(self, event: NotificationEvent) -> None:
+        """Queue an event already written to the outbox; if SQS fails now, the deadline keeper queues it
+        later, and the author's answer does not depend on it."""
+        assert event.submission_id is not None
+        try:
+            self.queue.publish(event)
+        except PublishFailed:
+            logger.warning(
+                "event left in the outbox for the deadline keeper", extra={"event_id": event.event_id}
+            )
+            return
+        self.store.clear_outbox(event.submission_id, event.event_id)
 
     def authorize(self, submission_id: str, token: str | None) -> tuple[Submission, list[Version]]:
         """The submission, if the token opens it; the same error for a wrong id and a wrong token."""
@@ -253,10 +361,12 @@ class SubmissionService:
 
     def withdraw(self, submission_id: str, token: str | None) -> SubmissionView:
         """Withdraw; allowed after the deadline too. Files and verdicts are kept for the organizers."""
-        _, versions = self.authorize(submission_id, token)
+        submission, versions = self.authorize(submission_id, token)
         now = self.clock.now()
-        withdrawn = self.store.withdraw(submission_id, now)
-        self.queue.publish(events.withdrawn(submission_id, now))
+        event = events.withdrawn(submission_id, now)
+        self.store.withdraw(submission_id, now, event)
+        self._deliver(event)
+        withdrawn = submission.model_copy(update={"withdrawn_at": now, "updated_at": now})
         return view_of(withdrawn, versions, self.settings.window)
 
     def _issue_upload(self, submission: Submission, now: datetime) -> tuple[Version, UploadTicket]:
@@ -269,9 +379,16 @@ class SubmissionService:
             submission.extension_until,
         )
         prefix = self.settings.upload_prefix
-        version = self.store.issue_version(
-            submission.id, lambda n: upload_key(prefix, submission.id, n), now, expires_at
-        )
+        most = self.settings.max_uploads_per_submission
+        try:
+            version = self.store.issue_version(
+                submission.id, lambda n: upload_key(prefix, submission.id, n), now, expires_at, most
+            )
+        except LimitReached as error:
+            raise RateLimited(
+                f"this submission has been given {most} upload URLs, the most the call allows; "
+                "write to the organizers if you need another"
+            ) from error
         presigned = self.bucket.presign_post(version.key, self.settings.max_upload_bytes, now, expires_at)
         ticket = UploadTicket(
             version=version.number,

@@ -130,6 +130,9 @@ class UploadValidator:
         else:
             if stored is None:
                 self.store.record_upload(submission.id, record)
+                if self._over_the_limit(versions):
+                    self._flag(submission, record, self._limit_reason())
+                    return None
             data = self.bucket.read(upload.key, upload.version_id, self.settings.max_upload_bytes)
             verdict = self.checker(data)
             judged = record.model_copy(update={"verdict": verdict, "validated_at": self.clock.now()})
@@ -140,6 +143,23 @@ class UploadValidator:
             events.verdict(submission.id, record.number, record.object_id or "", self.clock.now(), late)
         )
         return verdict
+
+    def _over_the_limit(self, versions: list[Version]) -> bool:
+        """True when the submission already has as many uploads as the call checks: one upload URL can be
+        used again until it expires, so this bounds what one author can make the validator do."""
+        most = self.settings.max_uploads_per_submission
+        return bool(most) and sum(1 for v in versions if v.uploaded) >= most
+
+    def _limit_reason(self) -> str:
+        most = self.settings.max_uploads_per_submission
+        return f"not checked: the submission already has {most} uploads, the most the call checks"
+
+    def _flag(self, submission: Submission, record: Version, reason: str) -> None:
+        """Keep the upload, mark it for the organizers (next digest), mail the author nothing."""
+        self.store.mark_attention(submission.id, record, reason)
+        self.queue.publish(
+            events.attention(submission.id, record.number, record.object_id or "", reason, self.clock.now())
+        )
 
     def give_up(self, upload: UploadedObject, error: Exception) -> None:
         """The last delivery failed: flag the upload and tell the organizers before the message is
@@ -152,10 +172,7 @@ class UploadValidator:
             f"the upload could not be checked ({type(error).__name__}); "
             "its message is going to the dead-letter queue"
         )
-        self.store.mark_attention(submission.id, record, reason)
-        self.queue.publish(
-            events.attention(submission.id, record.number, record.object_id or "", reason, self.clock.now())
-        )
+        self._flag(submission, record, reason)
 
     def _slot(self, upload: UploadedObject) -> tuple[Submission, Version, list[Version]] | None:
         return locate(self.store, self.settings.upload_prefix, upload)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cfp.mail.render import MailRenderer
     from cfp.mailer import Mailer
     from cfp.notifications import Notifier, SendOnce
+    from cfp.sealing import TokenSealer
     from cfp.submissions import SubmissionService
 
 _clock: list[Clock] = [SystemClock()]
@@ -99,7 +100,13 @@ def deadline_keeper(at: Clock | None = None) -> DeadlineKeeper:
 def submission_service() -> SubmissionService:
     from cfp.submissions import SubmissionService
 
-    return SubmissionService(settings(), store(), bucket(), notification_queue(), clock())
+    return SubmissionService(settings(), store(), bucket(), notification_queue(), clock(), token_sealer())
+
+
+def token_sealer() -> TokenSealer:
+    from cfp.sealing import KmsTokenSealer
+
+    return KmsTokenSealer(client("kms"), settings().receipt_token_key_id)
 
 
 def reset() -> None:
@@ -112,7 +119,8 @@ def reset() -> None:
 def mailer() -> Mailer:
     from cfp.mailer import Mailer
 
-    return Mailer(client("sesv2"), settings().sender_email, settings().conference_name, clock())
+    s = settings()
+    return Mailer(client("sesv2"), s.sender_email, s.conference_name, clock(), s.mails_per_second)
 
 
 def renderer() -> MailRenderer:
@@ -178,4 +186,5 @@ def notifier(context: LambdaContext | None = None) -> Notifier:
         send_once(delivery, context),
         lambda upload: uploads.download_link(upload.key, upload.version_id, _LINK_SECONDS),
         clock(),
+        token_sealer(),
     )

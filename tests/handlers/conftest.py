@@ -79,6 +79,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         validation_queue_url = sqs.create_queue(QueueName="cfp-test-validation")["QueueUrl"]
         dead_letter_queue_url = sqs.create_queue(QueueName="cfp-test-validation-dlq")["QueueUrl"]
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
+        token_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
         environment = {
             "CONFERENCE_NAME": "AI Systems Workshop at SOSP 2017",
             "DEADLINE": DEADLINE,
@@ -92,6 +93,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             "BUCKET_NAME": bucket,
             "UPLOAD_PREFIX": "uploads/",
             "NOTIFICATION_QUEUE_URL": notification_queue_url,
+            "RECEIPT_TOKEN_KEY_ID": token_key,
+            "MAILS_PER_SECOND": "1000",
             "VALIDATION_QUEUE_URL": validation_queue_url,
             "VALIDATION_DEAD_LETTER_QUEUE_URL": dead_letter_queue_url,
         }

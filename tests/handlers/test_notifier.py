@@ -205,3 +205,24 @@ def test_mails_speak_of_the_object_the_event_names_when_a_slot_holds_two(world: 
     assert "does not replace version 1, which stays your submission on record" in text_of(late_mail)
     assert "Late uploads (kept, not counted) (1)" in text_of(digest)
     assert text_of(digest).count("versionId=") == 2
+
+
+def test_a_burst_of_uploads_brings_one_verdict_mail_with_the_newest_verdict(world: World) -> None:
+    created = create()
+    world.notifications()
+    key = created["upload"]["fields"]["key"]
+    start = datetime.fromisoformat("2017-08-20T12:00:00-12:00")
+    # One upload URL used ten times within a minute: nine failing files, then a good one.
+    for i in range(10):
+        data = make_abstract(2) if i == 9 else make_abstract(4)
+        put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
+        at = start + timedelta(seconds=5 * i)
+        record = s3_record(world.bucket, key, len(data), put["ETag"].strip('"'), at, put.get("VersionId"))
+        validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext())
+    deliver(world)
+    author_mails = [m for m in sent() if m["To"] == "alan@example.org"]
+    assert [m["Subject"].split(":")[0] for m in author_mails] == [
+        "[AI Systems Workshop at SOSP 2017] Format check PASS"
+    ]
+    [digest] = [m for m in sent() if m["To"].startswith("chair")]
+    assert "Failed format checks (9)" in text_of(digest)

@@ -14,6 +14,7 @@ BASE = {
     "TABLE_NAME": "t",
     "BUCKET_NAME": "b",
     "NOTIFICATION_QUEUE_URL": "https://sqs.example/q",
+    "RECEIPT_TOKEN_KEY_ID": "key-1",
 }
 
 

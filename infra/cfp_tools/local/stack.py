@@ -174,6 +174,7 @@ class LocalStack:
             "AWS::Serverless::Function": self._create_function,
             "AWS::Serverless::LayerVersion": self._create_layer,
             "AWS::Serverless::HttpApi": self._create_http_api,
+            "AWS::KMS::Key": self._create_kms_key,
         }
         creator = creators.get(resource_type)
         if creator is None:
@@ -185,6 +186,11 @@ class LocalStack:
         self.template.resolver.physical_ids[logical_id] = physical_id
         for name, value in attributes.items():
             self.template.resolver.attributes[(logical_id, name)] = value
+
+    def _create_kms_key(self, logical_id: str) -> None:
+        description = str(self.template.properties(logical_id).get("Description", logical_id))
+        metadata = self._client("kms").create_key(Description=description)["KeyMetadata"]
+        self._remember(logical_id, metadata["KeyId"], Arn=metadata["Arn"])
 
     def _create_queue(self, logical_id: str) -> None:
         queue = self.template.queue(logical_id)

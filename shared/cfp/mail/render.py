@@ -38,6 +38,10 @@ _TEMPLATES = Path(__file__).with_name("templates")
 # which keeps a burst of hundreds of uploads readable and far below SES's 40 MB message limit.
 INLINE_LIMIT = 25
 
+# With CopyAllAuthors, at most this many co-authors are copied: no one can make one submission mail fifty
+# strangers.
+MAX_COPIES = 10
+
 _HEADLINES = {
     "pass": "Your PDF passed the format check.",
     "warn": "Your PDF was accepted, with warnings worth a look.",
@@ -124,11 +128,10 @@ class MailRenderer:
         text, html = _render(template, {**self._base(submission, subject), **extra})
         cc: tuple[str, ...] = ()
         if self._call.copy_all_authors:
-            cc = tuple(
-                sorted(
-                    {a.email for a in submission.authors if a.email and a.email != submission.contact_email}
-                )
-            )
+            co_authors = {
+                a.email for a in submission.authors if a.email and a.email != submission.contact_email
+            }
+            cc = tuple(sorted(co_authors)[:MAX_COPIES])
         return Mail(
             to=(submission.contact_email,),
             cc=cc,

@@ -1,0 +1,127 @@
+"""What one address, one client or one submission can make the service do is capped, and every refusal
+says which limit and when it lifts; nothing accepted is dropped."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from cfp import wiring
+from cfp.mailer import Mailer
+from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.handlers.conftest import World
+from tests.pdfs import make_abstract
+
+api = load_function("api")
+validator = load_function("validator")
+
+
+def new(contact: str = "ada@example.org", **extra: Any) -> dict[str, Any]:
+    return {
+        "title": "Learned Index Structures",
+        "authors": [{"name": "Ada Lovelace", "email": contact}],
+        "contact_email": contact,
+        "abstract": "We index things.",
+        **extra,
+    }
+
+
+def call(method: str, path: str, body: Any = None, ip: str = "192.0.2.1", **kwargs: Any) -> Any:
+    event = http_event(method, path, body, **kwargs)
+    event["requestContext"]["http"]["sourceIp"] = ip
+    return api.lambda_handler(event, FakeContext())
+
+
+def limits(monkeypatch: pytest.MonkeyPatch, **values: int) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name.upper(), str(value))
+    wiring.reset()
+
+
+def test_one_contact_address_opens_at_most_five_submissions_an_hour(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limits(monkeypatch, max_submissions_per_contact_per_hour=5)
+    wiring.use_clock(world.clock)
+    world.clock.instant = datetime.fromisoformat("2017-08-20T12:40:00-12:00")
+    statuses = [call("POST", "/submissions", new(), ip=f"192.0.2.{i}")["statusCode"] for i in range(6)]
+    assert statuses == [201, 201, 201, 201, 201, 429]
+    refused = call("POST", "/submissions", new(contact="ADA@example.org"), ip="192.0.2.99")
+    body = json.loads(refused["body"])
+    assert (refused["statusCode"], body["error"]) == (429, "rate_limited")
+    assert "this contact e-mail has opened 5 submissions this hour" in body["message"]
+    assert refused["headers"]["Retry-After"] == str(20 * 60)
+    assert call("POST", "/submissions", new(contact="grace@example.org"))["statusCode"] == 201
+
+    world.clock.instant += timedelta(minutes=20)  # the next hour
+    assert call("POST", "/submissions", new())["statusCode"] == 201
+
+
+def test_one_client_opens_at_most_its_share_an_hour(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    limits(monkeypatch, max_submissions_per_client_per_hour=3)
+    wiring.use_clock(world.clock)
+    statuses = [
+        call("POST", "/submissions", new(contact=f"a{i}@example.org"))["statusCode"] for i in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]
+    assert call("POST", "/submissions", new(contact="b@example.org"), ip="198.51.100.7")["statusCode"] == 201
+
+
+def test_a_retried_create_does_not_count_again(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    limits(monkeypatch, max_submissions_per_contact_per_hour=1)
+    wiring.use_clock(world.clock)
+    key = {"Idempotency-Key": "retry-me"}
+    assert [call("POST", "/submissions", new(), headers=key)["statusCode"] for _ in range(3)] == [201] * 3
+
+
+def test_a_submission_gets_at_most_its_upload_urls(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    limits(monkeypatch, max_uploads_per_submission=3)
+    wiring.use_clock(world.clock)
+    created = json.loads(call("POST", "/submissions", new())["body"])
+    path = f"/submissions/{created['id']}/upload-url"
+    statuses = [call("POST", path, token=created["token"])["statusCode"] for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert "3 upload URLs" in json.loads(call("POST", path, token=created["token"])["body"])["message"]
+
+
+def test_uploads_past_the_limit_are_kept_and_flagged_not_checked(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limits(monkeypatch, max_uploads_per_submission=2)
+    wiring.use_clock(world.clock)
+    created = json.loads(call("POST", "/submissions", new())["body"])
+    world.notifications()
+    key = created["upload"]["fields"]["key"]
+    for i in range(3):
+        data = make_abstract(2)
+        put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
+        at = world.clock.now() + timedelta(seconds=i)
+        record = s3_record(world.bucket, key, len(data), put["ETag"].strip('"'), at, put["VersionId"])
+        assert validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext()) == {
+            "batchItemFailures": []
+        }
+    state = json.loads(call("GET", f"/submissions/{created['id']}", token=created["token"])["body"])
+    assert [v["verdict"] is not None for v in state["versions"]] == [True, True, False]
+    assert "the most the call checks" in state["versions"][2]["attention"]
+    assert len(world.s3.list_object_versions(Bucket=world.bucket)["Versions"]) == 3
+    assert [n["kind"] for n in world.notifications()] == ["verdict", "verdict", "attention"]
+
+
+def test_the_mailer_keeps_to_its_sending_rate() -> None:
+    waits: list[float] = []
+
+    class _Ses:
+        def send_email(self, **kwargs: Any) -> dict[str, str]:
+            return {"MessageId": "m"}
+
+    from cfp.clock import FixedClock
+    from cfp.mail.message import Mail
+
+    mailer = Mailer(_Ses(), "cfp@example.org", "W", FixedClock(datetime(2017, 8, 1)), 4, waits.append)  # type: ignore[arg-type]
+    mail = Mail(to=("a@example.org",), subject="s", text="t", html="<p>t</p>")
+    for _ in range(3):
+        mailer.send(mail)
+    assert len(waits) == 2 and all(0.2 < wait <= 0.25 for wait in waits)
