@@ -356,3 +356,26 @@ class _Writer:
         from reportlab.lib.utils import ImageReader
 
         self.canvas.drawImage(ImageReader(path), 36, 36, self.width - 72, self.height - 72)
+
+
+Drawing = Literal["none", "rules", "figure"]
+
+
+def make_textless(pages: int = 2, drawing: Drawing = "none") -> bytes:
+    """Letter pages without text: empty, ruled like a blank template (a frame and hairlines), or
+    each with one vector figure (bars in a frame, as a chart drawn without labels)."""
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=letter, invariant=True)
+    width, height = letter
+    for _ in range(pages):
+        if drawing == "rules":
+            canvas.rect(36, 36, width - 72, height - 72)
+            for y in range(120, int(height) - 100, 24):
+                canvas.line(72, y, width - 72, y)
+        elif drawing == "figure":
+            canvas.rect(100, 300, 400, 250)
+            for index in range(6):
+                canvas.rect(120 + index * 60, 310, 40, 30 * (index + 1), fill=1)
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()

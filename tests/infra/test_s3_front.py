@@ -13,7 +13,15 @@ import pytest
 import requests
 from botocore.config import Config
 
-from cfp_tools.local.s3_front import PostForm, S3Error, S3Front, check_post, parse_multipart
+from cfp_tools.local.s3_front import (
+    PostForm,
+    S3Error,
+    S3Front,
+    UploadedFile,
+    admit_upload,
+    check_post,
+    parse_multipart,
+)
 from cfp_tools.template import CorsRule
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -52,7 +60,7 @@ def _presign(
 
 
 def _form(fields: dict[str, str], size: int = 100) -> PostForm:
-    return PostForm(list(fields.items()), size)
+    return PostForm(list(fields.items()), UploadedFile(b"x" * size))
 
 
 def _check(
@@ -159,10 +167,47 @@ def test_multipart_bodies_are_parsed_up_to_the_file() -> None:
     ).prepare()
     assert isinstance(prepared.body, bytes)
     form = parse_multipart(prepared.headers["Content-Type"], prepared.body)
-    assert form.file_size == len(b"%PDF-1.4 body")
+    assert form.file == UploadedFile(b"%PDF-1.4 body", "poster.pdf")
     assert dict(form.fields) == {**fields, "after": "ignored"}
     with pytest.raises(ValueError, match="boundary"):
         parse_multipart("multipart/form-data", b"")
+
+
+def _admit(content_type: str, body: bytes) -> S3Error | tuple[str, bytes]:
+    return admit_upload(BUCKET, content_type, body, CREDENTIALS, datetime.now(UTC))
+
+
+def test_the_media_type_is_read_whatever_its_case() -> None:
+    fields = {**_presign()["fields"], "key": VICTIM_KEY}
+    content_type, body = _multipart(
+        [*_field_parts(fields), ("file", b"%PDF-1.4", "p.pdf")], media_type="Multipart/Form-Data"
+    )
+    error = _admit(content_type, body)
+    assert isinstance(error, S3Error) and (error.status, error.code) == (403, "AccessDenied")
+
+
+def test_a_bucket_post_of_another_media_type_is_a_failed_precondition() -> None:
+    error = _admit("application/x-www-form-urlencoded", b"key=uploads%2Fx&file=%25PDF")
+    assert isinstance(error, S3Error) and (error.status, error.code) == (412, "PreconditionFailed")
+    assert error.details == {"Condition": "Bucket POST must be of the enclosure-type multipart/form-data"}
+    error = _admit("multipart/form-data", b"")
+    assert isinstance(error, S3Error) and (error.status, error.code) == (400, "MalformedPOSTRequest")
+
+
+def test_moto_receives_exactly_the_fields_and_the_file_that_were_checked() -> None:
+    from werkzeug.formparser import parse_form_data
+    from werkzeug.test import EnvironBuilder
+
+    fields = _presign()["fields"]
+    small, big = b"%PDF-1.4 small", b"x" * (MAX_BYTES + 1)
+    parts = [*_field_parts(fields), ("file", small, None), ("file", big, "big.pdf"), ("key", b"x", None)]
+    admitted = _admit(*_multipart(parts))
+    assert not isinstance(admitted, S3Error)
+    content_type, body = admitted
+    environ = EnvironBuilder(method="POST", data=body, content_type=content_type).get_environ()
+    _, form, files = parse_form_data(environ)
+    assert list(form.items(multi=True)) == [(name.lower(), value) for name, value in fields.items()]
+    assert [(name, stored.read()) for name, stored in files.items(multi=True)] == [("file", small)]
 
 
 @pytest.fixture
@@ -171,6 +216,8 @@ def front() -> Iterator[S3Front]:
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
+    host, port = moto.get_host_and_port()
+    requests.post(f"http://{host}:{port}/moto-api/reset", timeout=10).raise_for_status()
     server = S3Front(
         0, moto.get_host_and_port(), CREDENTIALS, {BUCKET: (CorsRule(("*",), ("POST",), ("*",), (), 3000),)}
     )
@@ -183,8 +230,8 @@ def front() -> Iterator[S3Front]:
         moto.stop()
 
 
-@pytest.mark.slow
-def test_the_front_stores_good_uploads_and_answers_bad_ones_like_s3(front: S3Front) -> None:
+def _client(front: S3Front) -> Any:
+    """A client of the front, with the uploads bucket created."""
     client = boto3.client(
         "s3",
         region_name="us-east-1",
@@ -194,6 +241,12 @@ def test_the_front_stores_good_uploads_and_answers_bad_ones_like_s3(front: S3Fro
         aws_session_token=None,
     )
     client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+@pytest.mark.slow
+def test_the_front_stores_good_uploads_and_answers_bad_ones_like_s3(front: S3Front) -> None:
+    client = _client(front)
     post = _presign(front.url)
     assert post["url"] == f"{front.url}/{BUCKET}"
     pdf = b"%PDF-1.4 " + b"x" * 100
@@ -212,3 +265,133 @@ def test_the_front_stores_good_uploads_and_answers_bad_ones_like_s3(front: S3Fro
     )
     assert big.status_code == 400 and "<Code>EntityTooLarge</Code>" in big.text
     assert big.headers["Access-Control-Allow-Origin"] == "*"
+
+
+VICTIM_KEY = "uploads/victim00/v1.pdf"
+
+
+def _multipart(
+    parts: list[tuple[str, bytes, str | None]], media_type: str = "multipart/form-data"
+) -> tuple[str, bytes]:
+    """A multipart body written by hand, so a test can send what no browser would."""
+    boundary = "cfp-test-boundary"
+    body = b""
+    for name, value, filename in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + value + b"\r\n"
+    return f"{media_type}; boundary={boundary}", body + f"--{boundary}--\r\n".encode()
+
+
+def _field_parts(fields: dict[str, str]) -> list[tuple[str, bytes, str | None]]:
+    return [(name, value.encode(), None) for name, value in fields.items()]
+
+
+def test_a_field_given_under_names_that_differ_in_case_is_refused() -> None:
+    fields = _presign()["fields"]
+    renamed = [(name, VICTIM_KEY if name == "key" else value) for name, value in fields.items()]
+    form = PostForm([("Key", KEY), *renamed], UploadedFile(b"%PDF-1.4"))
+    error = check_post(BUCKET, form, CREDENTIALS, datetime.now(UTC))
+    assert error is not None and (error.status, error.code) == (400, "InvalidArgument")
+    assert "'key'" in error.message and "more than once" in error.message
+
+
+def test_a_field_given_twice_is_refused() -> None:
+    fields = _presign()["fields"]
+    form = PostForm([*fields.items(), ("key", VICTIM_KEY)], UploadedFile(b"%PDF-1.4"))
+    error = check_post(BUCKET, form, CREDENTIALS, datetime.now(UTC))
+    assert error is not None and (error.status, error.code) == (400, "InvalidArgument")
+
+
+def test_a_post_without_a_policy_is_refused() -> None:
+    fields = {n: v for n, v in _presign()["fields"].items() if n != "policy"}
+    error = _check(fields)
+    assert error is not None and (error.status, error.code) == (403, "AccessDenied")
+
+
+def test_a_post_without_a_file_is_refused() -> None:
+    form = PostForm(list(_presign()["fields"].items()), None)
+    error = check_post(BUCKET, form, CREDENTIALS, datetime.now(UTC))
+    assert error is not None and (error.status, error.code) == (400, "InvalidArgument")
+    assert "file" in error.message
+
+
+def test_starts_with_conditions_hold_for_matching_values_only() -> None:
+    client = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        aws_session_token=None,
+        config=Config(signature_version="s3v4"),
+    )
+    fields = client.generate_presigned_post(
+        Bucket=BUCKET,
+        Key="uploads/abcd1234/${filename}",
+        Fields={"Content-Type": "application/pdf"},
+        Conditions=[["starts-with", "$Content-Type", "application/"]],
+    )["fields"]
+    assert _check(fields) is None
+    assert _check({**fields, "key": "uploads/abcd1234/v2.pdf"}) is None
+    assert _check({**fields, "Content-Type": "application/pdf, application/x-pdf"}) is None
+    error = _check({**fields, "key": "uploads/abcd9999/v1.pdf"})
+    assert error is not None and error.message == (
+        'Invalid according to Policy: Policy Condition failed: ["starts-with", "$key", "uploads/abcd1234/"]'
+    )
+    error = _check({**fields, "Content-Type": "application/pdf, text/html"})
+    assert error is not None and "$Content-Type" in error.message
+
+
+def test_a_policy_expires_at_its_expiration_instant() -> None:
+    fields = _presign()["fields"]
+    expiration = datetime.fromisoformat(json.loads(base64.b64decode(fields["policy"]))["expiration"])
+    error = _check(fields, now=expiration)
+    assert error is not None and error.message == "Invalid according to Policy: Policy expired."
+    assert _check(fields, now=expiration - timedelta(seconds=1)) is None
+
+
+@pytest.mark.slow
+def test_a_second_field_in_another_case_cannot_redirect_the_upload(front: S3Front) -> None:
+    client = _client(front)
+    post = _presign(front.url)
+    parts = [("Key", KEY.encode(), None), *_field_parts({**post["fields"], "key": VICTIM_KEY})]
+    content_type, body = _multipart([*parts, ("file", b"%PDF-1.4 mine", "p.pdf")])
+    answer = requests.post(post["url"], data=body, headers={"Content-Type": content_type}, timeout=10)
+    assert answer.status_code == 400 and "<Code>InvalidArgument</Code>" in answer.text
+    assert client.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+@pytest.mark.slow
+def test_a_second_file_after_the_first_is_never_stored(front: S3Front) -> None:
+    client = _client(front)
+    post = _presign(front.url)
+    small, big = b"%PDF-1.4 small", b"x" * (MAX_BYTES + 1)
+    content_type, body = _multipart(
+        [*_field_parts(post["fields"]), ("file", small, None), ("file", big, "big.pdf")]
+    )
+    answer = requests.post(post["url"], data=body, headers={"Content-Type": content_type}, timeout=10)
+    assert answer.status_code == 204, answer.text
+    assert client.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == small
+
+
+@pytest.mark.slow
+def test_the_media_type_is_matched_whatever_its_case(front: S3Front) -> None:
+    client = _client(front)
+    post = _presign(front.url)
+    content_type, body = _multipart(
+        [*_field_parts({**post["fields"], "key": VICTIM_KEY}), ("file", b"%PDF-1.4", "p.pdf")],
+        media_type="Multipart/Form-Data",
+    )
+    answer = requests.post(post["url"], data=body, headers={"Content-Type": content_type}, timeout=10)
+    assert answer.status_code == 403 and "Policy Condition failed" in answer.text
+    assert client.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+@pytest.mark.slow
+def test_a_bucket_post_that_is_not_a_form_is_refused(front: S3Front) -> None:
+    client = _client(front)
+    post = _presign(front.url)
+    answer = requests.post(post["url"], data={**post["fields"], "file": "%PDF-1.4"}, timeout=10)
+    assert answer.status_code == 412 and "<Code>PreconditionFailed</Code>" in answer.text
+    assert "enclosure-type multipart/form-data" in answer.text
+    assert client.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0

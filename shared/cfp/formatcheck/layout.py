@@ -375,9 +375,12 @@ def order_page(page: PageContent, lines: list[Line]) -> PageLayout:
 
 
 def _is_content_graphic(box: Box, page: PageContent) -> bool:
-    """Drawings that are figures: not rules, bullets, page backgrounds or margin decorations."""
+    """Drawings that are figures: not rules, bullets, page backgrounds or margin decorations.
+
+    PDFium rounds bounds out to whole points, so a rule up to 2 pt thick measures 2 pt across.
+    """
     width, height = box.x1 - box.x0, box.y1 - box.y0
-    if min(width, height) < 2 or max(width, height) < 8:
+    if min(width, height) <= 2 or max(width, height) < 8:
         return False
     if width * height > 0.7 * page.width * page.height:
         return False
@@ -588,8 +591,9 @@ def analyse(pages: list[PageContent]) -> Analysis:
     if body_size is not None:
         mark_running_heads(pages, lines_by_page, body_size)
     layouts = [order_page(page, lines) for page, lines in zip(pages, lines_by_page, strict=True)]
-    image_only = [p.number for p in pages if not p.fragments and (p.images or p.graphics)]
-    blank = [p.number for p in pages if not p.fragments and not p.images and not p.graphics]
+    textless = [p for p in pages if not p.fragments]
+    image_only = [p.number for p in textless if _shows_something(p)]
+    blank = [p.number for p in textless if not _shows_something(p)]
     references = appendix = None
     body_lines = [line for lines in lines_by_page for line in lines if not line.furniture]
     body_layouts = layouts
@@ -619,6 +623,11 @@ def analyse(pages: list[PageContent]) -> Analysis:
         image_only_pages=image_only,
         blank_pages=blank,
     )
+
+
+def _shows_something(page: PageContent) -> bool:
+    """An image, or a drawing that is a figure; frames, rules and backgrounds alone show nothing."""
+    return page.images > 0 or any(_is_content_graphic(box, page) for box in page.graphics)
 
 
 def _appendix(layouts: list[PageLayout], body_size: float, pitch: float, references: Line) -> Heading | None:

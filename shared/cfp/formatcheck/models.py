@@ -24,6 +24,7 @@ DEFAULT_SEVERITIES: dict[str, Severity] = {
     "resource_limit": "fail",
     "too_many_pages": "fail",
     "too_many_body_pages": "fail",
+    "no_content": "fail",
     "references_not_found": "warn",
     "image_only_pages": "warn",
     "damaged_structure": "warn",
@@ -132,8 +133,13 @@ class Facts(BaseModel):
     margins_pt: Margins | None = None
     references: Heading | None = None
     appendix: Heading | None = None
-    image_only_pages: list[int] = Field(default_factory=list)
-    blank_pages: list[int] = Field(default_factory=list)
+    image_only_pages: list[int] = Field(
+        default_factory=list, description="Pages without text that show an image or a figure."
+    )
+    blank_pages: list[int] = Field(
+        default_factory=list,
+        description="Pages without text, images or figures (frames, rules and backgrounds at most).",
+    )
     active_content: list[str] = Field(default_factory=list)
     structural_warnings: list[str] = Field(default_factory=list)
 

@@ -280,9 +280,21 @@ class MailRenderer:
         )
 
 
+# A spreadsheet runs a text cell that starts with one of these as a formula (OWASP's CSV injection list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Authors write titles and names; a leading quote keeps one such as =HYPERLINK(...) plain text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(rows: list[list[Any]]) -> bytes:
+    """Every CSV the project writes goes through here, so no cell reaches a spreadsheet as a formula."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -75,3 +75,15 @@ def decompression_bomb(megabytes: int = 1024) -> bytes:
     out = io.BytesIO()
     pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     return out.getvalue()
+
+
+def emptied_pages() -> bytes:
+    """An abstract whose page contents were damaged in transfer: each stream claims to be
+    compressed but holds noise, so readers repair the file and show empty pages."""
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(make_abstract(1))) as pdf:
+        for page in pdf.pages:
+            page.Contents = pdf.make_stream(b"\x8a\x13 not deflate data \xff" * 20)
+            page.Contents.Filter = pikepdf.Name.FlateDecode
+        pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return out.getvalue()

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from cfp.formatcheck import FormatSpec, check_pdf
-from tests.pdfs import AbstractLayout, make_abstract, render
+from tests.pdfs import AbstractLayout, make_abstract, make_textless, render
 
 SPEC = FormatSpec(max_body_pages=2, max_bytes=10 * 1024 * 1024)
 
@@ -155,6 +155,27 @@ def test_image_only_page_is_reported_and_counted() -> None:
     assert verdict.facts.image_only_pages == [3]
     assert verdict.body_pages == 2
     assert [problem.code for problem in verdict.problems] == ["image_only_pages"]
+
+
+def test_a_pdf_with_nothing_on_any_page_fails() -> None:
+    verdict = check_pdf(make_textless(2), SPEC)
+    assert verdict.facts.blank_pages == [1, 2]
+    assert verdict.outcome == "fail"
+    (problem,) = verdict.problems
+    assert problem.code == "no_content"
+    assert problem.message.startswith("No page of this PDF has any text or images")
+
+
+def test_a_pdf_of_rules_and_frames_only_has_nothing_to_read() -> None:
+    verdict = check_pdf(make_textless(2, drawing="rules"), SPEC)
+    assert verdict.facts.blank_pages == [1, 2]
+    assert [problem.code for problem in verdict.problems] == ["no_content"]
+
+
+def test_a_pdf_of_vector_figures_without_text_only_warns() -> None:
+    verdict = check_pdf(make_textless(1, drawing="figure"), SPEC)
+    assert (verdict.facts.image_only_pages, verdict.facts.blank_pages) == ([1], [])
+    assert (verdict.outcome, [problem.code for problem in verdict.problems]) == ("warn", ["image_only_pages"])
 
 
 def test_small_font_and_a4_paper() -> None:

@@ -62,6 +62,12 @@ def test_too_many_pages_rejected_without_text() -> None:
     assert not verdict.facts.text_checked
 
 
+def test_damaged_pages_that_show_nothing_fail_as_empty() -> None:
+    verdict = check_pdf(hostile.emptied_pages(), SPEC)
+    assert verdict.outcome == "fail"
+    assert "no_content" in [problem.code for problem in verdict.problems]
+
+
 def test_active_content_warns() -> None:
     verdict = check_pdf(hostile.with_javascript(), SPEC)
     assert verdict.outcome == "warn"

@@ -52,6 +52,31 @@ def test_appendices_count_when_configured() -> None:
     assert judge(stored, FormatSpec(max_body_pages=2, appendices_count=True)).body_pages == 3
 
 
+def test_nothing_on_any_page_fails_alone() -> None:
+    verdict = judge(facts(pages=3, references=None, blank_pages=[1, 2, 3]), SPEC)
+    assert (verdict.outcome, verdict.body_pages) == ("fail", None)
+    (problem,) = verdict.problems
+    assert (problem.code, problem.severity, problem.measured) == ("no_content", "fail", 3)
+    assert problem.message == (
+        "No page of this PDF has any text or images: it looks empty or damaged. Upload the abstract itself."
+    )
+
+
+def test_a_scan_without_text_still_only_warns() -> None:
+    verdict = judge(facts(pages=2, references=None, image_only_pages=[1], blank_pages=[2]), SPEC)
+    assert [p.code for p in verdict.problems] == ["image_only_pages"]
+
+
+def test_blank_pages_beside_text_are_no_problem() -> None:
+    assert judge(facts(blank_pages=[2]), SPEC).problems == []
+
+
+def test_no_content_follows_the_spec_severity() -> None:
+    spec = FormatSpec(max_body_pages=2, severities={"no_content": "warn"})
+    verdict = judge(facts(pages=1, references=None, blank_pages=[1]), spec)
+    assert (verdict.outcome, [p.code for p in verdict.problems]) == ("warn", ["no_content"])
+
+
 def test_image_only_pages_count_as_body_and_warn() -> None:
     verdict = judge(facts(pages=4, image_only_pages=[4]), FormatSpec(max_body_pages=3))
     assert verdict.body_pages == 3
