@@ -27,7 +27,7 @@ from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
 from cfp.settings import Settings
 from cfp.store import SubmissionStore
 from cfp.uploads import UploadBucket, parse_upload_key
-from cfp.validation import DeadLetterSweep, object_id_of, s3_event_body
+from cfp.validation import DeadLetterSweep, s3_event_body
 
 SETTLE = timedelta(minutes=15)
 # The API queues its own events at once; what is still in the outbox after this was not queued.
@@ -212,8 +212,11 @@ class DeadlineKeeper:
             submission, versions = records[owner[0]]
             if not any(v.number == owner[1] for v in versions):
                 continue
-            known = {(v.number, v.object_id) for v in versions if v.uploaded}
-            if (owner[1], object_id_of(stored.version_id, stored.etag)) in known:
+            # An event without a version id (moto's) names its object by ETag, a listing always has both.
+            known = {
+                (v.number, name) for v in versions if v.uploaded for name in (v.version_id, v.etag) if name
+            }
+            if {(owner[1], stored.version_id), (owner[1], stored.etag)} & known:
                 continue
             if stored.last_modified > window.closes_for(submission):
                 continue

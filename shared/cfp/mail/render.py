@@ -412,7 +412,6 @@ def _line_for(event: NotificationEvent, version: Version | None, withdrawn_at: d
         if withdrawn_at and version.uploaded_at and version.uploaded_at > withdrawn_at
         else ""
     )
-    return (
-        f"version {version.number}{late}{after}: {verdict.outcome}, {verdict.pages} page(s), "
-        f"{verdict.body_pages} before references; {codes}"
-    )
+    pages = f", {verdict.pages} page(s)" if verdict.pages is not None else ""
+    body = f", {verdict.body_pages} before references" if verdict.body_pages is not None else ""
+    return f"version {version.number}{late}{after}: {verdict.outcome}{pages}{body}; {codes}"
