@@ -118,6 +118,7 @@ class Submission(BaseModel):
     versions_issued: int = 0
     extension_until: datetime | None = None
     extension_granted_by: str | None = None
+    extension_granted_at: datetime | None = None
     bounced: list[str] = Field(default_factory=list)
 
     @property

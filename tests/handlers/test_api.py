@@ -169,3 +169,11 @@ def test_the_signed_policy_lives_as_long_as_the_answer_says(world: World) -> Non
 
 def test_unknown_route_is_404(world: World) -> None:
     assert call("GET", "/nothing-here")[0] == 404
+
+
+def test_an_edit_after_the_deadline_is_refused_and_changes_nothing(world: World) -> None:
+    body = create(world)
+    world.clock.instant = datetime.fromisoformat("2017-09-01T00:00:00-12:00")
+    status, refused = call("PATCH", f"/submissions/{body['id']}", {"title": "Too late"}, token=body["token"])
+    assert (status, refused["error"]) == (403, "call_closed")
+    assert call("GET", f"/submissions/{body['id']}", token=body["token"])[1]["title"] == body["title"]

@@ -48,3 +48,12 @@ def test_extension_applies_to_the_api_the_presigned_expiry_and_the_late_check(wo
 
     world.clock.instant = until + timedelta(seconds=1)
     assert call("POST", f"/submissions/{lucky['id']}/upload-url", lucky["token"])[0] == 403
+
+
+def test_who_granted_an_extension_and_when_is_read_back(world: World) -> None:
+    _, created = call("POST", "/submissions", body=BODY)
+    granted_at = world.clock.now()
+    grant(wiring.store(), [created["id"]], DEADLINE + timedelta(days=3), "pc-chair", granted_at)
+    submission, _ = wiring.store().get(created["id"])
+    assert submission.extension_until == DEADLINE + timedelta(days=3)
+    assert (submission.extension_granted_by, submission.extension_granted_at) == ("pc-chair", granted_at)

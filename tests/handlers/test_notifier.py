@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import re
 from datetime import datetime, timedelta
 from email.message import Message
 from typing import Any
@@ -13,7 +14,7 @@ from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from cfp import events, wiring
+from cfp import wiring
 from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import World
 from tests.pdfs import make_abstract
@@ -105,7 +106,9 @@ def test_verdict_mail_says_what_to_fix(world: World) -> None:
     deliver(world)
     verdict_mail, digest = sent()
     assert "Format check FAIL" in verdict_mail["Subject"]
-    assert "3" in text_of(verdict_mail) and "upload-url" in text_of(verdict_mail)
+    body = text_of(verdict_mail)
+    assert re.search(r"^- FAIL: .*\(measured: 3; limit: 2\)$", body, re.MULTILINE), body
+    assert f"POST /submissions/{created['id']}/upload-url" in body
     assert "Failed format checks (1)" in text_of(digest)
     assert "X-Amz-Signature" in text_of(digest)
 
@@ -160,8 +163,18 @@ def test_closing_sends_confirmations_and_a_final_csv(world: World) -> None:
     gone = create(title="Gone", contact="gone@example.org")
     api.lambda_handler(http_event("DELETE", f"/submissions/{gone['id']}", token=gone["token"]), FakeContext())
     world.notifications()
-    confirm = events.on_record(kept["id"], world.clock.now()).model_dump_json()
-    closing = events.call_closed(world.clock.now(), world.clock.now()).model_dump_json()
+    at = world.clock.now().isoformat()
+    confirm = json.dumps(
+        {
+            "kind": "on_record",
+            "event_id": f"on_record:{kept['id']}",
+            "occurred_at": at,
+            "submission_id": kept["id"],
+        }
+    )
+    closing = json.dumps(
+        {"kind": "call_closed", "event_id": "call_closed:2017-08-31T23:59:59-12:00", "occurred_at": at}
+    )
     notifier.lambda_handler(sqs_event([confirm, closing, closing, confirm]), FakeContext())
     mails = sent()
     assert [m["To"] for m in mails] == ["kept@example.org", "chair@example.org, cochair@example.org"]
@@ -177,7 +190,15 @@ def test_reminder_counts_down_from_the_instant_the_schedule_fired_for(world: Wor
     created = create()
     world.notifications()
     fired_for = datetime.fromisoformat("2017-08-31T20:59:59-12:00")
-    reminder = events.reminder(created["id"], 3, fired_for).model_dump_json()
+    reminder = json.dumps(
+        {
+            "kind": "reminder",
+            "event_id": f"reminder:{created['id']}:3h",
+            "occurred_at": fired_for.isoformat(),
+            "submission_id": created["id"],
+            "detail": {"hours": 3},
+        }
+    )
     notifier.lambda_handler(sqs_event([reminder]), FakeContext())
     [mail] = sent()
     assert mail["Subject"].startswith("[AI Systems Workshop at SOSP 2017] Reminder, 3 h 0 min left")
@@ -226,3 +247,88 @@ def test_a_burst_of_uploads_brings_one_verdict_mail_with_the_newest_verdict(worl
     ]
     [digest] = [m for m in sent() if m["To"].startswith("chair")]
     assert "Failed format checks (9)" in text_of(digest)
+
+
+def test_a_throttled_send_succeeds_when_retried(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cfp.mailer import Mailer
+
+    real_send = Mailer.send
+    calls: list[str] = []
+
+    def throttled_once(self: Mailer, mail: Any) -> str:
+        calls.append(mail.subject)
+        if len(calls) == 1:
+            raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "slow"}}, "SendEmail")
+        return real_send(self, mail)
+
+    monkeypatch.setattr(Mailer, "send", throttled_once)
+    create()
+    bodies = [json.dumps(n) for n in world.notifications()]
+    first = notifier.lambda_handler(sqs_event(bodies), FakeContext())
+    assert len(first["batchItemFailures"]) == 1
+    assert notifier.lambda_handler(sqs_event(bodies, receive_count=2), FakeContext()) == {
+        "batchItemFailures": []
+    }
+    receipts = [m for m in sent() if m["To"] == "alan@example.org"]
+    assert len(receipts) == 1
+
+
+def test_each_reminder_threshold_is_its_own_mail(world: World) -> None:
+    created = create()
+    world.notifications()
+    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    keeper = load_function("deadline")
+    for hours in (72, 24, 3):
+        world.clock.instant = deadline - timedelta(hours=hours)
+        keeper.lambda_handler({}, FakeContext())
+        deliver(world)
+    subjects = [m["Subject"] for m in sent() if m["To"] == "alan@example.org"]
+    assert [s.split(",")[1].split(":")[0].strip() for s in subjects] == [
+        "3 d 0 h 0 min left",
+        "1 d 0 h 0 min left",
+        "3 h 0 min left",
+    ]
+    assert all(created["id"] in s for s in subjects)
+
+
+def test_the_digest_names_withdrawals_and_uploads_needing_attention(world: World) -> None:
+    gone = create(title="Gone Poster", contact="gone@example.org")
+    stuck = create(title="Stuck Poster", contact="stuck@example.org")
+    api.lambda_handler(http_event("DELETE", f"/submissions/{gone['id']}", token=gone["token"]), FakeContext())
+    key = stuck["upload"]["fields"]["key"]
+    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=make_abstract(2))
+    record = s3_record(world.bucket, key, 1, put["ETag"].strip('"'), world.clock.now(), put.get("VersionId"))
+
+    def unreachable(self: Any, key: str, version_id: str | None, max_bytes: int) -> bytes:
+        raise ConnectionError("S3 did not answer")
+
+    with pytest.MonkeyPatch.context() as patch:
+        from cfp.uploads import UploadBucket
+
+        patch.setattr(UploadBucket, "read", unreachable)
+        validator.lambda_handler(sqs_event([s3_event_body(record)], receive_count=5), FakeContext())
+    deliver(world)
+    [digest] = [m for m in sent() if m["To"].startswith("chair")]
+    text = text_of(digest)
+    assert re.search(
+        rf"Needs attention \(1\)\n- {stuck['id']} \"Stuck Poster\": the upload could not be checked", text
+    )
+    assert re.search(rf"Withdrawals \(1\)\n- {gone['id']} \"Gone Poster\": withdrawn by the authors", text)
+    assert text.index("Needs attention") < text.index("Withdrawals")
+
+
+def test_the_receipts_manage_link_carries_the_token_in_its_fragment(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBLIC_URL", "https://cfp.example.org/")
+    wiring.reset()
+    wiring.use_clock(world.clock)
+    created = create()
+    deliver(world)
+    [receipt] = [m for m in sent() if m["To"] == "alan@example.org"]
+    links = re.findall(r"https://cfp\.example\.org/\S*", text_of(receipt))
+    assert links, text_of(receipt)
+    link = links[0]
+    assert "?" not in link
+    path, _, fragment = link.partition("#")
+    assert created["token"] not in path and created["token"] in fragment

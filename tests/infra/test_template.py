@@ -249,6 +249,14 @@ def test_function_view_merges_globals_and_resolves_events() -> None:
     api = template.function("ApiFunction")
     assert [event.route_key for event in api.http_events] == ["ANY /{proxy+}"]
     assert (api.timeout, api.memory_mb) == (10, 512)
+    notifier = template.function("NotifierFunction")
+    (notifications,) = notifier.sqs_events
+    # A burst of up to 500 events gathered for up to 60 s becomes one digest.
+    assert (notifications.queue_arn, notifications.batch_size, notifications.batching_window_seconds) == (
+        "NotificationQueue-Arn",
+        500,
+        60,
+    )
     deadline = template.function("DeadlineFunction")
     assert [event.expression for event in deadline.schedule_events] == ["cron(0/15 * * * ? *)"]
 

@@ -276,3 +276,50 @@ def test_numbered_list_that_is_not_references(layout: AbstractLayout) -> None:
     assert verdict.facts.references is None
     assert verdict.body_pages == 3
     assert "references_not_found" in [problem.code for problem in verdict.problems]
+
+
+def _measured_by(monkeypatch: pytest.MonkeyPatch, task: object) -> None:
+    """Replace what the isolated child runs, as a hostile PDF would make the parser behave."""
+    import cfp.formatcheck.extract as extract
+    from cfp.formatcheck import warm_up
+
+    warm_up()  # the warm-up parses in this process: it must not meet the hostile stand-in
+    monkeypatch.setattr(extract, "measure_in_process", task)
+
+
+def test_a_parser_spinning_on_the_cpu_is_stopped_and_judged(monkeypatch: pytest.MonkeyPatch) -> None:
+    def spin(*args: object) -> None:
+        while True:
+            pass
+
+    _measured_by(monkeypatch, spin)
+    verdict = check_pdf(make_abstract(2), SPEC.model_copy(update={"cpu_seconds": 0.5, "wall_seconds": 5}))
+    [problem] = verdict.problems
+    assert (verdict.outcome, problem.code, problem.measured) == ("fail", "resource_limit", "cpu")
+
+
+def test_a_parser_eating_memory_is_reported_as_memory_not_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hog(*args: object) -> None:
+        blocks = []
+        while True:
+            blocks.append(bytearray(64 * 1024 * 1024))
+
+    _measured_by(monkeypatch, hog)
+    verdict = check_pdf(
+        make_abstract(2), SPEC.model_copy(update={"memory_mb": 256, "cpu_seconds": 5, "wall_seconds": 10})
+    )
+    [problem] = verdict.problems
+    assert (verdict.outcome, problem.code, problem.measured) == ("fail", "resource_limit", "memory")
+
+
+def test_a_parser_crash_makes_the_file_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+
+    def crash(*args: object) -> None:
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    _measured_by(monkeypatch, crash)
+    verdict = check_pdf(make_abstract(2), SPEC)
+    [problem] = verdict.problems
+    assert (verdict.outcome, problem.code) == ("fail", "unreadable")
