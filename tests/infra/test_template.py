@@ -245,7 +245,7 @@ def test_function_view_merges_globals_and_resolves_events() -> None:
     )
     assert source.report_batch_item_failures
     api = template.function("ApiFunction")
-    assert [event.route_key for event in api.http_events] == ["ANY /{proxy+}"]
+    assert [event.route_key for event in api.http_events] == ["GET /", "ANY /{proxy+}"]
     assert (api.timeout, api.memory_mb) == (10, 512)
     deadline = template.function("DeadlineFunction")
     assert [event.expression for event in deadline.schedule_events] == ["cron(0/15 * * * ? *)"]

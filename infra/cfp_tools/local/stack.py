@@ -92,6 +92,7 @@ class LocalStack:
         self.stop_event = threading.Event()
         self.template = Template(options.template, options.overrides)
         self._reopened_from = self._open_a_past_deadline(options)
+        self._link_mails_here(options)
         self.workers: dict[str, FunctionWorker] = {}
         self.queue_urls: dict[str, str] = {}
         self.queue_visibility: dict[str, int] = {}
@@ -113,6 +114,12 @@ class LocalStack:
         reopened = (datetime.now(UTC) + REOPEN_FOR).replace(microsecond=0)
         self.template.resolver.parameters["Deadline"] = reopened.isoformat().replace("+00:00", "Z")
         return deadline
+
+    def _link_mails_here(self, options: LocalOptions) -> None:
+        """Manage links in mails open this stack's own authors' page, unless PublicUrl was given."""
+        parameters = self.template.resolver.parameters
+        if "PublicUrl" in parameters and "PublicUrl" not in options.overrides:
+            parameters["PublicUrl"] = f"http://127.0.0.1:{options.port}/"
 
     def log(self, message: str) -> None:
         with self._log_lock:
@@ -400,6 +407,7 @@ class LocalStack:
         assert self.api is not None and self.s3_front is not None
         lines = [
             f"cfp local: stack {STACK_NAME} from {self.template.path}",
+            f"  page    {self.api.url}/  (the authors' page)",
             f"  API     {self.api.url}",
             f"  S3      {self.s3_front.url}  (AWS endpoint {self.moto_url})",
             f"  outbox  {self.options.outbox.resolve()}",
