@@ -182,8 +182,8 @@
       up.disabled = index === 0;
       down.disabled = index === rows.length - 1;
       remove.disabled = rows.length === 1;
-      up.setAttribute("aria-label", "Move author " + number + " up");
-      down.setAttribute("aria-label", "Move author " + number + " down");
+      up.setAttribute("aria-label", "Move up author " + number);
+      down.setAttribute("aria-label", "Move down author " + number);
       remove.setAttribute("aria-label", "Remove author " + number);
     });
     $("add-author").disabled = state.call !== null && rows.length >= state.call.limits.authors;
