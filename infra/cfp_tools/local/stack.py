@@ -456,8 +456,13 @@ class LocalStack:
             self._moto.stop()
 
 
-def run(options: LocalOptions, out: IO[str], should_stop: Callable[[], bool]) -> None:
-    """Run the stack until ``should_stop()`` is true.
+def run(
+    options: LocalOptions,
+    out: IO[str],
+    should_stop: Callable[[], bool],
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run the stack until ``should_stop()`` is true; ``on_ready`` gets the API's URL once it serves.
 
     A polled predicate rather than an event: signal handlers that set an event can deadlock on its lock
     when a second signal arrives while the first handler holds it.
@@ -467,6 +472,8 @@ def run(options: LocalOptions, out: IO[str], should_stop: Callable[[], bool]) ->
     try:
         stack.start()
         stack.banner(started)
+        if on_ready is not None and stack.api is not None:
+            on_ready(stack.api.url)
         while not should_stop():
             time.sleep(0.1)
     finally:
