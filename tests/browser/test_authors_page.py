@@ -220,6 +220,45 @@ def test_oversized_and_non_pdf_files_are_refused_before_any_upload(stack: Runnin
     assert read(stack, submission)["versions"][0]["uploaded_at"] is None
 
 
+def s3_error(code: str, message: str) -> str:
+    return f"<?xml version='1.0'?><Error><Code>{code}</Code><Message>{message}</Message></Error>"
+
+
+def test_s3_refusals_are_put_in_plain_words_and_an_expired_link_is_replaced(
+    stack: RunningStack, visit: Any
+) -> None:
+    from playwright.sync_api import Route, expect
+
+    submission = created(stack)
+    page = visit(manage_link(stack, submission)).page
+    answers = [
+        s3_error("AccessDenied", "Invalid according to Policy: Policy expired."),
+        None,
+        s3_error("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"),
+    ]
+
+    def as_s3_would(route: Route) -> None:
+        answer = answers.pop(0)
+        if answer is None:
+            route.continue_()
+        else:
+            cors = {"access-control-allow-origin": "*", "content-type": "application/xml"}
+            route.fulfill(status=403 if "expired" in answer else 400, headers=cors, body=answer)
+
+    page.route(f"{stack.s3}/**", as_s3_would)
+    choose_pdf(page, make_abstract(body_pages=1))
+    outcome(page, "pass")
+    # Version 1 came with the creation; the page asked for 2, S3 called it expired, the page got 3 itself.
+    versions = read(stack, submission)["versions"]
+    assert [v["uploaded_at"] is not None for v in versions] == [False, False, True]
+
+    choose_pdf(page, make_abstract(body_pages=1))
+    expect(page.locator("#file-error")).to_contain_text(
+        "The storage service refused the file: it is larger than the limit of 1 MB."
+    )
+    assert answers == []
+
+
 def test_the_manage_link_reopens_the_submission_for_edits_and_withdrawal(
     stack: RunningStack, visit: Any
 ) -> None:
