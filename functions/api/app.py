@@ -1,7 +1,8 @@
-"""Submissions API: HTTP API events in, ``cfp.submissions`` use cases, JSON out.
+"""Submissions API: HTTP API events in, ``cfp.submissions`` use cases, JSON out; and the authors' page.
 
 Routes, request validation and the OpenAPI document come from Powertools' resolver; every domain error is
-mapped to one JSON shape ``{"error": code, "message": text, ...}`` so clients can act on it.
+mapped to one JSON shape ``{"error": code, "message": text, ...}`` so clients can act on it. The page's
+static files (``cfp.web``) are served from the same origin, so the page calls the API without CORS.
 """
 
 import json
@@ -14,7 +15,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cfp import wiring
+from cfp import web, wiring
+from cfp.call import CallFacts, call_facts
 from cfp.deadline import describe
 from cfp.observability import logger, metrics
 from cfp.sealing import SealingFailed
@@ -168,6 +170,31 @@ def edit_submission(submission_id: SubmissionId, patch: SubmissionPatch) -> Subm
 )
 def withdraw_submission(submission_id: SubmissionId) -> SubmissionView:
     return wiring.submission_service().withdraw(submission_id, _token())
+
+
+@app.get("/call", summary="The call's public facts: deadline, upload and field limits")
+def read_call() -> CallFacts:
+    return call_facts(wiring.settings(), wiring.clock().now())
+
+
+def _page_file(name: str) -> Response[str]:
+    item = web.asset(name)
+    headers = web.headers(item, web.origin_of(wiring.bucket().post_url()))
+    if app.current_event.headers.get("if-none-match") == item.etag:
+        return Response(status_code=304, headers=headers, body="")
+    return Response(status_code=200, headers=headers, body=item.body)
+
+
+@app.get("/", include_in_schema=False)
+def authors_page() -> Response[str]:
+    return _page_file(web.PAGE)
+
+
+@app.get("/assets/<name>", include_in_schema=False)
+def page_asset(name: str) -> Response[Any]:
+    if name not in web.ASSETS:
+        return _error(404, "not_found", f"no page file {name!r}")
+    return _page_file(name)
 
 
 @app.get("/openapi.json", include_in_schema=False)

@@ -1,5 +1,5 @@
-"""The cfp command: run the stack locally, fire its schedules, grant extensions, make a sample PDF, and
-time the format checker and the functions' cold starts."""
+"""The cfp command: run the stack locally, seed it with a demo call, fire its schedules, grant extensions,
+make a sample PDF, and time the format checker and the functions' cold starts."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import importlib
 import json
 import signal
 import sys
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from urllib.parse import quote, urlencode
@@ -18,6 +20,8 @@ from urllib.parse import quote, urlencode
 from cfp_tools.template import TemplateError, default_template_path
 
 DEFAULT_API_URL = "http://127.0.0.1:3000"
+# cfp local --demo closes its call this soon after start, so the demo can show a late upload.
+DEMO_DEADLINE = timedelta(minutes=2)
 
 
 def parse_pairs(pairs: Sequence[str]) -> dict[str, str]:
@@ -47,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         "--param", action="append", default=[], metavar="Name=Value", help="override a template parameter"
     )
     local.add_argument("--template", type=Path, default=None, help="SAM template (default: the project's)")
+    local.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed a demo call once the stack runs (cfp demo), with a deadline minutes away unless given",
+    )
 
     fire = commands.add_parser("fire-schedule", help="invoke a scheduled function of a running local stack")
     fire.add_argument("--at", help="the instant the schedule fires for (ISO 8601; default now)")
@@ -58,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     sample = commands.add_parser("sample-pdf", help="write a sample abstract PDF to stdout")
     sample.add_argument("--body-pages", type=int, default=2, help="pages before the references (default 2)")
     sample.add_argument("--reference-pages", type=int, default=1, help="pages of references (default 1)")
+    sample.add_argument("--scanned", action="store_true", help="pictures of pages, no text (like a scan)")
 
     commands.add_parser(
         "bench", help="time the PDF format checker (cfp bench --help for its options)", add_help=False
@@ -66,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
         "extend",
         help="give submissions more time (cfp extend --help for its options)",
         add_help=False,
+    )
+    commands.add_parser(
+        "demo", help="seed a running cfp local with a realistic call (cfp demo --help)", add_help=False
     )
     commands.add_parser(
         "coldstart",
@@ -81,6 +94,9 @@ def _local(args: argparse.Namespace) -> int:
     overrides = parse_pairs(args.param)
     if args.deadline:
         overrides["Deadline"] = args.deadline
+    elif args.demo:
+        soon = datetime.now(UTC).replace(microsecond=0) + DEMO_DEADLINE
+        overrides["Deadline"] = soon.isoformat().replace("+00:00", "Z")
     options = LocalOptions(
         template=args.template or default_template_path(),
         port=args.port,
@@ -94,7 +110,7 @@ def _local(args: argparse.Namespace) -> int:
 
     previous = {number: signal.signal(number, request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        run(options, sys.stdout, lambda: bool(requested))
+        run(options, sys.stdout, lambda: bool(requested), _start_demo if args.demo else None)
     except (TemplateError, OSError) as exc:
         print(f"cfp local: {exc}", file=sys.stderr)
         return 1
@@ -102,6 +118,15 @@ def _local(args: argparse.Namespace) -> int:
         for number, handler in previous.items():
             signal.signal(number, handler)
     return 0
+
+
+def _start_demo(api_url: str) -> None:
+    from cfp_tools import demo
+
+    late_within = DEMO_DEADLINE.total_seconds() + 60
+    threading.Thread(
+        target=demo.run, args=(api_url, sys.stdout, late_within), name="demo", daemon=True
+    ).start()
 
 
 def _fire_schedule(args: argparse.Namespace) -> int:
@@ -122,7 +147,12 @@ def _fire_schedule(args: argparse.Namespace) -> int:
 
 
 # Subcommands with parsers of their own: every argument after the name goes to their main(argv).
-_DELEGATED = {"bench": "cfp_tools.bench", "coldstart": "cfp_tools.coldstart", "extend": "cfp_tools.extend"}
+_DELEGATED = {
+    "bench": "cfp_tools.bench",
+    "coldstart": "cfp_tools.coldstart",
+    "demo": "cfp_tools.demo",
+    "extend": "cfp_tools.extend",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sample-pdf":
         from cfp_tools.sample_pdf import sample_abstract
 
-        sys.stdout.buffer.write(sample_abstract(args.body_pages, args.reference_pages))
+        sys.stdout.buffer.write(sample_abstract(args.body_pages, args.reference_pages, scanned=args.scanned))
         return 0
     return _fire_schedule(args)
 

@@ -42,7 +42,15 @@ def _text(value: str) -> str:
     return value
 
 
-Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+# The API's field limits; the authors' page shows and checks the same numbers (``cfp.call``).
+TITLE_MAX = 300
+NAME_MAX = 200
+AFFILIATION_MAX = 300
+EMAIL_MAX = 254
+ABSTRACT_MAX = 5000
+AUTHORS_MAX = 50
+
+Email = Annotated[str, Field(max_length=EMAIL_MAX), AfterValidator(_email)]
 Line = Annotated[str, AfterValidator(_single_line)]
 
 
@@ -62,14 +70,14 @@ class Status(StrEnum):
 class Author(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: Annotated[Line, Field(min_length=1, max_length=200)]
+    name: Annotated[Line, Field(min_length=1, max_length=NAME_MAX)]
     email: Email | None = None
-    affiliation: Annotated[Line, Field(max_length=300)] = ""
+    affiliation: Annotated[Line, Field(max_length=AFFILIATION_MAX)] = ""
 
 
-Title = Annotated[Line, Field(min_length=1, max_length=300)]
-Abstract = Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(_text)]
-Authors = Annotated[list[Author], Field(min_length=1, max_length=50)]
+Title = Annotated[Line, Field(min_length=1, max_length=TITLE_MAX)]
+Abstract = Annotated[str, Field(min_length=1, max_length=ABSTRACT_MAX), AfterValidator(_text)]
+Authors = Annotated[list[Author], Field(min_length=1, max_length=AUTHORS_MAX)]
 
 
 class Version(BaseModel):

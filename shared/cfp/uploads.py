@@ -78,6 +78,12 @@ class UploadBucket:
         )
         return PresignedPost(url=post["url"], fields=dict(post["fields"]))
 
+    def post_url(self) -> str:
+        """Where browsers POST uploads: boto3's own choice of endpoint and addressing style, signed
+        locally without a request, so the page's security policy names exactly that origin."""
+        post = self._client.generate_presigned_post(Bucket=self._bucket, Key="origin", ExpiresIn=60)
+        return str(post["url"])
+
     def read(self, key: str, version_id: str | None, max_bytes: int) -> bytes:
         """The object's bytes, refusing to read more than the service would ever accept."""
         kwargs: dict[str, Any] = {"Bucket": self._bucket, "Key": key}

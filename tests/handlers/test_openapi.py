@@ -31,6 +31,7 @@ def test_document_is_served_over_http() -> None:
     assert response["statusCode"] == 200
     document = json.loads(response["body"])
     assert set(document["paths"]) == {
+        "/call",
         "/submissions",
         "/submissions/{submission_id}",
         "/submissions/{submission_id}/upload-url",

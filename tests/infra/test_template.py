@@ -247,7 +247,7 @@ def test_function_view_merges_globals_and_resolves_events() -> None:
     # Each record may take 90 s (15 s of checking, a worst-case S3 read, the writes): a whole batch fits.
     assert validator.timeout >= source.batch_size * 90
     api = template.function("ApiFunction")
-    assert [event.route_key for event in api.http_events] == ["ANY /{proxy+}"]
+    assert [event.route_key for event in api.http_events] == ["GET /", "ANY /{proxy+}"]
     assert (api.timeout, api.memory_mb) == (10, 512)
     notifier = template.function("NotifierFunction")
     (notifications,) = notifier.sqs_events

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import email
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from cfp.events import EventKind, NotificationEvent
@@ -120,6 +121,15 @@ def test_every_author_mail_renders() -> None:
     assert "Late uploads kept for the organizers: version 2." in mails[3].text
     for mail in mails:
         assert mail.html.startswith("<!doctype html>") and "k7m2q9x4pa" in mail.subject
+
+
+def test_receipt_links_to_the_authors_page_with_id_and_token_in_the_fragment() -> None:
+    page = MailRenderer(replace(CALL, public_url="https://posters.example/"))
+    mail = page.receipt(submission(), [failed_version()], "tok-en_123")
+    link = "https://posters.example/#id=k7m2q9x4pa&token=tok-en_123"
+    assert f"Manage page: {link}" in mail.text
+    assert f'href="{link.replace("&", "&amp;")}"' in mail.html
+    assert "Manage page" not in renderer.receipt(submission(), [failed_version()], "tok-en_123").text
 
 
 def test_digest_lists_each_change_on_its_own_line_and_moves_long_lists_to_csv() -> None:

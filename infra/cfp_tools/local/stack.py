@@ -92,6 +92,7 @@ class LocalStack:
         self.stop_event = threading.Event()
         self.template = Template(options.template, options.overrides)
         self._reopened_from = self._open_a_past_deadline(options)
+        self._link_mails_here(options)
         self.workers: dict[str, FunctionWorker] = {}
         self.queue_urls: dict[str, str] = {}
         self.queue_visibility: dict[str, int] = {}
@@ -113,6 +114,12 @@ class LocalStack:
         reopened = (datetime.now(UTC) + REOPEN_FOR).replace(microsecond=0)
         self.template.resolver.parameters["Deadline"] = reopened.isoformat().replace("+00:00", "Z")
         return deadline
+
+    def _link_mails_here(self, options: LocalOptions) -> None:
+        """Manage links in mails open this stack's own authors' page, unless PublicUrl was given."""
+        parameters = self.template.resolver.parameters
+        if "PublicUrl" in parameters and "PublicUrl" not in options.overrides:
+            parameters["PublicUrl"] = f"http://127.0.0.1:{options.port}/"
 
     def log(self, message: str) -> None:
         with self._log_lock:
@@ -406,6 +413,7 @@ class LocalStack:
         assert self.api is not None and self.s3_front is not None
         lines = [
             f"cfp local: stack {STACK_NAME} from {self.template.path}",
+            f"  page    {self.api.url}/  (the authors' page)",
             f"  API     {self.api.url}",
             f"  S3      {self.s3_front.url}  (AWS endpoint {self.moto_url})",
             f"  outbox  {self.options.outbox.resolve()}",
@@ -454,8 +462,13 @@ class LocalStack:
             self._moto.stop()
 
 
-def run(options: LocalOptions, out: IO[str], should_stop: Callable[[], bool]) -> None:
-    """Run the stack until ``should_stop()`` is true.
+def run(
+    options: LocalOptions,
+    out: IO[str],
+    should_stop: Callable[[], bool],
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run the stack until ``should_stop()`` is true; ``on_ready`` gets the API's URL once it serves.
 
     A polled predicate rather than an event: signal handlers that set an event can deadlock on its lock
     when a second signal arrives while the first handler holds it.
@@ -465,6 +478,8 @@ def run(options: LocalOptions, out: IO[str], should_stop: Callable[[], bool]) ->
     try:
         stack.start()
         stack.banner(started)
+        if on_ready is not None and stack.api is not None:
+            on_ready(stack.api.url)
         while not should_stop():
             time.sleep(0.1)
     finally:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -142,9 +143,10 @@ class MailRenderer:
         )
 
     def _manage_url(self, submission: Submission, token: str) -> str:
-        """The web page's link; the token sits in the fragment, which browsers never send to a server."""
+        """The authors' page, opened on this submission: id and token sit in the fragment, which browsers
+        never send to a server (nor in a Referer), so neither reaches a log."""
         base = self._call.public_url.rstrip("/")
-        return f"{base}/submissions/{submission.id}#token={token}" if base and token else ""
+        return f"{base}/#id={submission.id}&token={quote(token)}" if base and token else ""
 
     def receipt(self, submission: Submission, versions: list[Version], token: str) -> Mail:
         expiry = max((v.expires_at for v in versions), default=None)

@@ -1,0 +1,73 @@
+"""The authors' page: three static files shipped in the layer and served by the API function itself.
+
+Serving them from the API's own origin means the page needs no CORS and no second deployment, and the
+headers that make it safe are set in one place. The Content-Security-Policy allows scripts, styles and
+connections only from the page's origin, plus the one origin uploads are POSTed to (the bucket's), so
+nothing injected into the page could load or send anything elsewhere. Files are revalidated on every load
+(``no-cache`` with an ETag), so a deployment takes effect at once and an unchanged file costs a 304.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from hashlib import sha256
+from importlib.resources import files
+from urllib.parse import urlsplit
+
+PAGE = "index.html"
+ASSETS = ("app.js", "app.css")
+
+_CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "js": "text/javascript; charset=utf-8",
+    "css": "text/css; charset=utf-8",
+}
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: str
+    content_type: str
+    etag: str
+
+
+@cache
+def asset(name: str) -> Asset:
+    """The page (``PAGE``) or one of its ``ASSETS``, read once per container."""
+    body = files(__package__).joinpath(name).read_text(encoding="utf-8")
+    etag = '"' + sha256(body.encode()).hexdigest()[:32] + '"'
+    return Asset(body, _CONTENT_TYPES[name.rpartition(".")[2]], etag)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, the unit a Content-Security-Policy names."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(upload_origin: str) -> str:
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src 'self' {upload_origin}",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def headers(item: Asset, upload_origin: str) -> dict[str, str]:
+    """Response headers for a page file: its type, cache validators and the security policy."""
+    return {
+        "Content-Type": item.content_type,
+        "Cache-Control": "no-cache",
+        "ETag": item.etag,
+        "Content-Security-Policy": content_security_policy(upload_origin),
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+    }

@@ -1,0 +1,804 @@
+// The authors' page: create a submission, upload its PDF straight to S3, follow the format check.
+// Plain DOM code with no build step. Text from people or PDFs only ever reaches the page through
+// textContent, never as HTML. The token lives in the URL's fragment and in memory, nowhere else.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const EMAIL = /^[^@\s<>(),;:"[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$/;
+  const HOUR = 3600 * 1000;
+  const state = {
+    call: null,
+    clockOffset: 0,
+    id: null,
+    token: null,
+    view: null,
+    ticket: null,
+    pollTimer: null,
+    verdictKey: "",
+    closed: null,
+  };
+
+  // ---- small helpers -------------------------------------------------------------------------------
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (name === "class") node.className = value;
+      else node.setAttribute(name, value);
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined) node.append(child);
+    }
+    return node;
+  }
+
+  function chars(text) {
+    return Array.from(text).length;
+  }
+
+  function megabytes(bytes) {
+    if (bytes < 1024 * 1024) return Math.max(1, Math.round(bytes / 1024)) + " KB";
+    const mb = bytes / (1024 * 1024);
+    return (mb >= 10 ? mb.toFixed(0) : mb.toFixed(1).replace(/\.0$/, "")) + " MB";
+  }
+
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
+  function serverNow() {
+    return Date.now() + state.clockOffset;
+  }
+
+  // A deadline given to the second covers that whole second, as the API counts it.
+  function closesAt(deadline) {
+    return deadline % 1000 === 0 ? deadline + 1000 : deadline;
+  }
+
+  function formatInstant(ms, timeZone) {
+    return new Intl.DateTimeFormat("en-GB", {
+      weekday: "short",
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      timeZone: timeZone,
+    }).format(new Date(ms));
+  }
+
+  // Anywhere on Earth is UTC-12: shift the instant and format it as UTC, which every browser knows.
+  function formatAoE(ms) {
+    return formatInstant(ms - 12 * HOUR, "UTC") + " AoE";
+  }
+
+  function formatLocal(ms) {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "your time zone";
+    return formatInstant(ms) + " your time (" + zone + ")";
+  }
+
+  function formatLeft(ms) {
+    const seconds = Math.floor(ms / 1000);
+    const days = Math.floor(seconds / 86400);
+    const hours = Math.floor((seconds % 86400) / 3600);
+    const minutes = Math.floor((seconds % 3600) / 60);
+    const parts = [];
+    if (days) parts.push(plural(days, "day"));
+    if (days || hours) parts.push(plural(hours, "hour"));
+    parts.push(plural(minutes, "minute"));
+    if (!days && !hours) parts.push(plural(seconds % 60, "second"));
+    return parts.join(" ");
+  }
+
+  function say(id, text) {
+    $(id).textContent = text;
+  }
+
+  // ---- the API ------------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super(body.message || "The server answered " + status + ".");
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (state.token && path.startsWith("/submissions/")) headers.Authorization = "Bearer " + state.token;
+    let response;
+    try {
+      response = await fetch(path, {
+        method: method,
+        headers: headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store",
+      });
+    } catch (error) {
+      throw new ApiError(0, { message: "The server could not be reached. Check your connection and try again." });
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null;
+    }
+    if (!response.ok) throw new ApiError(response.status, data || {});
+    return data;
+  }
+
+  function submissionPath(suffix) {
+    return "/submissions/" + encodeURIComponent(state.id) + (suffix || "");
+  }
+
+  function manageLink() {
+    return location.origin + "/#id=" + encodeURIComponent(state.id) + "&token=" + encodeURIComponent(state.token);
+  }
+
+  function readFragment() {
+    const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    const id = params.get("id");
+    const token = params.get("token");
+    return id && token ? { id: id, token: token } : null;
+  }
+
+  // ---- the form: fields, author rows, errors ------------------------------------------------------
+
+  const LABELS = { name: "Name", email: "E-mail", affiliation: "Affiliation" };
+
+  function authorRows() {
+    return Array.from($("author-rows").children);
+  }
+
+  function addAuthor(author, focus) {
+    const row = $("author-row").content.firstElementChild.cloneNode(true);
+    for (const input of row.querySelectorAll("[data-field]")) {
+      input.value = (author && author[input.dataset.field]) || "";
+    }
+    row.addEventListener("click", onRowAction);
+    $("author-rows").append(row);
+    renumberAuthors();
+    if (focus) row.querySelector("[data-field=name]").focus();
+  }
+
+  // Ids follow the API's field names (authors.0.email -> authors-0-email), so its errors find their field.
+  function renumberAuthors() {
+    const rows = authorRows();
+    rows.forEach((row, index) => {
+      const number = index + 1;
+      row.querySelector(".author-legend").textContent = "Author " + number;
+      for (const input of row.querySelectorAll("[data-field]")) {
+        const name = input.dataset.field;
+        input.id = "authors-" + index + "-" + name;
+        input.name = input.id;
+        row.querySelector("[data-for=" + name + "]").setAttribute("for", input.id);
+        row.querySelector("[data-error=" + name + "]").id = input.id + "-error";
+      }
+      const [up, down, remove] = row.querySelectorAll("[data-action]");
+      up.disabled = index === 0;
+      down.disabled = index === rows.length - 1;
+      remove.disabled = rows.length === 1;
+      up.setAttribute("aria-label", "Move up author " + number);
+      down.setAttribute("aria-label", "Move down author " + number);
+      remove.setAttribute("aria-label", "Remove author " + number);
+    });
+    $("add-author").disabled = state.call !== null && rows.length >= state.call.limits.authors;
+  }
+
+  function onRowAction(event) {
+    const button = event.target.closest("[data-action]");
+    if (!button) return;
+    const row = button.closest(".author-row");
+    const action = button.dataset.action;
+    if (action === "up" && row.previousElementSibling) row.previousElementSibling.before(row);
+    if (action === "down" && row.nextElementSibling) row.nextElementSibling.after(row);
+    if (action === "remove") {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      renumberAuthors();
+      (next ? next.querySelector("[data-field=name]") : $("add-author")).focus();
+      return;
+    }
+    renumberAuthors();
+    const same = row.querySelector("[data-action=" + action + "]");
+    (same.disabled ? row.querySelector("[data-field=name]") : same).focus();
+  }
+
+  function readForm() {
+    return {
+      title: $("title").value.trim(),
+      authors: authorRows().map((row) => {
+        const author = {};
+        for (const input of row.querySelectorAll("[data-field]")) {
+          const value = input.value.trim();
+          if (value || input.dataset.field !== "email") author[input.dataset.field] = value;
+        }
+        return author;
+      }),
+      contact_email: $("contact-email").value.trim(),
+      abstract: $("abstract").value.trim(),
+    };
+  }
+
+  function fillForm(view) {
+    $("title").value = view.title;
+    $("contact-email").value = view.contact_email;
+    $("abstract").value = view.abstract;
+    $("author-rows").replaceChildren();
+    for (const author of view.authors) addAuthor(author, false);
+    updateCount();
+  }
+
+  function validate(data) {
+    const limits = state.call.limits;
+    const errors = [];
+    const tooLong = (what, limit) => what + " must be " + limit + " characters or fewer";
+    if (!data.title) errors.push(["title", "Enter the title of your poster"]);
+    else if (chars(data.title) > limits.title) errors.push(["title", tooLong("Title", limits.title)]);
+    data.authors.forEach((author, index) => {
+      const who = "author " + (index + 1);
+      const field = (name) => "authors." + index + "." + name;
+      if (!author.name) errors.push([field("name"), "Enter the name of " + who]);
+      else if (chars(author.name) > limits.author_name) {
+        errors.push([field("name"), tooLong("The name of " + who, limits.author_name)]);
+      }
+      if (author.email && !EMAIL.test(author.email)) {
+        errors.push([field("email"), "Enter the e-mail of " + who + " in the correct format, like name@example.org"]);
+      }
+      if (chars(author.affiliation) > limits.affiliation) {
+        errors.push([field("affiliation"), tooLong("The affiliation of " + who, limits.affiliation)]);
+      }
+    });
+    if (data.authors.length > limits.authors) errors.push(["authors", "List at most " + limits.authors + " authors"]);
+    if (!data.contact_email) errors.push(["contact_email", "Enter the contact e-mail address"]);
+    else if (!EMAIL.test(data.contact_email) || chars(data.contact_email) > limits.email) {
+      errors.push(["contact_email", "Enter the contact e-mail in the correct format, like name@example.org"]);
+    }
+    if (!data.abstract) errors.push(["abstract", "Enter the abstract"]);
+    else if (chars(data.abstract) > limits.abstract) errors.push(["abstract", tooLong("The abstract", limits.abstract)]);
+    return errors.map(([field, message]) => ({ field: field, message: message }));
+  }
+
+  function fieldId(field) {
+    return field.replace(/\./g, "-").replace(/_/g, "-");
+  }
+
+  function fieldLabel(field) {
+    const parts = field.split(".");
+    if (parts[0] === "authors" && parts.length === 3) {
+      return "Author " + (Number(parts[1]) + 1) + ", " + (LABELS[parts[2]] || parts[2]).toLowerCase();
+    }
+    return { title: "Title", authors: "Authors", contact_email: "Contact e-mail", abstract: "Abstract" }[field] || field;
+  }
+
+  function clearErrors() {
+    $("error-summary").hidden = true;
+    $("error-list").replaceChildren();
+    for (const message of document.querySelectorAll("#form .error-message")) {
+      message.hidden = true;
+      message.textContent = "";
+    }
+    for (const field of document.querySelectorAll("#form .has-error")) field.classList.remove("has-error");
+    for (const input of document.querySelectorAll("#form [aria-invalid]")) {
+      input.removeAttribute("aria-invalid");
+      const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => !id.endsWith("-error"));
+      if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+      else input.removeAttribute("aria-describedby");
+    }
+  }
+
+  // The GOV.UK pattern: a summary at the top linking to each field, and the same words at the field.
+  function showErrors(errors) {
+    clearErrors();
+    for (const error of errors) {
+      if (!error.field) {
+        $("error-list").append(el("li", {}, error.message));
+        continue;
+      }
+      const id = fieldId(error.field);
+      const target = $(id) || $("form-heading");
+      const message = $(id + "-error");
+      if (message) {
+        message.hidden = false;
+        message.replaceChildren(el("span", { class: "visually-hidden" }, "Error: "), error.message);
+        (target.closest(".field") || target).classList.add("has-error");
+        if (target.matches("input, textarea")) {
+          target.setAttribute("aria-invalid", "true");
+          const described = target.getAttribute("aria-describedby");
+          target.setAttribute("aria-describedby", ((described || "") + " " + message.id).trim());
+        }
+      }
+      const focusTarget = target.matches("fieldset") ? target.querySelector("input, button") || target : target;
+      const link = el("a", { href: "#" + (focusTarget.id || id) }, error.message);
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        focusTarget.focus();
+        focusTarget.scrollIntoView({ block: "center" });
+      });
+      $("error-list").append(el("li", {}, link));
+    }
+    $("error-summary").hidden = false;
+    $("error-summary").focus();
+  }
+
+  function apiFieldErrors(error) {
+    return (error.body.fields || []).map((item) => {
+      const problem = String(item.problem || "").replace(/^Value error, /, "");
+      return { field: item.field, message: fieldLabel(item.field) + ": " + problem };
+    });
+  }
+
+  function showProblem(message) {
+    showErrors([{ field: null, message: message }]);
+  }
+
+  function updateCount() {
+    if (!state.call) return;
+    const left = state.call.limits.abstract - chars($("abstract").value);
+    say("abstract-count", left >= 0 ? "You have " + left + " characters left" : "You have " + -left + " characters too many");
+  }
+
+  // ---- creating and editing ----------------------------------------------------------------------
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    if (!isOpen()) return;
+    const data = readForm();
+    const errors = validate(data);
+    if (errors.length) {
+      showErrors(errors);
+      return;
+    }
+    clearErrors();
+    const button = $("save");
+    button.disabled = true;
+    say("save-status", state.id ? "Saving your changes…" : "Creating your submission…");
+    try {
+      if (!state.id) {
+        const created = await api("POST", "/submissions", data);
+        state.id = created.id;
+        state.token = created.token;
+        state.ticket = created.upload;
+        history.replaceState(null, "", manageLink());
+        applyView(created, true);
+        say("save-status", "");
+        showConfirmation();
+      } else {
+        applyView(await api("PATCH", submissionPath(), data), true);
+        say("save-status", "Your changes are saved.");
+      }
+    } catch (error) {
+      say("save-status", "");
+      handleApiError(error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function handleApiError(error) {
+    if (error.status === 422 && error.body.fields) showErrors(apiFieldErrors(error));
+    else if (error.status === 403 && error.body.error === "call_closed") {
+      refreshClosed(true);
+      showProblem(error.message);
+    } else showProblem(error.message);
+  }
+
+  function showConfirmation() {
+    say("submission-id", state.id);
+    $("confirmation").hidden = false;
+    $("confirmation").focus();
+  }
+
+  // ---- showing a submission ------------------------------------------------------------------------
+
+  function applyView(view, refill) {
+    const first = state.view === null;
+    state.view = view;
+    if (first || refill) fillForm(view);
+    document.title = view.title + " – " + state.call.conference;
+    say("heading", "Your poster submission");
+    say("form-heading", "Your poster");
+    say("save", "Save changes");
+    $("manage").hidden = false;
+    $("manage-link").value = manageLink();
+    $("status-section").hidden = false;
+    $("withdraw-section").hidden = view.status === "withdrawn";
+    say("withdraw-title", "“" + view.title + "”");
+    $("upload-section").hidden = view.status === "withdrawn";
+    renderVerdict(view);
+    refreshClosed(false);
+    tick();
+    if (pendingVersions(view).length && !state.pollTimer) pollUntilSettled(null);
+  }
+
+  function pendingVersions(view) {
+    return view.versions.filter((v) => v.uploaded_at && !v.verdict && !v.attention);
+  }
+
+  const STATUS_TEXT = {
+    awaiting_upload: ["pending", "No PDF yet", "Upload the PDF of your abstract below."],
+    validating: ["pending", "Checking", "Your PDF is being checked; the result appears here in a few seconds."],
+    pass: ["pass", "pass", "Your PDF meets the format rules. Nothing more is needed."],
+    warn: ["warn", "warn", "Your PDF is accepted, with warnings you may want to address."],
+    fail: ["fail", "fail", "Your PDF does not meet the format rules. Fix the problems below and upload a new version."],
+    late: ["fail", "late", "Only uploads after the deadline are on record; they are kept for the organizers but do not count."],
+    needs_attention: ["warn", "needs attention", "Your PDF could not be checked automatically; the organizers have been told."],
+    withdrawn: ["pending", "withdrawn", "This submission is withdrawn. The organizers keep its files."],
+  };
+
+  function renderVerdict(view) {
+    const verdict = view.verdict;
+    const key = JSON.stringify([view.status, view.current_version, verdict, view.versions.length]);
+    if (key === state.verdictKey) return;
+    state.verdictKey = key;
+    const [tone, word, sentence] = STATUS_TEXT[view.status] || ["pending", view.status, ""];
+    const parts = [el("p", { class: "verdict-summary" }, el("span", { class: "outcome " + tone }, word), " ", sentence)];
+    if (verdict && view.status !== "validating") parts.push(...verdictDetails(view, verdict));
+    if (view.versions.some((v) => v.uploaded_at)) parts.push(versionsList(view));
+    $("verdict").replaceChildren(...parts);
+  }
+
+  function verdictDetails(view, verdict) {
+    const facts = el("dl", { class: "facts" });
+    const add = (term, value) => facts.append(el("dt", {}, term), el("dd", {}, value));
+    const checked = view.versions.find((v) => v.version === view.current_version);
+    if (checked) add("Checked", "Version " + checked.version + (checked.size ? ", " + megabytes(checked.size) : ""));
+    if (verdict.pages !== null) add("Pages", String(verdict.pages));
+    if (verdict.body_pages !== null) {
+      add("Body pages", verdict.body_pages + " (the limit is " + state.call.max_body_pages + ")");
+    }
+    const references = verdict.facts && verdict.facts.references;
+    add(
+      "References",
+      references
+        ? "found on page " + references.page + " under the heading “" + references.heading + "”" +
+            (references.body_above ? " (body text above it counts)" : "")
+        : "no references heading found",
+    );
+    const parts = [facts];
+    if (verdict.problems.length) {
+      parts.push(el("h3", {}, plural(verdict.problems.length, "problem")));
+      const list = el("ul", { class: "problems" });
+      for (const problem of verdict.problems) {
+        const measured = [];
+        if (problem.measured !== null && problem.measured !== undefined) measured.push("Measured: " + show(problem.measured) + ".");
+        if (problem.limit !== null && problem.limit !== undefined) measured.push("Limit: " + show(problem.limit) + ".");
+        list.append(
+          el(
+            "li",
+            {},
+            el("strong", {}, problem.severity === "fail" ? "Must fix: " : "Warning: "),
+            problem.message,
+            measured.length ? el("br") : null,
+            measured.join(" "),
+            " ",
+            el("span", { class: "problem-code" }, "(" + problem.code + ")"),
+          ),
+        );
+      }
+      parts.push(list);
+    }
+    return parts;
+  }
+
+  function show(value) {
+    return Array.isArray(value) ? value.join(", ") : String(value);
+  }
+
+  function versionsList(view) {
+    const list = el("ul", { class: "versions", "aria-label": "Uploaded versions" });
+    for (const v of view.versions.filter((x) => x.uploaded_at).reverse()) {
+      const outcome = v.verdict ? v.verdict.outcome : v.attention ? "needs attention" : "being checked";
+      const late = v.late ? ", late: kept but not counted" : "";
+      list.append(el("li", {}, "Version " + v.version + ": uploaded " + formatInstant(Date.parse(v.uploaded_at)) + ", " + outcome + late));
+    }
+    return el("div", {}, el("h3", {}, "Uploads"), list);
+  }
+
+  function pollUntilSettled(version) {
+    clearTimeout(state.pollTimer);
+    const started = Date.now();
+    let delay = 800;
+    const step = async () => {
+      state.pollTimer = null;
+      try {
+        const view = await api("GET", submissionPath());
+        applyView(view, false);
+        const arrived = version === null || view.versions.some((v) => v.version === version && v.uploaded_at);
+        if (view.status === "withdrawn" || (arrived && !pendingVersions(view).length)) {
+          say("upload-status", "");
+          return;
+        }
+      } catch (error) {
+        if (error.status === 401) return;
+      }
+      if (Date.now() - started > 10 * 60 * 1000) {
+        say("upload-status", "The check is taking longer than usual. Open your manage link later to see the result.");
+        return;
+      }
+      delay = Math.min(delay * 1.5, 15000);
+      state.pollTimer = setTimeout(step, delay);
+    };
+    state.pollTimer = setTimeout(step, delay);
+  }
+
+  async function openSubmission(key) {
+    state.id = key.id;
+    state.token = key.token;
+    try {
+      applyView(await api("GET", submissionPath()), true);
+    } catch (error) {
+      state.id = state.token = null;
+      const message =
+        error.status === 401
+          ? "This manage link does not open a submission. Copy the whole link from your receipt mail, or start a new submission."
+          : error.message;
+      const start = el("a", { href: "/" }, "Start a new submission");
+      $("load-error").replaceChildren(el("p", {}, message), el("p", {}, start));
+      $("load-error").hidden = false;
+      $("form").hidden = true;
+      $("load-error").focus();
+    }
+  }
+
+  // ---- uploading --------------------------------------------------------------------------------
+
+  async function refusal(file) {
+    const max = state.call.max_upload_bytes;
+    if (file.size === 0) return "“" + file.name + "” is empty. Choose the PDF of your abstract.";
+    if (file.size > max) {
+      return "“" + file.name + "” is " + megabytes(file.size) + "; the limit is " + megabytes(max) +
+        ". Export it with smaller images and choose it again.";
+    }
+    const head = new Uint8Array(await file.slice(0, 1024).arrayBuffer());
+    if (!String.fromCharCode.apply(null, head).includes("%PDF-")) {
+      return "“" + file.name + "” is not a PDF. Export or print your abstract to PDF and choose that file.";
+    }
+    return null;
+  }
+
+  function fileError(message) {
+    const error = $("file-error");
+    error.hidden = !message;
+    error.replaceChildren(...(message ? [el("span", { class: "visually-hidden" }, "Error: "), message] : []));
+    $("file-field").classList.toggle("has-error", Boolean(message));
+    $("file").setAttribute("aria-describedby", message ? "file-hint file-error" : "file-hint");
+    if (message) $("file").setAttribute("aria-invalid", "true");
+    else $("file").removeAttribute("aria-invalid");
+  }
+
+  async function onFileChosen() {
+    const file = $("file").files[0];
+    if (!file) return;
+    fileError("");
+    say("upload-status", "");
+    const refused = await refusal(file);
+    if (refused) {
+      fileError(refused);
+      $("file").value = "";
+      return;
+    }
+    $("file").disabled = true;
+    try {
+      await upload(file, true);
+    } finally {
+      $("file").disabled = !isOpen();
+      $("file").value = "";
+    }
+  }
+
+  async function upload(file, mayRetry) {
+    let ticket = state.ticket;
+    state.ticket = null;
+    if (!ticket || Date.parse(ticket.expires_at) - serverNow() < 30000) {
+      try {
+        ticket = (await api("POST", submissionPath("/upload-url"))).upload;
+      } catch (error) {
+        if (error.status === 403 && error.body.error === "call_closed") refreshClosed(true);
+        fileError(error.message);
+        return;
+      }
+    }
+    $("upload-progress").hidden = false;
+    $("progress").value = 0;
+    say("progress-label", "Uploading “" + file.name + "” (" + megabytes(file.size) + ")");
+    const answer = await post(ticket, file);
+    $("upload-progress").hidden = true;
+    if (answer.status >= 200 && answer.status < 300) {
+      say("upload-status", "Version " + ticket.version + " is uploaded. Checking it now; the result appears above in a few seconds.");
+      state.verdictKey = "";
+      pollUntilSettled(ticket.version);
+      return;
+    }
+    if (answer.code === "AccessDenied" && /expired/i.test(answer.message) && mayRetry) {
+      say("upload-status", "The upload link had expired, so the page got a new one and is trying again.");
+      await upload(file, false);
+      return;
+    }
+    fileError(describeRefusal(answer));
+  }
+
+  function post(ticket, file) {
+    return new Promise((resolve) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(ticket.fields)) form.append(name, value);
+      form.append("file", file);
+      const request = new XMLHttpRequest();
+      request.open("POST", ticket.url);
+      request.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) $("progress").value = Math.round((100 * event.loaded) / event.total);
+      });
+      request.addEventListener("load", () => resolve({ status: request.status, ...s3Error(request.responseText) }));
+      request.addEventListener("error", () => resolve({ status: 0, code: "", message: "" }));
+      request.send(form);
+    });
+  }
+
+  function s3Error(text) {
+    if (!text) return { code: "", message: "" };
+    const xml = new DOMParser().parseFromString(text, "application/xml");
+    const read = (tag) => {
+      const node = xml.getElementsByTagName(tag)[0];
+      return node ? node.textContent : "";
+    };
+    return { code: read("Code"), message: read("Message") };
+  }
+
+  // S3's refusals in words an author can act on.
+  function describeRefusal(answer) {
+    const max = megabytes(state.call.max_upload_bytes);
+    if (answer.status === 0) return "The upload did not reach the storage service. Check your connection and choose the file again.";
+    if (answer.code === "EntityTooLarge") return "The storage service refused the file: it is larger than the limit of " + max + ".";
+    if (answer.code === "EntityTooSmall") return "The storage service refused the file: it is empty.";
+    if (answer.code === "AccessDenied" && /expired/i.test(answer.message)) {
+      return "The upload link expired before the file arrived. Choose the file again to upload it with a new link.";
+    }
+    if (answer.code === "AccessDenied") {
+      return "The storage service refused the file because it does not match the upload link (" + answer.message +
+        "). Choose the file again.";
+    }
+    return "The storage service refused the upload (" + (answer.message || answer.code || "HTTP " + answer.status) +
+      "). Choose the file again.";
+  }
+
+  // ---- withdrawing ------------------------------------------------------------------------------
+
+  function askWithdraw() {
+    $("withdraw-confirm").hidden = false;
+    $("withdraw").hidden = true;
+    $("withdraw-confirm").focus();
+  }
+
+  function keepSubmission() {
+    $("withdraw-confirm").hidden = true;
+    $("withdraw").hidden = false;
+    $("withdraw").focus();
+  }
+
+  async function withdraw() {
+    $("withdraw-yes").disabled = true;
+    try {
+      const view = await api("DELETE", submissionPath());
+      clearTimeout(state.pollTimer);
+      state.pollTimer = null;
+      applyView(view, false);
+      $("status-section").focus();
+    } catch (error) {
+      handleApiError(error);
+    } finally {
+      $("withdraw-yes").disabled = false;
+      $("withdraw-confirm").hidden = true;
+      $("withdraw").hidden = false;
+    }
+  }
+
+  // ---- the deadline -----------------------------------------------------------------------------
+
+  function deadline() {
+    const general = Date.parse(state.call.deadline);
+    return state.view ? Math.max(general, Date.parse(state.view.deadline)) : general;
+  }
+
+  function isOpen() {
+    return serverNow() < closesAt(deadline());
+  }
+
+  function tick() {
+    if (!state.call) return;
+    const end = deadline();
+    const left = closesAt(end) - serverNow();
+    say("countdown", left > 0 ? formatLeft(left) + " left to submit" : "The call for posters is closed");
+    say("deadline-times", "Deadline: " + formatAoE(end) + " (Anywhere on Earth), which is " + formatLocal(end) + ".");
+    const extended = state.view && Date.parse(state.view.deadline) > Date.parse(state.call.deadline);
+    $("extension").hidden = !extended;
+    if (extended) say("extension", "You have an extension until " + formatAoE(end) + "; the call’s deadline was " + formatAoE(Date.parse(state.call.deadline)) + ".");
+    if (state.closed !== !isOpen()) refreshClosed(false);
+  }
+
+  // After the deadline nothing can be created, uploaded or edited; reading and withdrawing stay open.
+  function refreshClosed(serverSaidClosed) {
+    const closed = serverSaidClosed || !isOpen();
+    state.closed = closed;
+    const withdrawn = state.view && state.view.status === "withdrawn";
+    const locked = closed || withdrawn;
+    $("form-fields").disabled = locked;
+    $("save").hidden = locked;
+    $("file").disabled = locked;
+    $("form").hidden = closed && !state.view;
+    const notice = $("closed");
+    if (withdrawn) {
+      notice.textContent = "This submission was withdrawn on " + formatAoE(Date.parse(state.view.withdrawn_at)) + ". You can still read it here.";
+    } else if (closed) {
+      notice.textContent =
+        "The call for posters closed at " + formatAoE(deadline()) + ". New submissions, uploads and edits are no longer accepted" +
+        (state.view ? "; you can still read your submission here and withdraw it." : ".");
+    }
+    notice.hidden = !locked;
+    if (closed && !withdrawn && state.view) $("upload-section").hidden = true;
+  }
+
+  // ---- start ------------------------------------------------------------------------------------
+
+  function showCall() {
+    const call = state.call;
+    say("conference", call.conference);
+    document.title = "Submit a poster – " + call.conference;
+    say("title-hint", "Up to " + call.limits.title + " characters.");
+    say("authors-hint", "In the order they appear on the poster, up to " + call.limits.authors + ". E-mail and affiliation are optional.");
+    say("abstract-hint", "Plain text, up to " + call.limits.abstract + " characters.");
+    say(
+      "file-hint",
+      "A PDF of at most " + megabytes(call.max_upload_bytes) + ", with at most " + plural(call.max_body_pages, "page") +
+        " before the references (the references may follow on further pages). Choosing a file uploads it at once.",
+    );
+    $("deadline").hidden = false;
+    updateCount();
+  }
+
+  async function copyLink() {
+    const field = $("manage-link");
+    try {
+      await navigator.clipboard.writeText(field.value);
+      say("copy-status", "The link is copied. Keep it somewhere safe.");
+    } catch (error) {
+      field.select();
+      say("copy-status", "Press Ctrl+C (or ⌘C) to copy the selected link.");
+    }
+  }
+
+  async function start() {
+    $("form").addEventListener("submit", onSubmit);
+    $("add-author").addEventListener("click", () => addAuthor(null, true));
+    $("abstract").addEventListener("input", updateCount);
+    $("file").addEventListener("change", onFileChosen);
+    $("copy-link").addEventListener("click", copyLink);
+    $("withdraw").addEventListener("click", askWithdraw);
+    $("withdraw-no").addEventListener("click", keepSubmission);
+    $("withdraw-yes").addEventListener("click", withdraw);
+    window.addEventListener("hashchange", () => location.reload());
+    addAuthor(null, false);
+    try {
+      state.call = await api("GET", "/call");
+    } catch (error) {
+      $("load-error").replaceChildren(el("p", {}, "The call’s details could not be loaded: " + error.message + " Reload the page to try again."));
+      $("load-error").hidden = false;
+      $("form").hidden = true;
+      return;
+    }
+    state.clockOffset = Date.parse(state.call.now) - Date.now();
+    showCall();
+    renumberAuthors();
+    const key = readFragment();
+    if (key) await openSubmission(key);
+    refreshClosed(false);
+    tick();
+    setInterval(tick, 1000);
+    document.body.dataset.ready = "true";
+  }
+
+  start();
+})();
