@@ -17,6 +17,8 @@
     pollTimer: null,
     verdictKey: "",
     closed: null,
+    createKey: "",
+    createBody: "",
   };
 
   // ---- small helpers -------------------------------------------------------------------------------
@@ -106,8 +108,8 @@
     }
   }
 
-  async function api(method, path, body) {
-    const headers = {};
+  async function api(method, path, body, extraHeaders) {
+    const headers = Object.assign({}, extraHeaders);
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (state.token && path.startsWith("/submissions/")) headers.Authorization = "Bearer " + state.token;
     let response;
@@ -129,6 +131,11 @@
     }
     if (!response.ok) throw new ApiError(response.status, data || {});
     return data;
+  }
+
+  function newRequestKey() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   function submissionPath(suffix) {
@@ -359,7 +366,13 @@
     say("save-status", state.id ? "Saving your changes…" : "Creating your submission…");
     try {
       if (!state.id) {
-        const created = await api("POST", "/submissions", data);
+        // The same key for a retry of the same form, so a lost answer never makes a second submission.
+        const body = JSON.stringify(data);
+        if (!state.createKey || state.createBody !== body) {
+          state.createKey = newRequestKey();
+          state.createBody = body;
+        }
+        const created = await api("POST", "/submissions", data, { "Idempotency-Key": state.createKey });
         state.id = created.id;
         state.token = created.token;
         state.ticket = created.upload;
