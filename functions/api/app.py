@@ -18,9 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from cfp import web, wiring
 from cfp.call import CallFacts, call_facts
 from cfp.deadline import describe
+from cfp.errors import SealingFailed, SubmissionWithdrawn
 from cfp.observability import logger, metrics
-from cfp.sealing import SealingFailed
-from cfp.store import Conflict
 from cfp.submissions import (
     CallClosed,
     IdempotencyKeyReused,
@@ -114,8 +113,8 @@ def _unavailable(error: SealingFailed) -> Response[dict[str, Any]]:
     )
 
 
-@app.exception_handler(Conflict)
-def _conflict(error: Conflict) -> Response[dict[str, Any]]:
+@app.exception_handler(SubmissionWithdrawn)
+def _withdrawn(error: SubmissionWithdrawn) -> Response[dict[str, Any]]:
     return _error(409, "withdrawn", f"{error}; it can no longer be changed")
 
 

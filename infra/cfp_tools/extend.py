@@ -21,7 +21,8 @@ import boto3
 
 from cfp.clock import SystemClock
 from cfp.deadline import describe, parse_deadline
-from cfp.store import NotFound, SubmissionStore
+from cfp.errors import SubmissionNotFound
+from cfp.store import SubmissionStore
 
 
 def grant(
@@ -32,7 +33,7 @@ def grant(
     for submission_id in ids:
         try:
             store.get(submission_id)
-        except NotFound:
+        except SubmissionNotFound:
             missing.append(submission_id)
     if missing:
         return missing

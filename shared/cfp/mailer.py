@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from cfp.clock import Clock
+from cfp.errors import RecipientRejected
 from cfp.mail.message import Mail
 
 if TYPE_CHECKING:
@@ -18,10 +19,6 @@ if TYPE_CHECKING:
 # one not verified while the account is in the sandbox). Everything else, throttling and the sender's own
 # misconfiguration included, is raised so the message is retried and then dead-lettered, never dropped.
 _PERMANENT = {"MessageRejected"}
-
-
-class PermanentRejection(Exception):
-    """SES refused the message for good (for example, a malformed or suppressed address)."""
 
 
 class Mailer:
@@ -50,7 +47,7 @@ class Mailer:
         self._last_send = time.monotonic()
 
     def send(self, mail: Mail) -> str:
-        """Send and return SES's message id; raises PermanentRejection or the passing ClientError."""
+        """Send and return SES's message id; raises RecipientRejected or the passing ClientError."""
         self._pace()
         try:
             response = self._client.send_email(
@@ -61,6 +58,6 @@ class Mailer:
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in _PERMANENT:
-                raise PermanentRejection(str(error)) from error
+                raise RecipientRejected(str(error)) from error
             raise
         return response["MessageId"]

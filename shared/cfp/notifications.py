@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cfp.clock import Clock
+from cfp.errors import RecipientRejected, SubmissionNotFound
 from cfp.events import EventKind, NotificationEvent
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer, digest_sections, digest_title
-from cfp.mailer import PermanentRejection
 from cfp.model import Submission, Version, find_upload, needs_reminder, upload_order
 from cfp.observability import logger, metrics
 from cfp.sealing import TokenSealer
-from cfp.store import NotFound, SubmissionStore
+from cfp.store import SubmissionStore
 
 SendOnce = Callable[[str, Mail], None]
 
@@ -56,14 +56,14 @@ class Notifier:
             raise ValueError(f"{event.kind} event without a submission id")
         try:
             submission, versions = self.store.get(event.submission_id)
-        except NotFound:
+        except SubmissionNotFound:
             logger.warning("event for an unknown submission", extra={"event_id": event.event_id})
             return
         mail = self._author_mail(event, submission, versions)
         if mail is not None:
             try:
                 self.send_once(event.event_id, mail)
-            except PermanentRejection:
+            except RecipientRejected:
                 for address in mail.recipients():
                     self.store.record_bounce(submission.id, address)
                     outcome.bounces.append((submission.id, address))
@@ -136,6 +136,6 @@ class Notifier:
         """A refused organizer address is a configuration error: logged loudly, not retried forever."""
         try:
             self.send_once(key, mail)
-        except PermanentRejection:
+        except RecipientRejected:
             logger.exception("SES refused the organizers' digest", extra={"recipients": mail.recipients()})
             metrics.add_metric(name="DigestRejected", unit="Count", value=1)

@@ -7,14 +7,11 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cfp.errors import PublishFailed
 from cfp.events import NotificationEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-
-
-class PublishFailed(Exception):
-    """SQS did not take the message (after the client's own retries)."""
 
 
 class NotificationQueue:

@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cfp.errors import SealingFailed
+
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
-
-
-class SealingFailed(Exception):
-    """KMS could not seal or open a token (a passing failure: the caller retries or defers)."""
 
 
 class TokenSealer(Protocol):

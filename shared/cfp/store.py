@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cfp.errors import LimitReached, RequestRecord, RequestSeen, SubmissionNotFound, SubmissionWithdrawn
 from cfp.events import NotificationEvent
 from cfp.formatcheck.models import Verdict
 from cfp.model import Submission, Version
@@ -44,37 +45,6 @@ _LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
 _OBJECT_FIELDS = {"number", "object_id", "version_id", "uploaded_at", "sequencer", "size", "etag"}
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
-
-
-class NotFound(Exception):
-    """No submission with that id."""
-
-
-class Conflict(Exception):
-    """The submission is in a state that forbids the change (for example, withdrawn)."""
-
-
-class LimitReached(Exception):
-    """A count that the service caps has reached its cap."""
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    """A create request made with an ``Idempotency-Key``: what it asked for and what it made."""
-
-    key_hash: str
-    request_hash: str
-    submission_id: str
-    sealed_token: str
-    expires_at: datetime
-
-
-class RequestSeen(Exception):
-    """A create request with this idempotency key was made before; ``record`` says what it made."""
-
-    def __init__(self, record: RequestRecord) -> None:
-        super().__init__(f"request already made: submission {record.submission_id}")
-        self.record = record
 
 
 @dataclass(frozen=True)
@@ -258,11 +228,11 @@ class SubmissionStore:
             )
 
     def get(self, submission_id: str) -> tuple[Submission, list[Version]]:
-        """The submission and its versions in number order; raises NotFound."""
+        """The submission and its versions in number order; raises SubmissionNotFound."""
         items = list(self._query(_pk(submission_id)))
         meta = next((i for i in items if i["sk"] == _META), None)
         if meta is None:
-            raise NotFound(submission_id)
+            raise SubmissionNotFound(submission_id)
         return _submission_from(meta), _versions_from(items)
 
     def _query(self, pk: str) -> Iterator[dict[str, Any]]:
@@ -338,7 +308,7 @@ class SubmissionStore:
         except ClientError as error:
             if _cancelled_by_condition(error):
                 self.get(submission_id)
-                raise Conflict(f"submission {submission_id} is withdrawn") from error
+                raise SubmissionWithdrawn(f"submission {submission_id} is withdrawn") from error
             raise
 
     def _update_live(
@@ -366,7 +336,7 @@ class SubmissionStore:
             if _condition_failed(error):
                 submission, _ = self.get(submission_id)
                 if submission.withdrawn:
-                    raise Conflict(f"submission {submission_id} is withdrawn") from error
+                    raise SubmissionWithdrawn(f"submission {submission_id} is withdrawn") from error
                 raise LimitReached(f"submission {submission_id} has reached its limit") from error
             raise
         return _from_item(response["Attributes"])

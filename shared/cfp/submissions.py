@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from cfp import deadline as rules
 from cfp import events
 from cfp.clock import Clock
+from cfp.errors import LimitReached, PublishFailed, RequestRecord, RequestSeen, SubmissionNotFound
 from cfp.events import NotificationEvent
 from cfp.formatcheck.models import Verdict
 from cfp.model import (
@@ -37,10 +38,10 @@ from cfp.model import (
     status_of,
 )
 from cfp.observability import logger
-from cfp.queues import NotificationQueue, PublishFailed
+from cfp.queues import NotificationQueue
 from cfp.sealing import TokenSealer
 from cfp.settings import Settings
-from cfp.store import LimitReached, NotFound, RequestRecord, RequestSeen, SubmissionStore
+from cfp.store import SubmissionStore
 from cfp.uploads import UploadBucket, upload_key
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -335,7 +336,7 @@ class SubmissionService:
             raise NotAuthorized("send the submission's token as 'Authorization: Bearer <token>'")
         try:
             submission, versions = self.store.get(submission_id)
-        except NotFound as error:
+        except SubmissionNotFound as error:
             raise NotAuthorized("no submission with this id accepts this token") from error
         if not token_matches(token, submission.token_hash):
             raise NotAuthorized("no submission with this id accepts this token")

@@ -20,12 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cfp import events
 from cfp.clock import Clock
+from cfp.errors import SubmissionNotFound
 from cfp.formatcheck.models import Verdict
 from cfp.model import Submission, Version, find_upload
 from cfp.observability import logger
 from cfp.queues import NotificationQueue
 from cfp.settings import Settings
-from cfp.store import NotFound, SubmissionStore
+from cfp.store import SubmissionStore
 from cfp.uploads import StoredObject, UploadBucket, parse_upload_key
 
 
@@ -190,7 +191,7 @@ def locate(
     submission_id, number = owner
     try:
         submission, versions = store.get(submission_id)
-    except NotFound:
+    except SubmissionNotFound:
         logger.warning("ignoring an upload for an unknown submission", extra={"key": upload.key})
         return None
     slot = next((v for v in versions if v.number == number), None)

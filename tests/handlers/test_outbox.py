@@ -13,7 +13,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from cfp import wiring
-from cfp.queues import PublishFailed
+from cfp.errors import PublishFailed
 from tests.aws import FakeContext, http_event, load_function, sqs_event
 from tests.handlers.conftest import World
 

@@ -1,0 +1,53 @@
+"""What can go wrong, as the core names it.
+
+The use cases raise and catch these; the adapters translate what AWS answers into them, so no use case
+(and no handler) ever sees a boto3 exception or imports an adapter to catch one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class SubmissionNotFound(Exception):
+    """No submission with that id."""
+
+
+class SubmissionWithdrawn(Exception):
+    """The submission was withdrawn, so it can no longer be changed."""
+
+
+class LimitReached(Exception):
+    """A count that the service caps has reached its cap."""
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """A create request made with an ``Idempotency-Key``: what it asked for and what it made."""
+
+    key_hash: str
+    request_hash: str
+    submission_id: str
+    sealed_token: str
+    expires_at: datetime
+
+
+class RequestSeen(Exception):
+    """A create request with this idempotency key was made before; ``record`` says what it made."""
+
+    def __init__(self, record: RequestRecord) -> None:
+        super().__init__(f"request already made: submission {record.submission_id}")
+        self.record = record
+
+
+class PublishFailed(Exception):
+    """The queue did not take the message (after the client's own retries)."""
+
+
+class SealingFailed(Exception):
+    """KMS could not seal or open a token (a passing failure: the caller retries or defers)."""
+
+
+class RecipientRejected(Exception):
+    """SES refused the message for good (for example, a malformed or suppressed address)."""
