@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cfp import deadline as rules
 from cfp.formatcheck.models import Verdict
 
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -29,10 +29,19 @@ def _single_line(value: str) -> str:
 
 
 def _email(value: str) -> str:
+    """An address SES can deliver to, in the ASCII form it is sent with, lower-cased.
+
+    ``email-validator`` applies RFC 5321's syntax and length limits (``strict``) without DNS look-ups.
+    The local part must be ASCII: SES cannot send to internationalised local parts (that needs SMTPUTF8),
+    so ``jörg@uni.de`` is refused with a message saying so. An internationalised domain is kept in its
+    ASCII (punycode) form, which every mail server accepts.
+    """
     value = value.strip()
-    if not _EMAIL.match(value):
-        raise ValueError("must be an e-mail address such as name@example.org")
-    return value.lower()
+    try:
+        address = validate_email(value, check_deliverability=False, allow_smtputf8=False, strict=True)
+    except EmailNotValidError as error:
+        raise ValueError(f"must be an e-mail address such as name@example.org: {error}") from None
+    return (address.ascii_email or address.normalized).lower()
 
 
 def _text(value: str) -> str:
@@ -42,7 +51,25 @@ def _text(value: str) -> str:
     return value
 
 
-Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+# The rule as the OpenAPI document states it: an ASCII dot-atom local part of at most 64 characters and a
+# domain of dot-separated labels (internationalised ones allowed), not one of the special-use top-level
+# domains. ``_email`` is the authority; the pattern lets clients check most addresses before sending.
+EMAIL_PATTERN = (
+    r"^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?!(?:[^@]*\.)?(?:arpa|invalid|local|localhost|onion|test)$)"
+    r"(?:[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff-]{0,61}[A-Za-z0-9\u00a1-\uffff])?\.)+"
+    r"[A-Za-z\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff-]{0,61}[A-Za-z0-9\u00a1-\uffff])?$"
+)
+Email = Annotated[
+    str,
+    Field(
+        max_length=254,
+        json_schema_extra={"format": "email", "pattern": EMAIL_PATTERN},
+        description="An e-mail address SES can deliver to: ASCII before the @; an internationalised domain "
+        "is accepted and stored in its ASCII (punycode) form.",
+    ),
+    AfterValidator(_email),
+]
 Line = Annotated[str, AfterValidator(_single_line)]
 
 

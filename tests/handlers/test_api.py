@@ -87,6 +87,20 @@ def test_bad_input_names_every_field_at_fault(world: World) -> None:
     assert status == 422
 
 
+def test_addresses_ses_cannot_deliver_to_are_refused(world: World) -> None:
+    for address in ("jörg@uni.de", "a..b@x.org", ".a@x.org", "a@x.-org"):
+        status, body = call("POST", "/submissions", {**NEW, "contact_email": address})
+        assert status == 422, address
+        assert body["fields"][0]["field"] == "contact_email"
+        assert "e-mail address such as name@example.org" in body["fields"][0]["problem"]
+    authors = [{"name": "Jörg", "email": "jörg@münchen.de"}]
+    status, body = call("POST", "/submissions", {**NEW, "authors": authors})
+    assert status == 422 and body["fields"][0]["field"] == "authors.0.email"
+    assert "Internationalized characters before the @-sign" in body["fields"][0]["problem"]
+    status, body = call("POST", "/submissions", {**NEW, "contact_email": "jorg@münchen.de"})
+    assert status == 201 and body["contact_email"] == "jorg@xn--mnchen-3ya.de"
+
+
 def test_oversized_request_body_is_refused(world: World) -> None:
     status, body = call("POST", "/submissions", {**NEW, "abstract": "x" * 70_000})
     assert status == 413
