@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import logging
 import sys
 import uuid
 from dataclasses import dataclass
@@ -162,3 +163,10 @@ S3_TEST_EVENT = json.dumps(
         "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
     }
 )
+
+
+def failed_record_lines(records: list[logging.LogRecord]) -> list[dict[str, Any]]:
+    """What the batch processor logged for each failed record, as the fields of its structured line."""
+    failed = [r for r in records if r.getMessage().startswith("record failed")]
+    fields = ("message_id", "receive_count", "exception")
+    return [{key: getattr(r, key, None) for key in fields} for r in failed]
