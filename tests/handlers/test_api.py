@@ -169,3 +169,29 @@ def test_upload_url_never_outlives_the_deadline(world: World) -> None:
 
 def test_unknown_route_is_404(world: World) -> None:
     assert call("GET", "/nothing-here")[0] == 404
+
+
+def test_a_stranger_is_refused_before_the_input_is_judged(world: World) -> None:
+    body = create(world)
+    bad = {"contact_email": "not an address"}
+    assert call("PATCH", f"/submissions/{body['id']}", bad)[0] == 401
+    assert call("PATCH", f"/submissions/{body['id']}", bad, token="wrong")[0] == 401
+    assert call("PATCH", "/submissions/NOT-AN-ID", bad, token=body["token"])[0] == 401
+    assert call("GET", "/submissions/NOT-AN-ID")[0] == 401
+    status, answer = call("PATCH", f"/submissions/{body['id']}", bad, token=body["token"])
+    assert status == 422 and answer["fields"][0]["field"] == "contact_email"
+
+
+def test_undeclared_methods_get_a_json_405_naming_the_allowed_ones(world: World) -> None:
+    body = create(world)
+    for method, path, allowed in (
+        ("PUT", f"/submissions/{body['id']}", "DELETE, GET, PATCH"),
+        ("TRACE", "/submissions", "POST"),
+        ("GET", f"/submissions/{body['id']}/upload-url", "POST"),
+    ):
+        response = api.lambda_handler(http_event(method, path, token=body["token"]), FakeContext())
+        assert response["statusCode"] == 405, (method, path)
+        assert response["headers"]["Allow"] == allowed
+        assert json.loads(response["body"])["error"] == "method_not_allowed"
+    status, answer = call("GET", "/nowhere")
+    assert status == 404 and answer["error"] == "not_found"
