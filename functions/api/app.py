@@ -60,7 +60,7 @@ class ErrorAnswer(BaseModel):
 
     error: str = Field(
         description="A stable code: not_authorized, call_closed, withdrawn, request_too_large, "
-        "invalid_request, rate_limited, method_not_allowed or not_found."
+        "unsupported_media_type, invalid_request, rate_limited, method_not_allowed or not_found."
     )
     message: str = Field(description="What went wrong and what to do, in words.")
 
@@ -86,6 +86,7 @@ _UNAUTHORIZED = _documented(ErrorAnswer, "not_authorized: no token, or not this 
 _CLOSED = _documented(CallClosedAnswer, "call_closed: the deadline has passed for this submission.")
 _WITHDRAWN = _documented(ErrorAnswer, "withdrawn: the submission was withdrawn and cannot change.")
 _TOO_LARGE = _documented(ErrorAnswer, "request_too_large: the body is over 64 KiB.")
+_NOT_JSON = _documented(ErrorAnswer, "unsupported_media_type: the body is not application/json.")
 _INVALID = _documented(InvalidRequestAnswer, "invalid_request: every field at fault, in fields.")
 _RATE_LIMITED = _documented(ErrorAnswer, "rate_limited: too many requests of this kind; try again later.")
 _CREATED_LINKS = {
@@ -210,6 +211,7 @@ def _no_route(_: NotFoundError) -> Response[dict[str, Any]]:
         },
         403: _CLOSED,
         413: _TOO_LARGE,
+        415: _NOT_JSON,
         422: _INVALID,
         429: _RATE_LIMITED,
     },
@@ -261,6 +263,7 @@ def new_upload_url(submission_id: SubmissionId) -> UploadIssued:
         403: _CLOSED,
         409: _WITHDRAWN,
         413: _TOO_LARGE,
+        415: _NOT_JSON,
         422: _INVALID,
     },
 )
@@ -307,6 +310,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                     "error": "request_too_large",
                     "message": f"request bodies are limited to {MAX_REQUEST_BYTES} bytes",
                 }
+            ),
+        }
+    media_type = (event.get("headers") or {}).get("content-type", "").partition(";")[0].strip().lower()
+    if event.get("body") and media_type not in {"", "application/json"}:
+        return {
+            "statusCode": 415,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(
+                {"error": "unsupported_media_type", "message": "send the body as application/json"}
             ),
         }
     return app.resolve(event, context)

@@ -45,10 +45,11 @@ def _email(value: str) -> str:
 
 
 def _text(value: str) -> str:
-    value = value.replace("\r\n", "\n").strip()
+    """Checked before stripping, since ``str.strip`` would silently drop separators such as \\x1c."""
+    value = value.replace("\r\n", "\n")
     if _CONTROL.search(value.replace("\n", " ").replace("\t", " ")):
         raise ValueError("must not contain control characters")
-    return value
+    return value.strip()
 
 
 # The rule as the OpenAPI document states it: an ASCII dot-atom local part of at most 64 characters and a
@@ -70,7 +71,11 @@ Email = Annotated[
     ),
     AfterValidator(_email),
 ]
-Line = Annotated[str, AfterValidator(_single_line)]
+# The rules of ``_single_line`` and ``_text`` as the OpenAPI document states them: no control characters,
+# except tabs in a line and tabs, line feeds and CR LF pairs in a text.
+LINE_PATTERN = r"^[^\x00-\x08\x0a-\x1f\x7f]*$"
+TEXT_PATTERN = r"^(?:[^\x00-\x08\x0b-\x1f\x7f]|\r\n)*$"
+Line = Annotated[str, Field(json_schema_extra={"pattern": LINE_PATTERN}), AfterValidator(_single_line)]
 
 
 class Status(StrEnum):
@@ -95,7 +100,11 @@ class Author(BaseModel):
 
 
 Title = Annotated[Line, Field(min_length=1, max_length=300)]
-Abstract = Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(_text)]
+Abstract = Annotated[
+    str,
+    Field(min_length=1, max_length=5000, json_schema_extra={"pattern": TEXT_PATTERN}),
+    AfterValidator(_text),
+]
 Authors = Annotated[list[Author], Field(min_length=1, max_length=50)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -195,3 +196,22 @@ def test_undeclared_methods_get_a_json_405_naming_the_allowed_ones(world: World)
         assert json.loads(response["body"])["error"] == "method_not_allowed"
     status, answer = call("GET", "/nowhere")
     assert status == 404 and answer["error"] == "not_found"
+
+
+def test_only_json_bodies_are_read(world: World) -> None:
+    for content_type in ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain"):
+        status, answer = call("POST", "/submissions", NEW, headers={"content-type": content_type})
+        assert (status, answer["error"]) == (415, "unsupported_media_type"), content_type
+    status, _ = call("POST", "/submissions", NEW, headers={"content-type": "application/json; charset=utf-8"})
+    assert status == 201
+
+
+def test_the_schema_states_the_text_rules_the_api_applies(world: World) -> None:
+    document = json.loads(api.openapi_json())["components"]["schemas"]["SubmissionCreate"]["properties"]
+    line, text = document["title"]["pattern"], document["abstract"]["pattern"]
+    for title, accepted in (("Tabs\tare fine", True), ("No\x0econtrols", False), ("No\nbreaks", False)):
+        assert bool(re.match(line, title)) is accepted
+        assert (call("POST", "/submissions", {**NEW, "title": title})[0] == 201) is accepted, title
+    for abstract, accepted in (("Two\r\nlines\n\tindented", True), ("Lone\rreturn", False), ("\x1cP", False)):
+        assert bool(re.match(text, abstract)) is accepted
+        assert (call("POST", "/submissions", {**NEW, "abstract": abstract})[0] == 201) is accepted, abstract
