@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+import functools
 import importlib.util
 import json
+import logging
 import sys
 import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +19,10 @@ from typing import Any
 from urllib.parse import quote_plus
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+# The function whose handler is running, so the AWS calls made meanwhile can be told apart by function.
+RUNNING_FUNCTION: ContextVar[str | None] = ContextVar("running_function", default=None)
 
 
 def load_function(name: str) -> ModuleType:
@@ -27,7 +35,20 @@ def load_function(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
+    module.lambda_handler = _running_as(name, module.lambda_handler)
     return module
+
+
+def _running_as(name: str, handler: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(handler)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        token = RUNNING_FUNCTION.set(name)
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            RUNNING_FUNCTION.reset(token)
+
+    return run
 
 
 @dataclass
@@ -163,3 +184,10 @@ S3_TEST_EVENT = json.dumps(
         "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
     }
 )
+
+
+def failed_record_lines(records: list[logging.LogRecord]) -> list[dict[str, Any]]:
+    """What the batch processor logged for each failed record, as the fields of its structured line."""
+    failed = [r for r in records if r.getMessage().startswith("record failed")]
+    fields = ("message_id", "receive_count", "exception")
+    return [{key: getattr(r, key, None) for key in fields} for r in failed]

@@ -6,17 +6,18 @@ the file: a broken file is a verdict, never an exception.
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
+from cfp.batches import LoggedBatchProcessor
 from cfp.formatcheck import FormatSpec, Verdict, check_pdf, warm_up
 from cfp.observability import logger, metrics
 from cfp.validation import UploadValidator, uploaded_objects
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+processor = LoggedBatchProcessor()
 # Paid once per cold start, so every check forks a child that already has the PDF libraries loaded.
 warm_up()
 

@@ -51,3 +51,7 @@ class SealingFailed(Exception):
 
 class RecipientRejected(Exception):
     """SES refused the message for good (for example, a malformed or suppressed address)."""
+
+
+class SendingBlocked(Exception):
+    """SES refuses every mail from this account or sender until an operator fixes it."""

@@ -1,4 +1,18 @@
-"""SES v2 adapter: sends a rendered mail as raw MIME, telling a bad address from a passing failure."""
+"""SES v2 adapter: sends a rendered mail as raw MIME, telling a bad address from a passing failure.
+
+What SendEmail answers is sorted by whose fault it is and whether asking again can help:
+
+- ``MessageRejected`` (the recipient is not accepted as addressed, e.g. unverified while the account is in
+  the sandbox) and ``BadRequestException`` (the input is invalid, e.g. an illegal address): the same mail is
+  refused every time, so it is permanent for this message (``RecipientRejected``) and its recipients are
+  recorded as bounced.
+- ``AccountSuspendedException``, ``SendingPausedException``, ``MailFromDomainNotVerifiedException`` and
+  ``NotFoundException`` (a configuration set or identity is missing): permanent until an operator fixes the
+  account or the sender, and no fault of the recipient (``SendingBlocked``). The message is retried, then
+  dead-lettered, which raises the alarm, and can be redriven once fixed; it is never dropped.
+- ``TooManyRequestsException``, ``LimitExceededException`` (a quota that refills), 5xx and network errors
+  pass: the ``ClientError`` is raised as it is and the message retried.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +23,19 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from cfp.clock import Clock
-from cfp.errors import RecipientRejected
+from cfp.errors import RecipientRejected, SendingBlocked
 from cfp.mail.message import Mail
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
 
-# SES answers this for a message it will never accept as addressed (a suppressed or malformed recipient, or
-# one not verified while the account is in the sandbox). Everything else, throttling and the sender's own
-# misconfiguration included, is raised so the message is retried and then dead-lettered, never dropped.
-_PERMANENT = {"MessageRejected"}
+_REJECTED = {"MessageRejected", "BadRequestException"}
+_BLOCKED = {
+    "AccountSuspendedException",
+    "SendingPausedException",
+    "MailFromDomainNotVerifiedException",
+    "NotFoundException",
+}
 
 
 class Mailer:
@@ -47,7 +64,8 @@ class Mailer:
         self._last_send = time.monotonic()
 
     def send(self, mail: Mail) -> str:
-        """Send and return SES's message id; raises RecipientRejected or the passing ClientError."""
+        """Send and return SES's message id; raises RecipientRejected, SendingBlocked or the passing
+        ClientError."""
         self._pace()
         try:
             response = self._client.send_email(
@@ -57,7 +75,10 @@ class Mailer:
                 Content={"Raw": {"Data": mail.to_mime(self._sender, self._sender_name, self._clock.now())}},
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _PERMANENT:
+            code = error.response.get("Error", {}).get("Code")
+            if code in _REJECTED:
                 raise RecipientRejected(str(error)) from error
+            if code in _BLOCKED:
+                raise SendingBlocked(str(error)) from error
             raise
         return response["MessageId"]

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cfp import deadline as rules
 from cfp.formatcheck.models import Verdict
 
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -29,17 +29,27 @@ def _single_line(value: str) -> str:
 
 
 def _email(value: str) -> str:
+    """An address SES can deliver to, in the ASCII form it is sent with, lower-cased.
+
+    ``email-validator`` applies RFC 5321's syntax and length limits (``strict``) without DNS look-ups.
+    The local part must be ASCII: SES cannot send to internationalised local parts (that needs SMTPUTF8),
+    so ``jörg@uni.de`` is refused with a message saying so. An internationalised domain is kept in its
+    ASCII (punycode) form, which every mail server accepts.
+    """
     value = value.strip()
-    if not _EMAIL.match(value):
-        raise ValueError("must be an e-mail address such as name@example.org")
-    return value.lower()
+    try:
+        address = validate_email(value, check_deliverability=False, allow_smtputf8=False, strict=True)
+    except EmailNotValidError as error:
+        raise ValueError(f"must be an e-mail address such as name@example.org: {error}") from None
+    return (address.ascii_email or address.normalized).lower()
 
 
 def _text(value: str) -> str:
-    value = value.replace("\r\n", "\n").strip()
+    """Checked before stripping, since ``str.strip`` would silently drop separators such as \\x1c."""
+    value = value.replace("\r\n", "\n")
     if _CONTROL.search(value.replace("\n", " ").replace("\t", " ")):
         raise ValueError("must not contain control characters")
-    return value
+    return value.strip()
 
 
 # The API's field limits; the authors' page shows and checks the same numbers (``cfp.call``).
@@ -50,8 +60,30 @@ EMAIL_MAX = 254
 ABSTRACT_MAX = 5000
 AUTHORS_MAX = 50
 
-Email = Annotated[str, Field(max_length=EMAIL_MAX), AfterValidator(_email)]
-Line = Annotated[str, AfterValidator(_single_line)]
+# The rule as the OpenAPI document states it: an ASCII dot-atom local part of at most 64 characters and a
+# domain of dot-separated labels (internationalised ones allowed), not one of the special-use top-level
+# domains. ``_email`` is the authority; the pattern lets clients check most addresses before sending.
+EMAIL_PATTERN = (
+    r"^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?!(?:[^@]*\.)?(?:arpa|invalid|local|localhost|onion|test)$)"
+    r"(?:[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff-]{0,61}[A-Za-z0-9\u00a1-\uffff])?\.)+"
+    r"[A-Za-z\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff-]{0,61}[A-Za-z0-9\u00a1-\uffff])?$"
+)
+Email = Annotated[
+    str,
+    Field(
+        max_length=EMAIL_MAX,
+        json_schema_extra={"format": "email", "pattern": EMAIL_PATTERN},
+        description="An e-mail address SES can deliver to: ASCII before the @; an internationalised domain "
+        "is accepted and stored in its ASCII (punycode) form.",
+    ),
+    AfterValidator(_email),
+]
+# The rules of ``_single_line`` and ``_text`` as the OpenAPI document states them: no control characters,
+# except tabs in a line and tabs, line feeds and CR LF pairs in a text.
+LINE_PATTERN = r"^[^\x00-\x08\x0a-\x1f\x7f]*$"
+TEXT_PATTERN = r"^(?:[^\x00-\x08\x0b-\x1f\x7f]|\r\n)*$"
+Line = Annotated[str, Field(json_schema_extra={"pattern": LINE_PATTERN}), AfterValidator(_single_line)]
 
 
 class Status(StrEnum):
@@ -76,7 +108,11 @@ class Author(BaseModel):
 
 
 Title = Annotated[Line, Field(min_length=1, max_length=TITLE_MAX)]
-Abstract = Annotated[str, Field(min_length=1, max_length=ABSTRACT_MAX), AfterValidator(_text)]
+Abstract = Annotated[
+    str,
+    Field(min_length=1, max_length=ABSTRACT_MAX, json_schema_extra={"pattern": TEXT_PATTERN}),
+    AfterValidator(_text),
+]
 Authors = Annotated[list[Author], Field(min_length=1, max_length=AUTHORS_MAX)]
 
 

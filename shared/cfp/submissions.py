@@ -58,10 +58,19 @@ class SubmissionCreate(BaseModel):
     abstract: Abstract
 
 
+def _present_and_not_null(schema: dict[str, Any]) -> None:
+    """What ``SubmissionPatch`` checks, stated in its JSON schema: at least one field, none of them null."""
+    schema["minProperties"] = 1
+    for prop in schema["properties"].values():
+        branches = [branch for branch in prop.pop("anyOf", []) if branch.get("type") != "null"]
+        if branches:
+            prop.update(branches[0])
+
+
 class SubmissionPatch(BaseModel):
     """An edit of the metadata; only the fields present change."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_present_and_not_null)
 
     title: Title | None = None
     authors: Authors | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -85,6 +86,20 @@ def test_bad_input_names_every_field_at_fault(world: World) -> None:
     assert status == 422 and body["fields"][0]["field"] == "title"
     status, body = call("POST", "/submissions", {**NEW, "surprise": 1})
     assert status == 422
+
+
+def test_addresses_ses_cannot_deliver_to_are_refused(world: World) -> None:
+    for address in ("jörg@uni.de", "a..b@x.org", ".a@x.org", "a@x.-org"):
+        status, body = call("POST", "/submissions", {**NEW, "contact_email": address})
+        assert status == 422, address
+        assert body["fields"][0]["field"] == "contact_email"
+        assert "e-mail address such as name@example.org" in body["fields"][0]["problem"]
+    authors = [{"name": "Jörg", "email": "jörg@münchen.de"}]
+    status, body = call("POST", "/submissions", {**NEW, "authors": authors})
+    assert status == 422 and body["fields"][0]["field"] == "authors.0.email"
+    assert "Internationalized characters before the @-sign" in body["fields"][0]["problem"]
+    status, body = call("POST", "/submissions", {**NEW, "contact_email": "jorg@münchen.de"})
+    assert status == 201 and body["contact_email"] == "jorg@xn--mnchen-3ya.de"
 
 
 def test_oversized_request_body_is_refused(world: World) -> None:
@@ -177,3 +192,48 @@ def test_an_edit_after_the_deadline_is_refused_and_changes_nothing(world: World)
     status, refused = call("PATCH", f"/submissions/{body['id']}", {"title": "Too late"}, token=body["token"])
     assert (status, refused["error"]) == (403, "call_closed")
     assert call("GET", f"/submissions/{body['id']}", token=body["token"])[1]["title"] == body["title"]
+
+
+def test_a_stranger_is_refused_before_the_input_is_judged(world: World) -> None:
+    body = create(world)
+    bad = {"contact_email": "not an address"}
+    assert call("PATCH", f"/submissions/{body['id']}", bad)[0] == 401
+    assert call("PATCH", f"/submissions/{body['id']}", bad, token="wrong")[0] == 401
+    assert call("PATCH", "/submissions/NOT-AN-ID", bad, token=body["token"])[0] == 401
+    assert call("GET", "/submissions/NOT-AN-ID")[0] == 401
+    status, answer = call("PATCH", f"/submissions/{body['id']}", bad, token=body["token"])
+    assert status == 422 and answer["fields"][0]["field"] == "contact_email"
+
+
+def test_undeclared_methods_get_a_json_405_naming_the_allowed_ones(world: World) -> None:
+    body = create(world)
+    for method, path, allowed in (
+        ("PUT", f"/submissions/{body['id']}", "DELETE, GET, PATCH"),
+        ("TRACE", "/submissions", "POST"),
+        ("GET", f"/submissions/{body['id']}/upload-url", "POST"),
+    ):
+        response = api.lambda_handler(http_event(method, path, token=body["token"]), FakeContext())
+        assert response["statusCode"] == 405, (method, path)
+        assert response["headers"]["Allow"] == allowed
+        assert json.loads(response["body"])["error"] == "method_not_allowed"
+    status, answer = call("GET", "/nowhere")
+    assert status == 404 and answer["error"] == "not_found"
+
+
+def test_only_json_bodies_are_read(world: World) -> None:
+    for content_type in ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain"):
+        status, answer = call("POST", "/submissions", NEW, headers={"content-type": content_type})
+        assert (status, answer["error"]) == (415, "unsupported_media_type"), content_type
+    status, _ = call("POST", "/submissions", NEW, headers={"content-type": "application/json; charset=utf-8"})
+    assert status == 201
+
+
+def test_the_schema_states_the_text_rules_the_api_applies(world: World) -> None:
+    document = json.loads(api.openapi_json())["components"]["schemas"]["SubmissionCreate"]["properties"]
+    line, text = document["title"]["pattern"], document["abstract"]["pattern"]
+    for title, accepted in (("Tabs\tare fine", True), ("No\x0econtrols", False), ("No\nbreaks", False)):
+        assert bool(re.match(line, title)) is accepted
+        assert (call("POST", "/submissions", {**NEW, "title": title})[0] == 201) is accepted, title
+    for abstract, accepted in (("Two\r\nlines\n\tindented", True), ("Lone\rreturn", False), ("\x1cP", False)):
+        assert bool(re.match(text, abstract)) is accepted
+        assert (call("POST", "/submissions", {**NEW, "abstract": abstract})[0] == 201) is accepted, abstract

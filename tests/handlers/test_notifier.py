@@ -15,7 +15,15 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from cfp import wiring
-from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.aws import (
+    FakeContext,
+    failed_record_lines,
+    http_event,
+    load_function,
+    s3_event_body,
+    s3_record,
+    sqs_event,
+)
 from tests.handlers.conftest import World
 from tests.pdfs import make_abstract
 
@@ -120,7 +128,9 @@ def test_titles_are_escaped_in_html(world: World) -> None:
     assert "&lt;script&gt;" in html_of(receipt) and "<script>" not in html_of(receipt)
 
 
-def test_throttled_send_is_retried_then_dead_lettered(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_throttled_send_is_retried_then_dead_lettered(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from cfp.mailer import Mailer
 
     def throttled(self: Mailer, mail: Any) -> str:
@@ -132,9 +142,17 @@ def test_throttled_send_is_retried_then_dead_lettered(world: World, monkeypatch:
     create()
     bodies = [json.dumps(n) for n in world.notifications()]
     event = sqs_event(bodies)
+    caplog.clear()
     result = notifier.lambda_handler(event, FakeContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
     assert sent() == []
+    lines = failed_record_lines(caplog.records)
+    assert [line["message_id"] for line in lines] == [r["messageId"] for r in event["Records"]]
+    assert {line["exception"] for line in lines} == {"ClientError"}
+    assert all(line["receive_count"] == 1 for line in lines)
+    # Nothing an author wrote reaches the log: neither the title nor an address.
+    logged = json.dumps([vars(r) for r in caplog.records], default=str)
+    assert "Sparse Attention" not in logged and "alan@example.org" not in logged
 
 
 def test_permanent_rejection_is_recorded_and_reported(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

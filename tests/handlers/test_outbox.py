@@ -105,7 +105,7 @@ def test_a_retried_create_returns_the_same_submission_and_token(world: World) ->
     assert len([i for i in scanned if i["sk"]["S"] == "META"]) == 1
 
     other_status, other = call("POST", "/submissions", {**NEW, "title": "Another"}, headers=key)
-    assert (other_status, other["error"]) == (422, "idempotency_key_reused")
+    assert (other_status, other["error"]) == (409, "idempotency_key_reused")
 
     fresh_status, fresh = call("POST", "/submissions", NEW, headers={"Idempotency-Key": "another-key"})
     assert fresh_status == 201 and fresh["id"] != first["id"]

@@ -6,10 +6,13 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from cfp import wiring
 from tests.aws import (
     S3_TEST_EVENT,
     FakeContext,
+    failed_record_lines,
     http_event,
     load_function,
     s3_event_body,
@@ -99,13 +102,16 @@ def test_moto_style_records_and_encoded_keys(world: World) -> None:
     assert read(created)["verdict"] is not None
 
 
-def test_garbage_message_is_a_partial_failure(world: World) -> None:
+def test_garbage_message_is_a_partial_failure(world: World, caplog: pytest.LogCaptureFixture) -> None:
     created = create(world)
     record = upload(world, created["upload"]["fields"]["key"], make_abstract(1), world.clock.now())
     event = sqs_event(["{not json", s3_event_body(record)])
     result = validator.lambda_handler(event, FakeContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
     assert read(created)["verdict"] is not None
+    [line] = failed_record_lines(caplog.records)
+    assert (line["message_id"], line["receive_count"]) == (event["Records"][0]["messageId"], 1)
+    assert line["exception"] == "JSONDecodeError"
 
 
 def test_redelivery_changes_nothing_and_is_deduplicated_downstream(world: World) -> None:

@@ -257,6 +257,13 @@ def test_requests_arrive_as_http_api_v2_events(stack: RunningStack) -> None:
     )
 
 
+def test_every_method_reaches_an_any_route(stack: RunningStack) -> None:
+    for method in ("TRACE", "PROPFIND"):
+        response = requests.request(method, stack.api + "/anything", timeout=30)
+        assert response.status_code == 200, method
+        assert response.json()["event"]["requestContext"]["http"]["method"] == method
+
+
 def test_bodies_are_passed_as_text_or_base64(stack: RunningStack) -> None:
     text = _echo(stack, "/items", method="POST", json={"a": 1})["event"]
     assert (text["body"], text["isBase64Encoded"]) == ('{"a": 1}', False)

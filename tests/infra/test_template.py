@@ -130,8 +130,49 @@ def test_data_is_retained_when_the_stack_goes(raw: dict[str, Any]) -> None:
         if not expiring:
             assert table.get("DeletionPolicy") == "Retain", name
             assert table.get("UpdateReplacePolicy") == "Retain", name
-            assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
+        assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], name
         assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True, name
+
+
+def test_alarm_topic_uses_a_rotated_key_that_cloudwatch_may_use(raw: dict[str, Any]) -> None:
+    topic = raw["Resources"]["DeadLetterAlarmTopic"]["Properties"]
+    key_name = topic["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    key = raw["Resources"][key_name]
+    assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch = [s for s in statements if s["Principal"].get("Service") == "cloudwatch.amazonaws.com"]
+    assert [set(s["Action"]) for s in cloudwatch] == [{"kms:Decrypt", "kms:GenerateDataKey*"}]
+    root = [s for s in statements if "AWS" in s["Principal"]]
+    assert root and root[0]["Principal"]["AWS"]["Fn::Sub"].endswith(":root")
+
+
+def test_queue_consumers_have_capped_concurrency(raw: dict[str, Any]) -> None:
+    caps = {"ValidatorFunction": 5, "NotifierFunction": 2}
+    for name, cap in caps.items():
+        props = raw["Resources"][name]["Properties"]
+        assert props["ReservedConcurrentExecutions"] == cap, name
+        (source,) = props["Events"].values()
+        assert source["Properties"]["ScalingConfig"]["MaximumConcurrency"] == cap, name
+
+
+def test_api_and_upload_access_is_logged(raw: dict[str, Any]) -> None:
+    resources = raw["Resources"]
+    settings = resources["HttpApi"]["Properties"]["AccessLogSettings"]
+    group = resources[settings["DestinationArn"]["Fn::GetAtt"][0]]
+    assert group["Type"] == "AWS::Logs::LogGroup" and group["Properties"]["RetentionInDays"] > 0
+    assert "authorization" not in settings["Format"].lower() and "$context.path" in settings["Format"]
+    logging = resources["UploadsBucket"]["Properties"]["LoggingConfiguration"]
+    target = logging["DestinationBucketName"]["Ref"]
+    assert resources[target]["Type"] == "AWS::S3::Bucket"
+    [grant] = [
+        s
+        for policy in _of_type(raw, "AWS::S3::BucketPolicy").values()
+        if policy["Properties"]["Bucket"] == {"Ref": target}
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Allow"
+    ]
+    assert grant["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert grant["Resource"]["Fn::Sub"].endswith("/" + logging["LogFilePrefix"] + "*")
 
 
 def test_buckets_are_private_encrypted_versioned_and_tls_only(raw: dict[str, Any]) -> None:

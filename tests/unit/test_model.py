@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
 
 from cfp.formatcheck.models import Facts, Verdict
 from cfp.keeper import confirmation_due, final_digest_due, reminder_due, thresholds_passed
-from cfp.model import Author, Status, Submission, Version, Window, current_version, late_versions, status_of
+from cfp.model import (
+    EMAIL_PATTERN,
+    Author,
+    Status,
+    Submission,
+    Version,
+    Window,
+    current_version,
+    late_versions,
+    status_of,
+)
 
 # The call settles 15 minutes after its cutoff before it closes (stated here, not imported).
 SETTLE = timedelta(minutes=15)
@@ -122,3 +136,37 @@ def test_closing_waits_for_the_call_to_settle_and_for_pending_checks() -> None:
     extended = submission(extension_until=DEADLINE + timedelta(days=1))
     assert not confirmation_due(settled, WINDOW, extended, [])
     assert final_digest_due(settled, WINDOW, [(extended, [upload(1, DEADLINE + timedelta(hours=1))])])
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("Ada@Example.org", "ada@example.org"),
+        (" ada+cfp@uni.example ", "ada+cfp@uni.example"),
+        ("ada@münchen.de", "ada@xn--mnchen-3ya.de"),
+    ],
+)
+def test_addresses_are_stored_in_the_form_ses_sends_to(given: str, stored: str) -> None:
+    assert Author(name="A", email=given).email == stored
+    assert re.match(EMAIL_PATTERN, given.strip())
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("jörg@uni.de", "Internationalized characters before the @-sign"),
+        ("a..b@x.org", "two periods in a row"),
+        (".a@x.org", "cannot start with a period"),
+        ("a@x.-org", "period and a hyphen"),
+        ("a@localhost", "should have a period"),
+        ("a@mail.test", "special-use or reserved name"),
+        (f"{'a' * 65}@x.org", "too long before the @-sign"),
+        ('"a b"@x.org', "Quoting"),
+    ],
+)
+def test_undeliverable_addresses_are_refused_with_the_reason(given: str, reason: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Author(name="A", email=given)
+    message = refused.value.errors()[0]["msg"]
+    assert "e-mail address such as name@example.org" in message and reason in message
+    assert not re.match(EMAIL_PATTERN, given)

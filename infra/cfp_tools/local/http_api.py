@@ -236,6 +236,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
 
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, PROPFIND, ...) is routed too, as an ``ANY`` route takes every method: the
+        function answers one it does not serve (a JSON 405), not the server with a 501 page of its own."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         """Request lines are printed by ``_handle`` with timing instead."""
 
