@@ -443,8 +443,8 @@ class Template:
                     SqsEvent(
                         name=name,
                         queue_arn=str(self.resolve(spec["Queue"])),
-                        batch_size=int(spec.get("BatchSize", 10)),
-                        batching_window_seconds=int(spec.get("MaximumBatchingWindowInSeconds", 0)),
+                        batch_size=int(self.resolve(spec.get("BatchSize", 10))),
+                        batching_window_seconds=int(self.resolve(spec.get("MaximumBatchingWindowInSeconds", 0))),
                         report_batch_item_failures="ReportBatchItemFailures"
                         in _strings(spec.get("FunctionResponseTypes")),
                     )

@@ -310,7 +310,7 @@ class SubmissionService:
         first = next((v for v in versions if v.number == 1), None)
         if first is not None and not first.uploaded and first.expires_at > now:
             presigned = self.bucket.presign_post(
-                first.key, self.settings.max_upload_bytes, now, first.expires_at
+                first.key, self.settings.max_upload_bytes, self.clock.now(), first.expires_at
             )
             ticket = UploadTicket(
                 version=first.number,
@@ -399,7 +399,11 @@ class SubmissionService:
                 f"this submission has been given {most} upload URLs, the most the call allows; "
                 "write to the organizers if you need another"
             ) from error
-        presigned = self.bucket.presign_post(version.key, self.settings.max_upload_bytes, now, expires_at)
+        # The clock is read again just before signing: S3 counts the policy's lifetime from the signing
+        # instant, and a gap that crosses a second boundary would let the URL outlive the deadline.
+        presigned = self.bucket.presign_post(
+            version.key, self.settings.max_upload_bytes, self.clock.now(), expires_at
+        )
         ticket = UploadTicket(
             version=version.number,
             url=presigned.url,

@@ -23,7 +23,9 @@ CONTACT = "ada@uni.example"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     deadline = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
-    running = RunningStack(tmp_path_factory.mktemp("e2e"), "--deadline", deadline)
+    running = RunningStack(
+        tmp_path_factory.mktemp("e2e"), "--deadline", deadline, "--param", "DigestWindowSeconds=2"
+    )
     try:
         yield running
     finally:
