@@ -444,7 +444,9 @@ class Template:
                         name=name,
                         queue_arn=str(self.resolve(spec["Queue"])),
                         batch_size=int(self.resolve(spec.get("BatchSize", 10))),
-                        batching_window_seconds=int(self.resolve(spec.get("MaximumBatchingWindowInSeconds", 0))),
+                        batching_window_seconds=int(
+                            self.resolve(spec.get("MaximumBatchingWindowInSeconds", 0))
+                        ),
                         report_batch_item_failures="ReportBatchItemFailures"
                         in _strings(spec.get("FunctionResponseTypes")),
                     )
