@@ -21,12 +21,18 @@ from cfp import deadline as rules
 from cfp import events
 from cfp.clock import Clock
 from cfp.events import NotificationEvent
-from cfp.model import Submission, Version, Window, current_version, needs_reminder, status_of
+from cfp.model import (
+    Submission,
+    Version,
+    Window,
+    current_version,
+    needs_reminder,
+    parse_upload_key,
+    status_of,
+)
 from cfp.observability import logger
-from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
+from cfp.ports import CheckRequeue, DeadLetterReader, EventPublisher, SubmissionRepository, UploadStorage
 from cfp.settings import Settings
-from cfp.store import SubmissionStore
-from cfp.uploads import UploadBucket, parse_upload_key
 from cfp.validation import DeadLetterSweep, s3_event_body
 
 SETTLE = timedelta(minutes=15)
@@ -118,12 +124,12 @@ class DeadlineKeeper:
     flagged, so the call never closes over an upload nobody judged."""
 
     settings: Settings
-    store: SubmissionStore
-    queue: NotificationQueue
+    store: SubmissionRepository
+    queue: EventPublisher
     clock: Clock
-    bucket: UploadBucket
-    validation_queue: ValidationQueue
-    dead_letters: DeadLetters
+    bucket: UploadStorage
+    validation_queue: CheckRequeue
+    dead_letters: DeadLetterReader
 
     def run(self) -> dict[str, int]:
         """Publish every reminder and closing event that is due; returns counts for the log."""

@@ -170,6 +170,20 @@ class Submission(BaseModel):
         return self.withdrawn_at is not None
 
 
+def upload_key(prefix: str, submission_id: str, number: int) -> str:
+    return f"{prefix}{submission_id}/v{number}.pdf"
+
+
+def parse_upload_key(prefix: str, key: str) -> tuple[str, int] | None:
+    """The submission id and version number a key belongs to, or None for a key the service never issued."""
+    if not key.startswith(prefix):
+        return None
+    match = re.fullmatch(r"([a-z0-9]{4,40})/v([1-9][0-9]{0,5})\.pdf", key[len(prefix) :])
+    if match is None:
+        return None
+    return match.group(1), int(match.group(2))
+
+
 def find_upload(versions: list[Version], number: int | None, object_id: str | None) -> Version | None:
     """The upload an event speaks of: its slot and, where given, its object."""
     for version in versions:

@@ -18,8 +18,7 @@ from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer, digest_sections, digest_title
 from cfp.model import Submission, Version, find_upload, needs_reminder, upload_order
 from cfp.observability import logger, metrics
-from cfp.sealing import TokenSealer
-from cfp.store import SubmissionStore
+from cfp.ports import SubmissionRepository, TokenSealer
 
 SendOnce = Callable[[str, Mail], None]
 
@@ -40,7 +39,7 @@ class BatchOutcome:
 
 @dataclass(frozen=True)
 class Notifier:
-    store: SubmissionStore
+    store: SubmissionRepository
     renderer: MailRenderer
     send_once: SendOnce
     link_for: LinkFor

@@ -10,7 +10,7 @@ token cannot be replayed into another submission's receipt.
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -18,12 +18,6 @@ from cfp.errors import SealingFailed
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
-
-
-class TokenSealer(Protocol):
-    def seal(self, token: str, submission_id: str) -> str: ...
-
-    def open(self, sealed: str, submission_id: str) -> str: ...
 
 
 class KmsTokenSealer:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +34,7 @@ from cfp.events import NotificationEvent
 from cfp.formatcheck.models import Verdict
 from cfp.model import Submission, Version
 from cfp.observability import logger
+from cfp.ports import Snapshot
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -45,15 +45,6 @@ _LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
 _OBJECT_FIELDS = {"number", "object_id", "version_id", "uploaded_at", "sequencer", "size", "etag"}
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything the deadline keeper reads, from one Scan."""
-
-    records: list[tuple[Submission, list[Version]]]
-    markers: dict[str, set[str]]
-    outbox: list[tuple[datetime, NotificationEvent]]
 
 
 def _pk(submission_id: str) -> str:

@@ -36,13 +36,11 @@ from cfp.model import (
     current_version,
     late_versions,
     status_of,
+    upload_key,
 )
 from cfp.observability import logger
-from cfp.queues import NotificationQueue
-from cfp.sealing import TokenSealer
+from cfp.ports import EventPublisher, SubmissionRepository, TokenSealer, UploadStorage
 from cfp.settings import Settings
-from cfp.store import SubmissionStore
-from cfp.uploads import UploadBucket, upload_key
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -227,9 +225,9 @@ class SubmissionService:
     """The API's use cases, with the store, bucket, queue and clock passed in."""
 
     settings: Settings
-    store: SubmissionStore
-    bucket: UploadBucket
-    queue: NotificationQueue
+    store: SubmissionRepository
+    bucket: UploadStorage
+    queue: EventPublisher
     clock: Clock
     sealer: TokenSealer
 

@@ -8,48 +8,15 @@ and the expiry (never later than the deadline plus grace, see ``cfp.deadline.upl
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from cfp.ports import PresignedPost, StoredObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 PDF_CONTENT_TYPE = "application/pdf"
-
-
-def upload_key(prefix: str, submission_id: str, number: int) -> str:
-    return f"{prefix}{submission_id}/v{number}.pdf"
-
-
-def parse_upload_key(prefix: str, key: str) -> tuple[str, int] | None:
-    """The submission id and version number a key belongs to, or None for a key the service never issued."""
-    if not key.startswith(prefix):
-        return None
-    match = re.fullmatch(r"([a-z0-9]{4,40})/v([1-9][0-9]{0,5})\.pdf", key[len(prefix) :])
-    if match is None:
-        return None
-    return match.group(1), int(match.group(2))
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    """One object version S3 holds under the uploads prefix, as a listing reports it."""
-
-    key: str
-    version_id: str | None
-    last_modified: datetime
-    size: int
-    etag: str
-
-
-@dataclass(frozen=True)
-class PresignedPost:
-    """Where to POST the file and the form fields (policy and signature) to send with it."""
-
-    url: str
-    fields: dict[str, str]
 
 
 class UploadBucket:

@@ -22,12 +22,10 @@ from cfp import events
 from cfp.clock import Clock
 from cfp.errors import SubmissionNotFound
 from cfp.formatcheck.models import Verdict
-from cfp.model import Submission, Version, find_upload
+from cfp.model import Submission, Version, find_upload, parse_upload_key
 from cfp.observability import logger
-from cfp.queues import NotificationQueue
+from cfp.ports import EventPublisher, StoredObject, SubmissionRepository, UploadStorage
 from cfp.settings import Settings
-from cfp.store import SubmissionStore
-from cfp.uploads import StoredObject, UploadBucket, parse_upload_key
 
 
 class _S3Object(BaseModel):
@@ -110,9 +108,9 @@ class UploadValidator:
     """Checks one uploaded object and records the outcome on its version."""
 
     settings: Settings
-    store: SubmissionStore
-    bucket: UploadBucket
-    queue: NotificationQueue
+    store: SubmissionRepository
+    bucket: UploadStorage
+    queue: EventPublisher
     clock: Clock
     checker: Checker
 
@@ -180,7 +178,7 @@ class UploadValidator:
 
 
 def locate(
-    store: SubmissionStore, prefix: str, upload: UploadedObject
+    store: SubmissionRepository, prefix: str, upload: UploadedObject
 ) -> tuple[Submission, Version, list[Version]] | None:
     """The submission, a record of this object in its slot, and what is stored already; None for a key
     the service never issued."""
@@ -252,8 +250,8 @@ class DeadLetterSweep:
     needing attention and the next digest names it. The messages stay in the queue for operators."""
 
     settings: Settings
-    store: SubmissionStore
-    queue: NotificationQueue
+    store: SubmissionRepository
+    queue: EventPublisher
     clock: Clock
 
     def run(self, bodies: list[str]) -> int:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from cfp.mail.render import MailRenderer
     from cfp.mailer import Mailer
     from cfp.notifications import Notifier, SendOnce
-    from cfp.sealing import TokenSealer
+    from cfp.ports import TokenSealer
     from cfp.submissions import SubmissionService
 
 _clock: list[Clock] = [SystemClock()]

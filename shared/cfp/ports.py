@@ -1,0 +1,134 @@
+"""What the use cases need from the outside world, declared by the core.
+
+The adapters (``store``, ``uploads``, ``queues``, ``sealing``) implement these with boto3; the tests'
+in-memory fakes (``tests/unit/fakes.py``) implement them with dictionaries. No use case imports an
+adapter: each is given objects that have these shapes, by ``wiring`` in a Lambda and by a test directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from cfp.errors import RequestRecord
+from cfp.events import NotificationEvent
+from cfp.model import Submission, Version
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the deadline keeper reads at once: every submission with its versions (oldest first), every
+    once-only marker by submission id ('' for the whole call), every event still in the outbox."""
+
+    records: list[tuple[Submission, list[Version]]]
+    markers: dict[str, set[str]]
+    outbox: list[tuple[datetime, NotificationEvent]]
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object version the bucket holds under the uploads prefix, as a listing reports it."""
+
+    key: str
+    version_id: str | None
+    last_modified: datetime
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    """Where to POST the file and the form fields (policy and signature) to send with it."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class SubmissionRepository(Protocol):
+    """Submissions, their versions and the service's bookkeeping; every write that must not race is
+    conditional, and the errors are ``cfp.errors``'."""
+
+    def create(
+        self, submission: Submission, outbox: NotificationEvent, request: RequestRecord | None = None
+    ) -> None: ...
+
+    def find_request(self, key_hash: str) -> RequestRecord | None: ...
+
+    def clear_outbox(self, submission_id: str, event_id: str) -> None: ...
+
+    def get(self, submission_id: str) -> tuple[Submission, list[Version]]: ...
+
+    def all(self) -> list[tuple[Submission, list[Version]]]: ...
+
+    def snapshot(self) -> Snapshot: ...
+
+    def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> Submission: ...
+
+    def withdraw(self, submission_id: str, now: datetime, outbox: NotificationEvent) -> None: ...
+
+    def issue_version(
+        self,
+        submission_id: str,
+        key_for: Callable[[int], str],
+        issued_at: datetime,
+        expires_at: datetime,
+        most: int = 0,
+    ) -> Version: ...
+
+    def record_upload(self, submission_id: str, upload: Version) -> None: ...
+
+    def record_verdict(self, submission_id: str, upload: Version) -> bool: ...
+
+    def mark_attention(self, submission_id: str, upload: Version, reason: str) -> None: ...
+
+    def record_bounce(self, submission_id: str, address: str) -> None: ...
+
+    def grant_extension(
+        self, submission_id: str, until: datetime, granted_by: str, now: datetime
+    ) -> None: ...
+
+    def count_once_more(
+        self, counter: str, window_start: datetime, window_end: datetime, most: int
+    ) -> None: ...
+
+    def mark_once(self, marker: str, now: datetime, submission_id: str | None = None) -> bool: ...
+
+
+class UploadStorage(Protocol):
+    """The uploads bucket, through the few calls the service makes."""
+
+    def presign_post(
+        self, key: str, max_bytes: int, now: datetime, expires_at: datetime
+    ) -> PresignedPost: ...
+
+    def read(self, key: str, version_id: str | None, max_bytes: int) -> bytes: ...
+
+    def list_uploads(self, prefix: str) -> list[StoredObject]: ...
+
+
+class EventPublisher(Protocol):
+    """The notification queue: facts the notifier turns into mails."""
+
+    def publish(self, event: NotificationEvent) -> None: ...
+
+
+class CheckRequeue(Protocol):
+    """The validation queue, for an upload whose S3 event never arrived."""
+
+    def send(self, body: str) -> None: ...
+
+
+class DeadLetterReader(Protocol):
+    """The validation dead-letter queue, read without taking anything out of it."""
+
+    def bodies(self, limit: int = 1000) -> list[str]: ...
+
+
+class TokenSealer(Protocol):
+    """Seals the receipt's token for the queue and opens it for the mail (``cfp.sealing``)."""
+
+    def seal(self, token: str, submission_id: str) -> str: ...
+
+    def open(self, sealed: str, submission_id: str) -> str: ...

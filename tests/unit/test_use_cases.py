@@ -1,0 +1,396 @@
+"""The four use cases (submissions, validation, notifications, the deadline keeper) against in-memory
+fakes of their ports: every rule, no AWS, milliseconds each."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from cfp.clock import FixedClock
+from cfp.errors import RecipientRejected
+from cfp.formatcheck.models import Facts, Problem, Verdict
+from cfp.keeper import DeadlineKeeper
+from cfp.mail.message import Mail
+from cfp.mail.render import CallInfo, MailRenderer
+from cfp.notifications import BatchOutcome, Notifier
+from cfp.settings import Settings
+from cfp.submissions import (
+    IdempotencyKeyReused,
+    NotAuthorized,
+    RateLimited,
+    SubmissionCreate,
+    SubmissionService,
+)
+from cfp.validation import DeadLetterSweep, UploadedObject, UploadValidator
+from tests.unit.fakes import FakeBucket, FakeDeadLetters, FakeQueue, FakeSealer, FakeStore
+
+AOE = datetime.fromisoformat("2017-08-31T23:59:59-12:00").tzinfo
+DEADLINE = datetime(2017, 8, 31, 23, 59, 59, tzinfo=AOE)
+T0 = datetime(2017, 8, 20, 12, 0, tzinfo=AOE)
+REQUEST = SubmissionCreate.model_validate(
+    {
+        "title": "Learned Index Structures",
+        "authors": [{"name": "Ada Lovelace", "email": "ada@example.org"}],
+        "contact_email": "ada@example.org",
+        "abstract": "We index things.",
+    }
+)
+
+
+def settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "conference_name": "Workshop",
+        "deadline": DEADLINE,
+        "sender_email": "cfp@example.org",
+        "organizer_emails": ("chair@example.org",),
+        "table_name": "t",
+        "bucket_name": "uploads",
+        "notification_queue_url": "q",
+        "receipt_token_key_id": "k",
+        **overrides,
+    }
+    return Settings(**values)
+
+
+def verdict(outcome: str = "pass", body_pages: int = 2) -> Verdict:
+    problems = (
+        [] if outcome == "pass" else [Problem(code="too_many_body_pages", severity="fail", message="m")]
+    )
+    return Verdict(
+        outcome=outcome,
+        problems=problems,
+        facts=Facts(bytes=100, header_offset=0),
+        pages=3,
+        body_pages=body_pages,
+    )  # type: ignore[arg-type]
+
+
+@dataclass
+class World:
+    """One call's worth of fakes and the use cases built on them."""
+
+    settings: Settings = field(default_factory=settings)
+    clock: FixedClock = field(default_factory=lambda: FixedClock(T0))
+    store: FakeStore = field(default_factory=FakeStore)
+    bucket: FakeBucket = field(default_factory=FakeBucket)
+    queue: FakeQueue = field(default_factory=FakeQueue)
+    requeue: FakeQueue = field(default_factory=FakeQueue)
+    dead: FakeDeadLetters = field(default_factory=FakeDeadLetters)
+    checked: list[bytes] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+
+    @property
+    def service(self) -> SubmissionService:
+        return SubmissionService(self.settings, self.store, self.bucket, self.queue, self.clock, FakeSealer())
+
+    def check(self, data: bytes) -> Verdict:
+        self.checked.append(data)
+        return verdict(self.outcomes.pop(0) if self.outcomes else "pass")
+
+    @property
+    def validator(self) -> UploadValidator:
+        return UploadValidator(self.settings, self.store, self.bucket, self.queue, self.clock, self.check)
+
+    @property
+    def keeper(self) -> DeadlineKeeper:
+        return DeadlineKeeper(
+            self.settings, self.store, self.queue, self.clock, self.bucket, self.requeue, self.dead
+        )
+
+    def upload(self, key: str, at: datetime, data: bytes = b"%PDF-1.7") -> UploadedObject:
+        stored = self.bucket.put(key, data, at)
+        return UploadedObject(
+            bucket="uploads",
+            key=key,
+            size=len(data),
+            etag=stored.etag,
+            version_id=stored.version_id,
+            uploaded_at=at,
+        )
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+# ---- submissions --------------------------------------------------------------------------------------
+
+
+def test_create_writes_the_record_and_its_event_together_then_queues_it(world: World) -> None:
+    created = world.service.create(REQUEST)
+    assert world.queue.kinds() == ["submitted"]
+    assert world.store.outbox == {}
+    sealed = world.queue.events[0].detail["sealed_token"]
+    assert created.token not in sealed and FakeSealer().open(sealed, created.id) == created.token
+    assert created.upload.expires_at == T0 + timedelta(minutes=15)
+
+
+def test_a_queue_failure_leaves_the_event_in_the_outbox_and_still_answers(world: World) -> None:
+    world.queue.down = True
+    created = world.service.create(REQUEST)
+    assert created.token and world.queue.events == []
+    [(written_at, event)] = world.store.outbox.values()
+    assert (written_at, event.event_id) == (T0, f"submitted:{created.id}")
+
+    world.queue.down = False
+    world.clock.advance(timedelta(seconds=59))
+    world.keeper.run()
+    assert world.queue.events == []
+    world.clock.advance(timedelta(seconds=2))
+    world.keeper.run()
+    assert world.queue.kinds() == ["submitted"] and world.store.outbox == {}
+
+
+def test_a_retry_with_the_same_key_is_the_same_submission(world: World) -> None:
+    first = world.service.create(REQUEST, "key-1", "192.0.2.1")
+    world.clock.advance(timedelta(minutes=1))
+    again = world.service.create(REQUEST, "key-1", "192.0.2.1")
+    assert (again.id, again.token, again.upload.version) == (first.id, first.token, 1)
+    assert len(world.store.records) == 1 and world.queue.kinds() == ["submitted"]
+    other = REQUEST.model_copy(update={"title": "Another title"})
+    with pytest.raises(IdempotencyKeyReused):
+        world.service.create(other, "key-1")
+    world.clock.advance(timedelta(hours=24))
+    assert world.service.create(REQUEST, "key-1").id != first.id
+
+
+def test_a_retry_after_the_first_upload_url_expired_gets_a_new_one(world: World) -> None:
+    first = world.service.create(REQUEST, "key-1")
+    world.clock.advance(timedelta(minutes=20))
+    again = world.service.create(REQUEST, "key-1")
+    assert again.id == first.id and again.upload.version == 2
+
+
+def test_the_hourly_limit_per_contact_counts_only_new_submissions(world: World) -> None:
+    world.settings = settings(max_submissions_per_contact_per_hour=2)
+    world.clock.instant = datetime(2017, 8, 20, 12, 45, tzinfo=UTC)
+    world.service.create(REQUEST, "a")
+    world.service.create(REQUEST, "a")
+    world.service.create(REQUEST, "b")
+    with pytest.raises(RateLimited) as refused:
+        world.service.create(REQUEST, "c")
+    assert refused.value.retry_after == 15 * 60
+    world.clock.advance(timedelta(minutes=15))
+    world.service.create(REQUEST, "c")
+
+
+def test_the_hourly_limit_per_client(world: World) -> None:
+    world.settings = settings(max_submissions_per_client_per_hour=1)
+    world.service.create(REQUEST, client="192.0.2.1")
+    world.service.create(REQUEST, client="198.51.100.1")
+    with pytest.raises(RateLimited):
+        world.service.create(REQUEST, client="192.0.2.1")
+
+
+def test_upload_urls_per_submission_are_capped(world: World) -> None:
+    world.settings = settings(max_uploads_per_submission=2)
+    created = world.service.create(REQUEST)
+    assert world.service.new_upload(created.id, created.token).upload.version == 2
+    with pytest.raises(RateLimited, match="2 upload URLs"):
+        world.service.new_upload(created.id, created.token)
+
+
+def test_a_wrong_token_and_an_unknown_id_look_the_same(world: World) -> None:
+    created = world.service.create(REQUEST)
+    for submission_id, token in ((created.id, "wrong"), ("nosuchid00", created.token), (created.id, None)):
+        with pytest.raises(NotAuthorized):
+            world.service.read(submission_id, token)
+
+
+def test_withdrawal_is_written_with_its_event(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.down = True
+    view = world.service.withdraw(created.id, created.token)
+    assert view.status == "withdrawn" and view.withdrawn_at == T0
+    assert [e.kind for _, e in world.store.outbox.values()] == ["withdrawn"]
+
+
+# ---- validation ---------------------------------------------------------------------------------------
+
+
+def test_an_upload_is_on_record_before_it_is_checked(world: World) -> None:
+    created = world.service.create(REQUEST)
+    seen_while_checking: list[str] = []
+
+    def check(data: bytes) -> Verdict:
+        seen_while_checking.append(world.service.read(created.id, created.token).status)
+        return verdict()
+
+    validator = UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, check)
+    validator.validate(world.upload(created.upload.fields["key"], T0))
+    assert seen_while_checking == ["validating"]
+    assert world.service.read(created.id, created.token).status == "pass"
+
+
+def test_a_replayed_event_is_not_checked_twice_but_announced_again(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    upload = world.upload(created.upload.fields["key"], T0)
+    world.validator.validate(upload)
+    world.validator.validate(upload)
+    assert len(world.checked) == 1
+    assert [e.event_id for e in world.queue.events] == [f"verdict:{created.id}:v1:v1"] * 2
+
+
+def test_a_late_upload_is_announced_as_late(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    world.validator.validate(world.upload(created.upload.fields["key"], DEADLINE + timedelta(seconds=1)))
+    assert world.queue.kinds() == ["late_upload"]
+    world.validator.validate(
+        world.upload(created.upload.fields["key"], DEADLINE + timedelta(milliseconds=999))
+    )
+    assert world.queue.kinds() == ["late_upload", "verdict"]
+
+
+def test_uploads_past_the_limit_are_kept_and_flagged_unchecked(world: World) -> None:
+    world.settings = settings(max_uploads_per_submission=1)
+    created = world.service.create(REQUEST)
+    key = created.upload.fields["key"]
+    world.validator.validate(world.upload(key, T0))
+    assert world.validator.validate(world.upload(key, T0 + timedelta(seconds=1))) is None
+    assert len(world.checked) == 1
+    _, versions = world.store.get(created.id)
+    assert [v.attention is not None for v in versions] == [False, True]
+    assert world.queue.kinds()[-1] == "attention"
+
+
+def test_a_key_the_service_never_issued_is_ignored(world: World) -> None:
+    world.service.create(REQUEST)
+    for key in ("uploads/nosuchid00/v1.pdf", "uploads/elsewhere.pdf", "other/x.pdf"):
+        assert world.validator.validate(world.upload(key, T0)) is None
+    assert world.checked == []
+
+
+def test_the_dead_letter_sweep_flags_once_and_leaves_judged_uploads_alone(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    lost = world.upload(created.upload.fields["key"], T0)
+    body = json.dumps(
+        {
+            "Records": [
+                {
+                    "eventName": "ObjectCreated:Post",
+                    "eventTime": T0.isoformat(),
+                    "s3": {
+                        "bucket": {"name": "uploads"},
+                        "object": {
+                            "key": lost.key,
+                            "size": 8,
+                            "eTag": lost.etag,
+                            "versionId": lost.version_id,
+                        },
+                    },
+                }
+            ]
+        }
+    )
+    sweep = DeadLetterSweep(world.settings, world.store, world.queue, world.clock)
+    assert sweep.run([body, "{}"]) == 1  # a message that is no S3 event is skipped
+    assert sweep.run([body]) == 0
+    assert world.queue.kinds() == ["attention"]
+    assert world.service.read(created.id, created.token).status == "needs_attention"
+
+
+# ---- the deadline keeper ------------------------------------------------------------------------------
+
+
+SETTLED = DEADLINE + timedelta(minutes=15, seconds=1)
+
+
+def test_the_keeper_puts_back_an_on_time_upload_whose_event_was_lost(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.bucket.put(created.upload.fields["key"], b"%PDF", DEADLINE - timedelta(seconds=3))
+    world.bucket.put(
+        created.upload.fields["key"], b"%PDF", DEADLINE + timedelta(seconds=3)
+    )  # late: not awaited
+    world.clock.instant = SETTLED
+    counts = world.keeper.run()
+    assert counts == {"reminders": 0, "confirmations": 0, "call_closed": 0}
+    [body] = world.requeue.bodies
+    assert json.loads(body)["Records"][0]["s3"]["object"]["versionId"] == "v1"
+
+
+def test_the_keeper_closes_once_everything_on_time_is_judged(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.validator.validate(world.upload(created.upload.fields["key"], DEADLINE))
+    world.clock.instant = SETTLED
+    assert world.keeper.run() == {"reminders": 0, "confirmations": 1, "call_closed": 1}
+    assert world.keeper.run() == {"reminders": 0, "confirmations": 0, "call_closed": 0}
+
+
+def test_a_changed_record_brings_one_corrected_confirmation(world: World) -> None:
+    world.outcomes = ["fail", "pass"]
+    created = world.service.create(REQUEST)
+    key = created.upload.fields["key"]
+    world.validator.validate(world.upload(key, DEADLINE - timedelta(minutes=1)))
+    world.clock.instant = SETTLED
+    world.keeper.run()
+    world.queue.events.clear()
+    # An extension lets the authors upload a passing file after all.
+    world.store.grant_extension(created.id, DEADLINE + timedelta(days=1), "chair", SETTLED)
+    world.validator.validate(world.upload(key, DEADLINE + timedelta(hours=1)))
+    world.clock.instant = DEADLINE + timedelta(days=1, minutes=16)
+    world.keeper.run()
+    on_record = [e for e in world.queue.events if e.kind == "on_record"]
+    assert [e.detail for e in on_record] == [{"corrected": True}]
+    world.keeper.run()
+    assert [e for e in world.queue.events if e.kind == "on_record"] == on_record
+
+
+# ---- notifications ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outbox:
+    sent: dict[str, Mail] = field(default_factory=dict)
+    refuse: set[str] = field(default_factory=set)
+
+    def send_once(self, key: str, mail: Mail) -> None:
+        if set(mail.recipients()) & self.refuse:
+            raise RecipientRejected("refused")
+        self.sent.setdefault(key, mail)
+
+
+def notifier(world: World, outbox: Outbox) -> Notifier:
+    renderer = MailRenderer(CallInfo("Workshop", DEADLINE, ("chair@example.org",), 2))
+    return Notifier(
+        world.store, renderer, outbox.send_once, lambda v: f"link:{v.key}", world.clock, FakeSealer()
+    )
+
+
+def test_a_burst_of_uploads_brings_the_author_one_verdict_mail(world: World) -> None:
+    world.outcomes = ["fail", "fail", "pass"]
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    for i in range(3):
+        world.validator.validate(world.upload(created.upload.fields["key"], T0 + timedelta(seconds=i)))
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    for event in world.queue.events:
+        sender.handle(event, outcome)
+    assert [m.subject for m in outbox.sent.values()] == [
+        f"[Workshop] Format check PASS: Learned Index Structures ({created.id})"
+    ]
+    assert len(outcome.events) == 3
+
+
+def test_the_receipt_carries_the_token_the_queue_only_saw_sealed(world: World) -> None:
+    created = world.service.create(REQUEST)
+    outbox = Outbox()
+    notifier(world, outbox).handle(world.queue.events[0], BatchOutcome())
+    [receipt] = outbox.sent.values()
+    assert created.token in receipt.text
+
+
+def test_a_refused_address_is_recorded_as_bounced_and_reported(world: World) -> None:
+    created = world.service.create(REQUEST)
+    outbox, outcome = Outbox(refuse={"ada@example.org"}), BatchOutcome()
+    notifier(world, outbox).handle(world.queue.events[0], outcome)
+    assert outcome.bounces == [(created.id, "ada@example.org")]
+    assert world.store.get(created.id)[0].bounced == ["ada@example.org"]
