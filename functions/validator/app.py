@@ -13,25 +13,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
 from cfp.batches import LoggedBatchProcessor
-from cfp.formatcheck import FormatSpec, Verdict, check_pdf, warm_up
+from cfp.formatcheck import warm_up
 from cfp.observability import logger, metrics
-from cfp.validation import UploadValidator, uploaded_objects
+from cfp.validation import uploaded_objects
 
 processor = LoggedBatchProcessor()
 # Paid once per cold start, so every check forks a child that already has the PDF libraries loaded.
 warm_up()
-
-
-def _validator() -> UploadValidator:
-    settings = wiring.settings()
-    spec = FormatSpec(max_body_pages=settings.max_body_pages, max_bytes=settings.max_upload_bytes)
-
-    def check(data: bytes) -> Verdict:
-        return check_pdf(data, spec)
-
-    return UploadValidator(
-        settings, wiring.store(), wiring.bucket(), wiring.notification_queue(), wiring.clock(), check
-    )
 
 
 # The most one record may take (the checker's 15 s wall-clock limit, a worst-case S3 read with retries, the
@@ -46,7 +34,7 @@ class NotStarted(Exception):
 def handle_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
     if lambda_context.get_remaining_time_in_millis() < RECORD_BUDGET_MS:
         raise NotStarted("not enough time left in this invocation; the message will be retried")
-    validator = _validator()
+    validator = wiring.upload_validator()
     settings = wiring.settings()
     for upload in uploaded_objects(record.body, settings.upload_prefix):
         try:

@@ -77,7 +77,7 @@ def _check(name: str, data: bytes, spec: FormatSpec, repeat: int) -> Run:
     peak = 0.0
     verdict = None
     for _ in range(repeat):
-        facts, usage = measure_with_usage(data, spec)
+        facts, usage = measure_with_usage(data)
         verdict = judge(facts, spec)
         times.append(usage.elapsed_s * 1000)
         peak = max(peak, usage.max_rss_mb)

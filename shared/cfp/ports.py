@@ -14,7 +14,12 @@ from typing import Any, Protocol
 
 from cfp.errors import RequestRecord
 from cfp.events import NotificationEvent
+from cfp.formatcheck.models import Verdict
 from cfp.model import Submission, Version
+
+# A stored verdict judged again under the rules in force: measured facts are kept, so moving a rule (the
+# body-page limit, say) re-judges every stored upload without opening a PDF (``cfp.rejudge``).
+Rejudge = Callable[[Verdict], Verdict]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from cfp.deadline import parse_deadline
+from cfp.formatcheck.models import FormatSpec
 from cfp.model import Window
 
 
@@ -80,6 +81,11 @@ class Settings(BaseSettings):
     @property
     def grace(self) -> timedelta:
         return timedelta(seconds=self.grace_seconds)
+
+    @property
+    def format_spec(self) -> FormatSpec:
+        """The format rules this call's parameters set (the rest are the checker's defaults)."""
+        return FormatSpec(max_body_pages=self.max_body_pages, max_bytes=self.max_upload_bytes)
 
     @property
     def window(self) -> Window:

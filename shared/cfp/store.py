@@ -34,7 +34,7 @@ from cfp.events import NotificationEvent
 from cfp.formatcheck.models import Verdict
 from cfp.model import Submission, Version
 from cfp.observability import logger
-from cfp.ports import Snapshot
+from cfp.ports import Rejudge, Snapshot
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -90,7 +90,7 @@ def _object_sk(number: int, object_id: str) -> str:
     return f"{_version_sk(number)}#OBJ#{object_id}"
 
 
-def _versions_from(items: list[dict[str, Any]]) -> list[Version]:
+def _versions_from(items: list[dict[str, Any]], judge_again: Rejudge | None = None) -> list[Version]:
     """Every object as a Version carrying its slot's details, and every slot not used yet, in slot order."""
     slots = {
         str(i["sk"]): i for i in items if str(i["sk"]).startswith("VER#") and "#OBJ#" not in str(i["sk"])
@@ -110,7 +110,8 @@ def _versions_from(items: list[dict[str, Any]]) -> list[Version]:
             values = {**slot, **{k: v for k, v in stored.items() if k not in {"pk", "sk"}}}
             verdict = values.pop("verdict", None)
             if verdict is not None:
-                values["verdict"] = Verdict.model_validate_json(verdict)
+                as_stored = Verdict.model_validate_json(verdict)
+                values["verdict"] = judge_again(as_stored) if judge_again else as_stored
             versions.append(Version.model_validate(values))
     return versions
 
@@ -118,9 +119,11 @@ def _versions_from(items: list[dict[str, Any]]) -> list[Version]:
 class SubmissionStore:
     """Reads and writes submissions and versions; every write that must not race is conditional."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, judge_again: Rejudge | None = None) -> None:
+        """``judge_again`` turns a stored verdict into the one the rules in force give (``cfp.rejudge``)."""
         self._client = client
         self._table = table_name
+        self._judge_again = judge_again
 
     def create(
         self, submission: Submission, outbox: NotificationEvent, request: RequestRecord | None = None
@@ -224,7 +227,7 @@ class SubmissionStore:
         meta = next((i for i in items if i["sk"] == _META), None)
         if meta is None:
             raise SubmissionNotFound(submission_id)
-        return _submission_from(meta), _versions_from(items)
+        return _submission_from(meta), _versions_from(items, self._judge_again)
 
     def _query(self, pk: str) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("query")
@@ -264,7 +267,7 @@ class SubmissionStore:
         for items in grouped.values():
             meta = next((i for i in items if i["sk"] == _META), None)
             if meta is not None:
-                records.append((_submission_from(meta), _versions_from(items)))
+                records.append((_submission_from(meta), _versions_from(items, self._judge_again)))
         records.sort(key=lambda pair: (pair[0].created_at, pair[0].id))
         return Snapshot(records, markers, sorted(outbox, key=lambda pair: pair[0]))
 

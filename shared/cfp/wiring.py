@@ -23,6 +23,7 @@ from cfp.uploads import UploadBucket
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from cfp.formatcheck.models import Verdict
     from cfp.keeper import DeadlineKeeper
     from cfp.mail.message import Mail
     from cfp.mail.render import MailRenderer
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from cfp.notifications import Notifier, SendOnce
     from cfp.ports import TokenSealer
     from cfp.submissions import SubmissionService
+    from cfp.validation import UploadValidator
 
 _clock: list[Clock] = [SystemClock()]
 
@@ -59,7 +61,11 @@ def client(service: str) -> Any:
 
 
 def store() -> SubmissionStore:
-    return SubmissionStore(client("dynamodb"), settings().table_name)
+    """The table, its verdicts read as the rules in force judge them."""
+    from cfp.rejudge import under
+
+    s = settings()
+    return SubmissionStore(client("dynamodb"), s.table_name, under(s.format_spec))
 
 
 def bucket() -> UploadBucket:
@@ -95,6 +101,22 @@ def deadline_keeper(at: Clock | None = None) -> DeadlineKeeper:
         ValidationQueue(client("sqs"), s.validation_queue_url),
         DeadLetters(client("sqs"), s.validation_dead_letter_queue_url),
     )
+
+
+def upload_validator() -> UploadValidator:
+    """The validator, checking each file under the call's format rules."""
+    from cfp.formatcheck import Budget, check_pdf
+    from cfp.validation import UploadValidator
+
+    s = settings()
+    spec = s.format_spec
+    # Nothing larger than the call accepts is read (``UploadBucket.read``), so nothing larger is parsed.
+    budget = Budget(max_bytes=s.max_upload_bytes)
+
+    def check(data: bytes) -> Verdict:
+        return check_pdf(data, spec, budget)
+
+    return UploadValidator(s, store(), bucket(), notification_queue(), clock(), check)
 
 
 def submission_service() -> SubmissionService:

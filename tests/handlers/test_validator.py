@@ -212,3 +212,18 @@ def test_a_record_is_not_started_without_time_to_finish_it(world: World) -> None
     assert len(result["batchItemFailures"]) == 1
     assert read(created)["status"] == "awaiting_upload"
     assert world.notifications() == []
+
+
+def test_moving_the_body_page_limit_rejudges_stored_uploads(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = create(world)
+    record = upload(world, created["upload"]["fields"]["key"], make_abstract(3), world.clock.now())
+    run(s3_event_body(record))
+    assert read(created)["status"] == "fail"
+
+    monkeypatch.setenv("MAX_BODY_PAGES", "3")
+    wiring.reset()
+    wiring.use_clock(world.clock)
+    state = read(created)
+    assert (state["status"], state["verdict"]["body_pages"], state["verdict"]["problems"]) == ("pass", 3, [])

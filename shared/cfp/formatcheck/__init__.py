@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from cfp.formatcheck.models import (
     DEFAULT_SEVERITIES,
+    Budget,
     Facts,
     FormatSpec,
     Heading,
@@ -43,6 +44,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_SEVERITIES",
+    "Budget",
     "Facts",
     "FormatSpec",
     "Heading",

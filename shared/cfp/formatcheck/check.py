@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from cfp.formatcheck.isolation import Limits, run_isolated
 from cfp.formatcheck.judgement import judge
-from cfp.formatcheck.models import Facts, FormatSpec, Verdict
+from cfp.formatcheck.models import Budget, Facts, FormatSpec, Verdict
 
 HEADER_WINDOW = 1024
 
 
-def precheck(data: bytes, spec: FormatSpec) -> Facts:
+def precheck(data: bytes) -> Facts:
     """Facts that need no parser: size and the `%PDF-` header within the first 1024 bytes."""
     offset = data.find(b"%PDF-", 0, HEADER_WINDOW + len(b"%PDF-"))
     return Facts(bytes=len(data), header_offset=offset if offset >= 0 else None)
@@ -35,22 +35,26 @@ class Usage:
     max_rss_mb: float
 
 
-def measure(data: bytes, spec: FormatSpec) -> Facts:
-    """Measure a file in an isolated child; never raises for any input."""
-    return measure_with_usage(data, spec)[0]
+def measure(data: bytes, budget: Budget | None = None) -> Facts:
+    """Measure a file in an isolated child within `budget`; never raises for any input. The rules play no
+    part, so the facts can be judged under any spec, now or later."""
+    return measure_with_usage(data, budget)[0]
 
 
-def measure_with_usage(data: bytes, spec: FormatSpec) -> tuple[Facts, Usage]:
+def measure_with_usage(data: bytes, budget: Budget | None = None) -> tuple[Facts, Usage]:
     """`measure`, also returning what the check cost (for benchmarks and logs)."""
+    budget = budget or Budget()
     started = time.monotonic()
-    facts = precheck(data, spec)
-    if facts.bytes == 0 or facts.bytes > spec.max_bytes or facts.header_offset is None:
+    facts = precheck(data)
+    if facts.bytes == 0 or facts.bytes > budget.max_bytes or facts.header_offset is None:
         return facts, Usage(time.monotonic() - started, 0.0)
     warm_up()
     from cfp.formatcheck.extract import measure_in_process
 
-    limits = Limits(cpu_seconds=spec.cpu_seconds, wall_seconds=spec.wall_seconds, memory_mb=spec.memory_mb)
-    outcome = run_isolated(lambda: measure_in_process(data, spec, facts).model_dump(mode="json"), limits)
+    limits = Limits(
+        cpu_seconds=budget.cpu_seconds, wall_seconds=budget.wall_seconds, memory_mb=budget.memory_mb
+    )
+    outcome = run_isolated(lambda: measure_in_process(data, budget, facts).model_dump(mode="json"), limits)
     usage = Usage(time.monotonic() - started, outcome.max_rss_mb)
     if outcome.reply is not None:
         try:
@@ -60,10 +64,11 @@ def measure_with_usage(data: bytes, spec: FormatSpec) -> tuple[Facts, Usage]:
             return facts, usage
     if outcome.failure in ("cpu", "wall", "memory"):
         facts.resource_limit = outcome.failure
+        facts.budget = budget.describe()
     facts.error = outcome.detail or outcome.failure
     return facts, usage
 
 
-def check_pdf(data: bytes, spec: FormatSpec) -> Verdict:
+def check_pdf(data: bytes, spec: FormatSpec, budget: Budget | None = None) -> Verdict:
     """Measure and judge a submitted file; never raises for any input bytes."""
-    return judge(measure(data, spec), spec)
+    return judge(measure(data, budget), spec)

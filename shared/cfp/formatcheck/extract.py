@@ -18,9 +18,8 @@ import io
 import re
 from typing import Any
 
-from cfp.formatcheck.judgement import paper_name
 from cfp.formatcheck.layout import Box, Fragment, PageContent, analyse
-from cfp.formatcheck.models import Facts, FormatSpec, Paper
+from cfp.formatcheck.models import Budget, Facts, Paper, paper_name
 
 _MAX_WARNINGS = 20
 _QPDF_SOURCE = re.compile(r"^stream <[^>]*>:? ?")
@@ -62,13 +61,13 @@ def warm_up() -> None:
     out = io.BytesIO()
     pdf.save(out)
     data = out.getvalue()
-    measure_in_process(data, FormatSpec(), Facts(bytes=len(data), header_offset=0))
+    measure_in_process(data, Budget(), Facts(bytes=len(data), header_offset=0))
     _warm = True
 
 
-def measure_in_process(data: bytes, spec: FormatSpec, facts: Facts) -> Facts:
+def measure_in_process(data: bytes, budget: Budget, facts: Facts) -> Facts:
     """Fill `facts` from the file. Runs in the isolated child; exceptions mean unreadable input."""
-    _structure(data, facts, spec)
+    _structure(data, facts, budget)
     if facts.needs_password:
         return facts
     import pypdfium2 as pdfium
@@ -83,13 +82,13 @@ def measure_in_process(data: bytes, spec: FormatSpec, facts: Facts) -> Facts:
             facts.error = f"the PDF cannot be opened ({exc})"
         return facts
     try:
-        _read_pages(document, facts, spec)
+        _read_pages(document, facts, budget)
     finally:
         document.close()
     return facts
 
 
-def _structure(data: bytes, facts: Facts, spec: FormatSpec) -> None:
+def _structure(data: bytes, facts: Facts, budget: Budget) -> None:
     """Structure with qpdf: password, repairs, page tree, active content."""
     import pikepdf
 
@@ -115,7 +114,7 @@ def _structure(data: bytes, facts: Facts, spec: FormatSpec) -> None:
                 f"the page tree declares {facts.page_tree_count} pages but holds {count}"
             )
         facts.pages = count
-        if count is not None and count <= spec.max_pages:
+        if count is not None and count <= budget.max_pages:
             facts.active_content = _active_content(pdf)
         for warning in pdf.get_warnings()[:_MAX_WARNINGS]:
             facts.structural_warnings.append(_QPDF_SOURCE.sub("", str(warning))[:300])
@@ -172,7 +171,7 @@ def _action_kinds(action: Any) -> set[str]:
     return kinds
 
 
-def _read_pages(document: Any, facts: Facts, spec: FormatSpec) -> None:
+def _read_pages(document: Any, facts: Facts, budget: Budget) -> None:
     count = len(document)
     if facts.pages is not None and facts.pages != count:
         facts.structural_warnings.append(f"qpdf finds {facts.pages} pages, PDFium {count}")
@@ -182,10 +181,10 @@ def _read_pages(document: Any, facts: Facts, spec: FormatSpec) -> None:
         facts.opened = False
         facts.error = "the PDF has no pages"
         return
-    sizes = _page_sizes(document, count, spec)
+    sizes = _page_sizes(document, count)
     facts.page_sizes = sizes
     facts.paper = sizes[0] if sizes else None
-    if count > spec.max_pages:
+    if count > budget.max_pages:
         return
     pages: list[PageContent] = []
     for index in range(count):
@@ -218,7 +217,7 @@ def pdfium_error() -> type[Exception]:
     return error
 
 
-def _page_sizes(document: Any, count: int, spec: FormatSpec) -> list[Paper]:
+def _page_sizes(document: Any, count: int) -> list[Paper]:
     import pypdfium2.raw as raw
 
     sizes: dict[tuple[float, float], list[int]] = {}
@@ -229,7 +228,7 @@ def _page_sizes(document: Any, count: int, spec: FormatSpec) -> list[Paper]:
         key = (round(size.width, 1), round(size.height, 1))
         sizes.setdefault(key, []).append(index + 1)
     return [
-        Paper(width_pt=w, height_pt=h, name=paper_name(w, h, spec.paper_tolerance_pt), pages=pages[:50])
+        Paper(width_pt=w, height_pt=h, name=paper_name(w, h), pages=pages[:50])
         for (w, h), pages in list(sizes.items())[:10]
     ]
 

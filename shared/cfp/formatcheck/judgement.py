@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cfp.formatcheck.models import PAPER_SIZES, Facts, FormatSpec, Outcome, Problem, Verdict
+from cfp.formatcheck.models import Facts, FormatSpec, Outcome, Problem, Verdict, paper_name
 
 
 class _Problems:
@@ -30,15 +30,6 @@ class _Problems:
         if "fail" in severities:
             return "fail"
         return "warn" if "warn" in severities else "pass"
-
-
-def paper_name(width: float, height: float, tolerance: float) -> str | None:
-    """Name of the paper size within `tolerance` points, in either orientation."""
-    short, long_ = sorted((width, height))
-    for name, (w, h) in PAPER_SIZES.items():
-        if abs(short - w) <= tolerance and abs(long_ - h) <= tolerance:
-            return name
-    return None
 
 
 def count_body_pages(facts: Facts, spec: FormatSpec) -> int | None:
@@ -121,7 +112,7 @@ def _fatal(facts: Facts, spec: FormatSpec, problems: _Problems) -> bool:
             "The PDF could not be checked within the time and memory limits "
             f"({facts.error or facts.resource_limit}). Export it again, e.g. with standard fonts and images.",
             facts.resource_limit,
-            f"{spec.cpu_seconds:g} s CPU, {spec.wall_seconds:g} s, {spec.memory_mb} MB",
+            facts.budget,
         )
     elif facts.needs_password:
         problems.add(

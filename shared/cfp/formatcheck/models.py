@@ -1,8 +1,8 @@
 """Data models of the format check: the rules (`FormatSpec`), what was measured (`Facts`) and the
 decision (`Verdict`).
 
-Facts are kept separate from the verdict and do not depend on the limits, so stored facts can be
-judged again when the rules change without opening the PDF a second time.
+Measuring depends only on a `Budget` (what a check may cost), never on the rules: facts are kept in the
+verdict, so stored facts can be judged again when the rules change without opening the PDF a second time.
 """
 
 from __future__ import annotations
@@ -48,6 +48,34 @@ PAPER_SIZES: dict[str, tuple[float, float]] = {
 }
 
 
+# Paper sizes are named in the facts within this many points; the spec's own tolerance applies when judging.
+NAMING_TOLERANCE_PT = 3.0
+
+
+def paper_name(width: float, height: float, tolerance: float = NAMING_TOLERANCE_PT) -> str | None:
+    """Name of the paper size within `tolerance` points, in either orientation."""
+    short, long_ = sorted((width, height))
+    for name, (w, h) in PAPER_SIZES.items():
+        if abs(short - w) <= tolerance and abs(long_ - h) <= tolerance:
+            return name
+    return None
+
+
+class Budget(BaseModel):
+    """What measuring one file may cost, whatever the rules: beyond these it stops and says which it hit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_bytes: int = Field(default=100 * 1024 * 1024, gt=0, description="Larger files are not parsed.")
+    max_pages: int = Field(default=50, ge=1, description="Longer files get their page count, not their text.")
+    cpu_seconds: float = Field(default=10.0, gt=0)
+    wall_seconds: float = Field(default=15.0, gt=0)
+    memory_mb: int = Field(default=768, ge=64)
+
+    def describe(self) -> str:
+        return f"{self.cpu_seconds:g} s CPU, {self.wall_seconds:g} s, {self.memory_mb} MB"
+
+
 class FormatSpec(BaseModel):
     """The rules a submission is checked against; every field but the page limit has a default."""
 
@@ -63,9 +91,6 @@ class FormatSpec(BaseModel):
     font_tolerance_pt: float = Field(default=0.25, ge=0)
     min_margin_pt: float | None = None
     max_columns: int | None = None
-    cpu_seconds: float = Field(default=10.0, gt=0)
-    wall_seconds: float = Field(default=15.0, gt=0)
-    memory_mb: int = Field(default=768, ge=64)
     severities: dict[str, Severity] = Field(default_factory=dict)
 
     @field_validator("severities")
@@ -122,6 +147,7 @@ class Facts(BaseModel):
     encrypted: bool = False
     needs_password: bool = False
     resource_limit: str | None = None
+    budget: str | None = Field(default=None, description="The limits measuring ran under, when it hit one.")
     pages: int | None = None
     page_tree_count: int | None = None
     text_checked: bool = False

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from cfp.formatcheck import FormatSpec, check_pdf
+from cfp.formatcheck import Budget, FormatSpec, check_pdf
 from tests.pdfs import AbstractLayout, make_abstract, make_textless, render
 
 SPEC = FormatSpec(max_body_pages=2, max_bytes=10 * 1024 * 1024)
@@ -293,7 +293,7 @@ def test_a_parser_spinning_on_the_cpu_is_stopped_and_judged(monkeypatch: pytest.
             pass
 
     _measured_by(monkeypatch, spin)
-    verdict = check_pdf(make_abstract(2), SPEC.model_copy(update={"cpu_seconds": 0.5, "wall_seconds": 5}))
+    verdict = check_pdf(make_abstract(2), SPEC, Budget(cpu_seconds=0.5, wall_seconds=5))
     [problem] = verdict.problems
     assert (verdict.outcome, problem.code, problem.measured) == ("fail", "resource_limit", "cpu")
 
@@ -305,9 +305,7 @@ def test_a_parser_eating_memory_is_reported_as_memory_not_cpu(monkeypatch: pytes
             blocks.append(bytearray(64 * 1024 * 1024))
 
     _measured_by(monkeypatch, hog)
-    verdict = check_pdf(
-        make_abstract(2), SPEC.model_copy(update={"memory_mb": 256, "cpu_seconds": 5, "wall_seconds": 10})
-    )
+    verdict = check_pdf(make_abstract(2), SPEC, Budget(memory_mb=256, cpu_seconds=5, wall_seconds=10))
     [problem] = verdict.problems
     assert (verdict.outcome, problem.code, problem.measured) == ("fail", "resource_limit", "memory")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cfp.formatcheck import FormatSpec, check_pdf
+from cfp.formatcheck import Budget, FormatSpec, check_pdf
 from tests.pdfs import make_abstract
 from tests.unit.formatcheck import hostile
 
@@ -37,10 +37,20 @@ def test_header_after_some_junk_is_accepted() -> None:
     assert check_pdf(b"\n" * 500 + make_abstract(1), SPEC).outcome == "pass"
 
 
-def test_too_large_is_rejected_before_parsing() -> None:
-    verdict = check_pdf(make_abstract(1), FormatSpec(max_bytes=1000))
+def test_a_file_over_the_budget_is_not_parsed_and_judged_too_large() -> None:
+    verdict = check_pdf(make_abstract(1), FormatSpec(max_bytes=1000), Budget(max_bytes=1000))
     assert [problem.code for problem in verdict.problems] == ["too_large"]
     assert verdict.facts.pages is None
+
+
+def test_facts_measured_under_one_rule_are_judged_again_under_another() -> None:
+    """Measuring knows no rule: the same facts fail a 1-page limit and pass a 2-page one."""
+    from cfp.formatcheck import judge
+
+    facts = check_pdf(make_abstract(2), FormatSpec(max_body_pages=1)).facts
+    assert judge(facts, FormatSpec(max_body_pages=1)).outcome == "fail"
+    assert judge(facts, FormatSpec(max_body_pages=2)).outcome == "pass"
+    assert judge(facts, FormatSpec(max_body_pages=2, max_bytes=1000)).problems[0].code == "too_large"
 
 
 def test_password_protected_fails() -> None:
@@ -55,10 +65,10 @@ def test_owner_password_only_opens() -> None:
     assert verdict.facts.encrypted and not verdict.facts.needs_password
 
 
-def test_too_many_pages_rejected_without_text() -> None:
-    verdict = check_pdf(hostile.many_pages(25), SPEC)
+def test_a_file_longer_than_the_budget_is_counted_not_read() -> None:
+    verdict = check_pdf(hostile.many_pages(60), SPEC)  # the budget reads the text of 50 pages at most
     assert [problem.code for problem in verdict.problems] == ["too_many_pages"]
-    assert verdict.pages == 25
+    assert verdict.pages == 60
     assert not verdict.facts.text_checked
 
 
@@ -86,12 +96,14 @@ def test_repaired_structure_is_reported(data: bytes) -> None:
 
 
 def test_wall_clock_limit_is_a_verdict() -> None:
-    verdict = check_pdf(make_abstract(2), FormatSpec(wall_seconds=0.001))
+    verdict = check_pdf(make_abstract(2), FormatSpec(), Budget(wall_seconds=0.001))
     assert [problem.code for problem in verdict.problems] == ["resource_limit"]
     assert verdict.facts.resource_limit == "wall"
 
 
 def test_memory_limit_is_a_verdict() -> None:
-    verdict = check_pdf(hostile.decompression_bomb(256), FormatSpec(memory_mb=160, max_bytes=50_000_000))
+    verdict = check_pdf(
+        hostile.decompression_bomb(256), FormatSpec(max_bytes=50_000_000), Budget(memory_mb=160)
+    )
     assert [problem.code for problem in verdict.problems] == ["resource_limit"]
     assert verdict.facts.resource_limit == "memory"

@@ -1,0 +1,21 @@
+"""Stored verdicts judged again under the rules in force.
+
+The checker keeps what it measured (``Verdict.facts``) apart from what it decided, as HotCRP keeps banal's
+output and judges it again. Reading a verdict through ``under`` gives the decision the current spec makes:
+moving ``MaxBodyPages`` after a hundred uploads re-judges all of them, at once and without a PDF read.
+"""
+
+from __future__ import annotations
+
+from cfp.formatcheck.judgement import judge
+from cfp.formatcheck.models import FormatSpec, Verdict
+from cfp.ports import Rejudge
+
+
+def under(spec: FormatSpec) -> Rejudge:
+    """A function giving a stored verdict as ``spec`` judges its facts."""
+
+    def again(stored: Verdict) -> Verdict:
+        return judge(stored.facts, spec)
+
+    return again
