@@ -9,6 +9,8 @@ notifier's idempotency sends each mail once and a second release skips what went
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -184,6 +186,21 @@ class ExtensionRequest(BaseModel):
 
     ids: list[str] = Field(min_length=1, max_length=5000)
     until: datetime
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    """One upload to download, and the file name it gets: the submission id and a slug of its title."""
+
+    filename: str
+    key: str
+    version_id: str | None
+    late: bool
+
+
+def _slug(title: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", unicodedata.normalize("NFKD", title))
+    return "-".join(words)[:60].strip("-").lower() or "untitled"
 
 
 @dataclass(frozen=True)
@@ -370,6 +387,23 @@ class Console:
             "submissions": details,
         }
         return json.dumps(document, ensure_ascii=False, indent=1).encode()
+
+    def pdf_files(self, include_late: bool = False) -> list[PdfFile]:
+        """The upload on record for every live submission (and, with ``include_late``, each late one),
+        named so a folder of them sorts by id and reads by title."""
+        window = self.settings.window
+        files = []
+        for submission, versions in self.store.all():
+            if submission.withdrawn:
+                continue
+            name = f"{submission.id}-{_slug(submission.title)}"
+            current = current_version(submission, versions, window)
+            if current is not None:
+                files.append(PdfFile(f"{name}.pdf", current.key, current.version_id, False))
+            if include_late:
+                for n, late in enumerate(late_versions(submission, versions, window), start=1):
+                    files.append(PdfFile(f"{name}-late-{n}.pdf", late.key, late.version_id, True))
+        return files
 
     # ---- changes -----------------------------------------------------------------------------------
 

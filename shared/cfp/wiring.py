@@ -159,10 +159,11 @@ def mailer() -> Mailer:
     return Mailer(client("sesv2"), s.sender_email, s.conference_name, clock(), s.mails_per_second)
 
 
-def renderer() -> MailRenderer:
+def renderer(given: Settings | None = None) -> MailRenderer:
+    """The mail renderer for these settings (the service's own unless an operator's tool gives others)."""
     from cfp.mail.render import CallInfo, MailRenderer
 
-    s = settings()
+    s = given or settings()
     return MailRenderer(
         CallInfo(
             conference=s.conference_name,

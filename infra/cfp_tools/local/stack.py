@@ -401,6 +401,9 @@ class LocalStack:
                 "access_key_id": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
                 "secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
                 "resources": dict(self.template.resolver.physical_ids),
+                "environments": {
+                    logical_id: worker.function.environment for logical_id, worker in self.workers.items()
+                },
             }
         if kind != "schedules" or method not in {"GET", "POST"}:
             return 404, {"message": "Not Found"}
