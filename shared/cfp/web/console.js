@@ -15,6 +15,7 @@
     selected: new Set(),
     clockOffset: 0,
     detail: null,
+    returnTo: null,
   };
 
   function el(tag, attributes, ...children) {
@@ -65,6 +66,10 @@
   function when(iso) {
     if (!iso) return "";
     return new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }).format(new Date(iso)) + " UTC";
+  }
+
+  function short(iso) {
+    return iso ? iso.slice(0, 16).replace("T", " ") : "";
   }
 
   function timeLeft(deadline) {
@@ -156,9 +161,9 @@
       el("td", {}, tag(record.verdict)),
       el("td", {}, record.body_pages === null ? "" : String(record.body_pages)),
       el("td", {}, record.late ? tag("late", "late ×" + record.late) : ""),
-      el("td", {}, record.extension ? when(record.extension) : ""),
+      el("td", { class: "when" }, short(record.extension)),
       el("td", {}, record.decision ? tag(record.decision, record.decision + (record.decision_sent ? " (sent)" : "")) : ""),
-      el("td", {}, when(record.updated)),
+      el("td", { class: "when" }, short(record.updated)),
     ];
     const row = el("tr", { "data-id": record.id, class: record.status === "withdrawn" ? "withdrawn" : "" }, el("td", {}, box), ...cells);
     row.checkbox = box;
@@ -237,6 +242,10 @@
     state.rowsById = new Map(state.records.map((r) => [r.id, rowFor(r)]));
     summarize(list);
     render();
+    const waiting = await api("GET", "/organizers/dead-letters");
+    $("dead-letters").textContent = Object.keys(waiting).length
+      ? "Dead-letter queues: " + Object.entries(waiting).map(([name, n]) => name + " " + n).join(", ") + " (cfp admin redrive moves them back)."
+      : "";
   }
 
   for (const th of document.querySelectorAll("th[data-key]")) {
@@ -355,6 +364,7 @@
 
   async function showDetail(id) {
     clearProblem();
+    state.returnTo = id;
     const d = await api("GET", "/organizers/submissions/" + encodeURIComponent(id));
     state.detail = d;
     $("detail-title").textContent = d.title;
@@ -407,6 +417,38 @@
     await showDetail(state.detail.id);
   });
 
+  async function detailAction(request, done) {
+    clearProblem();
+    try {
+      await request();
+      $("detail-actions-status").textContent = done;
+      state.list = null;
+      await showDetail(state.detail.id);
+      $("detail-actions-status").textContent = done;
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    }
+  }
+
+  for (const what of ["receipt", "verdict"]) {
+    $("resend-" + what).addEventListener("click", () =>
+      detailAction(
+        () => api("POST", "/organizers/submissions/" + state.detail.id + "/resend", { what }),
+        "The " + what + " is on its way to the authors (within about a minute)."
+      )
+    );
+  }
+  $("extend").addEventListener("click", () => {
+    const value = $("extension-until").value;
+    if (!value) return problem("Enter the date and time the extension lasts until.");
+    const until = (value.length === 16 ? value + ":00" : value) + "Z";
+    detailAction(
+      () => api("POST", "/organizers/extensions", { ids: [state.detail.id], until }),
+      "Extended until " + when(until) + "."
+    );
+  });
+
   // ---- routing -------------------------------------------------------------------------------------
 
   async function route() {
@@ -416,6 +458,11 @@
       else {
         if (!state.list) await loadList();
         show("overview");
+        if (state.returnTo) {
+          const row = state.rowsById.get(state.returnTo);
+          state.returnTo = null;
+          if (row) row.querySelector("a").focus();
+        }
       }
     } catch (error) {
       if (error instanceof SignedOut) return showSignIn();
