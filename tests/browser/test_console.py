@@ -232,7 +232,9 @@ def test_an_organizer_signs_in_lists_filters_and_opens_a_pdf(
     page.get_by_role("button", name="Title").click()
     expect(page.locator("th[data-key=title]")).to_have_attribute("aria-sort", "ascending")
     assert rows(page)[0] == call[2]["id"]
+    page.set_viewport_size({"width": 1440, "height": 900})
     page.screenshot(path=artifacts / "console-desktop.png", full_page=True)
+    page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
 
     page.get_by_role("link", name=call[2]["id"]).click()
     expect(page.locator("#detail-title")).to_have_text("A Three-Page Abstract")
