@@ -14,7 +14,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,7 +24,6 @@ from cfp.clock import Clock
 from cfp.errors import SubmissionNotFound, SubmissionWithdrawn, UploadNotFound
 from cfp.formatcheck.models import Verdict
 from cfp.keeper import unrecorded_objects
-from cfp.mail.render import MailRenderer, submissions_csv
 from cfp.model import (
     Author,
     Decision,
@@ -40,6 +39,10 @@ from cfp.settings import Settings
 from cfp.store import AuditEntry, SubmissionStore
 from cfp.uploads import UploadBucket
 from cfp.validation import s3_event_body
+
+if TYPE_CHECKING:
+    # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.
+    from cfp.mail.render import MailRenderer
 
 # A PDF link from the console lives this long: enough to open it, too short to pass around.
 PDF_LINK_SECONDS = 300
@@ -366,6 +369,8 @@ class Console:
 
     def export_csv(self) -> bytes:
         """Every submission as a formula-safe CSV (the final digest's, with the decisions)."""
+        from cfp.mail.render import submissions_csv
+
         return submissions_csv(self.store.all(), self.settings.window)
 
     def export_json(self) -> bytes:
