@@ -284,3 +284,21 @@ def test_bucket_queue_table_and_api_views() -> None:
     assert table.ttl_attribute == "expiration" and table.key_schema[0]["AttributeName"] == "id"
     cors = template.http_api_cors("HttpApi")
     assert cors is not None and cors.allow_origins == ("*",) and "authorization" in cors.allow_headers
+
+
+def test_the_console_session_key_is_generated_by_the_template_and_read_only_by_the_api(
+    raw: dict[str, Any], transformed: dict[str, Any]
+) -> None:
+    secret = raw["Resources"]["ConsoleSessionKey"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 64
+    assert not any("Session" in name or "Secret" in name for name in raw["Parameters"])
+    readers = [
+        name
+        for name, role in _of_type(transformed, "AWS::IAM::Role").items()
+        for statement in _inline_statements(role)
+        if "secretsmanager:GetSecretValue" in _as_list(statement["Action"])
+    ]
+    assert readers == ["ApiFunctionRole"]
+    api_environment = raw["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert api_environment["SESSION_KEY_SECRET_ARN"] == {"Ref": "ConsoleSessionKey"}
