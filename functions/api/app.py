@@ -1,31 +1,54 @@
-"""Submissions API: HTTP API events in, ``cfp.submissions`` use cases, JSON out; and the authors' page.
+"""Submissions API and organizers' console: HTTP API events in, ``cfp`` use cases, JSON out; and the pages.
 
 Routes, request validation and the OpenAPI document come from Powertools' resolver; every domain error is
 mapped to one JSON shape ``{"error": code, "message": text, ...}`` so clients can act on it, and every
-answer an operation can give is documented on it. The page's static files (``cfp.web``) are served from the
-same origin, so the page calls the API without CORS.
+answer an operation can give is documented on it. The pages' static files (``cfp.web``) are served from the
+same origin, so they call the API without CORS, and the console's session cookie (``SameSite=Strict``)
+travels only with the console's own requests.
 """
 
 import json
 import re
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from cfp import web, wiring
+from cfp import sessions, web, wiring
 from cfp.call import CallFacts, call_facts
+from cfp.console import (
+    Decided,
+    DecisionRequest,
+    ExtensionRequest,
+    PdfLink,
+    ReleasePreview,
+    ReleaseResult,
+    SubmissionDetail,
+    SubmissionList,
+)
 from cfp.deadline import describe
-from cfp.errors import SealingFailed, SubmissionWithdrawn
+from cfp.errors import (
+    NotSignedIn,
+    QueueUnavailable,
+    SealingFailed,
+    SecretUnavailable,
+    SignInLinkInvalid,
+    SubmissionNotFound,
+    SubmissionWithdrawn,
+    UploadNotFound,
+)
+from cfp.model import Email
 from cfp.observability import logger, metrics
 from cfp.submissions import (
     CallClosed,
@@ -49,10 +72,16 @@ app.configure_openapi(
     security_schemes={
         "submissionToken": HTTPBearer(
             description="The token returned once by POST /submissions; it opens that submission only."
-        )
+        ),
+        "organizerSession": APIKey(
+            name=sessions.COOKIE_NAME,
+            **{"in": APIKeyIn.cookie},
+            description="The session cookie an organizer gets by redeeming a sign-in link.",
+        ),
     },
 )
 TOKEN: list[dict[str, list[str]]] = [{"submissionToken": []}]
+ORGANIZER: list[dict[str, list[str]]] = [{"organizerSession": []}]
 
 ID_PATTERN = r"^[a-z0-9]{4,40}$"
 SubmissionId = Annotated[str, Path(pattern=ID_PATTERN, description="The submission's id.")]
@@ -196,6 +225,33 @@ def _withdrawn(error: SubmissionWithdrawn) -> Response[dict[str, Any]]:
     return _error(409, "withdrawn", f"{error}; it can no longer be changed")
 
 
+@app.exception_handler(NotSignedIn)
+def _not_signed_in(error: NotSignedIn) -> Response[dict[str, Any]]:
+    return _error(401, "not_signed_in", str(error))
+
+
+@app.exception_handler(SignInLinkInvalid)
+def _link_invalid(error: SignInLinkInvalid) -> Response[dict[str, Any]]:
+    return _error(401, "sign_in_link_invalid", str(error))
+
+
+@app.exception_handler(SubmissionNotFound)
+def _not_found(error: SubmissionNotFound) -> Response[dict[str, Any]]:
+    return _error(404, "not_found", f"no submission {error}")
+
+
+@app.exception_handler(UploadNotFound)
+def _upload_not_found(error: UploadNotFound) -> Response[dict[str, Any]]:
+    return _error(404, "not_found", str(error))
+
+
+@app.exception_handler(SecretUnavailable)
+@app.exception_handler(QueueUnavailable)
+def _console_unavailable(error: Exception) -> Response[dict[str, Any]]:
+    logger.error("the console could not reach a resource", extra={"error": str(error)})
+    return _error(503, "unavailable", "The console could not answer just now. Try again.")
+
+
 @cache
 def _declared_methods() -> list[tuple[re.Pattern[str], list[str]]]:
     """Each path of the OpenAPI document as a pattern, with the methods it declares."""
@@ -336,6 +392,201 @@ def withdraw_submission(submission_id: SubmissionId) -> SubmissionView:
 @app.get("/call", summary="The call's public facts: deadline, upload and field limits")
 def read_call() -> CallFacts:
     return call_facts(wiring.settings(), wiring.clock().now())
+
+
+# ---- the organizers' console ------------------------------------------------------------------------
+
+
+class SignInRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+
+
+class SignInAnswer(BaseModel):
+    message: str
+
+
+class SessionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    secret: str = Field(min_length=1, max_length=200, description="The secret from the sign-in link.")
+
+
+class SessionView(BaseModel):
+    email: str
+    expires_at: datetime
+
+
+class ResendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    what: Literal["receipt", "verdict"]
+
+
+class Resent(BaseModel):
+    event_id: str
+
+
+def _organizer() -> str:
+    """The signed-in organizer's address; a request that changes something must come from this site."""
+    event = app.current_event
+    origin = event.headers.get("origin")
+    if origin and event.request_context.http.method != "GET":
+        host = event.headers.get("host") or event.request_context.domain_name
+        if urlsplit(origin).netloc != host:
+            raise NotSignedIn("this request did not come from the console")
+    cookie = sessions.cookie_value(event.cookies or [])
+    return wiring.sign_in().verify(cookie).email
+
+
+def _session_cookie(value: str, max_age: int) -> Cookie:
+    """Script cannot read it, it travels only over HTTPS (browsers count 127.0.0.1 as secure too) and
+    only with requests this site makes."""
+    return Cookie(
+        name=sessions.COOKIE_NAME,
+        value=value,
+        path="/",
+        secure=True,
+        http_only=True,
+        max_age=max_age,
+        same_site=SameSite.STRICT_MODE,
+    )
+
+
+@app.post(
+    "/organizers/sign-in",
+    status_code=202,
+    summary="Ask for a one-time sign-in link (mailed only to organizers; the answer is the same for anyone)",
+)
+def ask_for_sign_in_link(request: SignInRequest) -> SignInAnswer:
+    s = wiring.settings()
+    base = s.public_url or f"https://{app.current_event.request_context.domain_name}"
+    wiring.sign_in().request_link(request.email, base)
+    return SignInAnswer(
+        message="If this address is one of the organizers', a sign-in link is on its way to it. "
+        "The link works once, within 15 minutes."
+    )
+
+
+@app.post("/organizers/session", summary="Exchange a sign-in link's secret for a session cookie")
+def open_session(request: SessionRequest) -> Response[SessionView]:
+    signed = wiring.sign_in().redeem(request.secret)
+    view = SessionView(email=signed.organizer.email, expires_at=signed.organizer.expires_at)
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=view,
+        cookies=[_session_cookie(signed.cookie, signed.max_age)],
+    )
+
+
+@app.get("/organizers/session", summary="Who is signed in", security=ORGANIZER)
+def read_session() -> SessionView:
+    organizer = wiring.sign_in().verify(sessions.cookie_value(app.current_event.cookies or []))
+    return SessionView(email=organizer.email, expires_at=organizer.expires_at)
+
+
+@app.delete("/organizers/session", summary="Sign out")
+def close_session() -> Response[dict[str, str]]:
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body={"message": "signed out"},
+        cookies=[_session_cookie("", 0)],
+    )
+
+
+@app.get("/organizers/submissions", summary="Every submission as one compact table", security=ORGANIZER)
+def list_for_organizers() -> SubmissionList:
+    _organizer()
+    return wiring.console().listing()
+
+
+@app.get(
+    "/organizers/submissions/<submission_id>",
+    summary="One submission: metadata, every version with its verdict, decision and history",
+    security=ORGANIZER,
+)
+def show_for_organizers(submission_id: SubmissionId) -> SubmissionDetail:
+    _organizer()
+    return wiring.console().show(submission_id)
+
+
+@app.post(
+    "/organizers/submissions/<submission_id>/versions/<version>/link",
+    summary="A link to one upload's PDF, presigned now for a few minutes",
+    security=ORGANIZER,
+)
+def link_to_pdf(
+    submission_id: SubmissionId,
+    version: Annotated[int, Path(ge=1, le=999999)],
+    object_id: Annotated[str | None, Query(alias="object", max_length=1024)] = None,
+) -> PdfLink:
+    _organizer()
+    return wiring.console().pdf_link(submission_id, version, object_id)
+
+
+@app.post(
+    "/organizers/decisions",
+    summary="Accept or reject submissions (mailed only on release)",
+    security=ORGANIZER,
+)
+def decide(request: DecisionRequest) -> Decided:
+    return wiring.console().decide(request, _organizer())
+
+
+@app.get("/organizers/release", summary="Preview the decision mails a release would send", security=ORGANIZER)
+def preview_release() -> ReleasePreview:
+    _organizer()
+    return wiring.console().preview_release()
+
+
+@app.post("/organizers/release", summary="Send every decision not mailed yet, once", security=ORGANIZER)
+def release_decisions() -> ReleaseResult:
+    return wiring.console().release(_organizer())
+
+
+@app.post("/organizers/extensions", summary="Give submissions more time", security=ORGANIZER)
+def extend(request: ExtensionRequest) -> dict[str, list[str]]:
+    return {"extended": wiring.console().extend(request, _organizer())}
+
+
+@app.post(
+    "/organizers/submissions/<submission_id>/resend",
+    summary="Mail the authors their receipt (without the token) or verdict again",
+    security=ORGANIZER,
+)
+def resend(submission_id: SubmissionId, request: ResendRequest) -> Resent:
+    return Resent(event_id=wiring.console().resend(submission_id, request.what, _organizer()))
+
+
+@app.get("/organizers/dead-letters", summary="Messages waiting in each dead-letter queue", security=ORGANIZER)
+def dead_letters() -> dict[str, int]:
+    _organizer()
+    return wiring.console().dead_letters()
+
+
+@app.get("/organizers/export", summary="Everything on record, as CSV or JSON", security=ORGANIZER)
+def export(format: Annotated[Literal["csv", "json"], Query()] = "csv") -> Response[str]:
+    _organizer()
+    console = wiring.console()
+    data = console.export_csv() if format == "csv" else console.export_json()
+    kind = "text/csv; charset=utf-8" if format == "csv" else "application/json"
+    return Response(
+        status_code=200,
+        content_type=kind,
+        headers={
+            "Content-Disposition": f'attachment; filename="submissions.{format}"',
+            "Cache-Control": "no-store",
+        },
+        body=data.decode(),
+    )
+
+
+@app.get("/organizers", include_in_schema=False)
+def console_page() -> Response[str]:
+    return _page_file(web.CONSOLE)
 
 
 def _page_file(name: str) -> Response[str]:

@@ -1,5 +1,6 @@
-"""The cfp command: run the stack locally, seed it with a demo call, fire its schedules, grant extensions,
-make a sample PDF, and time the format checker and the functions' cold starts."""
+"""The cfp command: run the stack locally, seed it with a demo call, fire its schedules, run the
+organizers' and operators' operations (``cfp admin``), make a sample PDF, and time the format checker and
+the functions' cold starts."""
 
 from __future__ import annotations
 
@@ -73,10 +74,11 @@ def _parser() -> argparse.ArgumentParser:
         "bench", help="time the PDF format checker (cfp bench --help for its options)", add_help=False
     )
     commands.add_parser(
-        "extend",
-        help="give submissions more time (cfp extend --help for its options)",
+        "admin",
+        help="list, show, export, download, decide, extend, redrive, reconcile (cfp admin --help)",
         add_help=False,
     )
+    commands.add_parser("extend", help="the same as cfp admin extend", add_help=False)
     commands.add_parser(
         "demo", help="seed a running cfp local with a realistic call (cfp demo --help)", add_help=False
     )
@@ -151,13 +153,15 @@ _DELEGATED = {
     "bench": "cfp_tools.bench",
     "coldstart": "cfp_tools.coldstart",
     "demo": "cfp_tools.demo",
-    "extend": "cfp_tools.extend",
+    "admin": "cfp_tools.admin",
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cfp`` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["extend"]:
+        arguments = ["admin", *arguments]
     if arguments[:1] and arguments[0] in _DELEGATED:
         command = importlib.import_module(_DELEGATED[arguments[0]])
         return int(command.main(arguments[1:]) or 0)

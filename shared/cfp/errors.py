@@ -55,3 +55,23 @@ class RecipientRejected(Exception):
 
 class SendingBlocked(Exception):
     """SES refuses every mail from this account or sender until an operator fixes it."""
+
+
+class NotSignedIn(Exception):
+    """No organizer session, or one that is forged, tampered with or expired."""
+
+
+class SignInLinkInvalid(Exception):
+    """A sign-in link that is unknown, already used or expired (the three are told apart to no one)."""
+
+
+class UploadNotFound(Exception):
+    """No upload with that version (and object) on the submission."""
+
+
+class SecretUnavailable(Exception):
+    """The session key could not be read from Secrets Manager."""
+
+
+class QueueUnavailable(Exception):
+    """A queue could not be read or written just now."""

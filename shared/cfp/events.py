@@ -22,6 +22,7 @@ class EventKind(StrEnum):
     ON_RECORD = "on_record"
     CALL_CLOSED = "call_closed"
     ATTENTION = "attention"
+    DECISION = "decision"
 
 
 class NotificationEvent(BaseModel):
@@ -109,4 +110,38 @@ def call_closed(deadline: datetime, at: datetime) -> NotificationEvent:
         event_id=f"call_closed:{deadline.isoformat()}",
         occurred_at=at,
         detail={"deadline": deadline.isoformat()},
+    )
+
+
+def decision(submission_id: str, outcome: str, note: str, at: datetime) -> NotificationEvent:
+    """A released decision; the id names the submission and the outcome, so releasing it again sends
+    nothing new, while a decision changed after its release is a new fact with a mail of its own."""
+    return NotificationEvent(
+        kind=EventKind.DECISION,
+        event_id=f"decision:{submission_id}:{outcome}",
+        occurred_at=at,
+        submission_id=submission_id,
+        detail={"decision": outcome, "note": note},
+    )
+
+
+def resent(
+    what: str,
+    submission_id: str,
+    at: datetime,
+    by: str,
+    version: int | None = None,
+    object_id: str | None = None,
+) -> NotificationEvent:
+    """An organizer's request to mail the authors their receipt (without the token) or verdict again:
+    a new fact each time, so its id carries the instant; ``resent_by`` keeps it out of the digest."""
+    kind = EventKind.VERDICT if what == "verdict" else EventKind.SUBMITTED
+    return NotificationEvent(
+        kind=kind,
+        event_id=f"resent:{what}:{submission_id}:{at.isoformat()}",
+        occurred_at=at,
+        submission_id=submission_id,
+        version=version,
+        object_id=object_id,
+        detail={"resent_by": by},
     )

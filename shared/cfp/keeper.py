@@ -31,7 +31,14 @@ from cfp.model import (
     status_of,
 )
 from cfp.observability import logger
-from cfp.ports import CheckRequeue, DeadLetterReader, EventPublisher, SubmissionRepository, UploadStorage
+from cfp.ports import (
+    CheckRequeue,
+    DeadLetterReader,
+    EventPublisher,
+    StoredObject,
+    SubmissionRepository,
+    UploadStorage,
+)
 from cfp.settings import Settings
 from cfp.validation import DeadLetterSweep, s3_event_body
 
@@ -115,6 +122,27 @@ def on_record_fingerprint(window: Window, submission: Submission, versions: list
             current.verdict.outcome if current.verdict else "",
         ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def unrecorded_objects(
+    prefix: str, everything: list[tuple[Submission, list[Version]]], listing: list[StoredObject]
+) -> list[tuple[Submission, StoredObject]]:
+    """Objects S3 holds in a slot the service issued that the store has never seen (their event was
+    lost), each with its submission; the keeper re-queues the on-time ones, ``cfp admin reconcile`` all."""
+    records = {s.id: (s, vs) for s, vs in everything}
+    found = []
+    for stored in listing:
+        owner = parse_upload_key(prefix, stored.key)
+        if owner is None or owner[0] not in records:
+            continue
+        submission, versions = records[owner[0]]
+        if not any(v.number == owner[1] for v in versions):
+            continue
+        # An event without a version id (moto's) names its object by ETag, a listing always has both.
+        known = {(v.number, name) for v in versions if v.uploaded for name in (v.version_id, v.etag) if name}
+        if not {(owner[1], stored.version_id), (owner[1], stored.etag)} & known:
+            found.append((submission, stored))
+    return found
 
 
 @dataclass(frozen=True)
@@ -209,21 +237,9 @@ class DeadlineKeeper:
         )
         if not still_to_close:
             return set()
-        records = {s.id: (s, vs) for s, vs in everything}
         unrecorded: set[str] = set()
-        for stored in self.bucket.list_uploads(self.settings.upload_prefix):
-            owner = parse_upload_key(self.settings.upload_prefix, stored.key)
-            if owner is None or owner[0] not in records:
-                continue
-            submission, versions = records[owner[0]]
-            if not any(v.number == owner[1] for v in versions):
-                continue
-            # An event without a version id (moto's) names its object by ETag, a listing always has both.
-            known = {
-                (v.number, name) for v in versions if v.uploaded for name in (v.version_id, v.etag) if name
-            }
-            if {(owner[1], stored.version_id), (owner[1], stored.etag)} & known:
-                continue
+        prefix = self.settings.upload_prefix
+        for submission, stored in unrecorded_objects(prefix, everything, self.bucket.list_uploads(prefix)):
             if stored.last_modified > window.closes_for(submission):
                 continue
             logger.warning(

@@ -99,6 +99,13 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class Decision(StrEnum):
+    """What the organizers decided; authors hear of it only when the decisions are released."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
 class Author(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -164,6 +171,10 @@ class Submission(BaseModel):
     extension_granted_by: str | None = None
     extension_granted_at: datetime | None = None
     bounced: list[str] = Field(default_factory=list)
+    decision: Decision | None = None
+    decision_note: str = ""
+    decided_by: str | None = None
+    decided_at: datetime | None = None
 
     @property
     def withdrawn(self) -> bool:

@@ -16,7 +16,7 @@ from cfp.errors import RecipientRejected, SubmissionNotFound
 from cfp.events import EventKind, NotificationEvent
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer, digest_sections, digest_title
-from cfp.model import Submission, Version, find_upload, needs_reminder, upload_order
+from cfp.model import Decision, Submission, Version, find_upload, needs_reminder, upload_order
 from cfp.observability import logger, metrics
 from cfp.ports import SubmissionRepository, TokenSealer
 
@@ -25,8 +25,16 @@ SendOnce = Callable[[str, Mail], None]
 # A withdrawn submission's authors hear of the withdrawal and nothing more: an upload made with a URL issued
 # before it is kept and shown to the organizers, but brings no verdict mail, and no reminder follows.
 _ABOUT_ONE_UPLOAD = {EventKind.VERDICT, EventKind.LATE_UPLOAD}
-_NOT_AFTER_WITHDRAWAL = {EventKind.VERDICT, EventKind.LATE_UPLOAD, EventKind.REMINDER, EventKind.ON_RECORD}
-LinkFor = Callable[[Version], str]
+_NOT_AFTER_WITHDRAWAL = {
+    EventKind.VERDICT,
+    EventKind.LATE_UPLOAD,
+    EventKind.REMINDER,
+    EventKind.ON_RECORD,
+    EventKind.DECISION,
+}
+# Where a digest line links to: the submission's page in the console, or (with no public URL to build one
+# from) a presigned link to the upload the line speaks of.
+LinkFor = Callable[[str, Version | None], str | None]
 
 
 @dataclass
@@ -66,7 +74,7 @@ class Notifier:
                 for address in mail.recipients():
                     self.store.record_bounce(submission.id, address)
                     outcome.bounces.append((submission.id, address))
-        if event.kind not in {EventKind.REMINDER, EventKind.ON_RECORD}:
+        if event.kind not in {EventKind.REMINDER, EventKind.ON_RECORD} and "resent_by" not in event.detail:
             outcome.events.append(event)
 
     def _author_mail(
@@ -98,6 +106,9 @@ class Notifier:
                 return self.renderer.on_record(submission, versions, bool(event.detail.get("corrected")))
             case EventKind.REMINDER if needs_reminder(submission, versions, self.renderer.window):
                 return self.renderer.reminder(submission, versions, event.occurred_at)
+            case EventKind.DECISION:
+                outcome = Decision(str(event.detail["decision"]))
+                return self.renderer.decision(submission, outcome, str(event.detail.get("note") or ""))
         return None
 
     def _superseded(self, submission: Submission, versions: list[Version], version: Version) -> bool:

@@ -8,7 +8,7 @@ adapter: each is given objects that have these shapes, by ``wiring`` in a Lambda
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,6 +23,16 @@ Rejudge = Callable[[Verdict], Verdict]
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One change an organizer made."""
+
+    at: datetime
+    by: str
+    action: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything the deadline keeper reads at once: every submission with its versions (oldest first), every
     once-only marker by submission id ('' for the whole call), every event still in the outbox."""
@@ -30,6 +40,7 @@ class Snapshot:
     records: list[tuple[Submission, list[Version]]]
     markers: dict[str, set[str]]
     outbox: list[tuple[datetime, NotificationEvent]]
+    audit: dict[str, list[AuditEntry]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

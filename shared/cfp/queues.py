@@ -1,5 +1,5 @@
 """SQS adapters: the notification queue the notifier reads, the validation queue a missed upload is put
-back on, and the validation dead-letter queue, read without taking anything out of it."""
+back on, and the dead-letter queues, peeked at, counted, or moved back to their queue by an operator."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cfp.errors import PublishFailed
+from cfp.errors import PublishFailed, QueueUnavailable
 from cfp.events import NotificationEvent
 
 if TYPE_CHECKING:
@@ -59,3 +59,33 @@ class DeadLetters:
                 break
             seen.update((m["MessageId"], m.get("Body", "")) for m in fresh)
         return list(seen.values())
+
+    def count(self) -> int:
+        """How many messages wait in the queue (SQS's approximate count)."""
+        try:
+            attributes = self._client.get_queue_attributes(
+                QueueUrl=self._url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+        except (BotoCoreError, ClientError) as error:
+            raise QueueUnavailable(f"the queue could not be read: {error}") from error
+        return sum(int(attributes.get(name, 0)) for name in attributes)
+
+    def redrive(self, target_url: str) -> int:
+        """Move every message back to the queue it came from; each is deleted here only once it is sent
+        there, so a failure part-way leaves the rest where they were."""
+        moved = 0
+        try:
+            while True:
+                got = self._client.receive_message(
+                    QueueUrl=self._url, MaxNumberOfMessages=10, VisibilityTimeout=60
+                )
+                messages = got.get("Messages", [])
+                if not messages:
+                    return moved
+                for message in messages:
+                    self._client.send_message(QueueUrl=target_url, MessageBody=message.get("Body", ""))
+                    self._client.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
+                    moved += 1
+        except (BotoCoreError, ClientError) as error:
+            raise QueueUnavailable(f"{moved} moved back, then the queue failed: {error}") from error

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     validation_dead_letter_queue_url: str = ""
     idempotency_table_name: str = ""
     public_url: str = ""
+    # The API is given these for the organizers' console: the secret that signs sessions, and the
+    # dead-letter queues whose counts the console shows.
+    session_key_secret_arn: str = ""
+    notification_dead_letter_queue_url: str = ""
     max_receive_count: int = Field(default=5, ge=1)
     # Abuse limits (README, "Limits"); 0 turns a limit off.
     max_uploads_per_submission: int = Field(default=20, ge=0)

@@ -9,7 +9,10 @@ Single table, one partition per submission:
 | ``SUB#<id>``  | ``VER#000001#OBJ#<object>`` | one object S3 stored in that slot, and its verdict |
 | ``SUB#<id>``  | ``SENT#<what>`` | a once-only marker (a reminder, a final confirmation)     |
 | ``SUB#<id>``  | ``OUTBOX#<event>`` | an event written with the change that caused it, until it is queued |
+| ``SUB#<id>``  | ``AUDIT#<at>#<n>`` | a change an organizer made: who, when, what              |
 | ``CALL``      | ``SENT#<what>`` | a once-only marker for the whole call (the final digest)  |
+| ``CALL``      | ``AUDIT#<at>#<n>`` | an organizer's action on the whole call (release, sign-in) |
+| ``LINK#<hash>``| ``LINK``       | a one-time sign-in link, until used or expired (TTL ``expires_epoch``) |
 | ``REQ#<hash>``| ``REQ``         | an ``Idempotency-Key`` seen on create, for 24 h (TTL ``expires_epoch``) |
 | ``LIMIT#<who>``| ``<hour>``     | how many submissions one address or client made in that hour (TTL) |
 
@@ -22,6 +25,7 @@ listing them all is a paginated Scan.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,7 +38,7 @@ from cfp.events import NotificationEvent
 from cfp.formatcheck.models import Verdict
 from cfp.model import Submission, Version
 from cfp.observability import logger
-from cfp.ports import Rejudge, Snapshot
+from cfp.ports import AuditEntry, Rejudge, Snapshot
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -84,6 +88,12 @@ def _submission_from(values: dict[str, Any]) -> Submission:
     values["authors"] = json.loads(values["authors"])
     values["bounced"] = sorted(values.get("bounced", set()))
     return Submission.model_validate(values)
+
+
+def _audit_from(item: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        datetime.fromisoformat(str(item["at"])), str(item["by"]), str(item["action"]), str(item["detail"])
+    )
 
 
 def _object_sk(number: int, object_id: str) -> str:
@@ -251,6 +261,7 @@ class SubmissionStore:
         grouped: dict[str, list[dict[str, Any]]] = {}
         markers: dict[str, set[str]] = {}
         outbox: list[tuple[datetime, NotificationEvent]] = []
+        audit: dict[str, list[AuditEntry]] = {}
         for page in self._client.get_paginator("scan").paginate(TableName=self._table, ConsistentRead=True):
             for raw in page.get("Items", []):
                 item = _from_item(raw)
@@ -261,6 +272,9 @@ class SubmissionStore:
                 elif sk.startswith("OUTBOX#"):
                     event = NotificationEvent.model_validate_json(str(item["event"]))
                     outbox.append((datetime.fromisoformat(str(item["at"])), event))
+                elif sk.startswith("AUDIT#"):
+                    owner = pk.removeprefix("SUB#") if pk != "CALL" else ""
+                    audit.setdefault(owner, []).append(_audit_from(item))
                 elif pk.startswith("SUB#"):
                     grouped.setdefault(pk, []).append(item)
         records = []
@@ -269,7 +283,9 @@ class SubmissionStore:
             if meta is not None:
                 records.append((_submission_from(meta), _versions_from(items, self._judge_again)))
         records.sort(key=lambda pair: (pair[0].created_at, pair[0].id))
-        return Snapshot(records, markers, sorted(outbox, key=lambda pair: pair[0]))
+        for entries in audit.values():
+            entries.sort(key=lambda entry: entry.at)
+        return Snapshot(records, markers, sorted(outbox, key=lambda pair: pair[0]), audit)
 
     def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> Submission:
         """Apply edited fields to a live submission; returns it as stored now."""
@@ -475,3 +491,76 @@ class SubmissionStore:
                 return False
             raise
         return True
+
+    def save_sign_in_link(self, secret_hash: str, email: str, expires_at: datetime) -> None:
+        """Remember a sign-in link by its secret's hash until it expires (DynamoDB's TTL removes it)."""
+        self._client.put_item(
+            TableName=self._table,
+            Item=_to_item(
+                {
+                    "pk": f"LINK#{secret_hash}",
+                    "sk": "LINK",
+                    "email": email,
+                    "expires_epoch": int(expires_at.timestamp()),
+                }
+            ),
+        )
+
+    def redeem_sign_in_link(self, secret_hash: str, now: datetime) -> str | None:
+        """The address a link was sent to, deleting it in the same conditional write so it works once;
+        None for an unknown, used or expired link (TTL deletes lazily, so expiry is checked here)."""
+        try:
+            response = self._client.delete_item(
+                TableName=self._table,
+                Key=_to_item({"pk": f"LINK#{secret_hash}", "sk": "LINK"}),
+                ConditionExpression="attribute_exists(pk) AND expires_epoch > :now",
+                ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if _condition_failed(error):
+                return None
+            raise
+        return str(_from_item(response.get("Attributes", {})).get("email") or "") or None
+
+    def record_decision(
+        self, submission_id: str, decision: str, note: str, decided_by: str, now: datetime
+    ) -> None:
+        """Set a live submission's decision (not sent to anyone yet) and note who made it and when."""
+        self._update_live(
+            submission_id,
+            "SET decision = :d, decision_note = :n, decided_by = :by, decided_at = :now, updated_at = :now",
+            {},
+            _to_item({":d": decision, ":n": note, ":by": decided_by, ":now": _iso(now)}),
+        )
+
+    def audit(
+        self, by: str, action: str, detail: str, now: datetime, submission_id: str | None = None
+    ) -> None:
+        """Record a change an organizer made, on the submission or (without one) on the call."""
+        self._client.put_item(
+            TableName=self._table,
+            Item=_to_item(
+                {
+                    "pk": _pk(submission_id) if submission_id else "CALL",
+                    "sk": f"AUDIT#{_iso(now)}#{secrets.token_hex(4)}",
+                    "by": by,
+                    "action": action,
+                    "detail": detail,
+                    "at": _iso(now),
+                }
+            ),
+        )
+
+    def history(self, submission_id: str | None = None) -> list[AuditEntry]:
+        """Every recorded change to a submission (or to the call), oldest first."""
+        pk = _pk(submission_id) if submission_id else "CALL"
+        return [_audit_from(i) for i in self._query(pk) if str(i["sk"]).startswith("AUDIT#")]
+
+    def markers(self, submission_id: str) -> set[str]:
+        """The once-only markers recorded on one submission."""
+        return {
+            str(i["sk"]).removeprefix("SENT#")
+            for i in self._query(_pk(submission_id))
+            if str(i["sk"]).startswith("SENT#")
+        }

@@ -23,13 +23,16 @@ from cfp.uploads import UploadBucket
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from cfp.console import Console
     from cfp.formatcheck.models import Verdict
     from cfp.keeper import DeadlineKeeper
     from cfp.mail.message import Mail
     from cfp.mail.render import MailRenderer
     from cfp.mailer import Mailer
+    from cfp.model import Version
     from cfp.notifications import Notifier, SendOnce
     from cfp.ports import TokenSealer
+    from cfp.signin import SignIn
     from cfp.submissions import SubmissionService
     from cfp.validation import UploadValidator
 
@@ -131,10 +134,43 @@ def token_sealer() -> TokenSealer:
     return KmsTokenSealer(client("kms"), settings().receipt_token_key_id)
 
 
+@cache
+def session_key() -> bytes:
+    """The key that signs organizer sessions, read from Secrets Manager once per container."""
+    from cfp.secrets import read_secret
+
+    return read_secret(client("secretsmanager"), settings().session_key_secret_arn)
+
+
+def sign_in() -> SignIn:
+    from cfp.signin import SignIn
+
+    return SignIn(settings(), store(), renderer(), mailer().send, clock(), session_key)
+
+
+def console() -> Console:
+    from cfp.console import Console, DeadLetterQueue
+    from cfp.queues import DeadLetters
+
+    s = settings()
+    dead_letters = tuple(
+        DeadLetterQueue(name, DeadLetters(client("sqs"), url), "")
+        for name, url in (
+            ("validation", s.validation_dead_letter_queue_url),
+            ("notification", s.notification_dead_letter_queue_url),
+        )
+        if url
+    )
+    return Console(
+        s, store(), bucket(), notification_queue(), renderer(), clock(), dead_letter_queues=dead_letters
+    )
+
+
 def reset() -> None:
-    """Forget cached settings and clients and go back to the system clock."""
+    """Forget cached settings, clients and keys, and go back to the system clock."""
     get_settings.cache_clear()
     client.cache_clear()
+    session_key.cache_clear()
     _clock[0] = SystemClock()
 
 
@@ -145,10 +181,11 @@ def mailer() -> Mailer:
     return Mailer(client("sesv2"), s.sender_email, s.conference_name, clock(), s.mails_per_second)
 
 
-def renderer() -> MailRenderer:
+def renderer(given: Settings | None = None) -> MailRenderer:
+    """The mail renderer for these settings (the service's own unless an operator's tool gives others)."""
     from cfp.mail.render import CallInfo, MailRenderer
 
-    s = settings()
+    s = given or settings()
     return MailRenderer(
         CallInfo(
             conference=s.conference_name,
@@ -164,7 +201,8 @@ def renderer() -> MailRenderer:
 
 # Idempotency records outlive any SQS redelivery (at most the queue's 4-day retention) by a wide margin.
 _SEND_ONCE_SECONDS = 30 * 24 * 3600
-# Digest links are presigned GETs; SigV4 caps them at 7 days (and at the signing credentials' lifetime).
+# Without a public URL for the console, digest links are presigned GETs; SigV4 caps them at 7 days (and at
+# the signing credentials' lifetime).
 _LINK_SECONDS = 7 * 24 * 3600
 
 
@@ -198,15 +236,23 @@ def send_once(delivery: Mailer, context: LambdaContext | None = None) -> SendOnc
 
 
 def notifier(context: LambdaContext | None = None) -> Notifier:
+    from cfp.mail.render import console_link
     from cfp.notifications import Notifier
 
     uploads = bucket()
     delivery = mailer()
+    public_url = settings().public_url
+
+    def link_for(submission_id: str, upload: Version | None) -> str | None:
+        if public_url:
+            return console_link(public_url, submission_id)
+        return uploads.download_link(upload.key, upload.version_id, _LINK_SECONDS) if upload else None
+
     return Notifier(
         store(),
         renderer(),
         send_once(delivery, context),
-        lambda upload: uploads.download_link(upload.key, upload.version_id, _LINK_SECONDS),
+        link_for,
         clock(),
         token_sealer(),
     )

@@ -203,4 +203,4 @@ def test_an_operator_grants_an_extension_on_the_local_stack(open_call: RunningSt
     assert f"{created['id']}: open until" in granted.stdout
     assert datetime.fromisoformat(read(open_call, created)["deadline"]) == until
     unknown = extend("nosuchid00")
-    assert unknown.returncode == 1 and "no submission nosuchid00" in unknown.stdout
+    assert unknown.returncode == 1 and "no submission nosuchid00" in unknown.stderr

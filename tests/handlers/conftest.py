@@ -80,6 +80,9 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         dead_letter_queue_url = sqs.create_queue(QueueName="cfp-test-validation-dlq")["QueueUrl"]
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
         token_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
+        session_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name="cfp-test-console-session-key", SecretString="k" * 64
+        )["ARN"]
         environment = {
             "CONFERENCE_NAME": "AI Systems Workshop at SOSP 2017",
             "DEADLINE": DEADLINE,
@@ -97,6 +100,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             "MAILS_PER_SECOND": "1000",
             "VALIDATION_QUEUE_URL": validation_queue_url,
             "VALIDATION_DEAD_LETTER_QUEUE_URL": dead_letter_queue_url,
+            "SESSION_KEY_SECRET_ARN": session_key,
         }
         for name, value in environment.items():
             monkeypatch.setenv(name, value)

@@ -6,8 +6,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from cfp import wiring
-from cfp_tools.extend import grant
+from cfp.console import ExtensionRequest
+from cfp.errors import SubmissionNotFound
 from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import World
 from tests.pdfs import make_abstract
@@ -27,10 +30,9 @@ def test_extension_applies_to_the_api_the_presigned_expiry_and_the_late_check(wo
     _, lucky = call("POST", "/submissions", body=BODY)
     _, other = call("POST", "/submissions", body=BODY)
     until = DEADLINE + timedelta(days=2)
-    assert grant(wiring.store(), [lucky["id"], "nosuchid00"], until, "chair", world.clock.now()) == [
-        "nosuchid00"
-    ]
-    assert grant(wiring.store(), [lucky["id"]], until, "chair", world.clock.now()) == []
+    with pytest.raises(SubmissionNotFound, match="nosuchid00"):
+        wiring.console().extend(ExtensionRequest(ids=[lucky["id"], "nosuchid00"], until=until), "chair")
+    assert wiring.console().extend(ExtensionRequest(ids=[lucky["id"]], until=until), "chair") == [lucky["id"]]
 
     world.clock.instant = DEADLINE + timedelta(days=1)
     assert call("POST", f"/submissions/{other['id']}/upload-url", other["token"])[0] == 403
@@ -53,7 +55,9 @@ def test_extension_applies_to_the_api_the_presigned_expiry_and_the_late_check(wo
 def test_who_granted_an_extension_and_when_is_read_back(world: World) -> None:
     _, created = call("POST", "/submissions", body=BODY)
     granted_at = world.clock.now()
-    grant(wiring.store(), [created["id"]], DEADLINE + timedelta(days=3), "pc-chair", granted_at)
+    wiring.console().extend(
+        ExtensionRequest(ids=[created["id"]], until=DEADLINE + timedelta(days=3)), "pc-chair"
+    )
     submission, _ = wiring.store().get(created["id"])
     assert submission.extension_until == DEADLINE + timedelta(days=3)
     assert (submission.extension_granted_by, submission.extension_granted_at) == ("pc-chair", granted_at)

@@ -35,6 +35,17 @@ def test_document_is_served_over_http() -> None:
         "/submissions",
         "/submissions/{submission_id}",
         "/submissions/{submission_id}/upload-url",
+        "/organizers/sign-in",
+        "/organizers/session",
+        "/organizers/submissions",
+        "/organizers/submissions/{submission_id}",
+        "/organizers/submissions/{submission_id}/versions/{version}/link",
+        "/organizers/submissions/{submission_id}/resend",
+        "/organizers/decisions",
+        "/organizers/release",
+        "/organizers/extensions",
+        "/organizers/dead-letters",
+        "/organizers/export",
     }
 
 

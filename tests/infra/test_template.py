@@ -78,7 +78,7 @@ def test_every_function_role_is_scoped_to_the_stack_resources(transformed: dict[
                     pytest.fail(f"{name}: literal wildcard resource {resource}")
 
 
-def test_only_the_ses_statement_has_a_wildcard_and_it_is_pinned_to_the_sender(
+def test_only_the_ses_statements_have_a_wildcard_and_they_are_pinned_to_the_sender(
     transformed: dict[str, Any],
 ) -> None:
     wildcard = []
@@ -89,10 +89,11 @@ def test_only_the_ses_statement_has_a_wildcard_and_it_is_pinned_to_the_sender(
                 text = text[0] if isinstance(text, list) else text
                 if isinstance(text, str) and text.endswith(":identity/*"):
                     wildcard.append((name, statement))
-    assert [name for name, _ in wildcard] == ["NotifierFunctionRole"]
-    statement = wildcard[0][1]
-    assert set(_as_list(statement["Action"])) <= {"ses:SendEmail", "ses:SendRawEmail"}
-    assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "SenderEmail"}
+    # The notifier's mails, and the API's sign-in links (sent at once, not batched).
+    assert sorted(name for name, _ in wildcard) == ["ApiFunctionRole", "NotifierFunctionRole"]
+    for _, statement in wildcard:
+        assert set(_as_list(statement["Action"])) <= {"ses:SendEmail", "ses:SendRawEmail"}
+        assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "SenderEmail"}
 
 
 def test_queues_have_dead_letter_queues_and_outlast_their_consumers() -> None:
@@ -324,3 +325,21 @@ def test_bucket_queue_table_and_api_views() -> None:
     assert table.ttl_attribute == "expiration" and table.key_schema[0]["AttributeName"] == "id"
     cors = template.http_api_cors("HttpApi")
     assert cors is not None and cors.allow_origins == ("*",) and "authorization" in cors.allow_headers
+
+
+def test_the_console_session_key_is_generated_by_the_template_and_read_only_by_the_api(
+    raw: dict[str, Any], transformed: dict[str, Any]
+) -> None:
+    secret = raw["Resources"]["ConsoleSessionKey"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 64
+    assert not any("Session" in name or "Secret" in name for name in raw["Parameters"])
+    readers = [
+        name
+        for name, role in _of_type(transformed, "AWS::IAM::Role").items()
+        for statement in _inline_statements(role)
+        if "secretsmanager:GetSecretValue" in _as_list(statement["Action"])
+    ]
+    assert readers == ["ApiFunctionRole"]
+    api_environment = raw["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert api_environment["SESSION_KEY_SECRET_ARN"] == {"Ref": "ConsoleSessionKey"}

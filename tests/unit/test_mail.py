@@ -148,7 +148,9 @@ def test_digest_lists_each_change_on_its_own_line_and_moves_long_lists_to_csv() 
             kind=EventKind.VERDICT, event_id="v", occurred_at=T0, submission_id="sub0000001", version=1
         )
     )
-    sections = digest_sections(notifications, records, lambda upload: f"https://s3.example/{upload.key}")
+    sections = digest_sections(
+        notifications, records, lambda sid, upload: f"https://s3.example/{upload.key}" if upload else None
+    )
     assert digest_title(sections) == "Digest: 1 failed check, 30 new submissions"
     mail = renderer.digest(
         digest_title(sections), sections, list(records.values()), CALL.deadline - timedelta(days=1)

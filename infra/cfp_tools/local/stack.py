@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import sys
 import threading
 import time
@@ -182,6 +183,7 @@ class LocalStack:
             "AWS::Serverless::LayerVersion": self._create_layer,
             "AWS::Serverless::HttpApi": self._create_http_api,
             "AWS::KMS::Key": self._create_kms_key,
+            "AWS::SecretsManager::Secret": self._create_secret,
         }
         creator = creators.get(resource_type)
         if creator is None:
@@ -198,6 +200,18 @@ class LocalStack:
         description = str(self.template.properties(logical_id).get("Description", logical_id))
         metadata = self._client("kms").create_key(Description=description)["KeyMetadata"]
         self._remember(logical_id, metadata["KeyId"], Arn=metadata["Arn"])
+
+    def _create_secret(self, logical_id: str) -> None:
+        """A secret whose value is generated here, as ``GenerateSecretString`` does on AWS."""
+        props = self.template.properties(logical_id)
+        generate = props.get("GenerateSecretString", {})
+        value = secrets.token_urlsafe(int(generate.get("PasswordLength", 32)))
+        created = self._client("secretsmanager").create_secret(
+            Name=physical_name(logical_id),
+            Description=str(props.get("Description", logical_id)),
+            SecretString=value,
+        )
+        self._remember(logical_id, created["ARN"], Id=created["ARN"])
 
     def _create_queue(self, logical_id: str) -> None:
         queue = self.template.queue(logical_id)
@@ -387,6 +401,9 @@ class LocalStack:
                 "access_key_id": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
                 "secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
                 "resources": dict(self.template.resolver.physical_ids),
+                "environments": {
+                    logical_id: worker.function.environment for logical_id, worker in self.workers.items()
+                },
             }
         if kind != "schedules" or method not in {"GET", "POST"}:
             return 404, {"message": "Not Found"}

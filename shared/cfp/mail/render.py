@@ -23,6 +23,7 @@ from cfp import deadline as rules
 from cfp.events import EventKind, NotificationEvent
 from cfp.mail.message import Attachment, Mail
 from cfp.model import (
+    Decision,
     Status,
     Submission,
     Version,
@@ -199,6 +200,25 @@ class MailRenderer:
     def withdrawn(self, submission: Submission) -> Mail:
         return self._author_mail(submission, f"Withdrawn: {submission.title}", "withdrawn")
 
+    def decision(self, submission: Submission, decision: Decision, note: str) -> Mail:
+        """The organizers' decision, with their note; sent only when the decisions are released."""
+        accepted = decision is Decision.ACCEPTED
+        return self._author_mail(
+            submission,
+            f"{'Accepted' if accepted else 'Not accepted'}: {submission.title}",
+            "decision",
+            accepted=accepted,
+            note=note,
+        )
+
+    def sign_in(self, email: str, url: str, expires_at: datetime) -> Mail:
+        """An organizer's one-time link to the console."""
+        subject = f"[{self._call.conference}] Sign in to the organizers' console"
+        text, html = _render(
+            "sign_in", {**self._base(None, subject), "url": url, "expires_text": rules.describe(expires_at)}
+        )
+        return Mail(to=(email,), subject=subject, text=text, html=html)
+
     def reminder(self, submission: Submission, versions: list[Version], now: datetime) -> Mail:
         status = status_of(submission, versions, self._call.window)
         deadline = rules.effective_deadline(self._call.deadline, submission.extension_until)
@@ -324,6 +344,12 @@ def submissions_csv(everything: list[tuple[Submission, list[Version]]], window: 
             "on_time_version",
             "late_versions",
             "created_at",
+            "updated_at",
+            "late",
+            "extension_until",
+            "decision",
+            "decision_note",
+            "decided_by",
         ]
     ]
     for submission, versions in everything:
@@ -342,6 +368,12 @@ def submissions_csv(everything: list[tuple[Submission, list[Version]]], window: 
                 current.number if current else "",
                 " ".join(str(v.number) for v in late_versions(submission, versions, window)),
                 submission.created_at.isoformat(),
+                submission.updated_at.isoformat(),
+                "yes" if late_versions(submission, versions, window) else "",
+                submission.extension_until.isoformat() if submission.extension_until else "",
+                submission.decision.value if submission.decision else "",
+                submission.decision_note,
+                submission.decided_by or "",
             ]
         )
     return _csv(rows)
@@ -358,6 +390,7 @@ _SECTIONS: list[tuple[str, str, str, str]] = [
     (EventKind.WITHDRAWN, "Withdrawals", "withdrawal", "withdrawals"),
     (EventKind.SUBMITTED, "New submissions", "new submission", "new submissions"),
     (EventKind.VERDICT, "New versions checked", "version checked", "versions checked"),
+    (EventKind.DECISION, "Decisions sent to authors", "decision sent", "decisions sent"),
 ]
 
 
@@ -370,7 +403,7 @@ def digest_title(sections: list[DigestSection]) -> str:
 def digest_sections(
     notifications: list[NotificationEvent],
     records: dict[str, tuple[Submission, list[Version]]],
-    link_for: Callable[[Version], str],
+    link_for: Callable[[str, Version | None], str | None],
     bounces: Sequence[tuple[str, str]] = (),
 ) -> list[DigestSection]:
     """Group a batch of events into digest sections, one line per event or bounced address."""
@@ -381,7 +414,7 @@ def digest_sections(
             continue
         submission, versions = record
         version = find_upload(versions, event.version, event.object_id)
-        link = link_for(version) if version is not None and version.uploaded else None
+        link = link_for(submission.id, version if version is not None and version.uploaded else None)
         entry = DigestEntry(
             submission.id, submission.title, _line_for(event, version, submission.withdrawn_at), link
         )
@@ -404,6 +437,8 @@ def _line_for(event: NotificationEvent, version: Version | None, withdrawn_at: d
         return "withdrawn by the authors"
     if event.kind is EventKind.ATTENTION:
         return str(event.detail.get("reason", "processing failed repeatedly"))
+    if event.kind is EventKind.DECISION:
+        return f"{event.detail.get('decision', '')} (mailed to the authors)"
     if version is None or version.verdict is None:
         return f"version {event.version}"
     verdict = version.verdict
@@ -417,3 +452,9 @@ def _line_for(event: NotificationEvent, version: Version | None, withdrawn_at: d
     pages = f", {verdict.pages} page(s)" if verdict.pages is not None else ""
     body = f", {verdict.body_pages} before references" if verdict.body_pages is not None else ""
     return f"version {version.number}{late}{after}: {verdict.outcome}{pages}{body}; {codes}"
+
+
+def console_link(public_url: str, submission_id: str) -> str:
+    """The submission's page in the organizers' console: it stays valid, unlike a presigned link, and
+    opening a PDF from it asks for a fresh one."""
+    return f"{public_url.rstrip('/')}/organizers#{submission_id}"

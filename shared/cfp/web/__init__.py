@@ -1,4 +1,5 @@
-"""The authors' page: three static files shipped in the layer and served by the API function itself.
+"""The authors' page and the organizers' console: static files shipped in the layer and served by the API
+function itself.
 
 Serving them from the API's own origin means the page needs no CORS and no second deployment, and the
 headers that make it safe are set in one place. The Content-Security-Policy allows scripts, styles and
@@ -16,7 +17,8 @@ from importlib.resources import files
 from urllib.parse import urlsplit
 
 PAGE = "index.html"
-ASSETS = ("app.js", "app.css")
+CONSOLE = "console.html"
+ASSETS = ("app.js", "app.css", "console.js", "console.css")
 
 _CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -34,7 +36,7 @@ class Asset:
 
 @cache
 def asset(name: str) -> Asset:
-    """The page (``PAGE``) or one of its ``ASSETS``, read once per container."""
+    """A page (``PAGE``, ``CONSOLE``) or one of their ``ASSETS``, read once per container."""
     body = files(__package__).joinpath(name).read_text(encoding="utf-8")
     etag = '"' + sha256(body.encode()).hexdigest()[:32] + '"'
     return Asset(body, _CONTENT_TYPES[name.rpartition(".")[2]], etag)

@@ -1,0 +1,380 @@
+"""``cfp admin``: the organizers' and operators' operations from a terminal, against a deployed stack
+(``--stack NAME``, with the operator's AWS credentials) or a running ``cfp local`` (``--local``).
+
+Every command calls the same use cases as the console (``cfp.console``); the resource names and the
+settings come from the stack itself (its resources and the API function's environment), so nothing is
+configured twice. Nothing here deletes an author's file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+from cfp import wiring
+from cfp.clock import SystemClock
+from cfp.console import (
+    Console,
+    DeadLetterQueue,
+    DecisionRequest,
+    ExtensionRequest,
+    SubmissionDetail,
+)
+from cfp.deadline import describe, parse_deadline
+from cfp.errors import QueueUnavailable, SubmissionNotFound, SubmissionWithdrawn, UploadNotFound
+from cfp.model import Decision
+from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
+from cfp.settings import Settings
+from cfp.store import SubmissionStore
+from cfp.uploads import UploadBucket
+
+DEFAULT_API_URL = "http://127.0.0.1:3000"
+
+
+class AdminError(Exception):
+    """A problem the operator can fix (no stack, no credentials, no local stack running)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A stack's resources by logical id, its API function's environment, and a way to make clients."""
+
+    resources: dict[str, str]
+    environment: dict[str, str]
+    client: Callable[[str], Any]
+    operator: str
+
+
+def _local_target(api_url: str) -> Target:
+    url = f"{api_url.rstrip('/')}/_local/resources"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - the local stack's own URL
+            document: dict[str, Any] = json.load(response)
+    except (urllib.error.URLError, OSError) as error:
+        raise AdminError(f"no cfp local at {api_url} ({error}); start one with ./dev local") from error
+
+    def client(service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=document["endpoint"],
+            region_name=document["region"],
+            aws_access_key_id=document["access_key_id"],
+            aws_secret_access_key=document["secret_access_key"],
+        )
+
+    environment = document.get("environments", {}).get("ApiFunction", {})
+    return Target(document["resources"], environment, client, f"operator {getpass.getuser()} (local)")
+
+
+def _stack_target(stack: str, region: str | None) -> Target:
+    def client(service: str) -> Any:
+        return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+
+    try:
+        listed = client("cloudformation").describe_stack_resources(StackName=stack)["StackResources"]
+        resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed}
+        if "ApiFunction" not in resources:
+            raise AdminError(f"stack {stack} has no ApiFunction: is it a cfp stack?")
+        configuration = client("lambda").get_function_configuration(FunctionName=resources["ApiFunction"])
+        caller = client("sts").get_caller_identity()["Arn"]
+    except NoCredentialsError as error:
+        raise AdminError("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID and its secret") from error
+    except NoRegionError as error:
+        raise AdminError("no AWS region: pass --region or set AWS_REGION") from error
+    except ClientError as error:
+        message = error.response.get("Error", {}).get("Message", str(error))
+        raise AdminError(f"stack {stack}: {message}") from error
+    except BotoCoreError as error:
+        raise AdminError(f"stack {stack}: {error}") from error
+    return Target(resources, configuration.get("Environment", {}).get("Variables", {}), client, caller)
+
+
+def build_console(target: Target) -> tuple[Console, UploadBucket]:
+    """The console's use cases wired to the target's resources, queues included."""
+    variables = {k.lower(): v for k, v in target.environment.items()}
+    if not variables:
+        raise AdminError("the stack's API function has no environment to read the call's settings from")
+    settings = Settings.model_validate(variables)
+    sqs = target.client("sqs")
+    resources = target.resources
+    dead_letters = tuple(
+        DeadLetterQueue(name, DeadLetters(sqs, resources[dead]), resources[source])
+        for name, dead, source in (
+            ("validation", "ValidationDeadLetterQueue", "ValidationQueue"),
+            ("notification", "NotificationDeadLetterQueue", "NotificationQueue"),
+        )
+        if dead in resources and source in resources
+    )
+    bucket = UploadBucket(target.client("s3"), settings.bucket_name)
+    console = Console(
+        settings,
+        SubmissionStore(target.client("dynamodb"), settings.table_name),
+        bucket,
+        NotificationQueue(sqs, settings.notification_queue_url),
+        wiring.renderer(settings),
+        SystemClock(),
+        ValidationQueue(sqs, resources["ValidationQueue"]) if "ValidationQueue" in resources else None,
+        dead_letters,
+    )
+    return console, bucket
+
+
+# ---- commands -----------------------------------------------------------------------------------------
+
+
+def _list(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    listed = console.listing()
+    index = {name: i for i, name in enumerate(listed.columns)}
+    out.write(f"{'id':<12} {'status':<16} {'verdict':<7} {'body':>4} {'late':>4} {'decision':<9} title\n")
+    for row in listed.rows:
+        cell = {name: row[i] for name, i in index.items()}
+        decision = str(cell["decision"] or "") + (
+            "*" if cell["decision"] and not cell["decision_sent"] else ""
+        )
+        out.write(
+            f"{cell['id']!s:<12} {cell['status']!s:<16} {cell['verdict'] or '':<7} "
+            f"{'' if cell['body_pages'] is None else cell['body_pages']!s:>4} {cell['late'] or '':>4} "
+            f"{decision:<9} {cell['title']}\n"
+        )
+    out.write(f"{len(listed.rows)} submissions; * decided, not released yet\n")
+    return 0
+
+
+def _print_detail(detail: SubmissionDetail, out: IO[str]) -> None:
+    out.write(f"{detail.id}  {detail.title}\n")
+    out.write(f"  status     {detail.status.value}\n")
+    out.write(f"  authors    {'; '.join(a.name for a in detail.authors)}\n")
+    out.write(f"  contact    {detail.contact_email}\n")
+    out.write(f"  deadline   {describe(detail.deadline)}\n")
+    if detail.decision:
+        sent = "mailed" if detail.decision_sent else "not released"
+        out.write(f"  decision   {detail.decision.value} by {detail.decided_by} ({sent})\n")
+    for v in detail.versions:
+        if v.uploaded_at is None:
+            continue
+        outcome = v.verdict.outcome if v.verdict else (v.attention or "pending")
+        flags = " ".join(f for f, on in (("late", v.late), ("on record", v.current)) if on)
+        codes = ", ".join(p.code for p in v.verdict.problems) if v.verdict else ""
+        out.write(f"  v{v.version:<3} {v.uploaded_at.isoformat()}  {outcome:<7} {flags:<14} {codes}\n")
+    for h in detail.history:
+        out.write(f"  {h.at.isoformat()}  {h.by} {h.action} {h.detail}\n")
+
+
+def _show(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    _print_detail(console.show(args.id), out)
+    return 0
+
+
+def _stats(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    stats = console.stats()
+    out.write(f"{stats.total} submissions; {stats.time_left}; deadline {stats.deadline_text}\n")
+    for status, count in sorted(stats.by_status.items()):
+        out.write(f"  {status:<16} {count}\n")
+    d = stats.decisions
+    out.write(f"decisions: {d['accepted']} accepted, {d['rejected']} rejected, {d['undecided']} undecided, ")
+    out.write(f"{d['unsent']} not released\n")
+    out.write(f"late uploads on {stats.late} submissions; {stats.extensions} extensions\n")
+    for name, count in console.dead_letters().items():
+        out.write(f"dead letters in {name}: {count}\n")
+    return 0
+
+
+def _export(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    data = console.export_csv() if args.format == "csv" else console.export_json()
+    if args.out:
+        Path(args.out).write_bytes(data)
+        out.write(f"wrote {args.out}\n")
+    else:
+        out.flush()
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def _progress(done: int, total: int, name: str) -> None:
+    width = 30
+    filled = width * done // total if total else width
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
+    sys.stderr.flush()
+
+
+def _download(console: Console, bucket: UploadBucket, args: argparse.Namespace, out: IO[str]) -> int:
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = console.pdf_files(include_late=args.late)
+    limit = console.settings.max_upload_bytes
+    for done, item in enumerate(files, start=1):
+        (folder / item.filename).write_bytes(bucket.read(item.key, item.version_id, limit))
+        _progress(done, len(files), item.filename)
+    sys.stderr.write("\n")
+    out.write(f"{len(files)} PDFs in {folder}\n")
+    return 0
+
+
+def _extend(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    until = parse_deadline(args.until)
+    granted = console.extend(ExtensionRequest(ids=args.ids, until=until), args.by or args.operator)
+    for submission_id in granted:
+        out.write(f"{submission_id}: open until {describe(until)}, granted by {args.by or args.operator}\n")
+    return 0
+
+
+def _decide(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    decision = Decision.ACCEPTED if args.accept else Decision.REJECTED
+    decided = console.decide(DecisionRequest(ids=args.ids, decision=decision, note=args.note), args.operator)
+    out.write(f"{len(decided.decided)} marked {decision.value}; send-decisions mails the authors\n")
+    return 0
+
+
+def _send_decisions(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    preview = console.preview_release()
+    if args.dry_run:
+        out.write(f"{preview.pending} decision mails would be sent ({preview.undecided} undecided)\n")
+        for mail in preview.mails:
+            out.write(f"\n--- {mail.count} x {mail.decision.value}, e.g. {mail.example_id}\n")
+            out.write(f"Subject: {mail.subject}\n\n{mail.text}")
+        return 0
+    result = console.release(args.operator)
+    out.write(f"queued {len(result.sent)} decision mails; {result.already_sent} had been sent before\n")
+    return 0
+
+
+def _resend(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    event_id = console.resend(args.id, args.what, args.operator)
+    out.write(f"queued {args.what} for {args.id} ({event_id})\n")
+    return 0
+
+
+def _redrive(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    counts = console.dead_letters()
+    if args.queue not in counts:
+        raise AdminError(f"no dead-letter queue {args.queue!r}; there are: {', '.join(counts)}")
+    out.write(f"{counts[args.queue]} messages in the {args.queue} dead-letter queue\n")
+    if args.dry_run or not counts[args.queue]:
+        return 0
+    moved = console.redrive(args.queue, args.operator)
+    out.write(f"moved {moved} back to the {args.queue} queue\n")
+    return 0
+
+
+def _reconcile(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    report = console.reconcile(requeue=not args.dry_run)
+    for key in report.unrecorded:
+        out.write(f"in the bucket, not on record: {key}\n")
+    for key in report.unjudged:
+        out.write(f"on record without a verdict: {key}\n")
+    for name in report.missing_files:
+        out.write(f"on record, missing from the bucket: {name}\n")
+    off = len(report.unrecorded) + len(report.unjudged) + len(report.missing_files)
+    if args.dry_run:
+        out.write(
+            f"{off} things off; would re-queue {len(report.unrecorded) + len(report.unjudged)} checks\n"
+        )
+    else:
+        out.write(f"{off} things off; re-queued {report.requeued} checks\n")
+    return 1 if report.missing_files else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    target = argparse.ArgumentParser(add_help=False)
+    where = target.add_mutually_exclusive_group()
+    where.add_argument("--stack", help="name of a deployed stack (your AWS credentials)")
+    where.add_argument(
+        "--local",
+        nargs="?",
+        const=DEFAULT_API_URL,
+        metavar="API_URL",
+        help=f"a running cfp local (default {DEFAULT_API_URL})",
+    )
+    target.add_argument("--api-url", help="the cfp local's API, with --local")
+    target.add_argument("--region", help="AWS region of the deployed stack")
+
+    parser = argparse.ArgumentParser(prog="cfp admin", description=__doc__, parents=[target])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", parents=[target], help="every submission, one line each")
+    show = commands.add_parser("show", parents=[target], help="one submission with every version")
+    show.add_argument("id")
+    commands.add_parser("stats", parents=[target], help="counts by status and decision, time left")
+    export = commands.add_parser("export", parents=[target], help="everything on record, CSV or JSON")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--out", help="file to write (default stdout)")
+    download = commands.add_parser("download", parents=[target], help="every on-time PDF into DIR")
+    download.add_argument("dir")
+    download.add_argument("--late", action="store_true", help="late uploads too")
+    extend = commands.add_parser("extend", parents=[target], help="give submissions more time")
+    extend.add_argument("ids", nargs="+", metavar="ID")
+    extend.add_argument("--until", required=True, help="their new deadline (ISO 8601 or ... AoE)")
+    extend.add_argument("--by", help="who grants it (default: you)")
+    decide = commands.add_parser("decide", parents=[target], help="accept or reject submissions")
+    decide.add_argument("ids", nargs="+", metavar="ID")
+    verdict = decide.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--accept", action="store_true")
+    verdict.add_argument("--reject", action="store_true")
+    decide.add_argument("--note", default="", help="a note to the authors")
+    send = commands.add_parser("send-decisions", parents=[target], help="mail every decision not sent yet")
+    send.add_argument("--dry-run", action="store_true", help="show the mails, send nothing")
+    resend = commands.add_parser("resend", parents=[target], help="mail a receipt or verdict again")
+    resend.add_argument("id")
+    resend.add_argument("what", choices=["receipt", "verdict"])
+    redrive = commands.add_parser("redrive", parents=[target], help="move dead letters back to their queue")
+    redrive.add_argument("queue", choices=["validation", "notification"])
+    redrive.add_argument("--dry-run", action="store_true", help="only show how many wait")
+    reconcile = commands.add_parser("reconcile", parents=[target], help="compare the bucket and the records")
+    reconcile.add_argument("--dry-run", action="store_true", help="re-queue nothing")
+    return parser
+
+
+_COMMANDS: dict[str, Callable[[Console, argparse.Namespace, IO[str]], int]] = {
+    "list": _list,
+    "show": _show,
+    "stats": _stats,
+    "export": _export,
+    "extend": _extend,
+    "decide": _decide,
+    "send-decisions": _send_decisions,
+    "resend": _resend,
+    "redrive": _redrive,
+    "reconcile": _reconcile,
+}
+
+
+def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.stack and args.local is None and not args.api_url:
+        parser.error("say which stack: --stack NAME or --local [--api-url URL]")
+    try:
+        if args.command == "extend":
+            parse_deadline(args.until)
+    except ValueError as error:
+        parser.error(str(error))
+    try:
+        if args.stack:
+            target = _stack_target(args.stack, args.region or os.environ.get("AWS_REGION"))
+        else:
+            target = _local_target(args.api_url or args.local or DEFAULT_API_URL)
+        args.operator = target.operator
+        console, bucket = build_console(target)
+        if args.command == "download":
+            return _download(console, bucket, args, out)
+        return _COMMANDS[args.command](console, args, out)
+    except SubmissionNotFound as error:
+        print(f"cfp admin: no submission {error}; nothing was changed", file=sys.stderr)
+    except (SubmissionWithdrawn, UploadNotFound, QueueUnavailable, AdminError) as error:
+        print(f"cfp admin: {error}", file=sys.stderr)
+    except NoCredentialsError:
+        print("cfp admin: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID", file=sys.stderr)
+    except (ClientError, BotoCoreError) as error:
+        print(f"cfp admin: AWS refused: {error}", file=sys.stderr)
+    return 1

@@ -1,0 +1,565 @@
+"""What organizers do with the call, independent of HTTP: the use cases behind the console at
+``/organizers`` and ``cfp admin``, written once and called from both.
+
+Every change names who made it and is recorded with the time. Decisions reach no author until they are
+released; a release queues one event per decision with a stable id and then marks it sent, so the
+notifier's idempotency sends each mail once and a second release skips what went out already.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cfp import deadline as rules
+from cfp import events
+from cfp.clock import Clock
+from cfp.errors import SubmissionNotFound, SubmissionWithdrawn, UploadNotFound
+from cfp.formatcheck.models import Verdict
+from cfp.keeper import unrecorded_objects
+from cfp.model import (
+    Author,
+    Decision,
+    Status,
+    Submission,
+    Version,
+    current_version,
+    late_versions,
+    status_of,
+)
+from cfp.ports import AuditEntry
+from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
+from cfp.settings import Settings
+from cfp.store import SubmissionStore
+from cfp.uploads import UploadBucket
+from cfp.validation import s3_event_body
+
+if TYPE_CHECKING:
+    # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.
+    from cfp.mail.render import MailRenderer
+
+# A PDF link from the console lives this long: enough to open it, too short to pass around.
+PDF_LINK_SECONDS = 300
+NOTE_MAX = 2000
+
+ROW_COLUMNS = [
+    "id",
+    "title",
+    "authors",
+    "contact",
+    "status",
+    "verdict",
+    "body_pages",
+    "late",
+    "extension",
+    "decision",
+    "decision_sent",
+    "updated",
+]
+
+Cell = str | int | bool | None
+
+
+class SubmissionList(BaseModel):
+    """Every submission as one compact table (``columns`` name each row's cells), with the counts."""
+
+    conference: str
+    deadline: datetime
+    deadline_text: str
+    now: datetime
+    columns: list[str]
+    rows: list[list[Cell]]
+    counts: dict[str, int] = Field(description="Submissions by status.")
+    decisions: dict[str, int] = Field(
+        description="accepted, rejected, undecided and unsent (decided, not mailed yet)."
+    )
+
+
+class UploadDetail(BaseModel):
+    version: int
+    object_id: str | None
+    issued_at: datetime
+    uploaded_at: datetime | None = Field(description="When S3 recorded the object.")
+    size: int | None
+    late: bool
+    current: bool = Field(description="The upload that stands for the submission.")
+    after_withdrawal: bool
+    verdict: Verdict | None
+    validated_at: datetime | None
+    attention: str | None
+
+
+class AuditView(BaseModel):
+    at: datetime
+    by: str
+    action: str
+    detail: str
+
+
+class SubmissionDetail(BaseModel):
+    """Everything on record about one submission (never its token's hash)."""
+
+    id: str
+    status: Status
+    title: str
+    authors: list[Author]
+    contact_email: str
+    abstract: str
+    created_at: datetime
+    updated_at: datetime
+    withdrawn_at: datetime | None
+    deadline: datetime
+    extension_until: datetime | None
+    extension_granted_by: str | None
+    extension_granted_at: datetime | None
+    bounced: list[str]
+    decision: Decision | None
+    decision_note: str
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_sent: bool
+    versions: list[UploadDetail]
+    history: list[AuditView]
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = Field(min_length=1, max_length=5000)
+    decision: Decision
+    note: str = Field(default="", max_length=NOTE_MAX)
+
+
+class Decided(BaseModel):
+    decided: list[str]
+
+
+class MailPreview(BaseModel):
+    decision: Decision
+    count: int = Field(description="Mails of this kind the release would send.")
+    example_id: str
+    subject: str
+    text: str
+
+
+class ReleasePreview(BaseModel):
+    pending: int
+    undecided: int
+    mails: list[MailPreview]
+
+
+class ReleaseResult(BaseModel):
+    sent: list[str] = Field(description="Submissions whose decision mail was queued now.")
+    already_sent: int
+
+
+class PdfLink(BaseModel):
+    url: str
+    expires_at: datetime
+
+
+class Stats(BaseModel):
+    total: int
+    by_status: dict[str, int]
+    decisions: dict[str, int]
+    late: int
+    extensions: int
+    deadline_text: str
+    time_left: str
+
+
+class Reconciliation(BaseModel):
+    """What ``reconcile`` found: objects without a record or a verdict (their checks re-queued), and
+    records whose file is gone from the bucket."""
+
+    unrecorded: list[str]
+    unjudged: list[str]
+    missing_files: list[str]
+    requeued: int
+
+
+class ExtensionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = Field(min_length=1, max_length=5000)
+    until: datetime
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    """One upload to download, and the file name it gets: the submission id and a slug of its title."""
+
+    filename: str
+    key: str
+    version_id: str | None
+    late: bool
+
+
+def _slug(title: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", unicodedata.normalize("NFKD", title))
+    return "-".join(words)[:60].strip("-").lower() or "untitled"
+
+
+@dataclass(frozen=True)
+class DeadLetterQueue:
+    """A dead-letter queue and the queue its messages came from."""
+
+    name: str
+    dead_letters: DeadLetters
+    source_url: str
+
+
+def _decision_sent(submission: Submission, markers: set[str]) -> bool:
+    return submission.decision is not None and f"decision:{submission.decision.value}" in markers
+
+
+@dataclass(frozen=True)
+class Console:
+    """The organizers' use cases; the adapters are passed in (the queues for reconcile and redrive only
+    where an operator's tool has them)."""
+
+    settings: Settings
+    store: SubmissionStore
+    bucket: UploadBucket
+    queue: NotificationQueue
+    renderer: MailRenderer
+    clock: Clock
+    validation_queue: ValidationQueue | None = None
+    dead_letter_queues: tuple[DeadLetterQueue, ...] = field(default=())
+
+    # ---- reading -----------------------------------------------------------------------------------
+
+    def listing(self) -> SubmissionList:
+        """Every submission in one answer: one Scan, one compact row each."""
+        snapshot = self.store.snapshot()
+        window = self.settings.window
+        rows: list[list[Cell]] = []
+        counts: Counter[str] = Counter()
+        decisions: Counter[str] = Counter()
+        for submission, versions in snapshot.records:
+            status = status_of(submission, versions, window)
+            current = current_version(submission, versions, window)
+            verdict = current.verdict if current else None
+            sent = _decision_sent(submission, snapshot.markers.get(submission.id, set()))
+            counts[status.value] += 1
+            decisions[submission.decision.value if submission.decision else "undecided"] += 1
+            if submission.decision and not sent and not submission.withdrawn:
+                decisions["unsent"] += 1
+            rows.append(
+                [
+                    submission.id,
+                    submission.title,
+                    "; ".join(a.name for a in submission.authors),
+                    submission.contact_email,
+                    status.value,
+                    verdict.outcome if verdict else None,
+                    verdict.body_pages if verdict else None,
+                    len(late_versions(submission, versions, window)),
+                    submission.extension_until.isoformat() if submission.extension_until else None,
+                    submission.decision.value if submission.decision else None,
+                    sent,
+                    submission.updated_at.isoformat(),
+                ]
+            )
+        now = self.clock.now()
+        return SubmissionList(
+            conference=self.settings.conference_name,
+            deadline=self.settings.deadline,
+            deadline_text=rules.describe(self.settings.deadline),
+            now=now,
+            columns=ROW_COLUMNS,
+            rows=rows,
+            counts=dict(counts),
+            decisions={k: decisions.get(k, 0) for k in ("accepted", "rejected", "undecided", "unsent")},
+        )
+
+    def _detail(
+        self,
+        submission: Submission,
+        versions: list[Version],
+        markers: set[str],
+        history: list[AuditEntry],
+    ) -> SubmissionDetail:
+        window = self.settings.window
+        current = current_version(submission, versions, window)
+        withdrawn_at = submission.withdrawn_at
+        return SubmissionDetail(
+            id=submission.id,
+            status=status_of(submission, versions, window),
+            title=submission.title,
+            authors=submission.authors,
+            contact_email=submission.contact_email,
+            abstract=submission.abstract,
+            created_at=submission.created_at,
+            updated_at=submission.updated_at,
+            withdrawn_at=withdrawn_at,
+            deadline=rules.effective_deadline(window.deadline, submission.extension_until),
+            extension_until=submission.extension_until,
+            extension_granted_by=submission.extension_granted_by,
+            extension_granted_at=submission.extension_granted_at,
+            bounced=submission.bounced,
+            decision=submission.decision,
+            decision_note=submission.decision_note,
+            decided_by=submission.decided_by,
+            decided_at=submission.decided_at,
+            decision_sent=_decision_sent(submission, markers),
+            versions=[
+                UploadDetail(
+                    version=v.number,
+                    object_id=v.object_id,
+                    issued_at=v.issued_at,
+                    uploaded_at=v.uploaded_at,
+                    size=v.size,
+                    late=window.is_late(submission, v),
+                    current=current is not None
+                    and (v.number, v.object_id) == (current.number, current.object_id),
+                    after_withdrawal=bool(withdrawn_at and v.uploaded_at and v.uploaded_at > withdrawn_at),
+                    verdict=v.verdict,
+                    validated_at=v.validated_at,
+                    attention=v.attention,
+                )
+                for v in versions
+            ],
+            history=[AuditView(at=h.at, by=h.by, action=h.action, detail=h.detail) for h in history],
+        )
+
+    def show(self, submission_id: str) -> SubmissionDetail:
+        """One submission with every version; raises SubmissionNotFound."""
+        submission, versions = self.store.get(submission_id)
+        return self._detail(
+            submission, versions, self.store.markers(submission_id), self.store.history(submission_id)
+        )
+
+    def pdf_link(self, submission_id: str, version: int, object_id: str | None = None) -> PdfLink:
+        """A presigned GET of exactly that upload, valid for a few minutes."""
+        _, versions = self.store.get(submission_id)
+        upload = next(
+            (
+                v
+                for v in versions
+                if v.number == version and v.uploaded and (object_id is None or v.object_id == object_id)
+            ),
+            None,
+        )
+        if upload is None:
+            raise UploadNotFound(f"submission {submission_id} has no upload {version}")
+        url = self.bucket.download_link(upload.key, upload.version_id, PDF_LINK_SECONDS)
+        return PdfLink(url=url, expires_at=self.clock.now() + timedelta(seconds=PDF_LINK_SECONDS))
+
+    def stats(self) -> Stats:
+        listed = self.listing()
+        index = {name: i for i, name in enumerate(listed.columns)}
+        return Stats(
+            total=len(listed.rows),
+            by_status=listed.counts,
+            decisions=listed.decisions,
+            late=sum(1 for row in listed.rows if row[index["late"]]),
+            extensions=sum(1 for row in listed.rows if row[index["extension"]]),
+            deadline_text=listed.deadline_text,
+            time_left=rules.time_left(listed.now, self.settings.deadline),
+        )
+
+    # ---- export ------------------------------------------------------------------------------------
+
+    def export_csv(self) -> bytes:
+        """Every submission as a formula-safe CSV (the final digest's, with the decisions)."""
+        from cfp.mail.render import submissions_csv
+
+        return submissions_csv(self.store.all(), self.settings.window)
+
+    def export_json(self) -> bytes:
+        """Everything on record: every submission with every version, verdict, decision and change."""
+        snapshot = self.store.snapshot()
+        details = [
+            self._detail(
+                submission,
+                versions,
+                snapshot.markers.get(submission.id, set()),
+                snapshot.audit.get(submission.id, []),
+            ).model_dump(mode="json")
+            for submission, versions in snapshot.records
+        ]
+        document: dict[str, Any] = {
+            "conference": self.settings.conference_name,
+            "deadline": self.settings.deadline.isoformat(),
+            "exported_at": self.clock.now().isoformat(),
+            "submissions": details,
+        }
+        return json.dumps(document, ensure_ascii=False, indent=1).encode()
+
+    def pdf_files(self, include_late: bool = False) -> list[PdfFile]:
+        """The upload on record for every live submission (and, with ``include_late``, each late one),
+        named so a folder of them sorts by id and reads by title."""
+        window = self.settings.window
+        files = []
+        for submission, versions in self.store.all():
+            if submission.withdrawn:
+                continue
+            name = f"{submission.id}-{_slug(submission.title)}"
+            current = current_version(submission, versions, window)
+            if current is not None:
+                files.append(PdfFile(f"{name}.pdf", current.key, current.version_id, False))
+            if include_late:
+                for n, late in enumerate(late_versions(submission, versions, window), start=1):
+                    files.append(PdfFile(f"{name}-late-{n}.pdf", late.key, late.version_id, True))
+        return files
+
+    # ---- changes -----------------------------------------------------------------------------------
+
+    def _all_exist(self, ids: list[str]) -> list[tuple[Submission, list[Version]]]:
+        """Every named submission, or SubmissionNotFound naming the unknown ones (and nothing changes)."""
+        found, missing = [], []
+        for submission_id in dict.fromkeys(ids):
+            try:
+                found.append(self.store.get(submission_id))
+            except SubmissionNotFound:
+                missing.append(submission_id)
+        if missing:
+            raise SubmissionNotFound(", ".join(missing))
+        return found
+
+    def decide(self, request: DecisionRequest, by: str) -> Decided:
+        """Record a decision on each submission (all or, for an unknown or withdrawn one, none)."""
+        records = self._all_exist(request.ids)
+        withdrawn = [s.id for s, _ in records if s.withdrawn]
+        if withdrawn:
+            raise SubmissionWithdrawn(f"withdrawn: {', '.join(withdrawn)}")
+        now = self.clock.now()
+        note = request.note.strip()
+        for submission, _ in records:
+            self.store.record_decision(submission.id, request.decision.value, note, by, now)
+            detail = request.decision.value + (f"; note: {note}" if note else "")
+            self.store.audit(by, "decided", detail, now, submission.id)
+        return Decided(decided=[s.id for s, _ in records])
+
+    def _unsent(self) -> tuple[list[Submission], int, int]:
+        """Decisions not mailed yet, how many were, and how many live submissions are undecided."""
+        snapshot = self.store.snapshot()
+        unsent, already, undecided = [], 0, 0
+        for submission, _ in snapshot.records:
+            if submission.withdrawn:
+                continue
+            if submission.decision is None:
+                undecided += 1
+            elif _decision_sent(submission, snapshot.markers.get(submission.id, set())):
+                already += 1
+            else:
+                unsent.append(submission)
+        return unsent, already, undecided
+
+    def preview_release(self) -> ReleasePreview:
+        """One example of each kind of mail the release would send, and how many of each."""
+        unsent, _, undecided = self._unsent()
+        mails = []
+        for decision in Decision:
+            kind = [s for s in unsent if s.decision is decision]
+            if kind:
+                mail = self.renderer.decision(kind[0], decision, kind[0].decision_note)
+                mails.append(
+                    MailPreview(
+                        decision=decision,
+                        count=len(kind),
+                        example_id=kind[0].id,
+                        subject=mail.subject,
+                        text=mail.text,
+                    )
+                )
+        return ReleasePreview(pending=len(unsent), undecided=undecided, mails=mails)
+
+    def release(self, by: str) -> ReleaseResult:
+        """Queue one decision mail per submission not mailed yet, then mark it sent."""
+        unsent, already, _ = self._unsent()
+        now = self.clock.now()
+        for submission in unsent:
+            assert submission.decision is not None
+            self.queue.publish(
+                events.decision(submission.id, submission.decision.value, submission.decision_note, now)
+            )
+            self.store.mark_once(f"decision:{submission.decision.value}", now, submission.id)
+            self.store.audit(by, "released", submission.decision.value, now, submission.id)
+        self.store.audit(by, "released", f"{len(unsent)} decision mails", now)
+        return ReleaseResult(sent=[s.id for s in unsent], already_sent=already)
+
+    def extend(self, request: ExtensionRequest, by: str) -> list[str]:
+        """Give submissions until ``request.until`` (all or, for an unknown id, none)."""
+        records = self._all_exist(request.ids)
+        now = self.clock.now()
+        for submission, _ in records:
+            self.store.grant_extension(submission.id, request.until, by, now)
+            self.store.audit(by, "extended", f"until {rules.describe(request.until)}", now, submission.id)
+        return [s.id for s, _ in records]
+
+    def resend(self, submission_id: str, what: str, by: str) -> str:
+        """Send the authors their receipt (without the token, which only they hold) or the verdict of
+        what is on record again; returns the event id."""
+        submission, versions = self.store.get(submission_id)
+        now = self.clock.now()
+        current = current_version(submission, versions, self.settings.window)
+        if what == "verdict" and (current is None or current.verdict is None or current.object_id is None):
+            raise UploadNotFound(f"submission {submission_id} has no verdict on record")
+        event = events.resent(
+            what,
+            submission_id,
+            now,
+            by,
+            current.number if current and what == "verdict" else None,
+            current.object_id if current and what == "verdict" else None,
+        )
+        self.queue.publish(event)
+        self.store.audit(by, "resent", what, now, submission_id)
+        return event.event_id
+
+    # ---- operations --------------------------------------------------------------------------------
+
+    def reconcile(self, requeue: bool = True) -> Reconciliation:
+        """Compare the bucket with the records: re-queue the check of every object with no record or no
+        verdict, and name every record whose object is gone. Nothing is ever deleted."""
+        everything = self.store.all()
+        listing = self.bucket.list_uploads(self.settings.upload_prefix)
+        unrecorded = unrecorded_objects(self.settings.upload_prefix, everything, listing)
+        in_bucket = {(o.key, name) for o in listing for name in (o.version_id, o.etag) if name}
+        unjudged, missing = [], []
+        stored_by_key = {(o.key, o.version_id or o.etag): o for o in listing}
+        for submission, versions in everything:
+            for v in versions:
+                if not v.uploaded:
+                    continue
+                names = {(v.key, name) for name in (v.version_id, v.etag) if name}
+                if not names & in_bucket:
+                    missing.append(f"{submission.id} v{v.number} ({v.key})")
+                elif v.verdict is None and v.attention is None:
+                    stored = stored_by_key.get((v.key, v.version_id or v.etag or ""))
+                    if stored is not None:
+                        unjudged.append(stored)
+        requeued = 0
+        if requeue and self.validation_queue is not None:
+            for stored in [o for _, o in unrecorded] + unjudged:
+                self.validation_queue.send(s3_event_body(self.settings.bucket_name, stored))
+                requeued += 1
+        return Reconciliation(
+            unrecorded=[o.key for _, o in unrecorded],
+            unjudged=[o.key for o in unjudged],
+            missing_files=missing,
+            requeued=requeued,
+        )
+
+    def dead_letters(self) -> dict[str, int]:
+        """How many messages wait in each dead-letter queue."""
+        return {q.name: q.dead_letters.count() for q in self.dead_letter_queues}
+
+    def redrive(self, name: str, by: str) -> int:
+        """Move a dead-letter queue's messages back to their queue; returns how many moved."""
+        queue = next((q for q in self.dead_letter_queues if q.name == name), None)
+        if queue is None:
+            names = ", ".join(q.name for q in self.dead_letter_queues)
+            raise ValueError(f"no dead-letter queue {name!r}; there are: {names}")
+        moved = queue.dead_letters.redrive(queue.source_url)
+        self.store.audit(by, "redrove", f"{moved} messages from {name}", self.clock.now())
+        return moved

@@ -1,0 +1,492 @@
+// The organizers' console: sign in with a one-time link, list, sort, filter and search every submission,
+// open one with its versions and PDFs, decide, release the decisions, export. Plain DOM code, no build
+// step; text from authors only ever reaches the page through textContent. The session is an HttpOnly
+// cookie the page never sees; a link's secret arrives in the URL's fragment and is removed at once.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const COLUMNS = ["id", "title", "authors", "contact", "status", "verdict", "body_pages", "late", "extension", "decision", "updated"];
+  const state = {
+    list: null,
+    records: [],
+    rowsById: new Map(),
+    sort: { key: "updated", dir: -1 },
+    selected: new Set(),
+    clockOffset: 0,
+    detail: null,
+    returnTo: null,
+  };
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (name === "class") node.className = value;
+      else node.setAttribute(name, value);
+    }
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+
+  function show(section) {
+    for (const id of ["sign-in", "overview", "detail"]) $(id).hidden = id !== section;
+  }
+
+  function problem(text) {
+    const box = $("problem");
+    box.replaceChildren(el("h2", {}, "There is a problem"), el("p", {}, text));
+    box.hidden = false;
+    box.focus();
+  }
+
+  function clearProblem() {
+    $("problem").hidden = true;
+  }
+
+  class SignedOut extends Error {}
+
+  async function api(method, path, body) {
+    const options = { method, headers: { accept: "application/json" }, credentials: "same-origin" };
+    if (body !== undefined) {
+      options.headers["content-type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, options);
+    const data = await response.json().catch(() => null);
+    if (response.status === 401 && !path.endsWith("/session")) throw new SignedOut();
+    if (!response.ok) {
+      const error = new Error((data && data.message) || "The console could not answer (HTTP " + response.status + ").");
+      error.status = response.status;
+      error.data = data;
+      throw error;
+    }
+    return data;
+  }
+
+  function when(iso) {
+    if (!iso) return "";
+    return new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }).format(new Date(iso)) + " UTC";
+  }
+
+  function short(iso) {
+    return iso ? iso.slice(0, 16).replace("T", " ") : "";
+  }
+
+  function timeLeft(deadline) {
+    const ms = new Date(deadline).getTime() + 1000 - (Date.now() + state.clockOffset);
+    if (ms <= 0) return "The call is closed";
+    const minutes = Math.floor(ms / 60000);
+    const days = Math.floor(minutes / 1440);
+    const hours = Math.floor((minutes % 1440) / 60);
+    return (days ? days + " d " : "") + hours + " h " + (minutes % 60) + " min left";
+  }
+
+  function tag(value, extra) {
+    return value ? el("span", { class: "tag " + value }, (extra || value).replace(/_/g, " ")) : "";
+  }
+
+  // ---- signing in ----------------------------------------------------------------------------------
+
+  async function redeemFragment() {
+    const match = /^#signin=([A-Za-z0-9_-]+)$/.exec(location.hash);
+    if (!match) return;
+    history.replaceState(null, "", location.pathname);
+    const response = await fetch("/organizers/session", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ secret: match[1] }),
+    });
+    if (!response.ok) {
+      const data = await response.json().catch(() => null);
+      problem((data && data.message) || "This sign-in link does not work any more; ask for a new one.");
+    }
+  }
+
+  function showSignIn() {
+    $("who").hidden = true;
+    show("sign-in");
+  }
+
+  $("sign-in-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const field = $("email-field");
+    const address = $("email").value.trim();
+    field.classList.remove("has-error");
+    $("email-error").hidden = true;
+    $("email").removeAttribute("aria-invalid");
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
+      field.classList.add("has-error");
+      $("email-error").textContent = "Enter an e-mail address in the correct format, like name@example.org";
+      $("email-error").hidden = false;
+      $("email").setAttribute("aria-invalid", "true");
+      $("email").focus();
+      return;
+    }
+    $("send-link").disabled = true;
+    try {
+      const answer = await api("POST", "/organizers/sign-in", { email: address });
+      $("link-sent-text").textContent = answer.message;
+      $("sign-in-form").hidden = true;
+      $("link-sent").hidden = false;
+      $("link-sent").focus();
+    } catch (error) {
+      problem(error.message);
+    } finally {
+      $("send-link").disabled = false;
+    }
+  });
+
+  $("sign-out").addEventListener("click", async () => {
+    await fetch("/organizers/session", { method: "DELETE" });
+    state.list = null;
+    showSignIn();
+  });
+
+  // ---- the table -----------------------------------------------------------------------------------
+
+  function rowFor(record) {
+    const box = el("input", { type: "checkbox", "aria-label": "Select " + record.id });
+    box.checked = state.selected.has(record.id);
+    box.addEventListener("change", () => {
+      if (box.checked) state.selected.add(record.id);
+      else state.selected.delete(record.id);
+      updateSelection();
+    });
+    const cells = [
+      el("td", { class: "id" }, el("a", { href: "#" + record.id }, record.id)),
+      el("td", { class: "title" }, record.title),
+      el("td", {}, record.authors),
+      el("td", {}, record.contact),
+      el("td", {}, tag(record.status)),
+      el("td", {}, tag(record.verdict)),
+      el("td", {}, record.body_pages === null ? "" : String(record.body_pages)),
+      el("td", {}, record.late ? tag("late", "late ×" + record.late) : ""),
+      el("td", { class: "when" }, short(record.extension)),
+      el("td", {}, record.decision ? tag(record.decision, record.decision + (record.decision_sent ? " (sent)" : "")) : ""),
+      el("td", { class: "when" }, short(record.updated)),
+    ];
+    const row = el("tr", { "data-id": record.id, class: record.status === "withdrawn" ? "withdrawn" : "" }, el("td", {}, box), ...cells);
+    row.checkbox = box;
+    return row;
+  }
+
+  function compare(key, dir) {
+    return (a, b) => {
+      const x = a[key], y = b[key];
+      if (x === y) return 0;
+      if (x === null || x === undefined || x === "") return 1;
+      if (y === null || y === undefined || y === "") return -1;
+      return (typeof x === "number" ? x - y : String(x).localeCompare(String(y))) * dir;
+    };
+  }
+
+  function visible() {
+    const wanted = $("status-filter").value;
+    const words = $("search").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    return state.records.filter(
+      (r) => (!wanted || r.status === wanted) && words.every((w) => r.haystack.includes(w))
+    );
+  }
+
+  // Rows are built once per load and only reordered afterwards, so sorting and filtering 3,000 rows
+  // moves existing elements instead of creating new ones.
+  function render() {
+    const shown = visible().sort(compare(state.sort.key, state.sort.dir));
+    const fragment = document.createDocumentFragment();
+    for (const record of shown) fragment.append(state.rowsById.get(record.id));
+    $("rows").replaceChildren(fragment);
+    $("shown").textContent = "Showing " + shown.length + " of " + state.records.length + " submissions.";
+    for (const th of document.querySelectorAll("th[data-key]")) {
+      if (th.dataset.key === state.sort.key) th.setAttribute("aria-sort", state.sort.dir > 0 ? "ascending" : "descending");
+      else th.removeAttribute("aria-sort");
+    }
+    updateSelection();
+  }
+
+  function updateSelection() {
+    const n = state.selected.size;
+    $("selected-count").textContent = n ? n + " selected." : "No submissions selected.";
+    $("accept-selected").disabled = $("reject-selected").disabled = n === 0;
+  }
+
+  function summarize(list) {
+    $("conference").textContent = list.conference + ": organizers";
+    $("time-left").textContent = timeLeft(list.deadline);
+    $("deadline-text").textContent = "Deadline: " + list.deadline_text;
+    const counts = $("counts");
+    counts.replaceChildren(
+      el("li", {}, el("strong", {}, String(list.rows.length)), "in all"),
+      ...Object.entries(list.counts).sort().map(([status, n]) => el("li", {}, el("strong", {}, String(n)), status.replace(/_/g, " ")))
+    );
+    const filter = $("status-filter");
+    const current = filter.value;
+    filter.replaceChildren(el("option", { value: "" }, "Every status"), ...Object.keys(list.counts).sort().map((s) => el("option", { value: s }, s.replace(/_/g, " "))));
+    filter.value = current in list.counts ? current : "";
+    const d = list.decisions;
+    $("decisions-summary").textContent =
+      d.accepted + " accepted, " + d.rejected + " rejected, " + d.undecided + " undecided; " + d.unsent + " decided but not released.";
+  }
+
+  async function loadList() {
+    const list = await api("GET", "/organizers/submissions");
+    state.list = list;
+    state.clockOffset = new Date(list.now).getTime() - Date.now();
+    state.records = list.rows.map((row) => {
+      const record = {};
+      list.columns.forEach((name, i) => (record[name] = row[i]));
+      record.haystack = (record.id + " " + record.title + " " + record.authors).toLowerCase();
+      return record;
+    });
+    const known = new Set(state.records.map((r) => r.id));
+    for (const id of state.selected) if (!known.has(id)) state.selected.delete(id);
+    state.rowsById = new Map(state.records.map((r) => [r.id, rowFor(r)]));
+    summarize(list);
+    render();
+    const waiting = await api("GET", "/organizers/dead-letters");
+    $("dead-letters").textContent = Object.keys(waiting).length
+      ? "Dead-letter queues: " + Object.entries(waiting).map(([name, n]) => name + " " + n).join(", ") + " (cfp admin redrive moves them back)."
+      : "";
+  }
+
+  for (const th of document.querySelectorAll("th[data-key]")) {
+    th.querySelector("button").addEventListener("click", () => {
+      const key = th.dataset.key;
+      state.sort = { key, dir: state.sort.key === key ? -state.sort.dir : 1 };
+      render();
+    });
+  }
+  $("search").addEventListener("input", render);
+  $("status-filter").addEventListener("change", render);
+  $("filters").addEventListener("submit", (event) => event.preventDefault());
+  $("select-all").addEventListener("change", () => {
+    for (const record of visible()) {
+      if ($("select-all").checked) state.selected.add(record.id);
+      else state.selected.delete(record.id);
+      state.rowsById.get(record.id).checkbox.checked = $("select-all").checked;
+    }
+    updateSelection();
+  });
+
+  // ---- decisions -----------------------------------------------------------------------------------
+
+  async function decide(ids, decision, note, status) {
+    clearProblem();
+    try {
+      const answer = await api("POST", "/organizers/decisions", { ids, decision, note });
+      status.textContent = answer.decided.length + " marked " + decision + ". Nothing is sent until you release the decisions.";
+      state.selected.clear();
+      $("select-all").checked = false;
+      await loadList();
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    }
+  }
+
+  $("accept-selected").addEventListener("click", () => decide([...state.selected], "accepted", $("bulk-note").value, $("release-status")));
+  $("reject-selected").addEventListener("click", () => decide([...state.selected], "rejected", $("bulk-note").value, $("release-status")));
+
+  $("release").addEventListener("click", async () => {
+    clearProblem();
+    const preview = await api("GET", "/organizers/release");
+    const box = $("release-preview");
+    $("release-summary").textContent = preview.pending
+      ? preview.pending + " decision mail" + (preview.pending === 1 ? "" : "s") + " will be sent, one per submission" +
+        (preview.undecided ? "; " + preview.undecided + " submissions are still undecided and get nothing." : ".")
+      : "Every decision has been sent already.";
+    $("release-mails").replaceChildren(
+      ...preview.mails.map((m) =>
+        el("div", { class: "release-mail" },
+          el("h4", {}, m.count + " × " + m.decision + " (example: " + m.example_id + ")"),
+          el("p", {}, el("strong", {}, "Subject: "), m.subject),
+          el("pre", {}, m.text))
+      )
+    );
+    $("release-yes").hidden = !preview.pending;
+    box.hidden = false;
+    box.focus();
+  });
+  $("release-no").addEventListener("click", () => ($("release-preview").hidden = true));
+  $("release-yes").addEventListener("click", async () => {
+    $("release-yes").disabled = true;
+    try {
+      const result = await api("POST", "/organizers/release");
+      $("release-preview").hidden = true;
+      $("release-status").textContent = "Sent " + result.sent.length + " decision mail" + (result.sent.length === 1 ? "" : "s") +
+        (result.already_sent ? " (" + result.already_sent + " had been sent before)." : ".");
+      await loadList();
+    } catch (error) {
+      problem(error.message);
+    } finally {
+      $("release-yes").disabled = false;
+    }
+  });
+
+  // ---- one submission ------------------------------------------------------------------------------
+
+  function fact(list, name, value) {
+    if (value === null || value === undefined || value === "") return;
+    list.append(el("dt", {}, name), el("dd", {}, value));
+  }
+
+  function verdictCell(version) {
+    if (!version.verdict) return version.attention ? tag("needs_attention", "needs attention") : "pending";
+    return tag(version.verdict.outcome);
+  }
+
+  function problemsCell(version) {
+    const v = version.verdict;
+    if (!v) return version.attention || "";
+    const items = v.problems.map((p) => el("li", {}, p.message));
+    const facts = [];
+    if (v.pages !== null && v.pages !== undefined) facts.push(v.pages + " pages");
+    if (v.body_pages !== null && v.body_pages !== undefined) facts.push(v.body_pages + " before references");
+    const f = v.facts || {};
+    if (f.paper) facts.push("paper " + (f.paper.name || Math.round(f.paper.width_pt) + "×" + Math.round(f.paper.height_pt) + " pt"));
+    if (f.body_font_pt) facts.push("body font " + f.body_font_pt + " pt");
+    if (f.columns) facts.push(f.columns + " column" + (f.columns === 1 ? "" : "s"));
+    return el("div", {}, items.length ? el("ul", {}, ...items) : "No problems.", el("p", { class: "hint" }, facts.join(", ")));
+  }
+
+  async function openPdf(submission, version, button) {
+    button.disabled = true;
+    try {
+      const query = version.object_id ? "?object=" + encodeURIComponent(version.object_id) : "";
+      const link = await api("POST", "/organizers/submissions/" + submission + "/versions/" + version.version + "/link" + query);
+      const anchor = el("a", { href: link.url, target: "_blank", rel: "noopener noreferrer" }, "Open the PDF (link valid 5 minutes)");
+      button.replaceWith(anchor);
+      anchor.click();
+    } catch (error) {
+      button.disabled = false;
+      problem(error.message);
+    }
+  }
+
+  async function showDetail(id) {
+    clearProblem();
+    state.returnTo = id;
+    const d = await api("GET", "/organizers/submissions/" + encodeURIComponent(id));
+    state.detail = d;
+    $("detail-title").textContent = d.title;
+    const facts = $("detail-facts");
+    facts.replaceChildren();
+    fact(facts, "Id", d.id);
+    fact(facts, "Status", tag(d.status));
+    fact(facts, "Authors", d.authors.map((a) => a.name + (a.affiliation ? " (" + a.affiliation + ")" : "") + (a.email ? " <" + a.email + ">" : "")).join("; "));
+    fact(facts, "Contact", d.contact_email);
+    fact(facts, "Created", when(d.created_at));
+    fact(facts, "Updated", when(d.updated_at));
+    fact(facts, "Withdrawn", when(d.withdrawn_at));
+    fact(facts, "Deadline", when(d.deadline));
+    if (d.extension_until) fact(facts, "Extension", when(d.extension_until) + ", granted by " + d.extension_granted_by);
+    if (d.bounced.length) fact(facts, "Bounced", d.bounced.join(", "));
+    $("detail-abstract").textContent = d.abstract;
+    $("detail-decision").textContent = d.decision
+      ? d.decision + " by " + d.decided_by + " on " + when(d.decided_at) + (d.decision_sent ? "; mailed to the authors." : "; not released yet.") + (d.decision_note ? " Note: " + d.decision_note : "")
+      : "No decision yet.";
+    $("detail-note").value = d.decision_note || "";
+    $("detail-status").textContent = "";
+    $("detail-versions").replaceChildren(
+      ...d.versions.filter((v) => v.uploaded_at).map((v) => {
+        const button = el("button", { type: "button", class: "button secondary small" }, "Open PDF");
+        button.addEventListener("click", () => openPdf(d.id, v, button));
+        return el("tr", {},
+          el("td", {}, "v" + v.version + (v.current ? " (on record)" : "") + (v.after_withdrawal ? " (after the withdrawal)" : "")),
+          el("td", {}, when(v.uploaded_at)),
+          el("td", {}, v.late ? tag("late") : "no"),
+          el("td", {}, verdictCell(v)),
+          el("td", {}, problemsCell(v)),
+          el("td", {}, button));
+      })
+    );
+    if (!d.versions.some((v) => v.uploaded_at)) $("detail-versions").append(el("tr", {}, el("td", { colspan: "6" }, "Nothing uploaded yet.")));
+    $("detail-history").replaceChildren(
+      ...(d.history.length ? d.history.map((h) => el("li", {}, when(h.at) + ": " + h.by + " " + h.action + (h.detail ? " (" + h.detail + ")" : ""))) : [el("li", {}, "No changes by organizers.")])
+    );
+    show("detail");
+    $("detail-title").setAttribute("tabindex", "-1");
+    $("detail-title").focus();
+  }
+
+  $("detail-accept").addEventListener("click", async () => {
+    await decide([state.detail.id], "accepted", $("detail-note").value, $("detail-status"));
+    await showDetail(state.detail.id);
+  });
+  $("detail-reject").addEventListener("click", async () => {
+    await decide([state.detail.id], "rejected", $("detail-note").value, $("detail-status"));
+    await showDetail(state.detail.id);
+  });
+
+  async function detailAction(request, done) {
+    clearProblem();
+    try {
+      await request();
+      $("detail-actions-status").textContent = done;
+      state.list = null;
+      await showDetail(state.detail.id);
+      $("detail-actions-status").textContent = done;
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    }
+  }
+
+  for (const what of ["receipt", "verdict"]) {
+    $("resend-" + what).addEventListener("click", () =>
+      detailAction(
+        () => api("POST", "/organizers/submissions/" + state.detail.id + "/resend", { what }),
+        "The " + what + " is on its way to the authors (within about a minute)."
+      )
+    );
+  }
+  $("extend").addEventListener("click", () => {
+    const value = $("extension-until").value;
+    if (!value) return problem("Enter the date and time the extension lasts until.");
+    const until = (value.length === 16 ? value + ":00" : value) + "Z";
+    detailAction(
+      () => api("POST", "/organizers/extensions", { ids: [state.detail.id], until }),
+      "Extended until " + when(until) + "."
+    );
+  });
+
+  // ---- routing -------------------------------------------------------------------------------------
+
+  async function route() {
+    const id = location.hash.slice(1);
+    try {
+      if (/^[a-z0-9]{4,40}$/.test(id)) await showDetail(id);
+      else {
+        if (!state.list) await loadList();
+        show("overview");
+        if (state.returnTo) {
+          const row = state.rowsById.get(state.returnTo);
+          state.returnTo = null;
+          if (row) row.querySelector("a").focus();
+        }
+      }
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.status === 404 ? "There is no submission " + id + "." : error.message);
+      show("overview");
+    }
+  }
+
+  window.addEventListener("hashchange", route);
+
+  async function start() {
+    await redeemFragment();
+    const response = await fetch("/organizers/session", { headers: { accept: "application/json" } });
+    if (!response.ok) {
+      showSignIn();
+    } else {
+      const session = await response.json();
+      $("who-email").textContent = "Signed in as " + session.email;
+      $("who").hidden = false;
+      await route();
+    }
+    setInterval(() => state.list && ($("time-left").textContent = timeLeft(state.list.deadline)), 30000);
+    document.body.dataset.ready = "true";
+  }
+
+  start();
+})();

@@ -1,0 +1,408 @@
+"""The organizers' console in a real headless Chromium against ``cfp local``: sign in from the outbox's
+link, list, filter, search, sort, open a submission and its PDF, export, decide, release and find the
+decision mails in the outbox; and everything a signed-out browser, a reused link, an author's token or a
+forged cookie gets (nothing). Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import csv
+import email
+import io
+import json
+import re
+import time
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+
+from tests.browser.test_authors_page import AXE, DESKTOP, PHONE, Visit
+from tests.infra.running import RunningStack
+from tests.pdfs import make_abstract
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.slow
+
+CHAIR = "chair@example.org"
+# The notifier's event source gathers events for up to 60 s before it runs, locally as on AWS.
+MAIL_SECONDS = 150
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    running = RunningStack(
+        tmp_path_factory.mktemp("console"), "--param", f"OrganizerEmails={CHAIR},cochair@example.org"
+    )
+    try:
+        yield running
+    finally:
+        assert running.stop() == 0, running.output()[-4000:]
+
+
+def create(stack: RunningStack, n: int, title: str) -> dict[str, Any]:
+    address = f"author{n}@example.org"
+    body = {
+        "title": title,
+        "authors": [{"name": f"Author Number{n}", "email": address, "affiliation": "Somewhere"}],
+        "contact_email": address,
+        "abstract": "A poster about systems.",
+    }
+    response = requests.post(f"{stack.api}/submissions", json=body, timeout=30)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def upload(submission: dict[str, Any], pdf: bytes) -> None:
+    ticket = submission["upload"]
+    response = requests.post(
+        ticket["url"],
+        data=ticket["fields"],
+        files={"file": ("abstract.pdf", pdf, "application/pdf")},
+        timeout=30,
+    )
+    assert response.status_code == 204, response.text
+
+
+def await_verdict(stack: RunningStack, submission: dict[str, Any]) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        view = requests.get(
+            f"{stack.api}/submissions/{submission['id']}",
+            headers={"Authorization": f"Bearer {submission['token']}"},
+            timeout=30,
+        ).json()
+        if view["verdict"]:
+            return str(view["verdict"]["outcome"])
+        time.sleep(0.3)
+    raise AssertionError(f"no verdict for {submission['id']}")
+
+
+@pytest.fixture(scope="module")
+def call(stack: RunningStack) -> list[dict[str, Any]]:
+    """Five submissions: two passing, one failing, two with nothing uploaded yet."""
+    made = [
+        create(stack, 1, "Scheduling Inference on Shared GPUs"),
+        create(stack, 2, "Learned Index Structures"),
+        create(stack, 3, "A Three-Page Abstract"),
+        create(stack, 4, "Disaggregated Memory for Everyone"),
+        create(stack, 5, "Serverless Calls for Posters"),
+    ]
+    upload(made[0], make_abstract(body_pages=1))
+    upload(made[1], make_abstract(body_pages=2))
+    upload(made[2], make_abstract(body_pages=3))
+    assert [await_verdict(stack, s) for s in made[:3]] == ["pass", "pass", "fail"]
+    return made
+
+
+def mail_file(stack: RunningStack, *needles: str) -> Message:
+    path = stack.await_mail(needles[0], timeout=MAIL_SECONDS)
+    deadline = time.monotonic() + MAIL_SECONDS
+    while time.monotonic() < deadline:
+        for candidate in stack.mails():
+            data = candidate.read_bytes()
+            if all(n.encode() in data for n in needles):
+                return email.message_from_bytes(data)
+        time.sleep(0.2)
+    raise AssertionError(f"no mail with {needles} (first match {path})")
+
+
+def text_of(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain" and not part.get_filename():
+            return str(part.get_payload(decode=True).decode())
+    return ""
+
+
+def sign_in_link(stack: RunningStack, before: set[Path]) -> str:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for path in set(stack.mails()) - before:
+            message = email.message_from_bytes(path.read_bytes())
+            if message["To"] == CHAIR and "Sign in" in str(message["Subject"]):
+                found = re.search(r"(http://\S+/organizers#signin=\S+)", text_of(message))
+                assert found, text_of(message)
+                return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError("no sign-in mail within 20 s:\n" + stack.output()[-3000:])
+
+
+@pytest.fixture
+def open_page(browser: Browser) -> Iterator[Any]:
+    opened: list[Visit] = []
+
+    def open_url(url: str, viewport: dict[str, int] = DESKTOP) -> Visit:
+        context = browser.new_context(viewport=viewport, accept_downloads=True)  # type: ignore[arg-type]
+        page = context.new_page()
+        seen = Visit(page)
+        page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: seen.errors.append(str(e)))
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]")
+        opened.append(seen)
+        return seen
+
+    yield open_url
+    for seen in opened:
+        seen.page.context.close()
+        assert not [e for e in seen.errors if "status of 4" not in e], seen.errors
+
+
+def signed_in(stack: RunningStack, open_page: Any, viewport: dict[str, int] = DESKTOP) -> Page:
+    """Ask for a link on the page, then open it from the outbox in a fresh browser."""
+    from playwright.sync_api import expect
+
+    page = open_page(f"{stack.api}/organizers", viewport).page
+    before = set(stack.mails())
+    page.get_by_label("Your e-mail address").fill(CHAIR)
+    page.get_by_role("button", name="Send me a sign-in link").click()
+    expect(page.locator("#link-sent")).to_be_focused()
+    link = sign_in_link(stack, before)
+    console = open_page(link, viewport).page
+    expect(console.locator("#who-email")).to_have_text(f"Signed in as {CHAIR}")
+    return console
+
+
+def rows(page: Page) -> list[str]:
+    return page.locator("#rows tr").evaluate_all("rows => rows.map(r => r.dataset.id)")
+
+
+def test_signed_out_and_forged_requests_get_nothing(stack: RunningStack, call: list[dict[str, Any]]) -> None:
+    author = call[0]
+    attempts = {
+        "signed out": {},
+        "author's token": {"Authorization": f"Bearer {author['token']}"},
+        "forged cookie": {"Cookie": "cfp_organizer=eyJlIjoiY2hhaXJAZXhhbXBsZS5vcmcifQ.Zm9yZ2Vk"},
+    }
+    for name, headers in attempts.items():
+        for path in (
+            "/organizers/submissions",
+            "/organizers/export?format=json",
+            f"/organizers/submissions/{author['id']}",
+        ):
+            response = requests.get(f"{stack.api}{path}", headers=headers, timeout=30)
+            assert response.status_code == 401, (name, path, response.text)
+            assert response.json()["error"] == "not_signed_in", (name, path)
+    assert requests.post(f"{stack.api}/organizers/release", timeout=30).status_code == 401
+
+
+def test_an_organizer_signs_in_lists_filters_and_opens_a_pdf(
+    stack: RunningStack, call: list[dict[str, Any]], open_page: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    stranger = open_page(f"{stack.api}/organizers").page
+    stranger.get_by_label("Your e-mail address").fill("mallory@example.org")
+    stranger.get_by_role("button", name="Send me a sign-in link").click()
+    stranger_answer = stranger.locator("#link-sent-text").inner_text()
+
+    started = time.monotonic()
+    page = signed_in(stack, open_page)
+    assert time.monotonic() - started < 20, "the sign-in link should arrive within seconds"
+    organizer_answer = open_page(f"{stack.api}/organizers").page
+    organizer_answer.get_by_label("Your e-mail address").fill(CHAIR)
+    organizer_answer.get_by_role("button", name="Send me a sign-in link").click()
+    assert organizer_answer.locator("#link-sent-text").inner_text() == stranger_answer
+
+    [cookie] = page.context.cookies()
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict", cookie
+    assert page.url == f"{stack.api}/organizers", "the link's secret leaves the address bar"
+    assert page.evaluate("document.cookie") == ""
+
+    expect(page.locator("#shown")).to_have_text("Showing 5 of 5 submissions.")
+    expect(page.locator("#counts")).to_contain_text("2pass")
+    expect(page.locator("#time-left")).to_contain_text("left")
+    expect(page.locator("#dead-letters")).to_have_text(
+        "Dead-letter queues: validation 0, notification 0 (cfp admin redrive moves them back)."
+    )
+    page.get_by_label("Status").select_option("pass")
+    expect(page.locator("#shown")).to_have_text("Showing 2 of 5 submissions.")
+    assert set(rows(page)) == {call[0]["id"], call[1]["id"]}
+    page.get_by_label("Status").select_option("")
+    page.get_by_label("Search title or author").fill("learned index")
+    assert rows(page) == [call[1]["id"]]
+    page.get_by_label("Search title or author").fill("number4")
+    assert rows(page) == [call[3]["id"]]
+    page.get_by_label("Search title or author").fill("")
+    page.get_by_role("button", name="Title").click()
+    expect(page.locator("th[data-key=title]")).to_have_attribute("aria-sort", "ascending")
+    assert rows(page)[0] == call[2]["id"]
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.screenshot(path=artifacts / "console-desktop.png", full_page=True)
+    page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+
+    page.get_by_role("link", name=call[2]["id"]).click()
+    expect(page.locator("#detail-title")).to_have_text("A Three-Page Abstract")
+    expect(page.locator("#detail-versions")).to_contain_text("v1 (on record)")
+    expect(page.locator("#detail-versions")).to_contain_text("fail")
+    with page.expect_popup():
+        page.get_by_role("button", name="Open PDF").click()
+    anchor = page.get_by_role("link", name="Open the PDF (link valid 5 minutes)")
+    pdf = requests.get(str(anchor.get_attribute("href")), timeout=30)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    page.get_by_role("button", name="Resend the verdict").click()
+    expect(page.locator("#detail-actions-status")).to_contain_text("The verdict is on its way")
+    expect(page.locator("#detail-history")).to_contain_text("resent (verdict)")
+    page.screenshot(path=artifacts / "console-submission.png", full_page=True)
+
+    page.evaluate(AXE.read_text())
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)"""
+    )
+    assert violations == []
+
+
+def test_a_used_sign_in_link_gives_nothing(stack: RunningStack, open_page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = open_page(f"{stack.api}/organizers").page
+    before = set(stack.mails())
+    page.get_by_label("Your e-mail address").fill(CHAIR)
+    page.get_by_role("button", name="Send me a sign-in link").click()
+    link = sign_in_link(stack, before)
+    first = open_page(link).page
+    expect(first.locator("#who-email")).to_have_text(f"Signed in as {CHAIR}")
+    again = open_page(link).page
+    expect(again.locator("#problem")).to_contain_text("expired or was already used")
+    expect(again.get_by_role("heading", name="Sign in to the organizers' console")).to_be_visible()
+    assert again.context.cookies() == []
+
+
+def test_decide_export_and_release_once(
+    stack: RunningStack, call: list[dict[str, Any]], open_page: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = signed_in(stack, open_page, PHONE)
+    page.get_by_label(f"Select {call[0]['id']}").check()
+    page.get_by_label(f"Select {call[1]['id']}").check()
+    page.get_by_label("Note to the selected submissions' authors (optional)").fill(
+        "Poster session B, Tuesday."
+    )
+    page.get_by_role("button", name="Accept selected").click()
+    expect(page.locator("#release-status")).to_contain_text("2 marked accepted")
+    page.get_by_label(f"Select {call[2]['id']}").check()
+    page.get_by_label("Note to the selected submissions' authors (optional)").fill("")
+    page.get_by_role("button", name="Reject selected").click()
+    expect(page.locator("#decisions-summary")).to_contain_text(
+        "2 accepted, 1 rejected, 2 undecided; 3 decided"
+    )
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    exported = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert {r["id"]: r["decision"] for r in exported}[call[0]["id"]] == "accepted"
+    with page.expect_download() as download:
+        page.get_by_role("link", name="JSON").click()
+    assert call[2]["id"] in Path(download.value.path()).read_text()
+
+    page.get_by_role("button", name="Release decisions…").click()
+    preview = page.locator("#release-preview")
+    expect(preview).to_be_focused()
+    expect(preview).to_contain_text("3 decision mails will be sent")
+    expect(preview).to_contain_text("Poster session B, Tuesday.")
+    expect(preview).to_contain_text("Not accepted")
+    page.screenshot(path=artifacts / "console-phone-release.png", full_page=True)
+    page.get_by_role("button", name="Send the decision mails").click()
+    expect(page.locator("#release-status")).to_have_text("Sent 3 decision mails.")
+    page.get_by_role("button", name="Release decisions…").click()
+    expect(page.locator("#release-summary")).to_have_text("Every decision has been sent already.")
+
+    accepted = mail_file(stack, "Accepted: Scheduling Inference", "author1@example.org")
+    assert "Poster session B, Tuesday." in text_of(accepted)
+    rejected = mail_file(stack, "Not accepted: A Three-Page Abstract")
+    assert rejected["To"] == "author3@example.org"
+    digest = mail_file(stack, "Decisions sent to authors (3)")
+    assert f"{stack.api}/organizers#{call[0]['id']}" in text_of(digest)
+    decision_mails = [p for p in stack.mails() if b"ccepted: " in p.read_bytes()]
+    assert len(decision_mails) == 3
+
+
+def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Browser) -> None:
+    """The page against a canned answer of 3,000 rows (the console's API is one call), served from the
+    page's own files, so the measurement is the page's rendering alone."""
+    from playwright.sync_api import expect
+
+    web = Path(__file__).resolve().parents[2] / "shared" / "cfp" / "web"
+    statuses = ["pass", "warn", "fail", "awaiting_upload", "validating", "late"]
+    listing = {
+        "conference": "A Large Workshop",
+        "deadline": "2030-08-31T23:59:59-12:00",
+        "deadline_text": "2030-08-31 23:59:59 AoE",
+        "now": "2030-08-01T00:00:00+00:00",
+        "columns": [
+            "id",
+            "title",
+            "authors",
+            "contact",
+            "status",
+            "verdict",
+            "body_pages",
+            "late",
+            "extension",
+            "decision",
+            "decision_sent",
+            "updated",
+        ],
+        "rows": [
+            [
+                f"id{i:06d}",
+                f"Poster {i} on topic {i % 97}",
+                f"Author {i}; Coauthor {i % 13}",
+                f"a{i}@example.org",
+                statuses[i % 6],
+                "pass" if i % 6 == 0 else None,
+                2,
+                i % 50 == 0,
+                None,
+                None,
+                False,
+                f"2030-07-{1 + i % 28:02d}T12:00:00+00:00",
+            ]
+            for i in range(3000)
+        ],
+        "counts": {s: 500 for s in statuses},
+        "decisions": {"accepted": 0, "rejected": 0, "undecided": 3000, "unsent": 0},
+    }
+    answers = {
+        "/organizers": ("text/html", (web / "console.html").read_bytes()),
+        "/assets/console.js": ("text/javascript", (web / "console.js").read_bytes()),
+        "/assets/console.css": ("text/css", (web / "console.css").read_bytes()),
+        "/assets/app.css": ("text/css", (web / "app.css").read_bytes()),
+        "/organizers/session": (
+            "application/json",
+            b'{"email": "chair@example.org", "expires_at": "2030-08-02T00:00:00Z"}',
+        ),
+        "/organizers/submissions": ("application/json", json.dumps(listing).encode()),
+        "/organizers/dead-letters": ("application/json", b'{"validation": 0, "notification": 0}'),
+    }
+
+    def answer(route: Any) -> None:
+        path = route.request.url.removeprefix("http://console.test")
+        content_type, body = answers[path]
+        route.fulfill(status=200, content_type=content_type, body=body)
+
+    context = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.route("http://console.test/**", answer)
+    started = time.monotonic()
+    page.goto("http://console.test/organizers")
+    page.wait_for_selector("body[data-ready=true]")
+    loaded = time.monotonic() - started
+    assert page.locator("#shown").inner_text() == "Showing 3000 of 3000 submissions."
+    started = time.monotonic()
+    page.get_by_role("button", name="Title").click()
+    page.get_by_label("Status").select_option("validating")
+    expect(page.locator("#shown")).to_have_text("Showing 500 of 3000 submissions.")
+    page.get_by_label("Search title or author").fill("poster 1234")
+    filtered = time.monotonic() - started
+    assert "id001234" in rows(page)
+    assert all(t == "VALIDATING" for t in page.locator("#rows td:nth-child(6)").all_inner_texts())
+    context.close()
+    assert loaded < 5 and filtered < 3, (loaded, filtered)

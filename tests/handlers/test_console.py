@@ -1,0 +1,317 @@
+"""The organizers' console API against moto: sign-in by one-time link, sessions, the table, one submission,
+PDF links, decisions and their release, exports, extensions and resends."""
+
+from __future__ import annotations
+
+import csv
+import email
+import io
+import json
+import re
+import time
+from datetime import timedelta
+from email.message import Message
+from typing import Any
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from cfp import sessions, signin
+from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.handlers.conftest import World
+from tests.pdfs import make_abstract
+
+api = load_function("api")
+validator = load_function("validator")
+notifier = load_function("notifier")
+
+CHAIR = "chair@example.org"
+
+
+@pytest.fixture(autouse=True)
+def quick_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shorter answer floor keeps the tests quick; the timing test states its own."""
+    monkeypatch.setattr(signin, "ANSWER_FLOOR_SECONDS", 0.05)
+
+
+def sent() -> list[Message]:
+    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    return [email.message_from_string(m.raw_data) for m in backend.sent_messages]
+
+
+def text_of(message: Message) -> str:
+    parts = [p for p in message.walk() if p.get_content_type() == "text/plain" and not p.get_filename()]
+    return str(parts[0].get_payload(decode=True).decode())
+
+
+def call(
+    method: str,
+    path: str,
+    body: Any = None,
+    cookie: str | None = None,
+    headers: dict[str, str] | None = None,
+    token: str | None = None,
+) -> dict[str, Any]:
+    event = http_event(method, path, body, token, headers=headers)
+    if "?" in path:
+        event["rawPath"], _, event["rawQueryString"] = path.partition("?")
+        event["requestContext"]["http"]["path"] = event["rawPath"]
+        event["queryStringParameters"] = dict(p.split("=", 1) for p in event["rawQueryString"].split("&"))
+    if cookie is not None:
+        event["cookies"] = [f"{sessions.COOKIE_NAME}={cookie}"]
+    response: dict[str, Any] = api.lambda_handler(event, FakeContext())
+    return response
+
+
+def body_of(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"]) if response.get("body") else None
+
+
+def create(contact: str = "ada@example.org", title: str = "Learned Index Structures") -> dict[str, Any]:
+    response = call(
+        "POST",
+        "/submissions",
+        {
+            "title": title,
+            "authors": [{"name": "Ada Lovelace", "email": contact}],
+            "contact_email": contact,
+            "abstract": "We index things.",
+        },
+    )
+    assert response["statusCode"] == 201, response
+    return dict(body_of(response))
+
+
+def upload(world: World, created: dict[str, Any], body_pages: int = 2) -> None:
+    key = created["upload"]["fields"]["key"]
+    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=make_abstract(body_pages))
+    record = s3_record(world.bucket, key, 1, put["ETag"].strip('"'), world.clock.now(), put.get("VersionId"))
+    validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext())
+
+
+def link_secret(to: str = CHAIR) -> str:
+    mails = [m for m in sent() if m["To"] == to and "Sign in" in m["Subject"]]
+    assert mails, [m["Subject"] for m in sent()]
+    found = re.search(r"/organizers#signin=(\S+)", text_of(mails[-1]))
+    assert found, text_of(mails[-1])
+    return found.group(1)
+
+
+def sign_in(world: World, address: str = CHAIR) -> str:
+    assert call("POST", "/organizers/sign-in", {"email": address})["statusCode"] == 202
+    response = call("POST", "/organizers/session", {"secret": link_secret(address)})
+    assert response["statusCode"] == 200, response
+    [cookie] = response["cookies"]
+    return str(cookie.split(";")[0].partition("=")[2])
+
+
+def deliver(world: World) -> None:
+    bodies = [json.dumps(n) for n in world.notifications()]
+    notifier.lambda_handler(sqs_event(bodies, "notifications"), FakeContext())
+
+
+def test_anyone_gets_the_same_answer_and_only_organizers_a_link(world: World) -> None:
+    stranger = call("POST", "/organizers/sign-in", {"email": "mallory@example.org"})
+    organizer = call("POST", "/organizers/sign-in", {"email": "Chair@Example.org"})
+    assert stranger["statusCode"] == organizer["statusCode"] == 202
+    assert stranger["body"] == organizer["body"]
+    [mail] = sent()
+    assert mail["To"] == CHAIR
+    assert "works once, until" in text_of(mail)
+    assert text_of(mail).count("https://api.example.org/organizers#signin=") == 1
+    secret = link_secret()
+    assert secret not in json.dumps(world.dynamodb.scan(TableName=world.table)["Items"])
+
+
+def test_the_answer_takes_as_long_for_an_organizer_as_for_anyone(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(signin, "ANSWER_FLOOR_SECONDS", 0.6)
+    call("POST", "/organizers/sign-in", {"email": "warm@example.org"})
+    timings = {}
+    for address in ("mallory@example.org", CHAIR):
+        started = time.monotonic()
+        call("POST", "/organizers/sign-in", {"email": address})
+        timings[address] = time.monotonic() - started
+    assert all(t >= 0.6 for t in timings.values()), timings
+    assert abs(timings[CHAIR] - timings["mallory@example.org"]) < 0.25, timings
+
+
+def test_a_link_gives_a_strict_session_cookie_once(world: World) -> None:
+    call("POST", "/organizers/sign-in", {"email": CHAIR})
+    secret = link_secret()
+    response = call("POST", "/organizers/session", {"secret": secret})
+    assert response["statusCode"] == 200
+    assert body_of(response)["email"] == CHAIR
+    [cookie] = response["cookies"]
+    attributes = {part.strip().split("=")[0] for part in cookie.split(";")[1:]}
+    assert {"Path", "HttpOnly", "Secure", "SameSite", "Max-Age"} <= attributes, cookie
+    assert "SameSite=Strict" in cookie and "Max-Age=43200" in cookie
+    again = call("POST", "/organizers/session", {"secret": secret})
+    assert again["statusCode"] == 401 and body_of(again)["error"] == "sign_in_link_invalid"
+
+
+def test_an_expired_link_gives_nothing(world: World) -> None:
+    call("POST", "/organizers/sign-in", {"email": CHAIR})
+    world.clock.advance(timedelta(minutes=15, seconds=1))
+    response = call("POST", "/organizers/session", {"secret": link_secret()})
+    assert response["statusCode"] == 401
+
+
+def test_nothing_is_shown_without_a_valid_session(world: World) -> None:
+    created = create()
+    cookie = sign_in(world)
+    assert call("GET", "/organizers/submissions", cookie=cookie)["statusCode"] == 200
+    payload, _, signature = cookie.partition(".")
+    other = sessions.sign_session(b"another key", CHAIR, world.clock.now())
+    refused = {
+        "signed out": call("GET", "/organizers/submissions"),
+        "author's token": call("GET", "/organizers/submissions", token=created["token"]),
+        "forged signature": call("GET", "/organizers/submissions", cookie=f"{payload}.{signature[::-1]}"),
+        "other key": call("GET", "/organizers/submissions", cookie=other),
+        "junk": call("GET", "/organizers/submissions", cookie="nonsense"),
+        "export": call("GET", "/organizers/export?format=json", token=created["token"]),
+        "decide": call("POST", "/organizers/decisions", {"ids": [created["id"]], "decision": "accepted"}),
+        "cross-site": call(
+            "POST", "/organizers/release", cookie=cookie, headers={"origin": "https://evil.example"}
+        ),
+    }
+    for name, response in refused.items():
+        assert response["statusCode"] == 401, name
+        assert body_of(response)["error"] == "not_signed_in", name
+    world.clock.advance(timedelta(hours=12, seconds=1))
+    assert call("GET", "/organizers/submissions", cookie=cookie)["statusCode"] == 401
+
+
+def test_the_table_lists_every_submission_with_counts(world: World) -> None:
+    first = create("ada@example.org", "=HYPERLINK(1)")
+    create("alan@example.org", "Second")
+    upload(world, first, body_pages=2)
+    cookie = sign_in(world)
+    listed = body_of(call("GET", "/organizers/submissions", cookie=cookie))
+    rows = sorted(
+        (dict(zip(listed["columns"], row, strict=True)) for row in listed["rows"]), key=lambda r: r["title"]
+    )
+    assert [r["title"] for r in rows] == ["=HYPERLINK(1)", "Second"]
+    assert rows[0]["status"] == "pass" and rows[0]["body_pages"] == 2 and rows[0]["late"] == 0
+    assert listed["counts"] == {"pass": 1, "awaiting_upload": 1}
+    assert listed["decisions"]["undecided"] == 2
+
+
+def test_one_submission_and_a_fresh_link_to_its_pdf(world: World) -> None:
+    created = create()
+    upload(world, created, body_pages=3)
+    cookie = sign_in(world)
+    detail = body_of(call("GET", f"/organizers/submissions/{created['id']}", cookie=cookie))
+    [version] = detail["versions"]
+    assert version["verdict"]["outcome"] == "fail" and version["current"] and not version["late"]
+    assert version["uploaded_at"] is not None
+    link = call(
+        "POST",
+        f"/organizers/submissions/{created['id']}/versions/1/link?object={version['object_id']}",
+        cookie=cookie,
+    )
+    assert link["statusCode"] == 200, link
+    assert "X-Amz-Expires=300" in body_of(link)["url"]
+    missing = call("POST", f"/organizers/submissions/{created['id']}/versions/2/link", cookie=cookie)
+    assert missing["statusCode"] == 404
+    assert call("GET", "/organizers/submissions/nosuchthing", cookie=cookie)["statusCode"] == 404
+
+
+def test_decisions_reach_authors_once_and_only_when_released(world: World) -> None:
+    accepted, rejected, withdrawn = create("a@example.org"), create("b@example.org"), create("c@example.org")
+    call("DELETE", f"/submissions/{withdrawn['id']}", token=withdrawn["token"])
+    cookie = sign_in(world)
+    deliver(world)
+    before = len(sent())
+    decide = call(
+        "POST",
+        "/organizers/decisions",
+        {"ids": [accepted["id"]], "decision": "accepted", "note": "Poster session B."},
+        cookie=cookie,
+    )
+    assert decide["statusCode"] == 200, decide
+    call("POST", "/organizers/decisions", {"ids": [rejected["id"]], "decision": "rejected"}, cookie=cookie)
+    refused = call(
+        "POST", "/organizers/decisions", {"ids": [withdrawn["id"]], "decision": "accepted"}, cookie=cookie
+    )
+    assert refused["statusCode"] == 409
+    unknown = call(
+        "POST", "/organizers/decisions", {"ids": ["nosuchone"], "decision": "accepted"}, cookie=cookie
+    )
+    assert unknown["statusCode"] == 404
+    assert world.notifications() == [] and len(sent()) == before
+
+    preview = body_of(call("GET", "/organizers/release", cookie=cookie))
+    assert preview["pending"] == 2 and preview["undecided"] == 0
+    kinds = {m["decision"]: m for m in preview["mails"]}
+    assert "Poster session B." in kinds["accepted"]["text"]
+    assert kinds["rejected"]["subject"].startswith("[AI Systems Workshop at SOSP 2017] Not accepted")
+
+    released = body_of(call("POST", "/organizers/release", cookie=cookie))
+    assert sorted(released["sent"]) == sorted([accepted["id"], rejected["id"]])
+    queued = world.notifications()
+    assert sorted(e["event_id"] for e in queued) == sorted(
+        [f"decision:{accepted['id']}:accepted", f"decision:{rejected['id']}:rejected"]
+    )
+    again = body_of(call("POST", "/organizers/release", cookie=cookie))
+    assert again == {"sent": [], "already_sent": 2}
+    bodies = [json.dumps(e) for e in queued]
+    notifier.lambda_handler(sqs_event(bodies, "notifications"), FakeContext())
+    mails = sent()[before:]
+    # A redelivered release event mails no one again.
+    notifier.lambda_handler(sqs_event(bodies, "notifications"), FakeContext())
+    assert len(sent()) == before + len(mails)
+    decisions = [m for m in mails if "ccepted" in m["Subject"]]
+    assert sorted(m["To"] for m in decisions) == ["a@example.org", "b@example.org"]
+    assert "Poster session B." in text_of(next(m for m in decisions if m["To"] == "a@example.org"))
+    digest = next(m for m in mails if "Digest" in m["Subject"])
+    assert "Decisions sent to authors (2)" in text_of(digest)
+    detail = body_of(call("GET", f"/organizers/submissions/{accepted['id']}", cookie=cookie))
+    assert detail["decision_sent"] and detail["decided_by"] == CHAIR
+    assert sorted(h["action"] for h in detail["history"]) == ["decided", "released"]
+
+
+def test_exports_carry_everything_and_stay_formula_safe(world: World) -> None:
+    created = create("a@example.org", "=cmd|' /C calc'!A0")
+    cookie = sign_in(world)
+    call("POST", "/organizers/decisions", {"ids": [created["id"]], "decision": "accepted"}, cookie=cookie)
+    response = call("GET", "/organizers/export?format=csv", cookie=cookie)
+    assert response["statusCode"] == 200
+    assert 'filename="submissions.csv"' in response["headers"]["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response["body"])))
+    assert rows[0]["title"] == "'=cmd|' /C calc'!A0" and rows[0]["decision"] == "accepted"
+    document = body_of(call("GET", "/organizers/export?format=json", cookie=cookie))
+    [submission] = document["submissions"]
+    assert submission["id"] == created["id"] and submission["decided_by"] == CHAIR
+    assert "token_hash" not in submission
+
+
+def test_extensions_and_resends_name_who_and_when(world: World) -> None:
+    created = create()
+    upload(world, created)
+    world.notifications()
+    cookie = sign_in(world)
+    until = (world.clock.now() + timedelta(days=40)).isoformat()
+    response = call("POST", "/organizers/extensions", {"ids": [created["id"]], "until": until}, cookie=cookie)
+    assert response["statusCode"] == 200, response
+    resent = call(
+        "POST", f"/organizers/submissions/{created['id']}/resend", {"what": "verdict"}, cookie=cookie
+    )
+    assert resent["statusCode"] == 200, resent
+    [event] = world.notifications()
+    assert event["kind"] == "verdict" and event["detail"] == {"resent_by": CHAIR}
+    detail = body_of(call("GET", f"/organizers/submissions/{created['id']}", cookie=cookie))
+    assert detail["extension_granted_by"] == CHAIR
+    assert sorted(h["action"] for h in detail["history"]) == ["extended", "resent"]
+    counts = body_of(call("GET", "/organizers/dead-letters", cookie=cookie))
+    assert counts == {"validation": 0}
+
+
+def test_the_console_page_is_served_under_the_same_policy(world: World) -> None:
+    response = call("GET", "/organizers")
+    assert response["statusCode"] == 200
+    assert "unsafe-inline" not in response["headers"]["Content-Security-Policy"]
+    assert '<script src="/assets/console.js" defer></script>' in response["body"]
+    assert call("GET", "/assets/console.js")["statusCode"] == 200
