@@ -34,11 +34,15 @@ from cfp.model import (
     late_versions,
     status_of,
 )
-from cfp.ports import AuditEntry
-from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
+from cfp.ports import (
+    AuditEntry,
+    CheckRequeue,
+    DeadLetterReader,
+    EventPublisher,
+    SubmissionRepository,
+    UploadStorage,
+)
 from cfp.settings import Settings
-from cfp.store import SubmissionStore
-from cfp.uploads import UploadBucket
 from cfp.validation import s3_event_body
 
 if TYPE_CHECKING:
@@ -212,7 +216,7 @@ class DeadLetterQueue:
     """A dead-letter queue and the queue its messages came from."""
 
     name: str
-    dead_letters: DeadLetters
+    dead_letters: DeadLetterReader
     source_url: str
 
 
@@ -226,12 +230,12 @@ class Console:
     where an operator's tool has them)."""
 
     settings: Settings
-    store: SubmissionStore
-    bucket: UploadBucket
-    queue: NotificationQueue
+    store: SubmissionRepository
+    bucket: UploadStorage
+    queue: EventPublisher
     renderer: MailRenderer
     clock: Clock
-    validation_queue: ValidationQueue | None = None
+    validation_queue: CheckRequeue | None = None
     dead_letter_queues: tuple[DeadLetterQueue, ...] = field(default=())
 
     # ---- reading -----------------------------------------------------------------------------------

@@ -111,6 +111,22 @@ class SubmissionRepository(Protocol):
 
     def mark_once(self, marker: str, now: datetime, submission_id: str | None = None) -> bool: ...
 
+    def markers(self, submission_id: str) -> set[str]: ...
+
+    def record_decision(
+        self, submission_id: str, decision: str, note: str, decided_by: str, now: datetime
+    ) -> None: ...
+
+    def audit(
+        self, by: str, action: str, detail: str, now: datetime, submission_id: str | None = None
+    ) -> None: ...
+
+    def history(self, submission_id: str | None = None) -> list[AuditEntry]: ...
+
+    def save_sign_in_link(self, secret_hash: str, email: str, expires_at: datetime) -> None: ...
+
+    def redeem_sign_in_link(self, secret_hash: str, now: datetime) -> str | None: ...
+
 
 class UploadStorage(Protocol):
     """The uploads bucket, through the few calls the service makes."""
@@ -122,6 +138,8 @@ class UploadStorage(Protocol):
     def read(self, key: str, version_id: str | None, max_bytes: int) -> bytes: ...
 
     def list_uploads(self, prefix: str) -> list[StoredObject]: ...
+
+    def download_link(self, key: str, version_id: str | None, lifetime_seconds: int) -> str: ...
 
 
 class EventPublisher(Protocol):
@@ -137,9 +155,13 @@ class CheckRequeue(Protocol):
 
 
 class DeadLetterReader(Protocol):
-    """The validation dead-letter queue, read without taking anything out of it."""
+    """A dead-letter queue, read without taking anything out of it (and emptied back only on request)."""
 
     def bodies(self, limit: int = 1000) -> list[str]: ...
+
+    def count(self) -> int: ...
+
+    def redrive(self, target_url: str) -> int: ...
 
 
 class TokenSealer(Protocol):

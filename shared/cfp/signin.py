@@ -19,8 +19,8 @@ from cfp.errors import LimitReached, NotSignedIn, RecipientRejected, SignInLinkI
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer
 from cfp.observability import logger
+from cfp.ports import SubmissionRepository
 from cfp.settings import Settings
-from cfp.store import SubmissionStore
 
 # Every request for a link takes at least this long, whether a mail is sent or not.
 ANSWER_FLOOR_SECONDS = 1.0
@@ -40,7 +40,7 @@ class SignedIn:
 @dataclass(frozen=True)
 class SignIn:
     settings: Settings
-    store: SubmissionStore
+    store: SubmissionRepository
     renderer: MailRenderer
     send: Callable[[Mail], object]
     clock: Clock

@@ -7,7 +7,15 @@ import ast
 from pathlib import Path
 
 CFP = Path(__file__).resolve().parents[2] / "shared" / "cfp"
-ADAPTERS = {"cfp.store", "cfp.uploads", "cfp.queues", "cfp.sealing", "cfp.mailer", "cfp.batches"}
+ADAPTERS = {
+    "cfp.store",
+    "cfp.uploads",
+    "cfp.queues",
+    "cfp.sealing",
+    "cfp.mailer",
+    "cfp.batches",
+    "cfp.secrets",
+}
 OUTSIDE = {"cfp.wiring", "boto3", "botocore"}
 CORE = [
     "submissions",
@@ -22,6 +30,10 @@ CORE = [
     "clock",
     "settings",
     "call",
+    "rejudge",
+    "console",
+    "signin",
+    "sessions",
 ]
 
 
