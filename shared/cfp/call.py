@@ -42,7 +42,7 @@ def call_facts(settings: Settings, now: datetime) -> CallFacts:
         conference=settings.conference_name,
         deadline=settings.deadline,
         deadline_text=rules.describe(settings.deadline),
-        open=rules.is_open(now, settings.deadline),
+        open=settings.window.is_open(now),
         now=now,
         max_upload_bytes=settings.max_upload_bytes,
         max_body_pages=settings.max_body_pages,

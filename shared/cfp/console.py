@@ -304,7 +304,7 @@ class Console:
             created_at=submission.created_at,
             updated_at=submission.updated_at,
             withdrawn_at=withdrawn_at,
-            deadline=rules.effective_deadline(window.deadline, submission.extension_until),
+            deadline=window.deadline_for(submission),
             extension_until=submission.extension_until,
             extension_granted_by=submission.extension_granted_by,
             extension_granted_at=submission.extension_granted_at,

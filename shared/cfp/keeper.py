@@ -65,7 +65,7 @@ def reminder_due(
     """The threshold to remind for now (or None) and every threshold to mark as done."""
     if submission.withdrawn or not needs_reminder(submission, versions, window):
         return None, []
-    effective = rules.effective_deadline(window.deadline, submission.extension_until)
+    effective = window.deadline_for(submission)
     passed = [h for h in thresholds_passed(now, effective, hours) if h not in already_sent]
     if not passed:
         return None, []

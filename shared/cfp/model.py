@@ -205,11 +205,24 @@ def find_upload(versions: list[Version], number: int | None, object_id: str | No
 
 @dataclass(frozen=True)
 class Window:
-    """The deadline and grace period in force; whether an upload is late is worked out from these every
-    time, so moving the deadline or granting an extension re-judges what is stored, nothing is lost."""
+    """The deadline and grace period in force, and the one place they are combined with a submission's
+    extension: when the call is open, how long an upload URL lives, what is late. Lateness is worked out
+    from these every time, so moving the deadline or granting an extension re-judges what is stored."""
 
     deadline: datetime
     grace: timedelta = timedelta(0)
+
+    def deadline_for(self, submission: Submission | None = None) -> datetime:
+        """The deadline that applies to one submission: its extension when that is later."""
+        return rules.effective_deadline(self.deadline, submission.extension_until if submission else None)
+
+    def is_open(self, now: datetime, submission: Submission | None = None) -> bool:
+        """Whether submissions may be created (no submission) or this one changed, at ``now``."""
+        return rules.is_open(now, self.deadline, submission.extension_until if submission else None)
+
+    def upload_expiry(self, now: datetime, lifetime: timedelta, submission: Submission) -> datetime:
+        """When an upload URL issued now for this submission stops working."""
+        return rules.upload_expiry(now, lifetime, self.deadline, self.grace, submission.extension_until)
 
     @property
     def cutoff(self) -> datetime:

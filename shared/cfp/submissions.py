@@ -197,7 +197,7 @@ def view_of(submission: Submission, versions: list[Version], window: Window) -> 
         created_at=submission.created_at,
         updated_at=submission.updated_at,
         withdrawn_at=submission.withdrawn_at,
-        deadline=rules.effective_deadline(window.deadline, submission.extension_until),
+        deadline=window.deadline_for(submission),
         current_version=current.number if current else None,
         verdict=current.verdict
         if current
@@ -231,9 +231,10 @@ class SubmissionService:
     clock: Clock
     sealer: TokenSealer
 
-    def _require_open(self, now: datetime, extension: datetime | None = None) -> None:
-        if not rules.is_open(now, self.settings.deadline, extension):
-            raise CallClosed(rules.effective_deadline(self.settings.deadline, extension))
+    def _require_open(self, now: datetime, submission: Submission | None = None) -> None:
+        window = self.settings.window
+        if not window.is_open(now, submission):
+            raise CallClosed(window.deadline_for(submission))
 
     def create(
         self, request: SubmissionCreate, idempotency_key: str | None = None, client: str | None = None
@@ -318,7 +319,7 @@ class SubmissionService:
                 max_bytes=self.settings.max_upload_bytes,
             )
         else:
-            self._require_open(now, submission.extension_until)
+            self._require_open(now, submission)
             version, ticket = self._issue_upload(submission, now)
             versions = [*versions, version]
         view = view_of(submission, versions, self.settings.window)
@@ -356,13 +357,13 @@ class SubmissionService:
     def new_upload(self, submission_id: str, token: str | None) -> UploadIssued:
         submission, _ = self.authorize(submission_id, token)
         now = self.clock.now()
-        self._require_open(now, submission.extension_until)
+        self._require_open(now, submission)
         return UploadIssued(upload=self._issue_upload(submission, now)[1])
 
     def update(self, submission_id: str, token: str | None, patch: SubmissionPatch) -> SubmissionView:
         submission, versions = self.authorize(submission_id, token)
         now = self.clock.now()
-        self._require_open(now, submission.extension_until)
+        self._require_open(now, submission)
         changes: dict[str, Any] = patch.model_dump(mode="json", include=patch.model_fields_set)
         edited = self.store.update_metadata(submission_id, changes, now)
         return view_of(edited, versions, self.settings.window)
@@ -379,12 +380,8 @@ class SubmissionService:
 
     def _issue_upload(self, submission: Submission, now: datetime) -> tuple[Version, UploadTicket]:
         """A new version slot and the presigned POST that fills it."""
-        expires_at = rules.upload_expiry(
-            now,
-            timedelta(seconds=self.settings.upload_url_ttl_seconds),
-            self.settings.deadline,
-            self.settings.grace,
-            submission.extension_until,
+        expires_at = self.settings.window.upload_expiry(
+            now, timedelta(seconds=self.settings.upload_url_ttl_seconds), submission
         )
         prefix = self.settings.upload_prefix
         most = self.settings.max_uploads_per_submission

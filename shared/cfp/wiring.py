@@ -189,12 +189,11 @@ def renderer(given: Settings | None = None) -> MailRenderer:
     return MailRenderer(
         CallInfo(
             conference=s.conference_name,
-            deadline=s.deadline,
+            window=s.window,
             organizers=s.organizer_emails,
             max_body_pages=s.max_body_pages,
             copy_all_authors=s.copy_all_authors,
             public_url=s.public_url,
-            grace=s.grace,
         )
     )
 

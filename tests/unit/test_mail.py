@@ -20,12 +20,12 @@ from cfp.mail.render import (
     digest_title,
     submissions_csv,
 )
-from cfp.model import Author, Submission, Version
+from cfp.model import Author, Submission, Version, Window
 
 T0 = datetime(2017, 8, 30, 14, 0, tzinfo=UTC)
 CALL = CallInfo(
     conference="AI Systems Workshop at SOSP 2017",
-    deadline=datetime.fromisoformat("2017-08-31T23:59:59-12:00"),
+    window=Window(datetime.fromisoformat("2017-08-31T23:59:59-12:00")),
     organizers=("chair@example.org", "cochair@example.org"),
     max_body_pages=2,
     copy_all_authors=True,
@@ -106,11 +106,11 @@ def test_markup_and_header_breaks_never_get_through() -> None:
 def test_every_author_mail_renders() -> None:
     record = submission()
     versions = [failed_version()]
-    late = failed_version(2).model_copy(update={"uploaded_at": CALL.deadline + timedelta(minutes=1)})
+    late = failed_version(2).model_copy(update={"uploaded_at": CALL.window.deadline + timedelta(minutes=1)})
     mails = [
         renderer.receipt(record, versions, "secret-token"),
         renderer.late_upload(record, late, [*versions, late]),
-        renderer.reminder(record, versions, CALL.deadline - timedelta(hours=3)),
+        renderer.reminder(record, versions, CALL.window.deadline - timedelta(hours=3)),
         renderer.on_record(record, [*versions, late]),
     ]
     assert "2017-08-31 23:59:59 AoE (2017-09-01 11:59:59 UTC)" in mails[0].text
@@ -153,7 +153,7 @@ def test_digest_lists_each_change_on_its_own_line_and_moves_long_lists_to_csv() 
     )
     assert digest_title(sections) == "Digest: 1 failed check, 30 new submissions"
     mail = renderer.digest(
-        digest_title(sections), sections, list(records.values()), CALL.deadline - timedelta(days=1)
+        digest_title(sections), sections, list(records.values()), CALL.window.deadline - timedelta(days=1)
     )
     assert mail.to == CALL.organizers
     assert '- sub0000000 "Poster 0": created\n' in mail.text

@@ -16,6 +16,7 @@ from cfp.formatcheck.models import Facts, Problem, Verdict
 from cfp.keeper import DeadlineKeeper
 from cfp.mail.message import Mail
 from cfp.mail.render import CallInfo, MailRenderer
+from cfp.model import Window
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.settings import Settings
 from cfp.submissions import (
@@ -358,7 +359,7 @@ class Outbox:
 
 
 def notifier(world: World, outbox: Outbox) -> Notifier:
-    renderer = MailRenderer(CallInfo("Workshop", DEADLINE, ("chair@example.org",), 2))
+    renderer = MailRenderer(CallInfo("Workshop", Window(DEADLINE), ("chair@example.org",), 2))
     return Notifier(
         world.store, renderer, outbox.send_once, lambda v: f"link:{v.key}", world.clock, FakeSealer()
     )

@@ -11,7 +11,7 @@ import io
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -75,16 +75,11 @@ class CallInfo:
     """What every mail says about the call itself."""
 
     conference: str
-    deadline: datetime
+    window: Window
     organizers: tuple[str, ...]
     max_body_pages: int
     copy_all_authors: bool = False
     public_url: str = ""
-    grace: timedelta = timedelta(0)
-
-    @property
-    def window(self) -> Window:
-        return Window(self.deadline, self.grace)
 
 
 @dataclass
@@ -114,9 +109,7 @@ class MailRenderer:
         return self._call.window
 
     def _base(self, submission: Submission | None, subject: str) -> dict[str, Any]:
-        deadline = rules.effective_deadline(
-            self._call.deadline, submission.extension_until if submission else None
-        )
+        deadline = self._call.window.deadline_for(submission)
         return {
             "conference": self._call.conference,
             "subject": subject,
@@ -221,7 +214,7 @@ class MailRenderer:
 
     def reminder(self, submission: Submission, versions: list[Version], now: datetime) -> Mail:
         status = status_of(submission, versions, self._call.window)
-        deadline = rules.effective_deadline(self._call.deadline, submission.extension_until)
+        deadline = self._call.window.deadline_for(submission)
         if status is Status.FAIL:
             missing = "your latest PDF does not pass the format check"
             next_step = (
@@ -289,7 +282,7 @@ class MailRenderer:
             "inline_limit": INLINE_LIMIT,
             "totals": sorted(totals.items()),
             "total": len(everything),
-            "time_left_text": rules.time_left(now, self._call.deadline).capitalize(),
+            "time_left_text": rules.time_left(now, self._call.window.deadline).capitalize(),
             "attachment_name": attachment.filename if attachment else None,
         }
         text, html = _render("digest", context)
