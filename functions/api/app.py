@@ -124,6 +124,23 @@ _INVALID = _documented(InvalidRequestAnswer, "invalid_request: every field at fa
 _RATE_LIMITED = _documented(ErrorAnswer, "rate_limited: too many requests of this kind; try again later.")
 _KEY_REUSED = _documented(ErrorAnswer, "idempotency_key_reused: the key was used for a different request.")
 _UNAVAILABLE = _documented(ErrorAnswer, "unavailable: nothing was saved; try again.")
+# Every console route may answer these: no or a forged session (or a change asked from another site), an
+# unknown submission, a withdrawn one, a resource that did not answer.
+_CONSOLE_ANSWERS: dict[int, OpenAPIResponse] = {
+    401: _documented(
+        ErrorAnswer, "not_signed_in: no organizer session, a forged or expired one, or another site."
+    ),
+    404: _documented(ErrorAnswer, "not_found: no such submission or upload."),
+    409: _WITHDRAWN,
+    413: _TOO_LARGE,
+    415: _NOT_JSON,
+    503: _documented(ErrorAnswer, "unavailable: the console could not reach a resource; try again."),
+}
+_LINK_INVALID: dict[int, OpenAPIResponse] = {
+    401: _documented(ErrorAnswer, "sign_in_link_invalid: the link is unknown, used or expired."),
+    413: _TOO_LARGE,
+    415: _NOT_JSON,
+}
 _CREATED_LINKS = {
     name: {
         "operationId": operation,
@@ -469,7 +486,11 @@ def ask_for_sign_in_link(request: SignInRequest) -> SignInAnswer:
     )
 
 
-@app.post("/organizers/session", summary="Exchange a sign-in link's secret for a session cookie")
+@app.post(
+    "/organizers/session",
+    summary="Exchange a sign-in link's secret for a session cookie",
+    responses=_LINK_INVALID,
+)
 def open_session(request: SessionRequest) -> Response[SessionView]:
     signed = wiring.sign_in().redeem(request.secret)
     view = SessionView(email=signed.organizer.email, expires_at=signed.organizer.expires_at)
@@ -481,7 +502,7 @@ def open_session(request: SessionRequest) -> Response[SessionView]:
     )
 
 
-@app.get("/organizers/session", summary="Who is signed in", security=ORGANIZER)
+@app.get("/organizers/session", summary="Who is signed in", security=ORGANIZER, responses=_CONSOLE_ANSWERS)
 def read_session() -> SessionView:
     organizer = wiring.sign_in().verify(sessions.cookie_value(app.current_event.cookies or []))
     return SessionView(email=organizer.email, expires_at=organizer.expires_at)
@@ -497,7 +518,12 @@ def close_session() -> Response[dict[str, str]]:
     )
 
 
-@app.get("/organizers/submissions", summary="Every submission as one compact table", security=ORGANIZER)
+@app.get(
+    "/organizers/submissions",
+    summary="Every submission as one compact table",
+    security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
+)
 def list_for_organizers() -> SubmissionList:
     _organizer()
     return wiring.console().listing()
@@ -507,6 +533,7 @@ def list_for_organizers() -> SubmissionList:
     "/organizers/submissions/<submission_id>",
     summary="One submission: metadata, every version with its verdict, decision and history",
     security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
 )
 def show_for_organizers(submission_id: SubmissionId) -> SubmissionDetail:
     _organizer()
@@ -517,6 +544,7 @@ def show_for_organizers(submission_id: SubmissionId) -> SubmissionDetail:
     "/organizers/submissions/<submission_id>/versions/<version>/link",
     summary="A link to one upload's PDF, presigned now for a few minutes",
     security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
 )
 def link_to_pdf(
     submission_id: SubmissionId,
@@ -531,23 +559,39 @@ def link_to_pdf(
     "/organizers/decisions",
     summary="Accept or reject submissions (mailed only on release)",
     security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
 )
 def decide(request: DecisionRequest) -> Decided:
     return wiring.console().decide(request, _organizer())
 
 
-@app.get("/organizers/release", summary="Preview the decision mails a release would send", security=ORGANIZER)
+@app.get(
+    "/organizers/release",
+    summary="Preview the decision mails a release would send",
+    security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
+)
 def preview_release() -> ReleasePreview:
     _organizer()
     return wiring.console().preview_release()
 
 
-@app.post("/organizers/release", summary="Send every decision not mailed yet, once", security=ORGANIZER)
+@app.post(
+    "/organizers/release",
+    summary="Send every decision not mailed yet, once",
+    security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
+)
 def release_decisions() -> ReleaseResult:
     return wiring.console().release(_organizer())
 
 
-@app.post("/organizers/extensions", summary="Give submissions more time", security=ORGANIZER)
+@app.post(
+    "/organizers/extensions",
+    summary="Give submissions more time",
+    security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
+)
 def extend(request: ExtensionRequest) -> dict[str, list[str]]:
     return {"extended": wiring.console().extend(request, _organizer())}
 
@@ -556,18 +600,29 @@ def extend(request: ExtensionRequest) -> dict[str, list[str]]:
     "/organizers/submissions/<submission_id>/resend",
     summary="Mail the authors their receipt (without the token) or verdict again",
     security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
 )
 def resend(submission_id: SubmissionId, request: ResendRequest) -> Resent:
     return Resent(event_id=wiring.console().resend(submission_id, request.what, _organizer()))
 
 
-@app.get("/organizers/dead-letters", summary="Messages waiting in each dead-letter queue", security=ORGANIZER)
+@app.get(
+    "/organizers/dead-letters",
+    summary="Messages waiting in each dead-letter queue",
+    security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
+)
 def dead_letters() -> dict[str, int]:
     _organizer()
     return wiring.console().dead_letters()
 
 
-@app.get("/organizers/export", summary="Everything on record, as CSV or JSON", security=ORGANIZER)
+@app.get(
+    "/organizers/export",
+    summary="Everything on record, as CSV or JSON",
+    security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
+)
 def export(format: Annotated[Literal["csv", "json"], Query()] = "csv") -> Response[str]:
     _organizer()
     console = wiring.console()

@@ -83,7 +83,25 @@ Email = Annotated[
 # except tabs in a line and tabs, line feeds and CR LF pairs in a text.
 LINE_PATTERN = r"^[^\x00-\x08\x0a-\x1f\x7f]*$"
 TEXT_PATTERN = r"^(?:[^\x00-\x08\x0b-\x1f\x7f]|\r\n)*$"
+# What Python's str.strip removes; a required field made only of it is blank.
+_BLANK = r"[\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+REQUIRED_LINE_PATTERN = rf"^(?!{_BLANK}*$)[^\x00-\x08\x0a-\x1f\x7f]*$"
+REQUIRED_TEXT_PATTERN = rf"^(?!{_BLANK}*$)(?:[^\x00-\x08\x0b-\x1f\x7f]|\r\n)*$"
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
 Line = Annotated[str, Field(json_schema_extra={"pattern": LINE_PATTERN}), AfterValidator(_single_line)]
+RequiredLine = Annotated[
+    str,
+    Field(json_schema_extra={"pattern": REQUIRED_LINE_PATTERN}),
+    AfterValidator(_single_line),
+    AfterValidator(_not_blank),
+]
 
 
 class Status(StrEnum):
@@ -109,16 +127,17 @@ class Decision(StrEnum):
 class Author(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: Annotated[Line, Field(min_length=1, max_length=NAME_MAX)]
+    name: Annotated[RequiredLine, Field(min_length=1, max_length=NAME_MAX)]
     email: Email | None = None
     affiliation: Annotated[Line, Field(max_length=AFFILIATION_MAX)] = ""
 
 
-Title = Annotated[Line, Field(min_length=1, max_length=TITLE_MAX)]
+Title = Annotated[RequiredLine, Field(min_length=1, max_length=TITLE_MAX)]
 Abstract = Annotated[
     str,
-    Field(min_length=1, max_length=ABSTRACT_MAX, json_schema_extra={"pattern": TEXT_PATTERN}),
+    Field(min_length=1, max_length=ABSTRACT_MAX, json_schema_extra={"pattern": REQUIRED_TEXT_PATTERN}),
     AfterValidator(_text),
+    AfterValidator(_not_blank),
 ]
 Authors = Annotated[list[Author], Field(min_length=1, max_length=AUTHORS_MAX)]
 

@@ -78,6 +78,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         notification_queue_url = sqs.create_queue(QueueName="cfp-test-notifications")["QueueUrl"]
         validation_queue_url = sqs.create_queue(QueueName="cfp-test-validation")["QueueUrl"]
         dead_letter_queue_url = sqs.create_queue(QueueName="cfp-test-validation-dlq")["QueueUrl"]
+        notification_dead_letters = sqs.create_queue(QueueName="cfp-test-notification-dlq")["QueueUrl"]
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
         token_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
         session_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
@@ -100,6 +101,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             "MAILS_PER_SECOND": "1000",
             "VALIDATION_QUEUE_URL": validation_queue_url,
             "VALIDATION_DEAD_LETTER_QUEUE_URL": dead_letter_queue_url,
+            "NOTIFICATION_DEAD_LETTER_QUEUE_URL": notification_dead_letters,
             "SESSION_KEY_SECRET_ARN": session_key,
         }
         for name, value in environment.items():
