@@ -35,7 +35,13 @@ _TRANSACTION_ITEMS["Get"] = "GetItem"
 
 def _resource(params: dict[str, Any]) -> str | None:
     """The environment variable whose value names the table, queue, bucket or key the call is about."""
-    named = params.get("TableName") or params.get("QueueUrl") or params.get("Bucket") or params.get("KeyId") or params.get("SecretId")
+    named = (
+        params.get("TableName")
+        or params.get("QueueUrl")
+        or params.get("Bucket")
+        or params.get("KeyId")
+        or params.get("SecretId")
+    )
     if not named:
         return None
     matches = sorted(name for name, value in os.environ.items() if value == named)
