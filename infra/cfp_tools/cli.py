@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
         "--param", action="append", default=[], metavar="Name=Value", help="override a template parameter"
     )
     local.add_argument("--template", type=Path, default=None, help="SAM template (default: the project's)")
+    local.add_argument(
+        "--api-concurrency",
+        type=int,
+        default=4,
+        help="warm instances the API may scale out to, as Lambda does per request in flight (default 4)",
+    )
 
     fire = commands.add_parser("fire-schedule", help="invoke a scheduled function of a running local stack")
     fire.add_argument("--at", help="the instant the schedule fires for (ISO 8601; default now)")
@@ -61,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "bench", help="time the PDF format checker (cfp bench --help for its options)", add_help=False
+    )
+    commands.add_parser(
+        "bench-e2e",
+        help="create, upload and judge N submissions through cfp local (cfp bench-e2e --help)",
+        add_help=False,
     )
     commands.add_parser(
         "extend",
@@ -86,6 +97,7 @@ def _local(args: argparse.Namespace) -> int:
         port=args.port,
         outbox=args.outbox,
         overrides=overrides,
+        api_concurrency=args.api_concurrency,
     )
     requested: list[int] = []
 
@@ -122,7 +134,12 @@ def _fire_schedule(args: argparse.Namespace) -> int:
 
 
 # Subcommands with parsers of their own: every argument after the name goes to their main(argv).
-_DELEGATED = {"bench": "cfp_tools.bench", "coldstart": "cfp_tools.coldstart", "extend": "cfp_tools.extend"}
+_DELEGATED = {
+    "bench": "cfp_tools.bench",
+    "bench-e2e": "cfp_tools.bench_e2e",
+    "coldstart": "cfp_tools.coldstart",
+    "extend": "cfp_tools.extend",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

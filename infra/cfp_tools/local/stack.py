@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cfp.deadline import parse_deadline
-from cfp_tools.local.functions import FAKE_CREDENTIALS, Endpoints, FunctionWorker, InvocationError
+from cfp_tools.local.functions import FAKE_CREDENTIALS, Endpoints, FunctionPool, InvocationError
 from cfp_tools.local.http_api import HttpApiServer, Route
 from cfp_tools.local.outbox import Outbox
 from cfp_tools.local.pollers import SqsPoller
@@ -48,6 +48,7 @@ class LocalOptions:
     port: int = 3000
     outbox: Path = Path("outbox")
     overrides: dict[str, str] = field(default_factory=dict)
+    api_concurrency: int = 4
 
 
 def physical_name(logical_id: str) -> str:
@@ -92,7 +93,7 @@ class LocalStack:
         self.stop_event = threading.Event()
         self.template = Template(options.template, options.overrides)
         self._reopened_from = self._open_a_past_deadline(options)
-        self.workers: dict[str, FunctionWorker] = {}
+        self.workers: dict[str, FunctionPool] = {}
         self.queue_urls: dict[str, str] = {}
         self.queue_visibility: dict[str, int] = {}
         self.pollers: list[SqsPoller] = []
@@ -313,7 +314,10 @@ class LocalStack:
     def _create_function(self, logical_id: str) -> None:
         function = self.template.function(logical_id)
         name = physical_name(logical_id)
-        worker = FunctionWorker(function, name, self.endpoints, self.log)
+        # Queue-fed functions get one batch at a time from their poller; HTTP-fed ones serve concurrent
+        # requests, as Lambda runs one instance per request in flight.
+        instances = self.options.api_concurrency if function.http_events else 1
+        worker = FunctionPool(function, name, self.endpoints, self.log, instances)
         worker.start()
         self.workers[logical_id] = worker
         self._remember(logical_id, name, Arn=worker.arn)
