@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     commands.add_parser(
+        "cost", help="the AWS bill for N submissions from the template (cfp cost --help)", add_help=False
+    )
+    commands.add_parser(
         "extend",
         help="give submissions more time (cfp extend --help for its options)",
         add_help=False,
@@ -138,6 +141,7 @@ _DELEGATED = {
     "bench": "cfp_tools.bench",
     "bench-e2e": "cfp_tools.bench_e2e",
     "coldstart": "cfp_tools.coldstart",
+    "cost": "cfp_tools.cost",
     "extend": "cfp_tools.extend",
 }
 
