@@ -243,7 +243,10 @@ def run_benchmark(api: str, n: int, clients: int, timeout: float, poll: float) -
     def one(index: int) -> Author:
         if not hasattr(local, "session"):
             local.session = requests.Session()
-        author = run_author(api, index, pdf, local.session, timeout, poll)
+        try:
+            author = run_author(api, index, pdf, local.session, timeout, poll)
+        except requests.RequestException as exc:
+            author = Author(index, error=f"{type(exc).__name__}: {exc}")
         progress.step()
         return author
 

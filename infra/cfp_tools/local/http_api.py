@@ -204,6 +204,8 @@ class HttpApiServer(ThreadingHTTPServer):
     """A threaded server bound to 127.0.0.1 that plays API Gateway in front of the routed functions."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when more clients than that connect at once.
+    request_queue_size = 128
 
     def __init__(
         self,
