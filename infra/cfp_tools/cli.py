@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
         default=4,
         help="warm instances the API may scale out to, as Lambda does per request in flight (default 4)",
     )
+    local.add_argument(
+        "--queue-concurrency",
+        type=int,
+        default=2,
+        help="most batches one queue event source with a MaximumConcurrency runs at once here (default 2)",
+    )
 
     fire = commands.add_parser("fire-schedule", help="invoke a scheduled function of a running local stack")
     fire.add_argument("--at", help="the instant the schedule fires for (ISO 8601; default now)")
@@ -101,6 +107,7 @@ def _local(args: argparse.Namespace) -> int:
         outbox=args.outbox,
         overrides=overrides,
         api_concurrency=args.api_concurrency,
+        queue_concurrency=args.queue_concurrency,
     )
     requested: list[int] = []
 

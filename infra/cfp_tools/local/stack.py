@@ -32,6 +32,7 @@ from cfp_tools.template import (
     REGION,
     STACK_NAME,
     CorsRule,
+    SqsEvent,
     Template,
     TemplateError,
 )
@@ -49,6 +50,7 @@ class LocalOptions:
     outbox: Path = Path("outbox")
     overrides: dict[str, str] = field(default_factory=dict)
     api_concurrency: int = 4
+    queue_concurrency: int = 2
 
 
 def physical_name(logical_id: str) -> str:
@@ -314,9 +316,10 @@ class LocalStack:
     def _create_function(self, logical_id: str) -> None:
         function = self.template.function(logical_id)
         name = physical_name(logical_id)
-        # Queue-fed functions get one batch at a time from their poller; HTTP-fed ones serve concurrent
-        # requests, as Lambda runs one instance per request in flight.
+        # HTTP-fed functions serve concurrent requests, as Lambda runs one instance per request in flight;
+        # queue-fed ones get one instance per poller.
         instances = self.options.api_concurrency if function.http_events else 1
+        instances = max([instances, *(self._pollers_for(source) for source in function.sqs_events)])
         worker = FunctionPool(function, name, self.endpoints, self.log, instances)
         worker.start()
         self.workers[logical_id] = worker
@@ -342,6 +345,14 @@ class LocalStack:
                     addresses += value if isinstance(value, list) else [value] if value else []
         return addresses
 
+    def _pollers_for(self, source: SqsEvent) -> int:
+        """Batches of one event source run at once: Lambda runs several up to the source's
+        MaximumConcurrency; without a cap the local stack runs one at a time, so a burst stays one batch
+        as the notifier's digests expect, and with one at most ``queue_concurrency`` on this machine."""
+        if source.maximum_concurrency is None:
+            return 1
+        return max(1, min(source.maximum_concurrency, self.options.queue_concurrency))
+
     def _start_pollers(self) -> None:
         for logical_id, worker in self.workers.items():
             for source in worker.function.sqs_events:
@@ -356,9 +367,10 @@ class LocalStack:
                         f"{logical_id}.{source.name}: Queue visibility timeout: {visibility} seconds is "
                         f"less than Function timeout: {worker.function.timeout} seconds"
                     )
-                poller = SqsPoller(self._client("sqs"), url, source, worker, self.stop_event, self.log)
-                self.pollers.append(poller)
-                poller.thread.start()
+                for _ in range(self._pollers_for(source)):
+                    poller = SqsPoller(self._client("sqs"), url, source, worker, self.stop_event, self.log)
+                    self.pollers.append(poller)
+                    poller.thread.start()
 
     def _start_api(self) -> None:
         routes: list[Route] = []
