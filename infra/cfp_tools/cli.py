@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
         "bench", help="time the PDF format checker (cfp bench --help for its options)", add_help=False
     )
     commands.add_parser(
+        "bench-digest",
+        help="time one organizer digest of N changes (cfp bench-digest --help)",
+        add_help=False,
+    )
+    commands.add_parser(
         "bench-e2e",
         help="create, upload and judge N submissions through cfp local (cfp bench-e2e --help)",
         add_help=False,
@@ -146,6 +151,7 @@ def _fire_schedule(args: argparse.Namespace) -> int:
 # Subcommands with parsers of their own: every argument after the name goes to their main(argv).
 _DELEGATED = {
     "bench": "cfp_tools.bench",
+    "bench-digest": "cfp_tools.bench_digest",
     "bench-e2e": "cfp_tools.bench_e2e",
     "coldstart": "cfp_tools.coldstart",
     "cost": "cfp_tools.cost",

@@ -1,9 +1,8 @@
-"""A digest of 10,000 changes renders in well under a second and fits in one SES message."""
+"""Digest links match what botocore signs; a 10,000-change digest is fast and fits in one SES message."""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,13 +10,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from cfp.events import EventKind, NotificationEvent
-from cfp.mail.render import digest_sections, digest_title
 from cfp.uploads import UploadBucket
-from tests.unit.test_mail import CALL, T0, failed_version, renderer, submission
+from cfp_tools import bench_digest
 
-# SES v2 refuses a message larger than 40 MB, after encoding.
-SES_MAX_BYTES = 40 * 1024 * 1024
 NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
@@ -62,28 +57,8 @@ def test_links_are_the_urls_botocore_signs(
 
 
 def test_a_digest_of_ten_thousand_changes_is_fast_and_fits_in_one_message() -> None:
-    bucket = UploadBucket(_s3(), "cfp-uploads")  # type: ignore[arg-type]
-    records = {}
-    events = []
-    for i in range(5000):
-        record = submission(sub_id=f"sub{i:07d}", title=f"Poster {i}: a title of an ordinary length")
-        records[record.id] = (record, [failed_version()])
-        for kind, version in ((EventKind.SUBMITTED, None), (EventKind.VERDICT, 1)):
-            events.append(
-                NotificationEvent(
-                    kind=kind, event_id=f"{kind}{i}", occurred_at=T0, submission_id=record.id, version=version
-                )
-            )
-    started = time.perf_counter()
-    sections = digest_sections(
-        events, records, lambda upload: bucket.download_link(upload.key, "v", 7 * 24 * 3600)
-    )
-    mail = renderer.digest(
-        digest_title(sections), sections, list(records.values()), CALL.deadline - timedelta(days=1)
-    )
-    raw = mail.to_mime("cfp@example.org", "cfp", T0)
-    elapsed = time.perf_counter() - started
-    assert sum(len(section.entries) for section in sections) == 10_000
-    # The target is 1 s; the bound leaves room for a busy test machine.
-    assert elapsed < 3, f"{elapsed:.2f} s"
-    assert len(raw) < SES_MAX_BYTES
+    result = bench_digest.run(10_000)
+    assert result.entries == 10_000
+    # The target is 1 s (`cfp bench-digest`); the bound leaves room for a busy test machine.
+    assert result.seconds < 3, f"{result.seconds:.2f} s"
+    assert result.size < bench_digest.SES_MAX_BYTES
