@@ -17,6 +17,7 @@ retention and deduplication checks read the one attribute they need. What each c
 from __future__ import annotations
 
 import copy
+import inspect
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -91,9 +92,12 @@ def _patch_queries() -> None:
 
     original_query: Callable[..., Any] = Table.query
     original_all_items: Callable[..., Any] = Table.all_items
+    signature = inspect.signature(original_query)
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        scoped = kwargs.get("index_name") is None and hash_key is not None
+        # moto's backend passes the index name by position; only a query of the table's own key is scoped.
+        index_name = signature.bind(self, hash_key, *args, **kwargs).arguments.get("index_name")
+        scoped = index_name is None and hash_key is not None
         _scope.partition = (self, hash_key) if scoped else None
         try:
             return original_query(self, hash_key, *args, **kwargs)
