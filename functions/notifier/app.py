@@ -7,30 +7,25 @@ dead-lettered; mails already sent are not sent again (idempotency keyed on the e
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
+from cfp.batches import BatchResponse, process_records
 from cfp.events import NotificationEvent
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.observability import logger, metrics
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> BatchResponse:
     notifier: Notifier = wiring.notifier(context)
     outcome = BatchOutcome()
 
-    def handle_record(record: SQSRecord) -> None:
-        notifier.handle(NotificationEvent.model_validate_json(record.body), outcome)
+    def handle_record(record: dict[str, Any]) -> None:
+        notifier.handle(NotificationEvent.model_validate_json(record["body"]), outcome)
 
-    with processor(records=event["Records"], handler=handle_record, lambda_context=context):
-        processor.process()
+    response = process_records(event["Records"], handle_record)
     notifier.digest(outcome)
     metrics.add_metric(name="EventsNotified", unit="Count", value=len(outcome.events))
-    return processor.response()
+    return response

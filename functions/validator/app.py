@@ -6,17 +6,14 @@ the file: a broken file is a verdict, never an exception.
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
+from cfp.batches import BatchResponse, process_records
 from cfp.formatcheck import FormatSpec, Verdict, check_pdf, warm_up
 from cfp.observability import logger, metrics
 from cfp.validation import UploadValidator, uploaded_objects
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 # Paid once per cold start, so every check forks a child that already has the PDF libraries loaded.
 warm_up()
 
@@ -42,16 +39,16 @@ class NotStarted(Exception):
     """Too little of the invocation was left to check this record; it is retried, never half-done."""
 
 
-def handle_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
+def handle_record(record: dict[str, Any], lambda_context: LambdaContext) -> None:
     if lambda_context.get_remaining_time_in_millis() < RECORD_BUDGET_MS:
         raise NotStarted("not enough time left in this invocation; the message will be retried")
     validator = _validator()
     settings = wiring.settings()
-    for upload in uploaded_objects(record.body, settings.upload_prefix):
+    for upload in uploaded_objects(record["body"], settings.upload_prefix):
         try:
             verdict = validator.validate(upload)
         except Exception as error:
-            if int(record.attributes.approximate_receive_count) >= settings.max_receive_count:
+            if int(record["attributes"]["ApproximateReceiveCount"]) >= settings.max_receive_count:
                 validator.give_up(upload, error)
             raise
         if verdict is not None:
@@ -60,7 +57,5 @@ def handle_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=handle_record, processor=processor, context=context
-    )
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> BatchResponse:
+    return process_records(event["Records"], lambda record: handle_record(record, context))
