@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
@@ -65,21 +64,6 @@ from cfp.submissions import (
 MAX_REQUEST_BYTES = 64 * 1024
 
 app = APIGatewayHttpResolver(enable_validation=True)
-app.configure_openapi(
-    title="cfp submissions API",
-    version="1.0.0",
-    summary="Create a poster submission, upload its PDF straight to S3, and follow its verdict.",
-    security_schemes={
-        "submissionToken": HTTPBearer(
-            description="The token returned once by POST /submissions; it opens that submission only."
-        ),
-        "organizerSession": APIKey(
-            name=sessions.COOKIE_NAME,
-            **{"in": APIKeyIn.cookie},
-            description="The session cookie an organizer gets by redeeming a sign-in link.",
-        ),
-    },
-)
 TOKEN: list[dict[str, list[str]]] = [{"submissionToken": []}]
 ORGANIZER: list[dict[str, list[str]]] = [{"organizerSession": []}]
 
@@ -670,7 +654,29 @@ def openapi_document() -> Response[str]:
 
 
 def openapi_json() -> str:
-    """The API's OpenAPI document, also committed as ``openapi.json`` and checked for drift."""
+    """The API's OpenAPI document, also committed as ``openapi.json`` and checked for drift.
+
+    Configured here rather than at import: the OpenAPI models cost more to import than the rest of the
+    API together, and only this route (and the answer to an undeclared method) needs them, so a cold
+    start for any other request skips them.
+    """
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
+
+    app.configure_openapi(
+        title="cfp submissions API",
+        version="1.0.0",
+        summary="Create a poster submission, upload its PDF straight to S3, and follow its verdict.",
+        security_schemes={
+            "submissionToken": HTTPBearer(
+                description="The token returned once by POST /submissions; it opens that submission only."
+            ),
+            "organizerSession": APIKey(
+                name=sessions.COOKIE_NAME,
+                **{"in": APIKeyIn.cookie},
+                description="The session cookie an organizer gets by redeeming a sign-in link.",
+            ),
+        },
+    )
     return app.get_openapi_json_schema()
 
 

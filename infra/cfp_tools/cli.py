@@ -53,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     local.add_argument("--template", type=Path, default=None, help="SAM template (default: the project's)")
     local.add_argument(
+        "--api-concurrency",
+        type=int,
+        default=4,
+        help="warm instances the API may scale out to, as Lambda does per request in flight (default 4)",
+    )
+    local.add_argument(
+        "--queue-concurrency",
+        type=int,
+        default=2,
+        help="most batches one queue event source with a MaximumConcurrency runs at once here (default 2)",
+    )
+    local.add_argument(
         "--demo",
         action="store_true",
         help="seed a demo call once the stack runs (cfp demo), with a deadline minutes away unless given",
@@ -77,6 +89,19 @@ def _parser() -> argparse.ArgumentParser:
         "admin",
         help="list, show, export, download, decide, extend, redrive, reconcile (cfp admin --help)",
         add_help=False,
+    )
+    commands.add_parser(
+        "bench-digest",
+        help="time one organizer digest of N changes (cfp bench-digest --help)",
+        add_help=False,
+    )
+    commands.add_parser(
+        "bench-e2e",
+        help="create, upload and judge N submissions through cfp local (cfp bench-e2e --help)",
+        add_help=False,
+    )
+    commands.add_parser(
+        "cost", help="the AWS bill for N submissions from the template (cfp cost --help)", add_help=False
     )
     commands.add_parser("extend", help="the same as cfp admin extend", add_help=False)
     commands.add_parser(
@@ -104,6 +129,8 @@ def _local(args: argparse.Namespace) -> int:
         port=args.port,
         outbox=args.outbox,
         overrides=overrides,
+        api_concurrency=args.api_concurrency,
+        queue_concurrency=args.queue_concurrency,
     )
     requested: list[int] = []
 
@@ -151,7 +178,10 @@ def _fire_schedule(args: argparse.Namespace) -> int:
 # Subcommands with parsers of their own: every argument after the name goes to their main(argv).
 _DELEGATED = {
     "bench": "cfp_tools.bench",
+    "bench-digest": "cfp_tools.bench_digest",
+    "bench-e2e": "cfp_tools.bench_e2e",
     "coldstart": "cfp_tools.coldstart",
+    "cost": "cfp_tools.cost",
     "demo": "cfp_tools.demo",
     "admin": "cfp_tools.admin",
 }

@@ -225,6 +225,8 @@ class SqsEvent:
     batch_size: int
     batching_window_seconds: int
     report_batch_item_failures: bool
+    # ScalingConfig.MaximumConcurrency: the most batches Lambda runs at once (None: no cap).
+    maximum_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -311,6 +313,12 @@ def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(str(item) for item in value)
     return (str(value),)
+
+
+def _maximum_concurrency(spec: Mapping[str, Any]) -> int | None:
+    scaling = spec.get("ScalingConfig") or {}
+    value = scaling.get("MaximumConcurrency") if isinstance(scaling, dict) else None
+    return int(value) if value is not None else None
 
 
 def _merge_globals(global_props: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str, Any]:
@@ -449,6 +457,7 @@ class Template:
                         ),
                         report_batch_item_failures="ReportBatchItemFailures"
                         in _strings(spec.get("FunctionResponseTypes")),
+                        maximum_concurrency=_maximum_concurrency(spec),
                     )
                 )
             elif kind == "ScheduleV2":

@@ -286,6 +286,8 @@ def test_function_view_merges_globals_and_resolves_events() -> None:
         1,
     )
     assert source.report_batch_item_failures
+    assert source.maximum_concurrency == 5
+    assert template.function("NotifierFunction").sqs_events[0].maximum_concurrency is None
     # Each record may take 90 s (15 s of checking, a worst-case S3 read, the writes): a whole batch fits.
     assert validator.timeout >= source.batch_size * 90
     api = template.function("ApiFunction")

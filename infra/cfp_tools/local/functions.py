@@ -246,3 +246,62 @@ class FunctionWorker:
     def stop(self) -> None:
         with self._lock:
             self._stop_process()
+
+
+class FunctionPool:
+    """Up to ``instances`` warm workers of one function, started on demand the way Lambda scales out.
+
+    An invocation takes an idle worker (the most recently used, so few stay warm) or starts another while
+    fewer than ``instances`` exist, and otherwise waits for one; so concurrent API requests run in
+    parallel instead of queueing behind one process.
+    """
+
+    def __init__(
+        self,
+        function: Function,
+        name: str,
+        endpoints: Endpoints,
+        log: Callable[[str], None],
+        instances: int = 1,
+    ) -> None:
+        self.function = function
+        self.name = name
+        self._endpoints = endpoints
+        self._log = log
+        self._instances = max(1, instances)
+        first = FunctionWorker(function, name, endpoints, log)
+        self.arn = first.arn
+        self._workers = [first]
+        self._idle: queue.LifoQueue[FunctionWorker] = queue.LifoQueue()
+        self._idle.put(first)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the first worker now so its cold start overlaps with the stack's start-up."""
+        self._workers[0].start()
+
+    def _take(self) -> FunctionWorker:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._workers) < self._instances:
+                worker = FunctionWorker(self.function, self.name, self._endpoints, self._log)
+                self._workers.append(worker)
+                return worker
+        return self._idle.get()
+
+    def invoke(self, event: Any, request_id: str | None = None) -> Any:
+        """Run the handler on ``event`` in an idle worker (see ``FunctionWorker.invoke``)."""
+        worker = self._take()
+        try:
+            return worker.invoke(event, request_id)
+        finally:
+            self._idle.put(worker)
+
+    def stop(self) -> None:
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            worker.stop()

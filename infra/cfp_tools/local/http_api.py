@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from cfp_tools.local.functions import FunctionWorker, InvocationError
+from cfp_tools.local.functions import FunctionPool, InvocationError
 from cfp_tools.template import ApiCors
 
 CONTROL_PREFIX = "/_local/"
@@ -43,10 +43,10 @@ class Route:
     route_key: str
     method: str
     pattern: re.Pattern[str]
-    worker: FunctionWorker
+    worker: FunctionPool
 
     @classmethod
-    def build(cls, route_key: str, worker: FunctionWorker) -> Route:
+    def build(cls, route_key: str, worker: FunctionPool) -> Route:
         if route_key == DEFAULT_ROUTE:
             return cls(route_key, "ANY", re.compile(".*"), worker)
         method, _, path = route_key.partition(" ")
@@ -204,6 +204,8 @@ class HttpApiServer(ThreadingHTTPServer):
     """A threaded server bound to 127.0.0.1 that plays API Gateway in front of the routed functions."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when more clients than that connect at once.
+    request_queue_size = 128
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cfp_tools.local.functions import FunctionWorker, InvocationError
+from cfp_tools.local.functions import FunctionPool, InvocationError
 from cfp_tools.template import REGION, SqsEvent
 
 RECEIVE_LIMIT = 10
@@ -77,7 +77,7 @@ class SqsPoller:
         sqs: Any,
         queue_url: str,
         source: SqsEvent,
-        worker: FunctionWorker,
+        worker: FunctionPool,
         stop: threading.Event,
         log: Callable[[str], None],
     ) -> None:

@@ -364,6 +364,8 @@ class S3Front(ThreadingHTTPServer):
     """The front server on 127.0.0.1: checks POST uploads, forwards everything to moto."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when more clients than that connect at once.
+    request_queue_size = 128
 
     def __init__(
         self,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cfp.deadline import parse_deadline
-from cfp_tools.local.functions import FAKE_CREDENTIALS, Endpoints, FunctionWorker, InvocationError
+from cfp_tools.local.functions import FAKE_CREDENTIALS, Endpoints, FunctionPool, InvocationError
 from cfp_tools.local.http_api import HttpApiServer, Route
 from cfp_tools.local.outbox import Outbox
 from cfp_tools.local.pollers import SqsPoller
@@ -33,6 +33,7 @@ from cfp_tools.template import (
     REGION,
     STACK_NAME,
     CorsRule,
+    SqsEvent,
     Template,
     TemplateError,
 )
@@ -49,6 +50,8 @@ class LocalOptions:
     port: int = 3000
     outbox: Path = Path("outbox")
     overrides: dict[str, str] = field(default_factory=dict)
+    api_concurrency: int = 4
+    queue_concurrency: int = 2
 
 
 def physical_name(logical_id: str) -> str:
@@ -94,7 +97,7 @@ class LocalStack:
         self.template = Template(options.template, options.overrides)
         self._reopened_from = self._open_a_past_deadline(options)
         self._link_mails_here(options)
-        self.workers: dict[str, FunctionWorker] = {}
+        self.workers: dict[str, FunctionPool] = {}
         self.queue_urls: dict[str, str] = {}
         self.queue_visibility: dict[str, int] = {}
         self.pollers: list[SqsPoller] = []
@@ -150,6 +153,9 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         from moto.server import ThreadedMotoServer
 
+        from cfp_tools.local import moto_speedups
+
+        moto_speedups.apply()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
@@ -331,7 +337,11 @@ class LocalStack:
     def _create_function(self, logical_id: str) -> None:
         function = self.template.function(logical_id)
         name = physical_name(logical_id)
-        worker = FunctionWorker(function, name, self.endpoints, self.log)
+        # HTTP-fed functions serve concurrent requests, as Lambda runs one instance per request in flight;
+        # queue-fed ones get one instance per poller.
+        instances = self.options.api_concurrency if function.http_events else 1
+        instances = max([instances, *(self._pollers_for(source) for source in function.sqs_events)])
+        worker = FunctionPool(function, name, self.endpoints, self.log, instances)
         worker.start()
         self.workers[logical_id] = worker
         self._remember(logical_id, name, Arn=worker.arn)
@@ -356,6 +366,14 @@ class LocalStack:
                     addresses += value if isinstance(value, list) else [value] if value else []
         return addresses
 
+    def _pollers_for(self, source: SqsEvent) -> int:
+        """Batches of one event source run at once: Lambda runs several up to the source's
+        MaximumConcurrency; without a cap the local stack runs one at a time, so a burst stays one batch
+        as the notifier's digests expect, and with one at most ``queue_concurrency`` on this machine."""
+        if source.maximum_concurrency is None:
+            return 1
+        return max(1, min(source.maximum_concurrency, self.options.queue_concurrency))
+
     def _start_pollers(self) -> None:
         for logical_id, worker in self.workers.items():
             for source in worker.function.sqs_events:
@@ -370,9 +388,10 @@ class LocalStack:
                         f"{logical_id}.{source.name}: Queue visibility timeout: {visibility} seconds is "
                         f"less than Function timeout: {worker.function.timeout} seconds"
                     )
-                poller = SqsPoller(self._client("sqs"), url, source, worker, self.stop_event, self.log)
-                self.pollers.append(poller)
-                poller.thread.start()
+                for _ in range(self._pollers_for(source)):
+                    poller = SqsPoller(self._client("sqs"), url, source, worker, self.stop_event, self.log)
+                    self.pollers.append(poller)
+                    poller.thread.start()
 
     def _start_api(self) -> None:
         routes: list[Route] = []

@@ -1,0 +1,23 @@
+"""The cost model reads the template and prints every service with its price."""
+
+from __future__ import annotations
+
+import pytest
+
+from cfp_tools import cost
+
+
+def test_the_bill_follows_the_template_and_the_submissions() -> None:
+    template = cost.load_template(None)
+    usage = cost.Usage(3, 1, 60, 120, 40, 0.5, 200, 3)
+    rows, mail = cost.bill(template, 1000, usage)
+    double, _ = cost.bill(template, 2000, usage)
+    assert {row.service for row in rows} >= {"Lambda compute", "SQS", "DynamoDB writes", "KMS requests"}
+    assert sum(r.cost for r in double) == pytest.approx(2 * sum(r.cost for r in rows), rel=0.05)
+    assert mail.quantity == 3 * 1000 + 200
+
+
+def test_cost_prints_the_prices_it_assumed(capsys: pytest.CaptureFixture[str]) -> None:
+    cost.main(["-n", "1000"])
+    out = capsys.readouterr().out
+    assert "per 1,000 submissions" in out and "aws.amazon.com/lambda/pricing" in out

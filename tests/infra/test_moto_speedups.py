@@ -1,0 +1,99 @@
+"""The local stack's moto patches change what moto costs, never what it answers.
+
+Each check runs in a fresh interpreter, so the patches never reach the in-process moto other tests use.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+_SCRIPT = textwrap.dedent(
+    """
+    import os
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+    import boto3, pytest
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+    from cfp_tools.local import moto_speedups
+
+    moto_speedups.apply()
+    with mock_aws():
+        db = boto3.client("dynamodb")
+        db.create_table(
+            TableName="t",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "g", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by-g",
+                    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk in ("a", "b"):
+            for sk in ("2", "1"):
+                item = {"pk": {"S": pk}, "sk": {"S": sk}, "g": {"S": "x"}, "n": {"N": "0"}}
+                db.put_item(TableName="t", Item=item)
+
+        def query(name, value, **index):
+            values = {":v": {"S": value}}
+            expression = f"{name} = :v"
+            return db.query(
+                TableName="t", KeyConditionExpression=expression, ExpressionAttributeValues=values, **index
+            )
+
+        found = query("pk", "a")
+        assert [(i["pk"]["S"], i["sk"]["S"]) for i in found["Items"]] == [("a", "1"), ("a", "2")]
+        assert len(query("g", "x", IndexName="by-g")["Items"]) == 4, "an index query reads the whole index"
+        assert query("pk", "z")["Items"] == []
+        update = {
+            "Update": {
+                "TableName": "t",
+                "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
+                "UpdateExpression": "SET n = :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        }
+        refused = {
+            "Put": {
+                "TableName": "t",
+                "Item": {"pk": {"S": "b"}, "sk": {"S": "1"}},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        with pytest.raises(ClientError):
+            db.transact_write_items(TransactItems=[update, refused])
+        item = db.get_item(TableName="t", Key={"pk": {"S": "a"}, "sk": {"S": "1"}})["Item"]
+        assert item["n"] == {"N": "0"}, "a cancelled transaction leaves the table as it was"
+        db.transact_write_items(TransactItems=[update])
+        item = db.get_item(TableName="t", Key={"pk": {"S": "a"}, "sk": {"S": "1"}})["Item"]
+        assert item["n"] == {"N": "1"}
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        for body in ("one", "two"):
+            sqs.send_message(QueueUrl=url, MessageBody=body)
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "2"
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        assert sorted(m["Body"] for m in received) == ["one", "two"]
+    print("ok")
+    """
+)
+
+
+def test_answers_are_unchanged_by_the_patches() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]

@@ -1,0 +1,64 @@
+"""Digest links match what botocore signs; a 10,000-change digest is fast and fits in one SES message."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from unittest import mock
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from cfp.uploads import UploadBucket
+from cfp_tools import bench_digest
+
+NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _s3(endpoint: str | None = None, token: str | None = None, style: str | None = None) -> object:
+    addressing = {"addressing_style": style} if style else None
+    config = Config(signature_version="s3v4", s3=addressing)  # type: ignore[arg-type]
+    return boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret/+key",
+        aws_session_token=token,
+        config=config,
+    )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "token", "style"),
+    [
+        (None, None, None),
+        (None, "session/token+=", None),
+        ("http://127.0.0.1:4566", None, None),
+        (None, None, "path"),
+    ],
+)
+def test_links_are_the_urls_botocore_signs(
+    endpoint: str | None, token: str | None, style: str | None
+) -> None:
+    s3 = _s3(endpoint, token, style)
+    key, version = "uploads/ab c+ü/v1.pdf", "3/L4kqtJl+cnD"
+    with mock.patch("botocore.auth.get_current_datetime", return_value=NOW.replace(tzinfo=None)):
+        expected = s3.generate_presigned_url(  # type: ignore[attr-defined]
+            "get_object", Params={"Bucket": "cfp-uploads", "Key": key, "VersionId": version}, ExpiresIn=604800
+        )
+    with mock.patch("cfp.uploads.datetime") as clock:
+        clock.now.return_value = NOW
+        link = UploadBucket(s3, "cfp-uploads").download_link(key, version, 604800)  # type: ignore[arg-type]
+    want, got = urlsplit(expected), urlsplit(link)
+    assert (got.scheme, got.netloc, got.path) == (want.scheme, want.netloc, want.path)
+    assert parse_qs(got.query) == parse_qs(want.query)
+
+
+def test_a_digest_of_ten_thousand_changes_is_fast_and_fits_in_one_message() -> None:
+    result = bench_digest.run(10_000)
+    assert result.entries == 10_000
+    # The target is 1 s (`cfp bench-digest`); the bound leaves room for a busy test machine.
+    assert result.seconds < 3, f"{result.seconds:.2f} s"
+    assert result.size < bench_digest.SES_MAX_BYTES
