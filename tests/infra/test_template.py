@@ -287,7 +287,7 @@ def test_function_view_merges_globals_and_resolves_events() -> None:
     )
     assert source.report_batch_item_failures
     assert source.maximum_concurrency == 5
-    assert template.function("NotifierFunction").sqs_events[0].maximum_concurrency is None
+    assert template.function("NotifierFunction").sqs_events[0].maximum_concurrency == 2
     # Each record may take 90 s (15 s of checking, a worst-case S3 read, the writes): a whole batch fits.
     assert validator.timeout >= source.batch_size * 90
     api = template.function("ApiFunction")
