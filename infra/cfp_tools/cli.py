@@ -1,5 +1,5 @@
 """The cfp command: run the stack locally, seed it with a demo call, fire its schedules, grant extensions,
-make a sample PDF, and time the format checker and the functions' cold starts."""
+make a sample PDF, time the format checker and the functions' cold starts, and score the tests by mutation."""
 
 from __future__ import annotations
 
@@ -85,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
         help="time each function's import in fresh interpreters (cfp coldstart --help)",
         add_help=False,
     )
+    commands.add_parser(
+        "mutate",
+        help="plant small bugs in the core rules and count those the fast tests catch (cfp mutate --help)",
+        add_help=False,
+    )
     return parser
 
 
@@ -152,6 +157,7 @@ _DELEGATED = {
     "coldstart": "cfp_tools.coldstart",
     "demo": "cfp_tools.demo",
     "extend": "cfp_tools.extend",
+    "mutate": "cfp_tools.mutate",
 }
 
 
