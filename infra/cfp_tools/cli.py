@@ -1,6 +1,6 @@
 """The cfp command: run the stack locally, seed it with a demo call, fire its schedules, run the
-organizers' and operators' operations (``cfp admin``), make a sample PDF, and time the format checker and
-the functions' cold starts."""
+organizers' and operators' operations (``cfp admin``), make a sample PDF, time the format checker, the
+functions' cold starts and the whole stack, estimate the bill, and score the tests by mutation."""
 
 from __future__ import annotations
 
@@ -112,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
         help="time each function's import in fresh interpreters (cfp coldstart --help)",
         add_help=False,
     )
+    commands.add_parser(
+        "mutate",
+        help="plant small bugs in the core rules and count those the fast tests catch (cfp mutate --help)",
+        add_help=False,
+    )
     return parser
 
 
@@ -184,6 +189,7 @@ _DELEGATED = {
     "cost": "cfp_tools.cost",
     "demo": "cfp_tools.demo",
     "admin": "cfp_tools.admin",
+    "mutate": "cfp_tools.mutate",
 }
 
 

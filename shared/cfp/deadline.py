@@ -32,7 +32,7 @@ def parse_deadline(text: str) -> datetime:
         if len(local) == 10:
             parsed = parsed.replace(hour=23, minute=59, second=59)
         return parsed.replace(tzinfo=AOE)
-    parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    parsed = datetime.fromisoformat(raw)
     if parsed.tzinfo is None:
         raise ValueError(
             f"deadline {text!r} has no offset: write e.g. 2017-08-31T23:59:59-12:00 or append AoE"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,17 +26,29 @@ def test_ambiguous_deadlines_are_refused(text: str) -> None:
         rules.parse_deadline(text)
 
 
+def test_an_offset_with_aoe_is_refused_saying_why() -> None:
+    with pytest.raises(ValueError, match="either an offset or AoE"):
+        rules.parse_deadline("2017-08-31T23:59:59+02:00 AoE")
+
+
 def test_open_at_235959_closed_at_000000_aoe() -> None:
     assert rules.is_open(DEADLINE, DEADLINE)
     assert not rules.is_open(DEADLINE + timedelta(seconds=1), DEADLINE)
     assert rules.is_open(DEADLINE + timedelta(milliseconds=999), DEADLINE)
     assert not rules.is_open(DEADLINE + timedelta(seconds=1, microseconds=1), DEADLINE)
+    assert rules.is_open(DEADLINE + timedelta(microseconds=999_999), DEADLINE)
 
 
 def test_an_extension_moves_the_deadline_for_one_submission_only_forward() -> None:
     later = DEADLINE + timedelta(days=2)
     assert rules.is_open(DEADLINE + timedelta(days=1), DEADLINE, later)
     assert rules.effective_deadline(DEADLINE, DEADLINE - timedelta(days=1)) == DEADLINE
+
+
+def test_an_extension_to_the_deadline_itself_leaves_the_call_deadline_as_written() -> None:
+    same_instant_in_utc = datetime(2017, 9, 1, 11, 59, 59, tzinfo=UTC)
+    effective = rules.effective_deadline(DEADLINE, same_instant_in_utc)
+    assert effective.utcoffset() == timedelta(hours=-12)
 
 
 def test_upload_expiry_is_capped_by_the_end_of_the_deadlines_last_second() -> None:
@@ -71,13 +84,26 @@ def test_late_is_judged_at_the_grace_boundary() -> None:
     assert not rules.is_late(DEADLINE, DEADLINE)
     assert not rules.is_late(DEADLINE + timedelta(milliseconds=300), DEADLINE)
     assert rules.is_late(DEADLINE + timedelta(seconds=1), DEADLINE)
+    assert not rules.is_late(DEADLINE + timedelta(microseconds=999_999), DEADLINE)
 
 
 def test_describe_shows_aoe_and_utc() -> None:
     assert rules.describe(DEADLINE) == "2017-08-31 23:59:59 AoE (2017-09-01 11:59:59 UTC)"
 
 
+def test_describe_writes_utc_whatever_the_machines_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert rules.describe(DEADLINE) == "2017-08-31 23:59:59 AoE (2017-09-01 11:59:59 UTC)"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_time_left() -> None:
     now = datetime(2017, 9, 1, 11, 59, 59, tzinfo=UTC) - timedelta(days=1, hours=2, minutes=3)
     assert rules.time_left(now, DEADLINE) == "1 d 2 h 3 min left"
     assert rules.time_left(DEADLINE + timedelta(seconds=1), DEADLINE) == "the call is closed"
+    assert rules.time_left(DEADLINE, DEADLINE) == "the call is closed"
+    assert rules.time_left(DEADLINE - timedelta(seconds=1), DEADLINE) == "0 min left"

@@ -317,6 +317,60 @@ def test_the_keeper_puts_back_an_on_time_upload_whose_event_was_lost(world: Worl
     assert json.loads(body)["Records"][0]["s3"]["object"]["versionId"] == "v1"
 
 
+def test_the_keeper_looks_past_objects_it_must_skip_to_the_lost_one(world: World) -> None:
+    created = world.service.create(REQUEST)
+    recorded = world.upload(created.upload.fields["key"], DEADLINE - timedelta(minutes=9))
+    world.validator.validate(recorded)
+    world.service.new_upload(created.id, created.token)
+    last_on_time = DEADLINE + timedelta(microseconds=999_999)
+    for key, at in (
+        ("uploads/not-a-key.pdf", DEADLINE - timedelta(minutes=8)),  # never issued
+        ("uploads/zzzz9999/v1.pdf", DEADLINE - timedelta(minutes=7)),  # no such submission
+        (f"uploads/{created.id}/v7.pdf", DEADLINE - timedelta(minutes=6)),  # no such version
+        (f"uploads/{created.id}/v2.pdf", DEADLINE + timedelta(seconds=1)),  # late
+        (f"uploads/{created.id}/v2.pdf", last_on_time),  # on time, lost
+    ):
+        world.bucket.put(key, b"%PDF", at)
+    world.clock.instant = SETTLED
+    world.keeper.run()
+    [body] = world.requeue.bodies
+    s3 = json.loads(body)["Records"][0]["s3"]["object"]
+    assert (s3["key"], s3["versionId"]) == (f"uploads/{created.id}/v2.pdf", "v6")
+
+
+def test_once_everything_is_closed_the_keeper_lists_nothing_more(world: World) -> None:
+    kept = world.service.create(REQUEST)
+    gone = world.service.create(REQUEST)
+    world.validator.validate(world.upload(kept.upload.fields["key"], DEADLINE - timedelta(minutes=1)))
+    world.service.withdraw(gone.id, gone.token)
+    world.clock.instant = SETTLED
+    assert world.keeper.run() == {"reminders": 0, "confirmations": 1, "call_closed": 1}
+    # An object the store never saw, dated on time: nothing is left to close, so it is not looked for.
+    world.bucket.put(kept.upload.fields["key"], b"%PDF", DEADLINE - timedelta(seconds=5))
+    world.keeper.run()
+    assert world.requeue.bodies == []
+
+
+def test_after_the_call_closed_a_lost_upload_within_an_extension_is_still_checked(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.store.grant_extension(created.id, DEADLINE + timedelta(days=1), "chair", T0)
+    world.clock.instant = SETTLED
+    assert world.keeper.run()["call_closed"] == 1
+    world.bucket.put(created.upload.fields["key"], b"%PDF", DEADLINE + timedelta(hours=2))
+    world.clock.instant = DEADLINE + timedelta(days=1, minutes=16)
+    world.keeper.run()
+    assert len(world.requeue.bodies) == 1
+
+
+def test_a_confirmation_waits_exactly_fifteen_minutes_after_the_last_second(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.validator.validate(world.upload(created.upload.fields["key"], DEADLINE - timedelta(minutes=1)))
+    world.clock.instant = DEADLINE + timedelta(minutes=15, microseconds=999_999)
+    assert world.keeper.run()["confirmations"] == 0
+    world.clock.advance(timedelta(microseconds=1))
+    assert world.keeper.run()["confirmations"] == 1
+
+
 def test_the_keeper_closes_once_everything_on_time_is_judged(world: World) -> None:
     created = world.service.create(REQUEST)
     world.validator.validate(world.upload(created.upload.fields["key"], DEADLINE))
