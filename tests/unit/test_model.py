@@ -1,67 +1,23 @@
-"""Status derivation, reminders and closing: pure functions of a submission's uploads and the window."""
+"""Status derivation and the submission's fields: pure functions of a submission's uploads and the window."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
 
-from cfp.formatcheck.models import Facts, Verdict
-from cfp.keeper import confirmation_due, final_digest_due, reminder_due, thresholds_passed
 from cfp.model import (
     EMAIL_PATTERN,
     Author,
     Status,
-    Submission,
-    Version,
     Window,
     current_version,
     late_versions,
     status_of,
 )
-
-# The call settles 15 minutes after its cutoff before it closes (stated here, not imported).
-SETTLE = timedelta(minutes=15)
-
-DEADLINE = datetime(2017, 9, 1, 11, 59, 59, tzinfo=UTC)
-WINDOW = Window(DEADLINE)
-T0 = DEADLINE - timedelta(days=2)
-
-
-def submission(**changes: object) -> Submission:
-    base = Submission(
-        id="abcdefghjk",
-        title="T",
-        authors=[Author(name="A")],
-        contact_email="a@example.org",
-        abstract="x",
-        token_hash="0" * 64,
-        created_at=T0,
-        updated_at=T0,
-    )
-    return base.model_copy(update=changes)
-
-
-def upload(
-    number: int,
-    at: datetime | None,
-    outcome: str | None = None,
-    object_id: str = "o",
-    sequencer: str | None = None,
-) -> Version:
-    verdict = Verdict(outcome=outcome, pages=1, body_pages=1, problems=[], facts=Facts()) if outcome else None  # type: ignore[arg-type]
-    return Version(
-        number=number,
-        key=f"uploads/abcdefghjk/v{number}.pdf",
-        issued_at=T0,
-        expires_at=T0 + timedelta(minutes=15),
-        object_id=object_id if at else None,
-        uploaded_at=at,
-        sequencer=sequencer,
-        verdict=verdict,
-    )
+from tests.unit.records import DEADLINE, T0, WINDOW, submission, upload
 
 
 def test_status_follows_the_newest_on_time_upload() -> None:
@@ -103,39 +59,6 @@ def test_uploads_given_up_on_need_attention() -> None:
     stuck = upload(1, T0).model_copy(update={"attention": "could not be checked"})
     assert status_of(submission(), [stuck], WINDOW) is Status.NEEDS_ATTENTION
     assert not stuck.pending
-
-
-def test_thresholds() -> None:
-    assert thresholds_passed(DEADLINE - timedelta(hours=100), DEADLINE, (72, 24, 3)) == []
-    assert thresholds_passed(DEADLINE - timedelta(hours=72), DEADLINE, (72, 24, 3)) == [72]
-    assert thresholds_passed(DEADLINE - timedelta(hours=1), DEADLINE, (72, 24, 3)) == [3, 24, 72]
-    assert thresholds_passed(DEADLINE + timedelta(seconds=1), DEADLINE, (72, 24, 3)) == []
-
-
-def test_reminders_skip_passing_and_withdrawn_submissions() -> None:
-    now = DEADLINE - timedelta(hours=2)
-    hours = (72, 24, 3)
-    assert reminder_due(now, WINDOW, hours, submission(), [], set()) == (3, [3, 24, 72])
-    assert reminder_due(now, WINDOW, hours, submission(), [], {3, 24, 72}) == (None, [])
-    assert reminder_due(now, WINDOW, hours, submission(), [upload(1, T0, "fail")], set())[0] == 3
-    assert reminder_due(now, WINDOW, hours, submission(), [upload(1, T0, "pass")], set()) == (None, [])
-    assert reminder_due(now, WINDOW, hours, submission(withdrawn_at=T0), [], set()) == (None, [])
-    extended = submission(extension_until=DEADLINE + timedelta(days=5))
-    assert reminder_due(now, WINDOW, hours, extended, [], set()) == (None, [])
-
-
-def test_closing_waits_for_the_call_to_settle_and_for_pending_checks() -> None:
-    record = submission()
-    settled = DEADLINE + SETTLE + timedelta(seconds=1)
-    assert not confirmation_due(DEADLINE + timedelta(seconds=1), WINDOW, record, [])
-    assert confirmation_due(settled, WINDOW, record, [])
-    last_second = [upload(1, DEADLINE)]
-    assert not confirmation_due(settled, WINDOW, record, last_second)
-    assert not final_digest_due(settled, WINDOW, [(record, last_second)])
-    assert final_digest_due(settled, WINDOW, [(record, [upload(1, DEADLINE, "pass")])])
-    extended = submission(extension_until=DEADLINE + timedelta(days=1))
-    assert not confirmation_due(settled, WINDOW, extended, [])
-    assert final_digest_due(settled, WINDOW, [(extended, [upload(1, DEADLINE + timedelta(hours=1))])])
 
 
 @pytest.mark.parametrize(
