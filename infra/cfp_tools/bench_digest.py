@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from cfp.events import EventKind, NotificationEvent
 from cfp.formatcheck.models import Facts, Problem, Verdict
-from cfp.mail.render import CallInfo, MailRenderer, digest_sections, digest_title
+from cfp.mail.digest import digest_sections, digest_title
+from cfp.mail.render import CallInfo, MailRenderer
 from cfp.model import Author, Submission, Version, Window
 from cfp.uploads import UploadBucket
 

@@ -374,7 +374,7 @@ class Console:
 
     def export_csv(self) -> bytes:
         """Every submission as a formula-safe CSV (the final digest's, with the decisions)."""
-        from cfp.mail.render import submissions_csv
+        from cfp.mail.digest import submissions_csv
 
         return submissions_csv(self.store.all(), self.settings.window)
 

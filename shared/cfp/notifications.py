@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from cfp.clock import Clock
 from cfp.errors import RecipientRejected, SubmissionNotFound
 from cfp.events import EventKind, NotificationEvent
+from cfp.mail.digest import digest_sections, digest_title
 from cfp.mail.message import Mail
-from cfp.mail.render import MailRenderer, digest_sections, digest_title
+from cfp.mail.render import MailRenderer
 from cfp.model import Decision, Submission, Version, find_upload, needs_reminder, upload_order
 from cfp.observability import logger, metrics
 from cfp.ports import SubmissionRepository, TokenSealer

@@ -235,7 +235,7 @@ def send_once(delivery: Mailer, context: LambdaContext | None = None) -> SendOnc
 
 
 def notifier(context: LambdaContext | None = None) -> Notifier:
-    from cfp.mail.render import console_link
+    from cfp.mail.digest import console_link
     from cfp.notifications import Notifier
 
     uploads = bucket()

@@ -10,16 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 from cfp.events import EventKind, NotificationEvent
 from cfp.formatcheck.models import Facts, Problem, Verdict
-from cfp.mail.render import (
-    CallInfo,
+from cfp.mail.digest import (
     DigestEntry,
     DigestSection,
-    MailRenderer,
     changes_csv,
     digest_sections,
     digest_title,
     submissions_csv,
 )
+from cfp.mail.render import CallInfo, MailRenderer
 from cfp.model import Author, Submission, Version, Window
 
 T0 = datetime(2017, 8, 30, 14, 0, tzinfo=UTC)

@@ -6,11 +6,8 @@ the conference name and the submission id so mail clients thread and filter them
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -20,7 +17,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from cfp import deadline as rules
-from cfp.events import EventKind, NotificationEvent
+from cfp.mail.digest import DigestSection, changes_csv, submissions_csv
 from cfp.mail.message import Attachment, Mail
 from cfp.model import (
     Decision,
@@ -29,7 +26,6 @@ from cfp.model import (
     Version,
     Window,
     current_version,
-    find_upload,
     late_versions,
     status_of,
 )
@@ -80,22 +76,6 @@ class CallInfo:
     max_body_pages: int
     copy_all_authors: bool = False
     public_url: str = ""
-
-
-@dataclass
-class DigestEntry:
-    submission_id: str
-    title: str
-    line: str
-    link: str | None = None
-
-
-@dataclass
-class DigestSection:
-    heading: str
-    one: str
-    many: str
-    entries: list[DigestEntry] = field(default_factory=list)
 
 
 class MailRenderer:
@@ -293,161 +273,3 @@ class MailRenderer:
             html=html,
             attachments=(attachment,) if attachment else (),
         )
-
-
-# A spreadsheet runs a text cell that starts with one of these as a formula (OWASP's CSV injection list).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    """Authors write titles and names; a leading quote keeps one such as =HYPERLINK(...) plain text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _csv(rows: list[list[Any]]) -> bytes:
-    """Every CSV the project writes goes through here, so no cell reaches a spreadsheet as a formula."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([_cell(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def changes_csv(sections: list[DigestSection]) -> bytes:
-    rows: list[list[Any]] = [["section", "submission_id", "title", "change", "pdf_link"]]
-    for section in sections:
-        rows.extend(
-            [section.heading, e.submission_id, e.title, e.line, e.link or ""] for e in section.entries
-        )
-    return _csv(rows)
-
-
-def submissions_csv(everything: list[tuple[Submission, list[Version]]], window: Window) -> bytes:
-    """Every submission as organizers need it at the deadline."""
-    rows: list[list[Any]] = [
-        [
-            "id",
-            "title",
-            "authors",
-            "contact_email",
-            "status",
-            "verdict",
-            "pages",
-            "body_pages",
-            "on_time_version",
-            "late_versions",
-            "created_at",
-            "updated_at",
-            "late",
-            "extension_until",
-            "decision",
-            "decision_note",
-            "decided_by",
-        ]
-    ]
-    for submission, versions in everything:
-        current = current_version(submission, versions, window)
-        verdict = current.verdict if current else None
-        rows.append(
-            [
-                submission.id,
-                submission.title,
-                "; ".join(a.name for a in submission.authors),
-                submission.contact_email,
-                status_of(submission, versions, window).value,
-                verdict.outcome if verdict else "",
-                verdict.pages if verdict and verdict.pages is not None else "",
-                verdict.body_pages if verdict and verdict.body_pages is not None else "",
-                current.number if current else "",
-                " ".join(str(v.number) for v in late_versions(submission, versions, window)),
-                submission.created_at.isoformat(),
-                submission.updated_at.isoformat(),
-                "yes" if late_versions(submission, versions, window) else "",
-                submission.extension_until.isoformat() if submission.extension_until else "",
-                submission.decision.value if submission.decision else "",
-                submission.decision_note,
-                submission.decided_by or "",
-            ]
-        )
-    return _csv(rows)
-
-
-# Every digest section in reading order (what needs the organizers first, then the routine news), keyed
-# by what fills it: an event kind, a failed verdict, or a bounced address. Headings go in the body; the
-# singular and plural names in the subject.
-_SECTIONS: list[tuple[str, str, str, str]] = [
-    (EventKind.ATTENTION, "Needs attention", "needs attention", "need attention"),
-    ("failed", "Failed format checks", "failed check", "failed checks"),
-    ("bounced", "Bounced author addresses", "bounced address", "bounced addresses"),
-    (EventKind.LATE_UPLOAD, "Late uploads (kept, not counted)", "late upload", "late uploads"),
-    (EventKind.WITHDRAWN, "Withdrawals", "withdrawal", "withdrawals"),
-    (EventKind.SUBMITTED, "New submissions", "new submission", "new submissions"),
-    (EventKind.VERDICT, "New versions checked", "version checked", "versions checked"),
-    (EventKind.DECISION, "Decisions sent to authors", "decision sent", "decisions sent"),
-]
-
-
-def digest_title(sections: list[DigestSection]) -> str:
-    """A subject that tells organizers what changed before they open the mail."""
-    parts = [f"{len(s.entries)} {s.one if len(s.entries) == 1 else s.many}" for s in sections if s.entries]
-    return "Digest: " + (", ".join(parts) if parts else "no changes")
-
-
-def digest_sections(
-    notifications: list[NotificationEvent],
-    records: dict[str, tuple[Submission, list[Version]]],
-    link_for: Callable[[str, Version | None], str | None],
-    bounces: Sequence[tuple[str, str]] = (),
-) -> list[DigestSection]:
-    """Group a batch of events into digest sections, one line per event or bounced address."""
-    sections = {key: DigestSection(heading, one, many) for key, heading, one, many in _SECTIONS}
-    for event in sorted(notifications, key=lambda e: e.occurred_at):
-        record = records.get(event.submission_id or "")
-        if record is None:
-            continue
-        submission, versions = record
-        version = find_upload(versions, event.version, event.object_id)
-        link = link_for(submission.id, version if version is not None and version.uploaded else None)
-        entry = DigestEntry(
-            submission.id, submission.title, _line_for(event, version, submission.withdrawn_at), link
-        )
-        failed = version is not None and version.verdict is not None and version.verdict.outcome == "fail"
-        key = "failed" if event.kind is EventKind.VERDICT and failed else event.kind
-        if key in sections:
-            sections[key].entries.append(entry)
-    for submission_id, address in bounces:
-        title = records[submission_id][0].title if submission_id in records else ""
-        sections["bounced"].entries.append(
-            DigestEntry(submission_id, title, f"mail to {address} was rejected permanently")
-        )
-    return list(sections.values())
-
-
-def _line_for(event: NotificationEvent, version: Version | None, withdrawn_at: datetime | None) -> str:
-    if event.kind is EventKind.SUBMITTED:
-        return "created"
-    if event.kind is EventKind.WITHDRAWN:
-        return "withdrawn by the authors"
-    if event.kind is EventKind.ATTENTION:
-        return str(event.detail.get("reason", "processing failed repeatedly"))
-    if event.kind is EventKind.DECISION:
-        return f"{event.detail.get('decision', '')} (mailed to the authors)"
-    if version is None or version.verdict is None:
-        return f"version {event.version}"
-    verdict = version.verdict
-    codes = ", ".join(p.code for p in verdict.problems) or "no problems"
-    late = " (late)" if event.kind is EventKind.LATE_UPLOAD else ""
-    after = (
-        " (uploaded after the withdrawal)"
-        if withdrawn_at and version.uploaded_at and version.uploaded_at > withdrawn_at
-        else ""
-    )
-    pages = f", {verdict.pages} page(s)" if verdict.pages is not None else ""
-    body = f", {verdict.body_pages} before references" if verdict.body_pages is not None else ""
-    return f"version {version.number}{late}{after}: {verdict.outcome}{pages}{body}; {codes}"
-
-
-def console_link(public_url: str, submission_id: str) -> str:
-    """The submission's page in the organizers' console: it stays valid, unlike a presigned link, and
-    opening a PDF from it asks for a fresh one."""
-    return f"{public_url.rstrip('/')}/organizers#{submission_id}"
