@@ -22,6 +22,14 @@ STACK_NAME = "cfp-local"
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 PARTITION = "aws"
+
+
+def arn(service: str, resource: str, regional: bool = True) -> str:
+    """The ARN of a resource in the local stack's one account and region (S3's are global)."""
+    where = f"{REGION}:{ACCOUNT_ID}" if regional else ":"
+    return f"arn:{PARTITION}:{service}:{where}:{resource}"
+
+
 URL_SUFFIX = "amazonaws.com"
 
 PSEUDO_PARAMETERS: dict[str, str] = {
@@ -30,7 +38,7 @@ PSEUDO_PARAMETERS: dict[str, str] = {
     "AWS::Region": REGION,
     "AWS::Partition": PARTITION,
     "AWS::URLSuffix": URL_SUFFIX,
-    "AWS::StackId": f"arn:{PARTITION}:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{STACK_NAME}/local",
+    "AWS::StackId": arn("cloudformation", f"stack/{STACK_NAME}/local"),
 }
 
 _SHORT_TAGS = (

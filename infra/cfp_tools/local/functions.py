@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cfp_tools.local.worker import INIT_ID
-from cfp_tools.template import ACCOUNT_ID, PARTITION, REGION, Function
+from cfp_tools.template import REGION, Function, arn
 
 INIT_TIMEOUT_SECONDS = 10
 
@@ -84,7 +84,7 @@ class FunctionWorker:
     ) -> None:
         self.function = function
         self.name = name
-        self.arn = f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+        self.arn = arn("lambda", f"function:{name}")
         self._env = lambda_environment(function, name, endpoints)
         self._log = log
         self._lock = threading.Lock()

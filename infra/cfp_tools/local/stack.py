@@ -29,13 +29,13 @@ from cfp_tools.local.pollers import SqsPoller
 from cfp_tools.local.s3_front import S3Front
 from cfp_tools.template import (
     ACCOUNT_ID,
-    PARTITION,
     REGION,
     STACK_NAME,
     CorsRule,
     SqsEvent,
     Template,
     TemplateError,
+    arn,
 )
 
 # How long a local stack keeps the call open when the template's default deadline has already passed.
@@ -230,10 +230,10 @@ class LocalStack:
             }
             attributes["RedrivePolicy"] = json.dumps(redrive)
         url = self._client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        arn = f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT_ID}:{name}"
-        self.queue_urls[arn] = url
-        self.queue_visibility[arn] = queue.visibility_timeout
-        self._remember(logical_id, url, Arn=arn, QueueName=name, QueueUrl=url)
+        queue_arn = arn("sqs", name)
+        self.queue_urls[queue_arn] = url
+        self.queue_visibility[queue_arn] = queue.visibility_timeout
+        self._remember(logical_id, url, Arn=queue_arn, QueueName=name, QueueUrl=url)
 
     def _create_queue_policy(self, logical_id: str) -> None:
         props = self.template.resolve(self.template.properties(logical_id))
@@ -289,9 +289,9 @@ class LocalStack:
             s3.put_bucket_notification_configuration(
                 Bucket=name, NotificationConfiguration={"QueueConfigurations": configurations}
             )
-        arn = f"arn:{PARTITION}:s3:::{name}"
+        bucket_arn = arn("s3", name, regional=False)
         domain = f"{name}.s3.amazonaws.com"
-        self._remember(logical_id, name, Arn=arn, DomainName=domain, RegionalDomainName=domain)
+        self._remember(logical_id, name, Arn=bucket_arn, DomainName=domain, RegionalDomainName=domain)
 
     def _create_bucket_policy(self, logical_id: str) -> None:
         """Apply the policy; moto ignores conditions, so conditional statements are left out and named."""
@@ -323,12 +323,10 @@ class LocalStack:
                 TableName=name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
             )
-        arn = f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"
-        self._remember(logical_id, name, Arn=arn)
+        self._remember(logical_id, name, Arn=arn("dynamodb", f"table/{name}"))
 
     def _create_layer(self, logical_id: str) -> None:
-        arn = f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT_ID}:layer:{physical_name(logical_id)}:1"
-        self._remember(logical_id, arn)
+        self._remember(logical_id, arn("lambda", f"layer:{physical_name(logical_id)}:1"))
 
     def _create_http_api(self, logical_id: str) -> None:
         api_id = hashlib.sha256(logical_id.encode()).hexdigest()[:10]
@@ -436,8 +434,7 @@ class LocalStack:
             return 400, {"message": f"at={query['at']!r} is not an ISO 8601 instant"}
         schedule = worker.function.schedule_events[0]
         schedule_name = physical_name(name + schedule.name)
-        arn = f"arn:{PARTITION}:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{schedule_name}"
-        event = scheduled_event(at, arn, "at" in query)
+        event = scheduled_event(at, arn("scheduler", f"schedule/default/{schedule_name}"), "at" in query)
         self.log(f"firing {name}.{schedule.name} for {event['time']}")
         try:
             result = worker.invoke(event)
