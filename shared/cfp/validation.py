@@ -120,9 +120,7 @@ class UploadValidator:
         if found is None:
             return None
         submission, record, versions = found
-        stored = next(
-            (v for v in versions if (v.number, v.object_id) == (record.number, record.object_id)), None
-        )
+        stored = find_upload(versions, record.number, record.object_id)
         if stored is not None and stored.verdict is not None:
             verdict = stored.verdict
             logger.info("upload already judged; republishing its notification", extra={"key": upload.key})
