@@ -152,11 +152,7 @@ class UploadValidator:
         return f"not checked: the submission already has {most} uploads, the most the call checks"
 
     def _flag(self, submission: Submission, record: Version, reason: str) -> None:
-        """Keep the upload, mark it for the organizers (next digest), mail the author nothing."""
-        self.store.mark_attention(submission.id, record, reason)
-        self.queue.publish(
-            events.attention(submission.id, record.number, record.object_id or "", reason, self.clock.now())
-        )
+        flag_for_attention(self.store, self.queue, self.clock, submission, record, reason)
 
     def give_up(self, upload: UploadedObject, error: Exception) -> None:
         """The last delivery failed: flag the upload and tell the organizers before the message is
@@ -208,6 +204,19 @@ def locate(
         }
     )
     return submission, record, versions
+
+
+def flag_for_attention(
+    store: SubmissionRepository,
+    queue: EventPublisher,
+    clock: Clock,
+    submission: Submission,
+    record: Version,
+    reason: str,
+) -> None:
+    """Keep the upload, mark it for the organizers (the next digest names it), mail the author nothing."""
+    store.mark_attention(submission.id, record, reason)
+    queue.publish(events.attention(submission.id, record.number, record.object_id or "", reason, clock.now()))
 
 
 def object_id_of(version_id: str | None, etag: str) -> str:
@@ -274,8 +283,5 @@ class DeadLetterSweep:
         if stored is not None and (stored.verdict is not None or stored.attention is not None):
             return 0
         reason = "the upload could not be checked after every retry; its message is in the dead-letter queue"
-        self.store.mark_attention(submission.id, record, reason)
-        self.queue.publish(
-            events.attention(submission.id, record.number, record.object_id or "", reason, self.clock.now())
-        )
+        flag_for_attention(self.store, self.queue, self.clock, submission, record, reason)
         return 1
