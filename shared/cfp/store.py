@@ -387,35 +387,31 @@ class SubmissionStore:
         Written only if the object is not on record yet: a redelivered event leaves a verdict or an
         attention flag in place.
         """
-        assert upload.object_id is not None
         values = upload.model_dump(mode="json", include=_OBJECT_FIELDS)
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=_to_item(
-                    {"pk": _pk(submission_id), "sk": _object_sk(upload.number, upload.object_id), **values}
-                ),
-                ConditionExpression="attribute_not_exists(sk)",
-            )
-        except ClientError as error:
-            if not _condition_failed(error):
-                raise
+        self._put_object_once(submission_id, upload, values, "attribute_not_exists(sk)")
 
     def record_verdict(self, submission_id: str, upload: Version) -> bool:
         """Store one object and its verdict, once.
 
         False (and nothing changes) when the object already has a verdict: a redelivered event.
         """
-        assert upload.object_id is not None and upload.verdict is not None
+        assert upload.verdict is not None
         values = upload.model_dump(mode="json", include=_OBJECT_FIELDS | {"validated_at"})
         values["verdict"] = upload.verdict.model_dump_json()
+        return self._put_object_once(submission_id, upload, values, "attribute_not_exists(verdict)")
+
+    def _put_object_once(
+        self, submission_id: str, upload: Version, values: dict[str, Any], condition: str
+    ) -> bool:
+        """Write one object's item unless ``condition`` fails; False when it did (nothing changed)."""
+        assert upload.object_id is not None
         try:
             self._client.put_item(
                 TableName=self._table,
                 Item=_to_item(
                     {"pk": _pk(submission_id), "sk": _object_sk(upload.number, upload.object_id), **values}
                 ),
-                ConditionExpression="attribute_not_exists(verdict)",
+                ConditionExpression=condition,
             )
         except ClientError as error:
             if _condition_failed(error):
