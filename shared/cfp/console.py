@@ -25,9 +25,7 @@ from cfp.errors import SubmissionNotFound, SubmissionWithdrawn, UploadNotFound
 from cfp.formatcheck.models import Verdict
 from cfp.keeper import unrecorded_objects
 from cfp.model import (
-    Author,
     Decision,
-    Status,
     Submission,
     Version,
     current_version,
@@ -43,6 +41,7 @@ from cfp.ports import (
     UploadStorage,
 )
 from cfp.settings import Settings
+from cfp.submissions import SubmissionFacts
 from cfp.validation import s3_event_body
 
 if TYPE_CHECKING:
@@ -107,19 +106,9 @@ class AuditView(BaseModel):
     detail: str
 
 
-class SubmissionDetail(BaseModel):
+class SubmissionDetail(SubmissionFacts):
     """Everything on record about one submission (never its token's hash)."""
 
-    id: str
-    status: Status
-    title: str
-    authors: list[Author]
-    contact_email: str
-    abstract: str
-    created_at: datetime
-    updated_at: datetime
-    withdrawn_at: datetime | None
-    deadline: datetime
     extension_until: datetime | None
     extension_granted_by: str | None
     extension_granted_at: datetime | None

@@ -108,7 +108,9 @@ class VersionView(BaseModel):
     )
 
 
-class SubmissionView(BaseModel):
+class SubmissionFacts(BaseModel):
+    """What authors and organizers alike see of a submission."""
+
     id: str
     status: Status
     title: str
@@ -119,6 +121,9 @@ class SubmissionView(BaseModel):
     updated_at: datetime
     withdrawn_at: datetime | None
     deadline: datetime
+
+
+class SubmissionView(SubmissionFacts):
     current_version: int | None
     verdict: Verdict | None
     versions: list[VersionView]
