@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
+import botocore.loaders
 import pytest
 
 os.environ.update(
@@ -20,6 +22,31 @@ os.environ.update(
 )
 for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
     os.environ.pop(variable, None)
+
+
+def _share_service_models_between_sessions() -> None:
+    """Parse each botocore data file once per test process, not once per boto3 session.
+
+    Every ``mock_aws()`` starts a new default session, and each session's loader parsed the service models
+    again: a quarter of the handler tests' time went to decoding the same JSON. botocore already hands the
+    same parsed model to every client of one session, so sharing it between sessions changes nothing else.
+    """
+    shared: dict[tuple[Any, ...], Any] = {}
+    for name in ("load_service_model", "load_data_with_path", "list_available_services", "list_api_versions"):
+        original = getattr(botocore.loaders.Loader, name)
+
+        def load_once(
+            self: Any, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any
+        ) -> Any:
+            key = (_name, tuple(self.search_paths), args, tuple(sorted(kwargs.items())))
+            if key not in shared:
+                shared[key] = _original(self, *args, **kwargs)
+            return shared[key]
+
+        setattr(botocore.loaders.Loader, name, load_once)
+
+
+_share_service_models_between_sessions()
 
 
 @pytest.fixture(autouse=True)

@@ -232,6 +232,9 @@ class HttpApiServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: HttpApiServer
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle's algorithm on a kept-alive connection the second
+    # waits for the client's delayed ACK, 40 ms on every answer.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._handle()
