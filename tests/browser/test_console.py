@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 CHAIR = "chair@example.org"
-# The notifier's event source gathers events for up to 60 s before it runs, locally as on AWS.
-MAIL_SECONDS = 150
+MAIL_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
@@ -331,6 +330,7 @@ def test_decide_export_and_release_once(
     assert decisions_in_digests() == 3
     digest = mail_file(stack, "Decisions sent to authors", f"{stack.api}/organizers#{call[0]['id']}")
     assert f"{stack.api}/organizers#{call[0]['id']}" in text_of(digest)
+    time.sleep(stack.digest_window + 1)  # a second sending would come a batching window later
     decision_mails = [p for p in stack.mails() if b"ccepted: " in p.read_bytes()]
     assert len(decision_mails) == 3
 
