@@ -218,7 +218,7 @@ def test_an_organizer_signs_in_lists_filters_and_opens_a_pdf(
     expect(page.locator("#counts")).to_contain_text("2pass")
     expect(page.locator("#time-left")).to_contain_text("left")
     expect(page.locator("#dead-letters")).to_have_text(
-        "Dead-letter queues: validation 0, notification 0 (cfp admin redrive moves them back)."
+        "Dead-letter queues: validation 0, notification 0, archive 0 (cfp admin redrive moves them back)."
     )
     page.get_by_label("Status").select_option("pass")
     expect(page.locator("#shown")).to_have_text("Showing 2 of 5 submissions.")

@@ -143,7 +143,7 @@ def test_each_function_is_granted_exactly_what_it_calls(tmp_path: Path) -> None:
     permissions = Permissions(raw, transform_offline(TEMPLATE))
     environment = _environment(raw)
     recorded = _record_calls(tmp_path / "calls.json")
-    assert {call["function"] for call in recorded} == {"api", "validator", "notifier", "deadline"}
+    assert {call["function"] for call in recorded} == {"api", "validator", "notifier", "deadline", "archiver"}
     problems = compare(recorded, permissions, environment)
     assert problems == [], "\n".join(problems)
 
@@ -190,3 +190,5 @@ def test_calls_are_named_by_the_actions_iam_checks() -> None:
     assert iam_actions("s3", "GetObject", {"VersionId": "v"}) == [("s3:GetObjectVersion", None)]
     assert iam_actions("s3", "HeadObject", {}) == [("s3:GetObject", None)]
     assert iam_actions("ses", "SendEmail", {}) == [("ses:SendEmail", None)]
+    assert iam_actions("s3", "UploadPart", {}) == [("s3:PutObject", None)]
+    assert iam_actions("sqs", "ChangeMessageVisibilityBatch", {}) == [("sqs:ChangeMessageVisibility", None)]
