@@ -48,6 +48,13 @@ _S3_ACTIONS = {
     "HeadObject": "GetObject",
     "ListObjectsV2": "ListBucket",
     "ListObjectVersions": "ListBucketVersions",
+    "CreateMultipartUpload": "PutObject",
+    "UploadPart": "PutObject",
+    "CompleteMultipartUpload": "PutObject",
+}
+_SQS_ACTIONS = {
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+    "DeleteMessageBatch": "DeleteMessage",
 }
 _TRANSACTION_ITEMS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
 _TRANSACTION_ITEMS["ConditionCheck"] = "ConditionCheckItem"
@@ -77,6 +84,8 @@ def iam_actions(prefix: str, operation: str, params: dict[str, Any]) -> list[tup
             for entry in params.get("TransactItems", [])
             for kind, item in entry.items()
         ]
+    if prefix == "sqs":
+        operation = _SQS_ACTIONS.get(operation, operation)
     if prefix == "s3":
         operation = _S3_ACTIONS.get(operation, operation)
         if operation == "GetObject" and params.get("VersionId"):

@@ -25,12 +25,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from cfp import sessions, web, wiring
+from cfp.archive import ArchiveView
 from cfp.call import CallFacts, call_facts
 from cfp.console import (
+    ArchiveRequest,
+    DeadLetterListing,
     Decided,
     DecisionRequest,
     ExtensionRequest,
     PdfLink,
+    Redriven,
     ReleasePreview,
     ReleaseResult,
     SubmissionDetail,
@@ -38,7 +42,10 @@ from cfp.console import (
 )
 from cfp.deadline import describe
 from cfp.errors import (
+    ArchiveNotFound,
+    ArchiveNotReady,
     NotSignedIn,
+    QueueNotFound,
     QueueUnavailable,
     SealingFailed,
     SecretUnavailable,
@@ -69,6 +76,8 @@ ORGANIZER: list[dict[str, list[str]]] = [{"organizerSession": []}]
 
 ID_PATTERN = r"^[a-z0-9]{4,40}$"
 SubmissionId = Annotated[str, Path(pattern=ID_PATTERN, description="The submission's id.")]
+JobId = Annotated[str, Path(pattern=r"^[a-f0-9]{16}$", description="The archive job's id.")]
+QueueName = Annotated[str, Path(pattern=r"^[a-z]{1,40}$", description="validation, notification or archive.")]
 _ABOUT_ONE = re.compile(r"^/submissions/(?P<id>[^/]+)(?:/upload-url)?/?$")
 
 
@@ -244,6 +253,17 @@ def _not_found(error: SubmissionNotFound) -> Response[dict[str, Any]]:
 @app.exception_handler(UploadNotFound)
 def _upload_not_found(error: UploadNotFound) -> Response[dict[str, Any]]:
     return _error(404, "not_found", str(error))
+
+
+@app.exception_handler(ArchiveNotFound)
+@app.exception_handler(QueueNotFound)
+def _archive_not_found(error: Exception) -> Response[dict[str, Any]]:
+    return _error(404, "not_found", str(error))
+
+
+@app.exception_handler(ArchiveNotReady)
+def _archive_not_ready(error: ArchiveNotReady) -> Response[dict[str, Any]]:
+    return _error(409, "not_ready", f"{error}; ask again when it is done")
 
 
 @app.exception_handler(SecretUnavailable)
@@ -599,6 +619,67 @@ def resend(submission_id: SubmissionId, request: ResendRequest) -> Resent:
 def dead_letters() -> dict[str, int]:
     _organizer()
     return wiring.console().dead_letters()
+
+
+@app.get(
+    "/organizers/dead-letters/<queue>",
+    summary="What waits in one dead-letter queue: how many, and what the oldest are about",
+    security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
+)
+def show_dead_letters(queue: QueueName) -> DeadLetterListing:
+    _organizer()
+    return wiring.console().dead_letter_messages(queue)
+
+
+@app.post(
+    "/organizers/dead-letters/<queue>/redrive",
+    summary="Move every dead letter of one queue back to the queue it came from",
+    security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
+)
+def redrive_dead_letters(queue: QueueName) -> Redriven:
+    return Redriven(queue=queue, moved=wiring.console().redrive(queue, _organizer()))
+
+
+_ARCHIVE_ANSWERS: dict[int, OpenAPIResponse] = {
+    **_CONSOLE_ANSWERS,
+    404: _documented(ErrorAnswer, "not_found: no such archive, or its zip has expired."),
+    409: _documented(ErrorAnswer, "not_ready: the archive is not done (or it failed)."),
+}
+
+
+@app.post(
+    "/organizers/archives",
+    status_code=202,
+    summary="Start building one zip of every on-time PDF (and the late ones when asked)",
+    security=ORGANIZER,
+    responses=_CONSOLE_ANSWERS,
+)
+def start_archive(request: ArchiveRequest) -> ArchiveView:
+    return wiring.console().start_archive(request, _organizer())
+
+
+@app.get(
+    "/organizers/archives/<job_id>",
+    summary="How far an archive has come: queued, building (files done of total), done or failed",
+    security=ORGANIZER,
+    responses=_ARCHIVE_ANSWERS,
+)
+def read_archive(job_id: JobId) -> ArchiveView:
+    _organizer()
+    return wiring.console().archive(job_id)
+
+
+@app.post(
+    "/organizers/archives/<job_id>/link",
+    summary="A link to the finished zip, presigned now for a few minutes",
+    security=ORGANIZER,
+    responses=_ARCHIVE_ANSWERS,
+)
+def link_to_archive(job_id: JobId) -> PdfLink:
+    _organizer()
+    return wiring.console().archive_link(job_id)
 
 
 @app.get(

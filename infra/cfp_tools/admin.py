@@ -33,7 +33,13 @@ from cfp.console import (
     SubmissionDetail,
 )
 from cfp.deadline import describe, parse_deadline
-from cfp.errors import QueueUnavailable, SubmissionNotFound, SubmissionWithdrawn, UploadNotFound
+from cfp.errors import (
+    QueueNotFound,
+    QueueUnavailable,
+    SubmissionNotFound,
+    SubmissionWithdrawn,
+    UploadNotFound,
+)
 from cfp.model import Decision
 from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
 from cfp.settings import Settings
@@ -114,6 +120,7 @@ def build_console(target: Target) -> tuple[Console, UploadBucket]:
         for name, dead, source in (
             ("validation", "ValidationDeadLetterQueue", "ValidationQueue"),
             ("notification", "NotificationDeadLetterQueue", "NotificationQueue"),
+            ("archive", "ArchiveDeadLetterQueue", "ArchiveQueue"),
         )
         if dead in resources and source in resources
     )
@@ -215,8 +222,8 @@ def _download(console: Console, bucket: UploadBucket, args: argparse.Namespace, 
     files = console.pdf_files(include_late=args.late)
     limit = console.settings.max_upload_bytes
     for done, item in enumerate(files, start=1):
-        (folder / item.filename).write_bytes(bucket.read(item.key, item.version_id, limit))
-        _progress(done, len(files), item.filename)
+        (folder / item.name).write_bytes(bucket.read(item.key, item.version_id, limit))
+        _progress(done, len(files), item.name)
     sys.stderr.write("\n")
     out.write(f"{len(files)} PDFs in {folder}\n")
     return 0
@@ -257,11 +264,13 @@ def _resend(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _redrive(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
-    counts = console.dead_letters()
-    if args.queue not in counts:
-        raise AdminError(f"no dead-letter queue {args.queue!r}; there are: {', '.join(counts)}")
-    out.write(f"{counts[args.queue]} messages in the {args.queue} dead-letter queue\n")
-    if args.dry_run or not counts[args.queue]:
+    """What the console's "show" lists, then (unless --dry-run) its "move back"."""
+    listing = console.dead_letter_messages(args.queue)
+    out.write(f"{listing.count} messages in the {args.queue} dead-letter queue\n")
+    for letter in listing.shown:
+        sent = letter.sent_at.isoformat() if letter.sent_at else "?"
+        out.write(f"  {letter.message_id}  sent {sent}  {letter.about}\n")
+    if args.dry_run or not listing.count:
         return 0
     moved = console.redrive(args.queue, args.operator)
     out.write(f"moved {moved} back to the {args.queue} queue\n")
@@ -328,7 +337,7 @@ def _parser() -> argparse.ArgumentParser:
     resend.add_argument("id")
     resend.add_argument("what", choices=["receipt", "verdict"])
     redrive = commands.add_parser("redrive", parents=[target], help="move dead letters back to their queue")
-    redrive.add_argument("queue", choices=["validation", "notification"])
+    redrive.add_argument("queue", choices=["validation", "notification", "archive"])
     redrive.add_argument("--dry-run", action="store_true", help="only show how many wait")
     reconcile = commands.add_parser("reconcile", parents=[target], help="compare the bucket and the records")
     reconcile.add_argument("--dry-run", action="store_true", help="re-queue nothing")
@@ -371,7 +380,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
         return _COMMANDS[args.command](console, args, out)
     except SubmissionNotFound as error:
         print(f"cfp admin: no submission {error}; nothing was changed", file=sys.stderr)
-    except (SubmissionWithdrawn, UploadNotFound, QueueUnavailable, AdminError) as error:
+    except (SubmissionWithdrawn, UploadNotFound, QueueUnavailable, QueueNotFound, AdminError) as error:
         print(f"cfp admin: {error}", file=sys.stderr)
     except NoCredentialsError:
         print("cfp admin: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID", file=sys.stderr)

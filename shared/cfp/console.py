@@ -9,19 +9,38 @@ notifier's idempotency sends each mail once and a second release skips what went
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cfp import deadline as rules
 from cfp import events
+from cfp.archive import (
+    ARCHIVE_KEEP,
+    JOB_RECORD_KEEP,
+    ArchiveEntry,
+    ArchiveView,
+    archive_key,
+    job_message,
+    select_entries,
+    view_of,
+)
 from cfp.clock import Clock
-from cfp.errors import SubmissionNotFound, SubmissionWithdrawn, UploadNotFound
+from cfp.errors import (
+    ArchiveNotFound,
+    ArchiveNotReady,
+    PublishFailed,
+    QueueNotFound,
+    QueueUnavailable,
+    SubmissionNotFound,
+    SubmissionWithdrawn,
+    UploadNotFound,
+)
 from cfp.formatcheck.models import Verdict
 from cfp.keeper import unrecorded_objects
 from cfp.model import (
@@ -30,13 +49,17 @@ from cfp.model import (
     Version,
     current_version,
     late_versions,
+    parse_upload_key,
     status_of,
 )
 from cfp.ports import (
+    ArchiveJob,
+    ArchiveJobs,
     AuditEntry,
     CheckRequeue,
     DeadLetterReader,
     EventPublisher,
+    JobQueue,
     SubmissionRepository,
     UploadStorage,
 )
@@ -48,8 +71,10 @@ if TYPE_CHECKING:
     # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.
     from cfp.mail.render import MailRenderer
 
-# A PDF link from the console lives this long: enough to open it, too short to pass around.
+# A PDF or zip link from the console lives this long: enough to open it, too short to pass around.
 PDF_LINK_SECONDS = 300
+# The most dead letters "show" lists (the count says how many wait in all).
+DEAD_LETTERS_SHOWN = 50
 NOTE_MAX = 2000
 
 ROW_COLUMNS = [
@@ -185,19 +210,60 @@ class ExtensionRequest(BaseModel):
     until: datetime
 
 
-@dataclass(frozen=True)
-class PdfFile:
-    """One upload to download, and the file name it gets: the submission id and a slug of its title."""
+class ArchiveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    filename: str
-    key: str
-    version_id: str | None
-    late: bool
+    include_late: bool = Field(default=False, description="Late uploads too, each beside the on-time one.")
 
 
-def _slug(title: str) -> str:
-    words = re.findall(r"[A-Za-z0-9]+", unicodedata.normalize("NFKD", title))
-    return "-".join(words)[:60].strip("-").lower() or "untitled"
+class DeadLetterView(BaseModel):
+    """One dead letter, told by what it is about (ids only: nothing an author wrote, no address)."""
+
+    message_id: str
+    sent_at: datetime | None = Field(description="When the message was first sent to its queue.")
+    deliveries: int = Field(description="How often it was delivered before it was set aside.")
+    about: str
+
+
+class DeadLetterListing(BaseModel):
+    queue: str
+    count: int = Field(description="Messages waiting (SQS's approximate count).")
+    shown: list[DeadLetterView] = Field(description=f"Up to {DEAD_LETTERS_SHOWN} of them, oldest first.")
+
+
+class Redriven(BaseModel):
+    queue: str
+    moved: int
+
+
+def describe_dead_letter(body: str, upload_prefix: str) -> str:
+    """What a dead letter is about, from its body: the upload check, the mail or the archive it carries."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return "a message that is not JSON"
+    if not isinstance(message, dict):
+        return "a message of an unknown kind"
+    if message.get("Event") == "s3:TestEvent":
+        return "S3's test event (nothing to check)"
+    if isinstance(message.get("Records"), list):
+        checks = []
+        for record in message["Records"]:
+            key = unquote_plus(str(((record or {}).get("s3") or {}).get("object", {}).get("key", "")))
+            found = parse_upload_key(upload_prefix, key)
+            checks.append(
+                f"submission {found[0]}, version {found[1]}"
+                if found
+                else "an object the service never issued"
+            )
+        return "the check of " + "; ".join(checks or ["nothing"])
+    if isinstance(message.get("kind"), str) and "event_id" in message:
+        kind = message["kind"].replace("_", " ")
+        about = message.get("submission_id")
+        return f"the {kind} mail for submission {about}" if about else f"the {kind} mail for the whole call"
+    if isinstance(message.get("job_id"), str):
+        return f"the archive {message['job_id']}"
+    return "a message of an unknown kind"
 
 
 @dataclass(frozen=True)
@@ -226,6 +292,8 @@ class Console:
     clock: Clock
     validation_queue: CheckRequeue | None = None
     dead_letter_queues: tuple[DeadLetterQueue, ...] = field(default=())
+    archive_jobs: ArchiveJobs | None = None
+    archive_queue: JobQueue | None = None
 
     # ---- reading -----------------------------------------------------------------------------------
 
@@ -387,22 +455,50 @@ class Console:
         }
         return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
-    def pdf_files(self, include_late: bool = False) -> list[PdfFile]:
+    def pdf_files(self, include_late: bool = False) -> list[ArchiveEntry]:
         """The upload on record for every live submission (and, with ``include_late``, each late one),
-        named so a folder of them sorts by id and reads by title."""
-        window = self.settings.window
-        files = []
-        for submission, versions in self.store.all():
-            if submission.withdrawn:
-                continue
-            name = f"{submission.id}-{_slug(submission.title)}"
-            current = current_version(submission, versions, window)
-            if current is not None:
-                files.append(PdfFile(f"{name}.pdf", current.key, current.version_id, False))
-            if include_late:
-                for n, late in enumerate(late_versions(submission, versions, window), start=1):
-                    files.append(PdfFile(f"{name}-late-{n}.pdf", late.key, late.version_id, True))
-        return files
+        named as in the archive's zip (``cfp.archive``), so a folder of them sorts by id."""
+        return select_entries(self.store.all(), self.settings.window, include_late)
+
+    # ---- the archive of every PDF -------------------------------------------------------------------
+
+    def start_archive(self, request: ArchiveRequest, by: str) -> ArchiveView:
+        """Record a job and queue it for the archiver; the console follows it with ``archive``."""
+        if self.archive_jobs is None or self.archive_queue is None:
+            raise QueueUnavailable("archives are not set up for this console")
+        now = self.clock.now()
+        job = ArchiveJob(secrets.token_hex(8), request.include_late, by, now)
+        self.archive_jobs.save_job(job)
+        what = "on-time and late PDFs" if request.include_late else "on-time PDFs"
+        self.store.audit(by, "archive requested", f"{job.id}: {what}", now)
+        try:
+            self.archive_queue.send(job_message(job.id))
+        except (PublishFailed, QueueUnavailable):
+            self.archive_jobs.fail_job(job.id, 0, "The archive could not be queued; start it again.", now)
+            raise
+        return view_of(job)
+
+    def _job(self, job_id: str) -> ArchiveJob:
+        job = self.archive_jobs.job(job_id) if self.archive_jobs else None
+        if job is None or job.requested_at + JOB_RECORD_KEEP < self.clock.now():
+            raise ArchiveNotFound(f"no archive {job_id}")
+        return job
+
+    def archive(self, job_id: str) -> ArchiveView:
+        """How far the job has come (ArchiveNotFound for an unknown or forgotten one)."""
+        return view_of(self._job(job_id))
+
+    def archive_link(self, job_id: str) -> PdfLink:
+        """A link to the finished zip, presigned now for a few minutes (ArchiveNotReady before it is
+        done, ArchiveNotFound once the zip has expired)."""
+        job = self._job(job_id)
+        if job.state != "done" or job.finished_at is None:
+            raise ArchiveNotReady(f"the archive {job_id} is {job.state}, not ready to download")
+        if job.finished_at + ARCHIVE_KEEP < self.clock.now():
+            raise ArchiveNotFound(f"the archive {job_id} has expired; start a new one")
+        key = archive_key(self.settings.archive_prefix, job_id)
+        url = self.bucket.download_link(key, None, PDF_LINK_SECONDS)
+        return PdfLink(url=url, expires_at=self.clock.now() + timedelta(seconds=PDF_LINK_SECONDS))
 
     # ---- changes -----------------------------------------------------------------------------------
 
@@ -547,12 +643,36 @@ class Console:
         """How many messages wait in each dead-letter queue."""
         return {q.name: q.dead_letters.count() for q in self.dead_letter_queues}
 
-    def redrive(self, name: str, by: str) -> int:
-        """Move a dead-letter queue's messages back to their queue; returns how many moved."""
+    def _dead_letter_queue(self, name: str) -> DeadLetterQueue:
         queue = next((q for q in self.dead_letter_queues if q.name == name), None)
         if queue is None:
             names = ", ".join(q.name for q in self.dead_letter_queues)
-            raise ValueError(f"no dead-letter queue {name!r}; there are: {names}")
+            raise QueueNotFound(f"no dead-letter queue {name!r}; there are: {names}")
+        return queue
+
+    def dead_letter_messages(self, name: str) -> DeadLetterListing:
+        """What waits in one dead-letter queue: how many, and what the oldest are about; nothing moves."""
+        queue = self._dead_letter_queue(name)
+        count = queue.dead_letters.count()
+        peeked = queue.dead_letters.peek(DEAD_LETTERS_SHOWN) if count else []
+        earliest = datetime.max.replace(tzinfo=self.clock.now().tzinfo)
+        shown = sorted(
+            (
+                DeadLetterView(
+                    message_id=m.message_id,
+                    sent_at=m.sent_at,
+                    deliveries=m.receive_count,
+                    about=describe_dead_letter(m.body, self.settings.upload_prefix),
+                )
+                for m in peeked
+            ),
+            key=lambda view: (view.sent_at or earliest, view.message_id),
+        )
+        return DeadLetterListing(queue=name, count=max(count, len(shown)), shown=shown)
+
+    def redrive(self, name: str, by: str) -> int:
+        """Move a dead-letter queue's messages back to their queue; returns how many moved."""
+        queue = self._dead_letter_queue(name)
         moved = queue.dead_letters.redrive(queue.source_url)
         self.store.audit(by, "redrove", f"{moved} messages from {name}", self.clock.now())
         return moved

@@ -75,3 +75,19 @@ class SecretUnavailable(Exception):
 
 class QueueUnavailable(Exception):
     """A queue could not be read or written just now."""
+
+
+class ObjectUnreadable(Exception):
+    """An object in the bucket could not be read (gone, or S3 refused or failed)."""
+
+
+class ArchiveNotFound(Exception):
+    """No archive job with that id, or its zip has expired."""
+
+
+class ArchiveNotReady(Exception):
+    """The archive job has not finished (or failed), so there is nothing to download."""
+
+
+class QueueNotFound(ValueError):
+    """No dead-letter queue of that name."""

@@ -7,7 +7,7 @@ adapter: each is given objects that have these shapes, by ``wiring`` in a Lambda
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -60,6 +60,37 @@ class PresignedPost:
 
     url: str
     fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ArchiveJob:
+    """One request for a zip of the PDFs: who asked and when, and how far its build has come.
+
+    ``attempt`` counts the builds that claimed the job; only the build holding the latest claim may record
+    progress or finish it, so a redelivered message cannot corrupt what another build reports.
+    """
+
+    id: str
+    include_late: bool
+    requested_by: str
+    requested_at: datetime
+    state: str = "queued"  # queued, building, done or failed
+    attempt: int = 0
+    done: int = 0
+    total: int | None = None
+    size: int | None = None
+    finished_at: datetime | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One message waiting in a dead-letter queue, as SQS reports it."""
+
+    message_id: str
+    sent_at: datetime | None
+    receive_count: int
+    body: str
 
 
 class SubmissionRepository(Protocol):
@@ -141,6 +172,54 @@ class UploadStorage(Protocol):
 
     def download_link(self, key: str, version_id: str | None, lifetime_seconds: int) -> str: ...
 
+    def stream(self, key: str, version_id: str | None) -> Iterator[bytes]:
+        """The object's bytes in chunks, never all of it in memory at once."""
+        ...
+
+
+class ArchiveWriter(Protocol):
+    """A zip being written to the bucket: bytes go out in parts as they come."""
+
+    def write(self, data: bytes) -> int: ...
+
+    def complete(self) -> int:
+        """Make the object whole in the bucket; returns its size."""
+        ...
+
+    def abort(self) -> None: ...
+
+
+class ArchiveStorage(Protocol):
+    """Where zips of the PDFs are written, apart from the authors' uploads."""
+
+    def open_archive(self, key: str, filename: str) -> ArchiveWriter: ...
+
+
+class ArchiveJobs(Protocol):
+    """The archive jobs' records; every change after the first is conditional on the build's claim."""
+
+    def save_job(self, job: ArchiveJob) -> None: ...
+
+    def job(self, job_id: str) -> ArchiveJob | None: ...
+
+    def claim_job(self, job_id: str, now: datetime) -> int | None:
+        """Start a build: the new attempt number, or None when the job is done already."""
+        ...
+
+    def job_progress(self, job_id: str, attempt: int, done: int, total: int, message: str = "") -> bool:
+        """Record progress; False when another build has claimed the job since."""
+        ...
+
+    def finish_job(self, job_id: str, attempt: int, size: int, now: datetime) -> bool: ...
+
+    def fail_job(self, job_id: str, attempt: int, message: str, now: datetime) -> bool: ...
+
+
+class JobQueue(Protocol):
+    """A queue that takes one plain message body (an archive job to build)."""
+
+    def send(self, body: str) -> None: ...
+
 
 class EventPublisher(Protocol):
     """The notification queue: facts the notifier turns into mails."""
@@ -160,6 +239,10 @@ class DeadLetterReader(Protocol):
     def bodies(self, limit: int = 1000) -> list[str]: ...
 
     def count(self) -> int: ...
+
+    def peek(self, limit: int) -> list[DeadLetter]:
+        """Up to ``limit`` waiting messages, left in the queue and visible again at once."""
+        ...
 
     def redrive(self, target_url: str) -> int: ...
 

@@ -1,14 +1,17 @@
 """SQS adapters: the notification queue the notifier reads, the validation queue a missed upload is put
-back on, and the dead-letter queues, peeked at, counted, or moved back to their queue by an operator."""
+back on, the archive queue, and the dead-letter queues, peeked at, counted, or moved back to their queue by
+an organizer."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cfp.errors import PublishFailed, QueueUnavailable
 from cfp.events import NotificationEvent
+from cfp.ports import DeadLetter
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -37,6 +40,20 @@ class ValidationQueue:
         self._client.send_message(QueueUrl=self._url, MessageBody=body)
 
 
+class JobQueue:
+    """A queue of plain messages (archive jobs for the archiver)."""
+
+    def __init__(self, client: SQSClient, queue_url: str) -> None:
+        self._client = client
+        self._url = queue_url
+
+    def send(self, body: str) -> None:
+        try:
+            self._client.send_message(QueueUrl=self._url, MessageBody=body)
+        except (BotoCoreError, ClientError) as error:
+            raise QueueUnavailable(f"the queue did not take the message: {error}") from error
+
+
 class DeadLetters:
     """A dead-letter queue, peeked at: messages are received and left in place (they reappear after
     ``hide_seconds``), so operators still find every one of them there."""
@@ -58,6 +75,48 @@ class DeadLetters:
             if not fresh:
                 break
             seen.update((m["MessageId"], m.get("Body", "")) for m in fresh)
+        return list(seen.values())
+
+    def peek(self, limit: int) -> list[DeadLetter]:
+        """Up to ``limit`` waiting messages with when they were sent and how often delivered; each is hidden
+        for a moment while they are read (so every one is seen once) and then made visible again, so a
+        redrive right after finds them all."""
+        seen: dict[str, DeadLetter] = {}
+        handles: list[str] = []
+        try:
+            while len(seen) < limit:
+                got = self._client.receive_message(
+                    QueueUrl=self._url,
+                    MaxNumberOfMessages=min(10, limit - len(seen)),
+                    VisibilityTimeout=30,
+                    MessageSystemAttributeNames=["SentTimestamp", "ApproximateReceiveCount"],
+                )
+                fresh = [m for m in got.get("Messages", []) if m["MessageId"] not in seen]
+                if not fresh:
+                    break
+                for message in fresh:
+                    attributes = message.get("Attributes", {})
+                    sent = attributes.get("SentTimestamp")
+                    seen[message["MessageId"]] = DeadLetter(
+                        message_id=message["MessageId"],
+                        sent_at=datetime.fromtimestamp(int(sent) / 1000, UTC) if sent else None,
+                        # Counting this peek's own receive out: what the consumer tried.
+                        receive_count=max(0, int(attributes.get("ApproximateReceiveCount", "1")) - 1),
+                        body=message.get("Body", ""),
+                    )
+                    handles.append(message["ReceiptHandle"])
+        except (BotoCoreError, ClientError) as error:
+            raise QueueUnavailable(f"the queue could not be read: {error}") from error
+        finally:
+            for start in range(0, len(handles), 10):
+                batch = handles[start : start + 10]
+                self._client.change_message_visibility_batch(
+                    QueueUrl=self._url,
+                    Entries=[
+                        {"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                        for n, handle in enumerate(batch)
+                    ],
+                )
         return list(seen.values())
 
     def count(self) -> int:

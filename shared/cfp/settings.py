@@ -58,6 +58,12 @@ class Settings(BaseModel):
     # dead-letter queues whose counts the console shows.
     session_key_secret_arn: str = ""
     notification_dead_letter_queue_url: str = ""
+    # The archive of every PDF: its queue (the API queues jobs; the console shows and moves back its dead
+    # letters, and those of the validation queue), and the prefix its zips are written under, apart
+    # from the uploads and outside the validator's event filter.
+    archive_queue_url: str = ""
+    archive_dead_letter_queue_url: str = ""
+    archive_prefix: str = "archives/"
     max_receive_count: int = Field(default=5, ge=1)
     # Abuse limits (README, "Limits"); 0 turns a limit off.
     max_uploads_per_submission: int = Field(default=20, ge=0)

@@ -10,17 +10,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cfp.errors import ObjectUnreadable
 from cfp.ports import PresignedPost, StoredObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 PDF_CONTENT_TYPE = "application/pdf"
+# Chunks a PDF is read in, and parts a zip is written in (S3's smallest part but the last is 5 MiB).
+READ_CHUNK_BYTES = 1024 * 1024
+PART_BYTES = 8 * 1024 * 1024
 
 
 class UploadBucket:
@@ -83,11 +90,87 @@ class UploadBucket:
                 )
         return found
 
+    def stream(self, key: str, version_id: str | None) -> Iterator[bytes]:
+        """The object's bytes in chunks of ``READ_CHUNK_BYTES``; ObjectUnreadable when S3 cannot give them."""
+        kwargs: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        try:
+            body = self._client.get_object(**kwargs)["Body"]
+            yield from body.iter_chunks(READ_CHUNK_BYTES)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "error")
+            raise ObjectUnreadable(f"{key}: {code}") from error
+        except BotoCoreError as error:
+            raise ObjectUnreadable(f"{key}: {type(error).__name__}") from error
+
+    def open_archive(self, key: str, filename: str) -> MultipartWriter:
+        """A zip written to ``key`` in parts as it grows; saved as ``filename`` when downloaded."""
+        return MultipartWriter(self._client, self._bucket, key, filename)
+
     def download_link(self, key: str, version_id: str | None, lifetime_seconds: int) -> str:
         """A presigned GET of exactly the object that was judged, even if the slot was written again."""
         if self._links is None:
             self._links = LinkSigner.for_bucket(self._client, self._bucket)
         return self._links.sign(key, version_id, lifetime_seconds, datetime.now(UTC))
+
+
+class MultipartWriter:
+    """An object written as it is produced: every ``PART_BYTES`` go to S3 as one part of a multipart
+    upload, so memory holds one part at most. An object smaller than a part is one PutObject."""
+
+    def __init__(self, client: S3Client, bucket: str, key: str, filename: str) -> None:
+        self._client = client
+        self._target = {"Bucket": bucket, "Key": key}
+        self._headers = {
+            "ContentType": "application/zip",
+            "ContentDisposition": f'attachment; filename="{filename}"',
+        }
+        self._buffer = bytearray()
+        self._size = 0
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        self._size += len(data)
+        while len(self._buffer) >= PART_BYTES:
+            self._send(bytes(self._buffer[:PART_BYTES]))
+            del self._buffer[:PART_BYTES]
+        return len(data)
+
+    def _send(self, part: bytes) -> None:
+        if self._upload_id is None:
+            started = self._client.create_multipart_upload(**self._target, **self._headers)  # type: ignore[arg-type]
+            self._upload_id = started["UploadId"]
+        number = len(self._parts) + 1
+        sent = self._client.upload_part(
+            **self._target,  # type: ignore[arg-type]
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=part,
+        )
+        self._parts.append({"ETag": sent["ETag"], "PartNumber": number})
+
+    def complete(self) -> int:
+        if self._upload_id is None:
+            self._client.put_object(**self._target, **self._headers, Body=bytes(self._buffer))  # type: ignore[arg-type]
+        else:
+            if self._buffer:
+                self._send(bytes(self._buffer))
+            self._client.complete_multipart_upload(
+                **self._target,  # type: ignore[arg-type]
+                UploadId=self._upload_id,
+                MultipartUpload={"Parts": self._parts},  # type: ignore[typeddict-item]
+            )
+        self._buffer.clear()
+        return self._size
+
+    def abort(self) -> None:
+        """Drop the parts sent so far (the bucket's lifecycle rule also clears any left behind)."""
+        if self._upload_id is not None:
+            self._client.abort_multipart_upload(**self._target, UploadId=self._upload_id)  # type: ignore[arg-type]
+            self._upload_id = None
 
 
 _PROBE_KEY = "cfp-link-probe"

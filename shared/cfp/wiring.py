@@ -23,6 +23,7 @@ from cfp.uploads import UploadBucket
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from cfp.archive import ArchiveBuilder
     from cfp.console import Console
     from cfp.formatcheck.models import Verdict
     from cfp.keeper import DeadlineKeeper
@@ -149,21 +150,39 @@ def sign_in() -> SignIn:
 
 
 def console() -> Console:
+    """The console, with each dead-letter queue whose source queue it is also given (to move letters
+    back to) and the archive queue."""
     from cfp.console import Console, DeadLetterQueue
-    from cfp.queues import DeadLetters
+    from cfp.queues import DeadLetters, JobQueue
 
     s = settings()
     dead_letters = tuple(
-        DeadLetterQueue(name, DeadLetters(client("sqs"), url), "")
-        for name, url in (
-            ("validation", s.validation_dead_letter_queue_url),
-            ("notification", s.notification_dead_letter_queue_url),
+        DeadLetterQueue(name, DeadLetters(client("sqs"), url), source)
+        for name, url, source in (
+            ("validation", s.validation_dead_letter_queue_url, s.validation_queue_url),
+            ("notification", s.notification_dead_letter_queue_url, s.notification_queue_url),
+            ("archive", s.archive_dead_letter_queue_url, s.archive_queue_url),
         )
-        if url
+        if url and source
     )
     return Console(
-        s, store(), bucket(), notification_queue(), renderer(), clock(), dead_letter_queues=dead_letters
+        s,
+        store(),
+        bucket(),
+        notification_queue(),
+        renderer(),
+        clock(),
+        dead_letter_queues=dead_letters,
+        archive_jobs=store(),
+        archive_queue=JobQueue(client("sqs"), s.archive_queue_url) if s.archive_queue_url else None,
     )
+
+
+def archive_builder() -> ArchiveBuilder:
+    from cfp.archive import ArchiveBuilder
+
+    uploads = bucket()
+    return ArchiveBuilder(settings(), store(), store(), uploads, uploads, clock())
 
 
 def reset() -> None:

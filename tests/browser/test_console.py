@@ -11,11 +11,13 @@ import io
 import json
 import re
 import time
+import zipfile
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import boto3
 import pytest
 import requests
 
@@ -216,8 +218,8 @@ def test_an_organizer_signs_in_lists_filters_and_opens_a_pdf(
     expect(page.locator("#shown")).to_have_text("Showing 5 of 5 submissions.")
     expect(page.locator("#counts")).to_contain_text("2pass")
     expect(page.locator("#time-left")).to_contain_text("left")
-    expect(page.locator("#dead-letters")).to_have_text(
-        "Dead-letter queues: validation 0, notification 0 (cfp admin redrive moves them back)."
+    expect(page.locator("#dead-letters li > span")).to_have_text(
+        ["validation: 0 waiting", "notification: 0 waiting", "archive: 0 waiting"]
     )
     page.get_by_label("Status").select_option("pass")
     expect(page.locator("#shown")).to_have_text("Showing 2 of 5 submissions.")
@@ -333,6 +335,82 @@ def test_decide_export_and_release_once(
     time.sleep(stack.digest_window + 1)  # a second sending would come a batching window later
     decision_mails = [p for p in stack.mails() if b"ccepted: " in p.read_bytes()]
     assert len(decision_mails) == 3
+
+
+def test_an_organizer_downloads_every_pdf_as_one_zip(
+    stack: RunningStack, call: list[dict[str, Any]], open_page: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = signed_in(stack, open_page)
+    page.get_by_label("Include late uploads too").check()
+    page.get_by_role("button", name="Build the zip").click()
+    progress = page.get_by_role("progressbar", name="Files in the zip")
+    expect(progress).to_be_visible()
+    status = page.locator("#archive-status")
+    expect(status).to_contain_text("Done: 3 files", timeout=30_000)
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(progress).to_have_attribute("aria-valuetext", "3 of 3 files")
+    assert progress.evaluate("bar => [bar.value, bar.max]") == [3, 3]
+    expect(page.get_by_role("button", name="Build the zip")).to_be_enabled()
+    page.locator("#archive-heading").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "console-archive.png", full_page=True)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the zip").click()
+    assert re.fullmatch(r"posters-\d{8}-\d{4}-with-late\.zip", download.value.suggested_filename)
+    with zipfile.ZipFile(download.value.path()) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    assert entries == {
+        f"{call[0]['id']} - Scheduling Inference on Shared GPUs.pdf": make_abstract(body_pages=1),
+        f"{call[1]['id']} - Learned Index Structures.pdf": make_abstract(body_pages=2),
+        f"{call[2]['id']} - A Three-Page Abstract.pdf": make_abstract(body_pages=3),
+    }
+
+
+def test_dead_letters_are_shown_and_moved_back_after_a_confirmation(
+    stack: RunningStack, open_page: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    resources = requests.get(f"{stack.api}/_local/resources", timeout=10).json()
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=resources["endpoint"],
+        region_name=resources["region"],
+        aws_access_key_id=resources["access_key_id"],
+        aws_secret_access_key=resources["secret_access_key"],
+    )
+    # An archive job the table does not hold: moved back, the archiver drops it.
+    sqs.send_message(
+        QueueUrl=resources["resources"]["ArchiveDeadLetterQueue"],
+        MessageBody='{"job_id": "0123456789abcdef"}',
+    )
+    page = signed_in(stack, open_page)
+    expect(page.locator("#dead-letters")).to_contain_text("archive: 1 waiting")
+    page.get_by_role("button", name="Show the archive dead letters").click()
+    detail = page.locator("#dead-letter-detail")
+    expect(detail).to_be_focused()
+    expect(page.locator("#dead-letter-title")).to_have_text("1 message in the archive dead-letter queue")
+    expect(page.locator("#dead-letter-rows")).to_contain_text("the archive 0123456789abcdef")
+    page.get_by_role("button", name="Move 1 back…").click()
+    expect(page.locator("#redrive-question")).to_have_text(
+        "Move 1 message back to the archive queue, where it is tried again?"
+    )
+    page.screenshot(path=artifacts / "console-dead-letters.png", full_page=True)
+    page.get_by_role("button", name="Not now").click()
+    expect(page.locator("#redrive-confirm")).to_be_hidden()
+    page.get_by_role("button", name="Move 1 back…").click()
+    page.get_by_role("button", name="Move them back").click()
+    expect(page.locator("#dead-letter-status")).to_have_text("Moved 1 message back to the archive queue.")
+    expect(page.locator("#dead-letters")).to_contain_text("archive: 0 waiting")
+
+    page.evaluate(AXE.read_text())
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)"""
+    )
+    assert violations == []
 
 
 def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Browser) -> None:

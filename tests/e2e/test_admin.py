@@ -116,7 +116,7 @@ def test_reading_listing_exporting_and_downloading(
     assert done.returncode == 0, done.stderr
     assert "2/2" in done.stderr, "a progress bar"
     names = sorted(p.name for p in folder.iterdir())
-    assert names == sorted([f"{made[0]['id']}-formula-title.pdf", f"{made[1]['id']}-two-pages.pdf"])
+    assert names == sorted([f"{made[0]['id']} - =Formula Title.pdf", f"{made[1]['id']} - Two Pages.pdf"])
     assert all(p.read_bytes().startswith(b"%PDF") for p in folder.iterdir())
 
 
@@ -161,9 +161,9 @@ def test_extending_resending_redriving_and_reconciling(
         "submission_id": "nosuchid00",
     }
     sqs.send_message(QueueUrl=dead, MessageBody=json.dumps(event))
-    assert "1 messages in the notification dead-letter queue" in ok(
-        stack, "redrive", "notification", "--dry-run"
-    )
+    shown = ok(stack, "redrive", "notification", "--dry-run")
+    assert "1 messages in the notification dead-letter queue" in shown
+    assert "the withdrawn mail for submission nosuchid00" in shown
     assert "moved 1 back to the notification queue" in ok(stack, "redrive", "notification")
 
     assert "0 things off" in ok(stack, "reconcile")

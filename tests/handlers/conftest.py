@@ -79,6 +79,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         validation_queue_url = sqs.create_queue(QueueName="cfp-test-validation")["QueueUrl"]
         dead_letter_queue_url = sqs.create_queue(QueueName="cfp-test-validation-dlq")["QueueUrl"]
         notification_dead_letters = sqs.create_queue(QueueName="cfp-test-notification-dlq")["QueueUrl"]
+        archive_queue_url = sqs.create_queue(QueueName="cfp-test-archives")["QueueUrl"]
+        archive_dead_letters = sqs.create_queue(QueueName="cfp-test-archive-dlq")["QueueUrl"]
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
         token_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
         session_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
@@ -103,6 +105,9 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             "VALIDATION_DEAD_LETTER_QUEUE_URL": dead_letter_queue_url,
             "NOTIFICATION_DEAD_LETTER_QUEUE_URL": notification_dead_letters,
             "SESSION_KEY_SECRET_ARN": session_key,
+            "ARCHIVE_QUEUE_URL": archive_queue_url,
+            "ARCHIVE_DEAD_LETTER_QUEUE_URL": archive_dead_letters,
+            "ARCHIVE_PREFIX": "archives/",
         }
         for name, value in environment.items():
             monkeypatch.setenv(name, value)

@@ -307,7 +307,7 @@ def test_extensions_and_resends_name_who_and_when(world: World) -> None:
     assert sorted(h["action"] for h in detail["history"]) == ["extended", "resent"]
     world.sqs.send_message(QueueUrl=world.dead_letter_queue_url, MessageBody="{}")
     counts = body_of(call("GET", "/organizers/dead-letters", cookie=cookie))
-    assert counts == {"validation": 1, "notification": 0}
+    assert counts == {"validation": 1, "notification": 0, "archive": 0}
 
 
 def test_the_console_page_is_served_under_the_same_policy(world: World) -> None:

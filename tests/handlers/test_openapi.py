@@ -45,6 +45,11 @@ def test_document_is_served_over_http() -> None:
         "/organizers/release",
         "/organizers/extensions",
         "/organizers/dead-letters",
+        "/organizers/dead-letters/{queue}",
+        "/organizers/dead-letters/{queue}/redrive",
+        "/organizers/archives",
+        "/organizers/archives/{job_id}",
+        "/organizers/archives/{job_id}/link",
         "/organizers/export",
     }
 

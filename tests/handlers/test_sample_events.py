@@ -24,6 +24,10 @@ def test_queue_samples_are_processed_without_failures(world: World) -> None:
     assert load_function("notifier").lambda_handler(sample("notifier-events"), FakeContext()) == {
         "batchItemFailures": []
     }
+    # A job the table no longer holds (its record expired) is dropped, not retried.
+    assert load_function("archiver").lambda_handler(sample("archiver-job"), FakeContext()) == {
+        "batchItemFailures": []
+    }
 
 
 def test_schedule_sample_runs_the_keeper(world: World) -> None:

@@ -50,11 +50,13 @@ def test_calls_are_named_by_the_actions_iam_checks() -> None:
     assert iam_actions("s3", "GetObject", {"VersionId": "v"}) == [("s3:GetObjectVersion", None)]
     assert iam_actions("s3", "HeadObject", {}) == [("s3:GetObject", None)]
     assert iam_actions("ses", "SendEmail", {}) == [("ses:SendEmail", None)]
+    assert iam_actions("s3", "UploadPart", {}) == [("s3:PutObject", None)]
+    assert iam_actions("sqs", "ChangeMessageVisibilityBatch", {}) == [("sqs:ChangeMessageVisibility", None)]
 
 
 def test_calls_of_some_functions_only_are_not_judged_complete() -> None:
     recorded = [{"function": "api", "action": "dynamodb:GetItem", "resource": "TABLE_NAME"}]
     assert problems_with(recorded) == [
         "the handler tests recorded calls of ['api'], not of every function"
-        " ['api', 'deadline', 'notifier', 'validator']"
+        " ['api', 'archiver', 'deadline', 'notifier', 'validator']"
     ]

@@ -148,7 +148,7 @@ def test_alarm_topic_uses_a_rotated_key_that_cloudwatch_may_use(raw: dict[str, A
 
 
 def test_queue_consumers_have_capped_concurrency(raw: dict[str, Any]) -> None:
-    caps = {"ValidatorFunction": 5, "NotifierFunction": 2}
+    caps = {"ValidatorFunction": 5, "NotifierFunction": 2, "ArchiverFunction": 2}
     for name, cap in caps.items():
         props = raw["Resources"][name]["Properties"]
         assert props["ReservedConcurrentExecutions"] == cap, name
@@ -345,3 +345,24 @@ def test_the_console_session_key_is_generated_by_the_template_and_read_only_by_t
     assert readers == ["ApiFunctionRole"]
     api_environment = raw["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
     assert api_environment["SESSION_KEY_SECRET_ARN"] == {"Ref": "ConsoleSessionKey"}
+
+
+def test_archives_expire_apart_from_uploads_and_never_reach_the_validator(raw: dict[str, Any]) -> None:
+    from cfp.archive import ARCHIVE_KEEP
+
+    bucket = raw["Resources"]["UploadsBucket"]["Properties"]
+    prefix = raw["Globals"]["Function"]["Environment"]["Variables"]["ARCHIVE_PREFIX"]
+    uploads = raw["Globals"]["Function"]["Environment"]["Variables"]["UPLOAD_PREFIX"]
+    assert prefix == "archives/" and not prefix.startswith(uploads) and not uploads.startswith(prefix)
+    [notification] = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    [rule] = notification["Filter"]["S3Key"]["Rules"]
+    assert (rule["Name"], rule["Value"]) == ("prefix", uploads)
+    # The only lifecycle rule of the uploads bucket: an author's upload is never deleted.
+    [expiry] = bucket["LifecycleConfiguration"]["Rules"]
+    assert expiry["Prefix"] == prefix and expiry["Status"] == "Enabled"
+    assert (
+        expiry["ExpirationInDays"]
+        == ARCHIVE_KEEP.days
+        == expiry["NoncurrentVersionExpiration"]["NoncurrentDays"]
+    )
+    assert expiry["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1

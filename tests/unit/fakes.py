@@ -4,14 +4,16 @@ that every rule can be tested against them; moto tests the real adapters."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from cfp.errors import (
     LimitReached,
+    ObjectUnreadable,
     PublishFailed,
     RequestRecord,
     RequestSeen,
@@ -20,7 +22,7 @@ from cfp.errors import (
 )
 from cfp.events import NotificationEvent
 from cfp.model import Author, Submission, Version, upload_order
-from cfp.ports import PresignedPost, Snapshot, StoredObject
+from cfp.ports import ArchiveJob, AuditEntry, DeadLetter, PresignedPost, Snapshot, StoredObject
 
 
 @dataclass
@@ -39,6 +41,7 @@ class FakeStore:
         self.requests: dict[str, RequestRecord] = {}
         self.markers: dict[str, set[str]] = {}
         self.counters: dict[tuple[str, datetime], int] = {}
+        self.audited: list[tuple[str | None, AuditEntry]] = []
 
     def create(
         self, submission: Submission, outbox: NotificationEvent, request: RequestRecord | None = None
@@ -171,6 +174,99 @@ class FakeStore:
         done.add(marker)
         return True
 
+    def audit(
+        self, by: str, action: str, detail: str, now: datetime, submission_id: str | None = None
+    ) -> None:
+        self.audited.append((submission_id, AuditEntry(now, by, action, detail)))
+
+    def history(self, submission_id: str | None = None) -> list[AuditEntry]:
+        return [entry for owner, entry in self.audited if owner == submission_id]
+
+
+class FakeJobs:
+    """Archive job records, with the store's conditions on each build's claim."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, ArchiveJob] = {}
+        self.progress: list[tuple[int, int, int]] = []  # every accepted write: attempt, done, total
+
+    def save_job(self, job: ArchiveJob) -> None:
+        assert job.id not in self.jobs
+        self.jobs[job.id] = job
+
+    def job(self, job_id: str) -> ArchiveJob | None:
+        return self.jobs.get(job_id)
+
+    def _change(self, job_id: str, **values: Any) -> None:
+        self.jobs[job_id] = dataclasses.replace(self.jobs[job_id], **values)
+
+    def claim_job(self, job_id: str, now: datetime) -> int | None:
+        job = self.jobs.get(job_id)
+        if job is None or job.state == "done":
+            return None
+        attempt = job.attempt + 1
+        self._change(
+            job_id, state="building", attempt=attempt, done=0, total=None, message="", finished_at=None
+        )
+        return attempt
+
+    def _holds(self, job_id: str, attempt: int) -> bool:
+        job = self.jobs.get(job_id)
+        return job is not None and job.attempt == attempt and job.state == "building"
+
+    def job_progress(self, job_id: str, attempt: int, done: int, total: int, message: str = "") -> bool:
+        if not self._holds(job_id, attempt):
+            return False
+        self._change(job_id, done=done, total=total, message=message)
+        self.progress.append((attempt, done, total))
+        return True
+
+    def finish_job(self, job_id: str, attempt: int, size: int, now: datetime) -> bool:
+        if not self._holds(job_id, attempt):
+            return False
+        self._change(job_id, state="done", size=size, finished_at=now, message="")
+        return True
+
+    def fail_job(self, job_id: str, attempt: int, message: str, now: datetime) -> bool:
+        job = self.jobs.get(job_id)
+        if job is None or job.attempt != attempt or job.state == "done":
+            return False
+        self._change(job_id, state="failed", message=message, finished_at=now)
+        return True
+
+
+class FakeWriter:
+    def __init__(self, archives: FakeArchives, key: str, filename: str) -> None:
+        self.archives, self.key, self.filename = archives, key, filename
+        self.data = bytearray()
+        self.aborted = False
+
+    def write(self, data: bytes) -> int:
+        self.data += data
+        self.archives.largest_write = max(self.archives.largest_write, len(data))
+        return len(data)
+
+    def complete(self) -> int:
+        self.archives.objects.append((self.key, self.filename, bytes(self.data)))
+        return len(self.data)
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+class FakeArchives:
+    """Where zips land: every completed object in order (a second build of a job would be a second)."""
+
+    def __init__(self) -> None:
+        self.objects: list[tuple[str, str, bytes]] = []
+        self.opened: list[FakeWriter] = []
+        self.largest_write = 0
+
+    def open_archive(self, key: str, filename: str) -> FakeWriter:
+        writer = FakeWriter(self, key, filename)
+        self.opened.append(writer)
+        return writer
+
 
 class FakeBucket:
     """The uploads bucket: objects by key, each with its versions in upload order."""
@@ -199,6 +295,18 @@ class FakeBucket:
     def list_uploads(self, prefix: str) -> list[StoredObject]:
         return [o for o in self.objects if o.key.startswith(prefix)]
 
+    def stream(self, key: str, version_id: str | None) -> Iterator[bytes]:
+        """The object in chunks of 1 KiB; an object that is not there cannot be read."""
+        self.reads.append(key)
+        if (key, version_id) not in self.data:
+            raise ObjectUnreadable(f"{key}: NoSuchVersion")
+        data = self.data[(key, version_id)]
+        for start in range(0, len(data), 1024):
+            yield data[start : start + 1024]
+
+    def download_link(self, key: str, version_id: str | None, lifetime_seconds: int) -> str:
+        return f"https://{self.name}.example/{key}?expires={lifetime_seconds}"
+
 
 class FakeQueue:
     """A queue that keeps what it was given; ``down`` makes it refuse, as SQS in a bad minute."""
@@ -221,11 +329,28 @@ class FakeQueue:
 
 
 class FakeDeadLetters:
-    def __init__(self, bodies: list[str] | None = None) -> None:
+    def __init__(self, bodies: list[str] | None = None, sent_at: list[datetime] | None = None) -> None:
         self.held = list(bodies or [])
+        self.sent_at = list(sent_at or [])
+        self.moved_to: list[tuple[str, str]] = []
 
     def bodies(self, limit: int = 1000) -> list[str]:
         return self.held[:limit]
+
+    def count(self) -> int:
+        return len(self.held)
+
+    def peek(self, limit: int) -> list[DeadLetter]:
+        return [
+            DeadLetter(f"m{n}", self.sent_at[n] if n < len(self.sent_at) else None, 5, body)
+            for n, body in enumerate(self.held[:limit])
+        ]
+
+    def redrive(self, target_url: str) -> int:
+        moved = len(self.held)
+        self.moved_to += [(target_url, body) for body in self.held]
+        self.held.clear()
+        return moved
 
 
 class FakeSealer:

@@ -32,6 +32,7 @@ CORE = [
     "call",
     "rejudge",
     "console",
+    "archive",
     "signin",
     "sessions",
 ]

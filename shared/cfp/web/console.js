@@ -1,7 +1,8 @@
 // The organizers' console: sign in with a one-time link, list, sort, filter and search every submission,
-// open one with its versions and PDFs, decide, release the decisions, export. Plain DOM code, no build
-// step; text from authors only ever reaches the page through textContent. The session is an HttpOnly
-// cookie the page never sees; a link's secret arrives in the URL's fragment and is removed at once.
+// open one with its versions and PDFs, decide, release the decisions, export, build a zip of every PDF,
+// and show and move back dead letters. Plain DOM code, no build step; text from authors only ever
+// reaches the page through textContent. The session is an HttpOnly cookie the page never sees; a link's
+// secret arrives in the URL's fragment and is removed at once.
 "use strict";
 
 (function () {
@@ -16,6 +17,9 @@
     clockOffset: 0,
     detail: null,
     returnTo: null,
+    archive: null,
+    archiveTimer: null,
+    deadLetters: null,
   };
 
   function el(tag, attributes, ...children) {
@@ -242,10 +246,7 @@
     state.rowsById = new Map(state.records.map((r) => [r.id, rowFor(r)]));
     summarize(list);
     render();
-    const waiting = await api("GET", "/organizers/dead-letters");
-    $("dead-letters").textContent = Object.keys(waiting).length
-      ? "Dead-letter queues: " + Object.entries(waiting).map(([name, n]) => name + " " + n).join(", ") + " (cfp admin redrive moves them back)."
-      : "";
+    await loadDeadLetters();
   }
 
   for (const th of document.querySelectorAll("th[data-key]")) {
@@ -319,6 +320,136 @@
       problem(error.message);
     } finally {
       $("release-yes").disabled = false;
+    }
+  });
+
+  // ---- the archive of every PDF ---------------------------------------------------------------------
+
+  function megabytes(bytes) {
+    return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0) + " MB";
+  }
+
+  // The job is asked about once a second while it is queued or building; its progress bar and status
+  // follow it, and a finished zip is offered through a link presigned when it is asked for.
+  function showArchive(job) {
+    state.archive = job;
+    const bar = $("archive-progress");
+    $("archive-job").hidden = false;
+    if (job.total === null) {
+      bar.removeAttribute("value");
+      bar.removeAttribute("aria-valuetext");
+    } else {
+      bar.max = Math.max(job.total, 1);
+      bar.value = job.total ? job.done : 1;
+      bar.setAttribute("aria-valuetext", job.done + " of " + job.total + " files");
+    }
+    const texts = {
+      queued: "Queued: the zip will be built in a moment.",
+      building: job.total === null ? "Counting the files…" : job.done + " of " + job.total + " files zipped.",
+      done: "Done: " + job.total + " file" + (job.total === 1 ? "" : "s") + ", " + megabytes(job.size || 0) + ". The zip is kept until " + when(job.expires_at) + ".",
+      failed: "Failed. " + job.message,
+    };
+    const text = texts[job.state] + (job.state === "building" && job.message ? " " + job.message : "");
+    if ($("archive-status").textContent !== text) $("archive-status").textContent = text;
+    $("archive-download").hidden = job.state !== "done";
+    $("archive-start").disabled = job.state === "queued" || job.state === "building";
+    if (job.state === "queued" || job.state === "building") {
+      clearTimeout(state.archiveTimer);
+      state.archiveTimer = setTimeout(followArchive, 1000);
+    }
+  }
+
+  async function followArchive() {
+    try {
+      showArchive(await api("GET", "/organizers/archives/" + state.archive.id));
+    } catch (error) {
+      $("archive-start").disabled = false;
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    }
+  }
+
+  $("archive-start").addEventListener("click", async () => {
+    clearProblem();
+    $("archive-start").disabled = true;
+    try {
+      showArchive(await api("POST", "/organizers/archives", { include_late: $("archive-late").checked }));
+    } catch (error) {
+      $("archive-start").disabled = false;
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    }
+  });
+
+  $("archive-download").addEventListener("click", async () => {
+    clearProblem();
+    try {
+      const link = await api("POST", "/organizers/archives/" + state.archive.id + "/link");
+      el("a", { href: link.url, rel: "noopener noreferrer" }).click();
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    }
+  });
+
+  // ---- dead letters: show, then move back after a confirmation -------------------------------------
+
+  async function loadDeadLetters() {
+    const waiting = await api("GET", "/organizers/dead-letters");
+    $("dead-letters").replaceChildren(
+      ...Object.entries(waiting).map(([name, n]) => {
+        const button = el("button", { type: "button", class: "button secondary small", "aria-label": "Show the " + name + " dead letters" }, "Show");
+        button.addEventListener("click", () => showDeadLetters(name));
+        return el("li", {}, el("span", {}, name + ": " + n + " waiting"), button);
+      })
+    );
+  }
+
+  async function showDeadLetters(name) {
+    clearProblem();
+    try {
+      const listing = await api("GET", "/organizers/dead-letters/" + encodeURIComponent(name));
+      state.deadLetters = listing;
+      const n = listing.count;
+      $("dead-letter-title").textContent = n + " message" + (n === 1 ? "" : "s") + " in the " + name + " dead-letter queue" + (listing.shown.length < n ? " (the oldest " + listing.shown.length + " shown)" : "");
+      $("dead-letter-rows").replaceChildren(
+        ...(listing.shown.length
+          ? listing.shown.map((m) => el("tr", {}, el("td", { class: "id" }, m.message_id), el("td", { class: "when" }, when(m.sent_at)), el("td", {}, String(m.deliveries)), el("td", {}, m.about)))
+          : [el("tr", {}, el("td", { colspan: "4" }, "Nothing waits here."))])
+      );
+      $("redrive-ask").textContent = "Move " + n + " back…";
+      $("redrive-ask").hidden = n === 0;
+      $("redrive-confirm").hidden = true;
+      $("dead-letter-detail").hidden = false;
+      $("dead-letter-detail").focus();
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    }
+  }
+
+  $("redrive-ask").addEventListener("click", () => {
+    const listing = state.deadLetters;
+    $("redrive-question").textContent = "Move " + listing.count + " message" + (listing.count === 1 ? "" : "s") + " back to the " + listing.queue + " queue, where " + (listing.count === 1 ? "it is" : "they are") + " tried again?";
+    $("redrive-confirm").hidden = false;
+    $("redrive-yes").focus();
+  });
+  $("redrive-no").addEventListener("click", () => {
+    $("redrive-confirm").hidden = true;
+    $("redrive-ask").focus();
+  });
+  $("redrive-yes").addEventListener("click", async () => {
+    $("redrive-yes").disabled = true;
+    try {
+      const result = await api("POST", "/organizers/dead-letters/" + encodeURIComponent(state.deadLetters.queue) + "/redrive");
+      $("dead-letter-detail").hidden = true;
+      $("dead-letter-status").textContent = "Moved " + result.moved + " message" + (result.moved === 1 ? "" : "s") + " back to the " + result.queue + " queue.";
+      await loadDeadLetters();
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    } finally {
+      $("redrive-yes").disabled = false;
     }
   });
 
