@@ -205,9 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "local":
         return _local(args)
     if args.command == "sample-pdf":
-        from cfp_tools.sample_pdf import sample_abstract
+        from cfp_tools.pdfs import make_abstract
 
-        sys.stdout.buffer.write(sample_abstract(args.body_pages, args.reference_pages, scanned=args.scanned))
+        sys.stdout.buffer.write(make_abstract(args.body_pages, args.reference_pages, scanned=args.scanned))
         return 0
     return _fire_schedule(args)
 

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
+from cfp_tools.pdfs import make_abstract
 from tests.browser.test_authors_page import AXE, DESKTOP, PHONE, Visit
 from tests.infra.running import RunningStack
-from tests.pdfs import make_abstract
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
