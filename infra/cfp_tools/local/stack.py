@@ -166,7 +166,7 @@ class LocalStack:
             {FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]: FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]},
             self.bucket_cors,
         )
-        self.s3_front.thread.start()
+        self.s3_front.start()
         self.endpoints = Endpoints(aws=self.moto_url, s3=self.s3_front.url)
         for logical_id in self.template.creation_order():
             self._create(logical_id)
@@ -402,7 +402,7 @@ class LocalStack:
                     cors = self.template.http_api_cors(api)
         routes.sort(key=lambda route: route.precedence)
         self.api = HttpApiServer(self.options.port, routes, cors, self.control, self.log)
-        self.api.thread.start()
+        self.api.start()
 
     def control(self, method: str, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """The local stack's own endpoints: ``/_local/health``; ``/_local/resources``, the AWS endpoint and
@@ -476,8 +476,7 @@ class LocalStack:
         """Stop everything, in the reverse order of start."""
         self.stop_event.set()
         if self.api is not None:
-            self.api.shutdown()
-            self.api.server_close()
+            self.api.stop()
         for poller in self.pollers:
             poller.thread.join()
         if self.outbox is not None:
@@ -489,8 +488,7 @@ class LocalStack:
         for thread in stopping:
             thread.join()
         if self.s3_front is not None:
-            self.s3_front.shutdown()
-            self.s3_front.server_close()
+            self.s3_front.stop()
         if self._moto is not None:
             self._moto.stop()
 
