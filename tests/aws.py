@@ -7,6 +7,7 @@ import functools
 import importlib.util
 import json
 import logging
+import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -25,17 +26,49 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNNING_FUNCTION: ContextVar[str | None] = ContextVar("running_function", default=None)
 
 
+# An environment the template could give every function, with placeholder names: a handler parses its settings
+# at import (its cold start), before any test's `world` sets the names of the resources it made.
+FUNCTION_ENVIRONMENT = {
+    "CONFERENCE_NAME": "Workshop",
+    "DEADLINE": "2017-08-31T23:59:59-12:00",
+    "SENDER_EMAIL": "cfp@example.org",
+    "TABLE_NAME": "cfp-submissions",
+    "BUCKET_NAME": "cfp-uploads",
+    "NOTIFICATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/cfp-notifications",
+    "RECEIPT_TOKEN_KEY_ID": "receipt-token-key",
+    "VALIDATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/cfp-validation",
+    "VALIDATION_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/cfp-validation-dlq",
+}
+
+
 def load_function(name: str) -> ModuleType:
-    """Import ``functions/<name>/app.py`` under a unique module name, as its own Lambda would."""
+    """Import ``functions/<name>/app.py`` under a unique module name, as its own Lambda would, once; the
+    variables of ``FUNCTION_ENVIRONMENT`` not set already are set for the import only."""
     module_name = f"cfp_function_{name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
+    missing = {key: value for key, value in FUNCTION_ENVIRONMENT.items() if key not in os.environ}
+    os.environ.update(missing)
+    try:
+        module = import_function(name, module_name)
+    finally:
+        for key in missing:
+            os.environ.pop(key, None)
+    module.lambda_handler = _running_as(name, module.lambda_handler)
+    return module
+
+
+def import_function(name: str, module_name: str) -> ModuleType:
+    """A fresh import of ``functions/<name>/app.py`` in the environment as it is, as a cold start does."""
     spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    module.lambda_handler = _running_as(name, module.lambda_handler)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
     return module
 
 

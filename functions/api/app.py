@@ -68,6 +68,9 @@ from cfp.submissions import (
     UploadIssued,
 )
 
+# Settings are parsed at import: a misconfigured function fails at cold start, naming the variable.
+wiring.load_settings()
+
 MAX_REQUEST_BYTES = 64 * 1024
 
 app = APIGatewayHttpResolver(enable_validation=True)

@@ -16,6 +16,7 @@ from cfp.archive import job_id_of
 from cfp.batches import LoggedBatchProcessor
 from cfp.observability import logger, metrics
 
+wiring.load_settings()
 processor = LoggedBatchProcessor()
 
 

@@ -13,6 +13,9 @@ from cfp.clock import FixedClock
 from cfp.deadline import parse_deadline
 from cfp.observability import logger, metrics
 
+# Settings are parsed at import: a misconfigured function fails at cold start, naming the variable.
+wiring.load_settings("validation_queue_url", "validation_dead_letter_queue_url")
+
 
 @logger.inject_lambda_context
 @metrics.log_metrics

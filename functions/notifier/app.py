@@ -17,6 +17,8 @@ from cfp.events import NotificationEvent
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.observability import logger, metrics
 
+# Settings are parsed at import: a misconfigured function fails at cold start, naming the variable.
+wiring.load_settings()
 processor = LoggedBatchProcessor()
 
 

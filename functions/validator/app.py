@@ -17,6 +17,8 @@ from cfp.formatcheck import warm_up
 from cfp.observability import logger, metrics
 from cfp.validation import uploaded_objects
 
+# Settings are parsed at import: a misconfigured function fails at cold start, naming the variable.
+wiring.load_settings()
 processor = LoggedBatchProcessor()
 # Paid once per cold start, so every check forks a child that already has the PDF libraries loaded.
 warm_up()

@@ -3,14 +3,13 @@
 With a folder, every PDF in it is checked (`--repeat` times) and each file's median and p95 time,
 the isolated child's peak memory, the verdict, the body pages and where the references start are
 printed, so the page counts can be checked by eye against the documents. Without one, generated 1-4 page
-abstracts (reportlab, a development dependency) are checked. Both end with the overall median, p95
+abstracts (`cfp_tools.pdfs`) are checked. Both end with the overall median, p95
 and peak memory and a count of verdicts by outcome and by problem code.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import random
 import statistics
 import sys
@@ -20,12 +19,7 @@ from pathlib import Path
 
 from cfp.formatcheck import FormatSpec, judge, warm_up
 from cfp.formatcheck.check import measure_with_usage
-
-_TEXT = (
-    "poster abstract method result sample analysis protein model data we show that the of and in for "
-    "with measured under condition significant increase observed across experiment compared baseline"
-)
-_WORDS = _TEXT.split()
+from cfp_tools.pdfs import make_abstract
 
 
 @dataclass
@@ -133,60 +127,8 @@ def generated_abstracts(count: int, seed: int = 1) -> list[tuple[str, bytes]]:
         body = rng.choice((1, 1, 2, 2, 3))
         references = rng.choice((0, 1)) if body < 4 else 0
         name = f"generated-{index:03d}-{body}body-{references}ref-{columns}col.pdf"
-        made.append((name, _abstract(rng, body, references, columns)))
+        made.append((name, make_abstract(body, references, columns, seed=index)))
     return made
-
-
-def _abstract(rng: random.Random, body_pages: int, reference_pages: int, columns: int) -> bytes:
-    """A letter-size abstract: title, body text, a References heading and numbered references."""
-    from reportlab.lib.pagesizes import letter
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen.canvas import Canvas
-
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=letter, invariant=1)
-    width, height = letter
-    margin, gap = 72.0, 18.0
-    column_width = (width - 2 * margin - gap * (columns - 1)) / columns
-
-    def fill(x: float, top: float, bottom: float, size: float, prefix: str = "") -> None:
-        canvas.setFont("Times-Roman", size)
-        y, number = top - size, 1
-        while y >= bottom:
-            words = [f"[{number}]"] if prefix else []
-            while stringWidth(" ".join(words), "Times-Roman", size) < column_width - 40:
-                words.append(rng.choice(_WORDS))
-            canvas.drawString(x, y, " ".join(words))
-            y, number = y - 1.2 * size, number + 1
-
-    def heading(x: float, top: float) -> float:
-        canvas.setFont("Times-Bold", 11)
-        canvas.drawString(x, top - 18, "References")
-        return top - 26
-
-    for page in range(body_pages + reference_pages):
-        top = height - margin
-        if page == 0:
-            canvas.setFont("Times-Bold", 16)
-            canvas.drawCentredString(width / 2, top - 16, "A Generated Poster Abstract")
-            top -= 40
-        last_body = page == body_pages - 1
-        for column in range(columns):
-            x = margin + column * (column_width + gap)
-            if page < body_pages and not (last_body and reference_pages == 0):
-                fill(x, top, margin, 10)
-            elif page < body_pages:
-                middle = (top + margin) / 2
-                fill(x, top, middle, 10)
-                if column == 0:
-                    fill(x, heading(x, middle), margin, 9, prefix="[")
-            elif page == body_pages and column == 0:
-                fill(x, heading(x, top), margin, 9, prefix="[")
-            else:
-                fill(x, top, margin, 9, prefix="[")
-        canvas.showPage()
-    canvas.save()
-    return out.getvalue()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cfp_tools.sample_pdf import sample_abstract
+from cfp_tools.pdfs import make_abstract
 
 # Targets from the project's performance brief, printed beside the figures.
 TARGET_SECONDS_PER_1000 = 120.0
@@ -236,7 +236,7 @@ def run_benchmark(api: str, n: int, clients: int, timeout: float, poll: float) -
     """Run ``n`` authors against ``api`` with ``clients`` at a time; their timings and the wall time."""
     import requests
 
-    pdf = sample_abstract(body_pages=2)
+    pdf = make_abstract(body_pages=2)
     progress = Progress(n)
     local = threading.local()
 

@@ -82,41 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--reference-pages", type=int, default=1, help="pages of references (default 1)")
     sample.add_argument("--scanned", action="store_true", help="pictures of pages, no text (like a scan)")
 
-    commands.add_parser(
-        "bench", help="time the PDF format checker (cfp bench --help for its options)", add_help=False
-    )
-    commands.add_parser(
-        "admin",
-        help="list, show, export, download, decide, extend, redrive, reconcile (cfp admin --help)",
-        add_help=False,
-    )
-    commands.add_parser(
-        "bench-digest",
-        help="time one organizer digest of N changes (cfp bench-digest --help)",
-        add_help=False,
-    )
-    commands.add_parser(
-        "bench-e2e",
-        help="create, upload and judge N submissions through cfp local (cfp bench-e2e --help)",
-        add_help=False,
-    )
-    commands.add_parser(
-        "cost", help="the AWS bill for N submissions from the template (cfp cost --help)", add_help=False
-    )
-    commands.add_parser("extend", help="the same as cfp admin extend", add_help=False)
-    commands.add_parser(
-        "demo", help="seed a running cfp local with a realistic call (cfp demo --help)", add_help=False
-    )
-    commands.add_parser(
-        "coldstart",
-        help="time each function's import in fresh interpreters (cfp coldstart --help)",
-        add_help=False,
-    )
-    commands.add_parser(
-        "mutate",
-        help="plant small bugs in the core rules and count those the fast tests catch (cfp mutate --help)",
-        add_help=False,
-    )
+    # Listed for --help only: each parses its own arguments (``_DELEGATED``).
+    for name, text in _DELEGATED_HELP.items():
+        commands.add_parser(name, help=text, add_help=False)
     return parser
 
 
@@ -180,6 +148,19 @@ def _fire_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+# What `cfp --help` says of the subcommands that parse their own arguments, in its order.
+_DELEGATED_HELP = {
+    "bench": "time the PDF format checker (cfp bench --help for its options)",
+    "admin": "list, show, export, download, decide, extend, redrive, reconcile (cfp admin --help)",
+    "bench-digest": "time one organizer digest of N changes (cfp bench-digest --help)",
+    "bench-e2e": "create, upload and judge N submissions through cfp local (cfp bench-e2e --help)",
+    "cost": "the AWS bill for N submissions from the template (cfp cost --help)",
+    "extend": "the same as cfp admin extend",
+    "demo": "seed a running cfp local with a realistic call (cfp demo --help)",
+    "coldstart": "time each function's import in fresh interpreters (cfp coldstart --help)",
+    "mutate": "plant small bugs in the core rules and count those the fast tests catch (cfp mutate --help)",
+}
+
 # Subcommands with parsers of their own: every argument after the name goes to their main(argv).
 _DELEGATED = {
     "bench": "cfp_tools.bench",
@@ -205,9 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "local":
         return _local(args)
     if args.command == "sample-pdf":
-        from cfp_tools.sample_pdf import sample_abstract
+        from cfp_tools.pdfs import make_abstract
 
-        sys.stdout.buffer.write(sample_abstract(args.body_pages, args.reference_pages, scanned=args.scanned))
+        sys.stdout.buffer.write(make_abstract(args.body_pages, args.reference_pages, scanned=args.scanned))
         return 0
     return _fire_schedule(args)
 

@@ -2,7 +2,8 @@
 
 Import time is the part of a Lambda cold start that the code controls (the runtime's own start is the same
 for every function). Each sample is a new process that imports the handler module the way the runtime
-does, with the template's environment variable names set to placeholders; the figure excludes the
+does, with the template's environment variable names set to placeholders (the handler parses them at
+import, as a cold start does); the figure excludes the
 interpreter's own start-up. A bare ``import boto3`` in fresh interpreters of the same run is the baseline
 every function pays anyway; each function's ratio to it is what the targets are stated in (the API at
 most 2x, the notifier and the deadline keeper at most 1.5x), because it holds on a fast and a slow machine.
@@ -45,6 +46,9 @@ _ENVIRONMENT = {
     "TABLE_NAME": "table",
     "BUCKET_NAME": "bucket",
     "NOTIFICATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/queue",
+    "RECEIPT_TOKEN_KEY_ID": "key",
+    "VALIDATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/validation",
+    "VALIDATION_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/validation-dlq",
     "IDEMPOTENCY_TABLE_NAME": "idempotency",
 }
 

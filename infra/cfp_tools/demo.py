@@ -26,10 +26,9 @@ from typing import IO, Any
 
 import boto3
 
-from cfp_tools.sample_pdf import sample_abstract
+from cfp_tools.pdfs import make_abstract, not_a_pdf
 
 DEFAULT_API_URL = "http://127.0.0.1:3000"
-NOT_A_PDF = b"PK\x03\x04 word/document.xml: Dear committee, please find my poster abstract attached.\n" * 40
 
 _TOPICS = [
     "Scheduling Inference on Shared GPUs",
@@ -86,12 +85,12 @@ def stories() -> list[Story]:
     result = []
     for number, (kind, topic) in enumerate(zip(kinds, _TOPICS, strict=True)):
         files = {
-            "good": [sample_abstract(1 + number % 2, seed=number)],
-            "too long": [sample_abstract(3, seed=number)],
-            "scan": [sample_abstract(1, scanned=True)],
-            "not a PDF": [NOT_A_PDF],
-            "revision": [sample_abstract(3, seed=number), sample_abstract(2, seed=number)],
-            "withdrawn": [sample_abstract(2, seed=number)],
+            "good": [make_abstract(1 + number % 2, seed=number)],
+            "too long": [make_abstract(3, seed=number)],
+            "scan": [make_abstract(1, scanned=True)],
+            "not a PDF": [not_a_pdf()],
+            "revision": [make_abstract(3, seed=number), make_abstract(2, seed=number)],
+            "withdrawn": [make_abstract(2, seed=number)],
             "late": [],
         }[kind]
         result.append(Story(kind, topic, files, withdraw=kind == "withdrawn", late=kind == "late"))
@@ -187,7 +186,7 @@ def _late_upload(api: Api, story: Story, call: dict[str, Any], out: IO[str]) -> 
     s3.put_object(
         Bucket=local["resources"]["UploadsBucket"],
         Key=story.created["upload"]["fields"]["key"],
-        Body=sample_abstract(2, seed=99),
+        Body=make_abstract(2, seed=99),
         ContentType="application/pdf",
     )
 

@@ -64,7 +64,7 @@ from cfp.ports import (
     UploadStorage,
 )
 from cfp.settings import Settings
-from cfp.submissions import SubmissionFacts
+from cfp.submissions import SubmissionFacts, facts_of
 from cfp.validation import s3_event_body
 
 if TYPE_CHECKING:
@@ -350,18 +350,8 @@ class Console:
     ) -> SubmissionDetail:
         window = self.settings.window
         current = current_version(submission, versions, window)
-        withdrawn_at = submission.withdrawn_at
         return SubmissionDetail(
-            id=submission.id,
-            status=status_of(submission, versions, window),
-            title=submission.title,
-            authors=submission.authors,
-            contact_email=submission.contact_email,
-            abstract=submission.abstract,
-            created_at=submission.created_at,
-            updated_at=submission.updated_at,
-            withdrawn_at=withdrawn_at,
-            deadline=window.deadline_for(submission),
+            **facts_of(submission, versions, window),
             extension_until=submission.extension_until,
             extension_granted_by=submission.extension_granted_by,
             extension_granted_at=submission.extension_granted_at,
@@ -381,7 +371,7 @@ class Console:
                     late=window.is_late(submission, v),
                     current=current is not None
                     and (v.number, v.object_id) == (current.number, current.object_id),
-                    after_withdrawal=bool(withdrawn_at and v.uploaded_at and v.uploaded_at > withdrawn_at),
+                    after_withdrawal=submission.uploaded_after_withdrawal(v),
                     verdict=v.verdict,
                     validated_at=v.validated_at,
                     attention=v.attention,

@@ -199,6 +199,10 @@ class Submission(BaseModel):
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
 
+    def uploaded_after_withdrawal(self, version: Version) -> bool:
+        """Whether S3 recorded ``version`` after the submission was withdrawn (kept, never judged)."""
+        return bool(self.withdrawn_at and version.uploaded_at and version.uploaded_at > self.withdrawn_at)
+
 
 def upload_key(prefix: str, submission_id: str, number: int) -> str:
     return f"{prefix}{submission_id}/v{number}.pdf"

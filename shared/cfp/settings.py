@@ -1,8 +1,9 @@
 """Configuration, parsed once from the environment that ``template.yaml`` sets.
 
 Every resource name and every organizer-facing rule reaches the code through these variables, so the
-template is the only place where names are written down. A missing or malformed variable fails at cold
-start with a message naming it, instead of at the first request that needs it. A plain pydantic model reads
+template is the only place where names are written down. Every handler loads them at import
+(``wiring.load_settings``), so a missing or malformed variable fails at cold start with a ``SettingsError``
+naming it, instead of at the first request that needs it. A plain pydantic model reads
 the variables itself: pydantic-settings would add about 45 ms to every function's cold start for a
 feature set this needs none of.
 """
@@ -14,11 +15,22 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cfp.deadline import parse_deadline
 from cfp.formatcheck.models import FormatSpec
 from cfp.model import Window
+
+
+class SettingsError(ValueError):
+    """The environment lacks a variable the function needs, or holds a malformed one; the message names it."""
+
+    @classmethod
+    def of(cls, error: ValidationError) -> SettingsError:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']).upper()}: {item['msg']}" for item in error.errors()
+        )
+        return cls(f"the function's environment is not valid: {problems}")
 
 
 class Settings(BaseModel):
@@ -112,5 +124,8 @@ class Settings(BaseModel):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment on first use."""
-    return Settings()
+    """The process-wide settings, read from the environment on first use (a handler's import)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError.of(error) from None

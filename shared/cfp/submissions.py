@@ -189,10 +189,10 @@ def new_submission_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
 
 
-def view_of(submission: Submission, versions: list[Version], window: Window) -> SubmissionView:
-    """The submission as the API shows it; ``verdict`` is the current version's (null while pending)."""
-    current = current_version(submission, versions, window)
-    return SubmissionView(
+def facts_of(submission: Submission, versions: list[Version], window: Window) -> dict[str, Any]:
+    """The fields of ``SubmissionFacts`` for ``submission``: where the authors' view and the console's
+    detail both start."""
+    facts = SubmissionFacts(
         id=submission.id,
         status=status_of(submission, versions, window),
         title=submission.title,
@@ -203,6 +203,15 @@ def view_of(submission: Submission, versions: list[Version], window: Window) -> 
         updated_at=submission.updated_at,
         withdrawn_at=submission.withdrawn_at,
         deadline=window.deadline_for(submission),
+    )
+    return dict(facts)
+
+
+def view_of(submission: Submission, versions: list[Version], window: Window) -> SubmissionView:
+    """The submission as the API shows it; ``verdict`` is the current version's (null while pending)."""
+    current = current_version(submission, versions, window)
+    return SubmissionView(
+        **facts_of(submission, versions, window),
         current_version=current.number if current else None,
         verdict=current.verdict
         if current
@@ -216,9 +225,7 @@ def view_of(submission: Submission, versions: list[Version], window: Window) -> 
                 late=window.is_late(submission, v),
                 verdict=v.verdict,
                 attention=v.attention,
-                after_withdrawal=bool(
-                    submission.withdrawn_at and v.uploaded_at and v.uploaded_at > submission.withdrawn_at
-                ),
+                after_withdrawal=submission.uploaded_after_withdrawal(v),
             )
             for v in versions
         ],

@@ -1,9 +1,9 @@
 """Builds the adapters and services a handler needs, lazily and once per warm container.
 
 Each function imports only what it uses (mail rendering only in the notifier), which keeps cold starts
-short. Nothing is created at import time, so tests can set the environment (or start moto) first, and
-``reset`` drops every cached object between tests. ``use_clock`` is the single place where the time is
-injected.
+short. A handler loads its settings at import (``load_settings``), so a misconfigured function fails at
+cold start; clients and services are built on first use, so tests can start moto first, and ``reset``
+drops every cached object between tests. ``use_clock`` is the single place where the time is injected.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from botocore.config import Config
 
 from cfp.clock import Clock, SystemClock
 from cfp.queues import NotificationQueue
-from cfp.settings import Settings, get_settings
+from cfp.settings import Settings, SettingsError, get_settings
 from cfp.store import SubmissionStore
 from cfp.uploads import UploadBucket
 
@@ -53,6 +53,16 @@ def settings() -> Settings:
     return get_settings()
 
 
+def load_settings(*needed: str) -> None:
+    """Parse the settings now. Each handler calls this at import, so a function whose environment lacks a
+    variable or holds a malformed one fails at cold start with a ``SettingsError`` naming it, not at its
+    first invocation; ``needed`` names settings the service may go without but this function may not."""
+    s = settings()
+    missing = [name.upper() for name in needed if not getattr(s, name)]
+    if missing:
+        raise SettingsError(f"the function's environment is not valid: it needs {', '.join(missing)}")
+
+
 @cache
 def client(service: str) -> Any:
     """One boto3 client per service, with timeouts well inside the functions' own (botocore's default of
@@ -86,16 +96,6 @@ def deadline_keeper(at: Clock | None = None) -> DeadlineKeeper:
     from cfp.queues import DeadLetters, ValidationQueue
 
     s = settings()
-    missing = [
-        name
-        for name, value in {
-            "VALIDATION_QUEUE_URL": s.validation_queue_url,
-            "VALIDATION_DEAD_LETTER_QUEUE_URL": s.validation_dead_letter_queue_url,
-        }.items()
-        if not value
-    ]
-    if missing:
-        raise RuntimeError(f"the deadline keeper needs {', '.join(missing)} in its environment")
     return DeadlineKeeper(
         s,
         store(),

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
+from cfp_tools.pdfs import make_abstract
 from tests.infra.running import CFP, RunningStack
-from tests.pdfs import make_abstract
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

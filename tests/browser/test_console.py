@@ -21,9 +21,9 @@ import boto3
 import pytest
 import requests
 
+from cfp_tools.pdfs import make_abstract
 from tests.browser.test_authors_page import AXE, DESKTOP, PHONE, Visit
 from tests.infra.running import RunningStack
-from tests.pdfs import make_abstract
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

@@ -18,8 +18,8 @@ import boto3
 import pytest
 import requests
 
+from cfp_tools.pdfs import make_abstract
 from tests.infra.running import CFP, RunningStack
-from tests.pdfs import make_abstract
 
 pytestmark = pytest.mark.slow
 

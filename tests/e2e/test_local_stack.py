@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import requests
 
+from cfp_tools.pdfs import make_abstract
 from tests.infra.running import RunningStack
-from tests.pdfs import make_abstract
 
 pytestmark = pytest.mark.slow
 

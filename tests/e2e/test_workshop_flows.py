@@ -17,8 +17,8 @@ import boto3
 import pytest
 import requests
 
+from cfp_tools.pdfs import make_abstract
 from tests.infra.running import CFP, RunningStack
-from tests.pdfs import make_abstract
 
 # The call settles 15 minutes after its cutoff before it closes (stated here, not imported).
 SETTLE = timedelta(minutes=15)

@@ -15,6 +15,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from cfp import wiring
+from cfp_tools.pdfs import make_abstract
 from tests.aws import (
     FakeContext,
     failed_record_lines,
@@ -25,7 +26,6 @@ from tests.aws import (
     sqs_event,
 )
 from tests.handlers.conftest import World
-from tests.pdfs import make_abstract
 
 api = load_function("api")
 validator = load_function("validator")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cfp import wiring
+from cfp_tools.pdfs import make_abstract
 from tests.aws import (
     S3_TEST_EVENT,
     FakeContext,
@@ -20,7 +21,6 @@ from tests.aws import (
     sqs_event,
 )
 from tests.handlers.conftest import World
-from tests.pdfs import make_abstract
 
 api = load_function("api")
 validator = load_function("validator")

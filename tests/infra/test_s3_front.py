@@ -221,12 +221,11 @@ def front() -> Iterator[S3Front]:
     server = S3Front(
         0, moto.get_host_and_port(), CREDENTIALS, {BUCKET: (CorsRule(("*",), ("POST",), ("*",), (), 3000),)}
     )
-    server.thread.start()
+    server.start()
     try:
         yield server
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
         moto.stop()
 
 

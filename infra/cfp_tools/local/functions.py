@@ -193,36 +193,38 @@ class FunctionWorker:
 
     def _await_init(self) -> None:
         """Wait for the handler's import, which Lambda times separately from the invocation."""
-        try:
-            reply = self._replies.get(timeout=INIT_TIMEOUT_SECONDS)
-        except queue.Empty:
-            self._stop_process(kill=True)
-            message = f"Init phase timed out after {INIT_TIMEOUT_SECONDS} seconds"
-            raise InvocationError({"errorType": "Runtime.InitTimeout", "errorMessage": message}) from None
-        if reply is None:
-            self._stop_process()
-            raise InvocationError(
-                {"errorType": "Runtime.ExitError", "errorMessage": "Runtime exited during init"}
-            )
+        self._next_reply(
+            INIT_TIMEOUT_SECONDS,
+            ("Runtime.InitTimeout", f"Init phase timed out after {INIT_TIMEOUT_SECONDS} seconds"),
+            "Runtime exited during init",
+        )
         self._initialized = True
 
     def _await_reply(self, request_id: str, deadline: float) -> Any:
         while True:
-            try:
-                reply = self._replies.get(timeout=max(0.0, deadline - time.time()))
-            except queue.Empty:
-                self._stop_process(kill=True)
-                message = f"Task timed out after {self.function.timeout:.2f} seconds"
-                raise InvocationError({"errorType": "Sandbox.Timedout", "errorMessage": message}) from None
-            if reply is None:
-                self._stop_process()
-                message = "Runtime exited without providing a reason"
-                raise InvocationError({"errorType": "Runtime.ExitError", "errorMessage": message})
+            reply = self._next_reply(
+                max(0.0, deadline - time.time()),
+                ("Sandbox.Timedout", f"Task timed out after {self.function.timeout:.2f} seconds"),
+                "Runtime exited without providing a reason",
+            )
             if reply.get("id") != request_id:
                 continue
             if "error" in reply:
                 raise InvocationError(reply["error"])
             return reply.get("result")
+
+    def _next_reply(self, timeout: float, timed_out: tuple[str, str], exited: str) -> dict[str, Any]:
+        """The worker's next reply. A worker silent past ``timeout`` is killed and one gone raises, each as
+        Lambda reports it: ``timed_out`` is the timeout's error type and message, ``exited`` the exit's."""
+        try:
+            reply = self._replies.get(timeout=timeout)
+        except queue.Empty:
+            self._stop_process(kill=True)
+            raise InvocationError({"errorType": timed_out[0], "errorMessage": timed_out[1]}) from None
+        if reply is None:
+            self._stop_process()
+            raise InvocationError({"errorType": "Runtime.ExitError", "errorMessage": exited})
+        return reply
 
     def _stop_process(self, kill: bool = False) -> None:
         process, self._process = self._process, None

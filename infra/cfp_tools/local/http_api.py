@@ -10,17 +10,16 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cfp_tools.local.functions import FunctionPool, InvocationError
+from cfp_tools.local.http_server import LocalHandler, LocalServer
 from cfp_tools.template import ApiCors
 
 CONTROL_PREFIX = "/_local/"
@@ -200,12 +199,8 @@ def preflight_headers(cors: ApiCors, origin: str, method: str, requested: str) -
     return headers
 
 
-class HttpApiServer(ThreadingHTTPServer):
+class HttpApiServer(LocalServer):
     """A threaded server bound to 127.0.0.1 that plays API Gateway in front of the routed functions."""
-
-    daemon_threads = True
-    # socketserver's default backlog of 5 resets connections when more clients than that connect at once.
-    request_queue_size = 128
 
     def __init__(
         self,
@@ -215,56 +210,29 @@ class HttpApiServer(ThreadingHTTPServer):
         control: ControlHandler,
         log: Callable[[str], None],
     ) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__(port, _Handler, "http-api")
         self.routes = routes
         self.cors = cors
         self.control = control
         self.log = log
-        self.thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.1}, name="http-api", daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LocalHandler):
     server: HttpApiServer
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in two writes; with Nagle's algorithm on a kept-alive connection the second
-    # waits for the client's delayed ACK, 40 ms on every answer.
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
 
     def __getattr__(self, name: str) -> Any:
         """Any other method (TRACE, PROPFIND, ...) is routed too, as an ``ANY`` route takes every method: the
         function answers one it does not serve (a JSON 405), not the server with a 501 page of its own."""
         if name.startswith("do_"):
-            return self._handle
+            return self.handle_request
         raise AttributeError(name)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Request lines are printed by ``_handle`` with timing instead."""
-
-    def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
 
     def _send_json(self, status: int, document: Any, extra: list[tuple[str, str]] | None = None) -> None:
         headers = [("content-type", "application/json"), *(extra or [])]
-        self._send(status, headers, json.dumps(document).encode())
+        self.reply(status, headers, json.dumps(document).encode())
 
-    def _handle(self) -> None:
+    def handle_request(self) -> None:
+        """Answer, and print the request line with its status and time."""
         started = time.monotonic()
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_REQUEST_BYTES:
@@ -288,7 +256,7 @@ class _Handler(BaseHTTPRequestHandler):
         requested_method = self.headers.get("access-control-request-method")
         if cors is not None and self.command == "OPTIONS" and origin and requested_method:
             requested_headers = self.headers.get("access-control-request-headers", "")
-            self._send(204, preflight_headers(cors, origin, requested_method, requested_headers), b"")
+            self.reply(204, preflight_headers(cors, origin, requested_method, requested_headers), b"")
             return 204
         extra = cors_response_headers(cors, origin)
         for route in self.server.routes:
@@ -317,7 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return 500
             overridden = {name for name, _ in extra}
             headers = [(name, value) for name, value in headers if name.lower() not in overridden]
-            self._send(status, headers + extra, payload)
+            self.reply(status, headers + extra, payload)
             return status
         self._send_json(404, {"message": "Not Found"}, extra)
         return 404

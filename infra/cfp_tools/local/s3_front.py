@@ -14,17 +14,16 @@ import hashlib
 import hmac
 import http.client
 import json
-import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from cfp_tools.local.http_server import LocalHandler, LocalServer
 from cfp_tools.template import CorsRule
 
 UNSIGNED_FIELDS = {"file", "policy", "x-amz-signature", "signature", "awsaccesskeyid"}
@@ -360,12 +359,8 @@ def cors_headers(rules: Sequence[CorsRule], origin: str | None, method: str) -> 
     return []
 
 
-class S3Front(ThreadingHTTPServer):
+class S3Front(LocalServer):
     """The front server on 127.0.0.1: checks POST uploads, forwards everything to moto."""
-
-    daemon_threads = True
-    # socketserver's default backlog of 5 resets connections when more clients than that connect at once.
-    request_queue_size = 128
 
     def __init__(
         self,
@@ -374,33 +369,14 @@ class S3Front(ThreadingHTTPServer):
         credentials: Mapping[str, str],
         cors: Mapping[str, Sequence[CorsRule]],
     ) -> None:
-        super().__init__(("127.0.0.1", port), _FrontHandler)
+        super().__init__(port, _FrontHandler, "s3-front")
         self.backend = backend
         self.credentials = dict(credentials)
         self.cors = cors
-        self.thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.1}, name="s3-front", daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
 
-class _FrontHandler(BaseHTTPRequestHandler):
+class _FrontHandler(LocalHandler):
     server: S3Front
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in two writes; with Nagle's algorithm on a kept-alive connection the second
-    # waits for the client's delayed ACK, 40 ms on every answer.
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: moto's own traffic would drown the stack's log."""
 
     def _read_body(self) -> bytes:
         if self.headers.get("transfer-encoding", "").lower() == "chunked":
@@ -416,7 +392,7 @@ class _FrontHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _handle(self) -> None:
+    def handle_request(self) -> None:
         body = self._read_body()
         target = urlsplit(self.path)
         bucket = target.path.strip("/")
@@ -436,14 +412,8 @@ class _FrontHandler(BaseHTTPRequestHandler):
         self._forward(body, content_type)
 
     def _reply_error(self, error: S3Error, bucket: str) -> None:
-        payload = error.xml()
-        self.send_response(error.status)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in cors_headers(self.server.cors.get(bucket, ()), self.headers.get("origin"), "POST"):
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
+        cors = cors_headers(self.server.cors.get(bucket, ()), self.headers.get("origin"), "POST")
+        self.reply(error.status, [("Content-Type", "application/xml"), *cors], error.xml())
 
     def _forward(self, body: bytes, content_type: str | None) -> None:
         connection = http.client.HTTPConnection(*self.server.backend, timeout=120)

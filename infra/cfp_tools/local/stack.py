@@ -1,16 +1,14 @@
 """The whole stack on one machine: moto for AWS, warm function workers, the HTTP API, pollers, the outbox.
 
-Every resource is created from ``template.yaml`` in dependency order, with the names CloudFormation
-would give it, so the handlers receive the same environment they get on AWS apart from the endpoints.
+Every resource is created from ``template.yaml`` in dependency order (``resources``), each function's
+workers started in its turn, so the handlers receive the same environment they get on AWS apart from
+the endpoints; then the pollers, the outbox and the HTTP API run until the stack is closed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
-import secrets
 import sys
 import threading
 import time
@@ -26,12 +24,12 @@ from cfp_tools.local.functions import FAKE_CREDENTIALS, Endpoints, FunctionPool,
 from cfp_tools.local.http_api import HttpApiServer, Route
 from cfp_tools.local.outbox import Outbox
 from cfp_tools.local.pollers import SqsPoller
+from cfp_tools.local.resources import Resources, physical_name
 from cfp_tools.local.s3_front import S3Front
 from cfp_tools.template import (
     ACCOUNT_ID,
     REGION,
     STACK_NAME,
-    CorsRule,
     SqsEvent,
     Template,
     TemplateError,
@@ -52,12 +50,6 @@ class LocalOptions:
     overrides: dict[str, str] = field(default_factory=dict)
     api_concurrency: int = 4
     queue_concurrency: int = 2
-
-
-def physical_name(logical_id: str) -> str:
-    """A CloudFormation-style generated name, stable across runs so logs stay comparable."""
-    suffix = hashlib.sha256(logical_id.encode()).hexdigest()[:12].upper()
-    return f"{STACK_NAME}-{logical_id}-{suffix}"
 
 
 def parse_instant(text: str) -> datetime:
@@ -98,13 +90,10 @@ class LocalStack:
         self._reopened_from = self._open_a_past_deadline(options)
         self._link_mails_here(options)
         self.workers: dict[str, FunctionPool] = {}
-        self.queue_urls: dict[str, str] = {}
-        self.queue_visibility: dict[str, int] = {}
         self.pollers: list[SqsPoller] = []
-        self.bucket_cors: dict[str, tuple[CorsRule, ...]] = {}
-        self._skipped: list[str] = []
         self._log_lock = threading.Lock()
         self._moto: Any = None
+        self.resources: Resources | None = None
         self.s3_front: S3Front | None = None
         self.api: HttpApiServer | None = None
         self.outbox: Outbox | None = None
@@ -130,17 +119,6 @@ class LocalStack:
             self.out.write(f"{datetime.now():%H:%M:%S} {message}\n")
             self.out.flush()
 
-    def _client(self, service: str) -> Any:
-        import boto3
-
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            region_name=REGION,
-            endpoint_url=self.moto_url,
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
-
     def start(self) -> None:
         """Start moto, the S3 front, every resource, the pollers, the outbox and the HTTP API."""
         for name, value in FAKE_CREDENTIALS.items():
@@ -160,179 +138,29 @@ class LocalStack:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
+        resources = self.resources = Resources(self.template, self.moto_url, self.options.port, self.log)
         self.s3_front = S3Front(
             0,
             (host, port),
             {FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]: FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]},
-            self.bucket_cors,
+            resources.bucket_cors,
         )
-        self.s3_front.thread.start()
+        self.s3_front.start()
         self.endpoints = Endpoints(aws=self.moto_url, s3=self.s3_front.url)
         for logical_id in self.template.creation_order():
-            self._create(logical_id)
-        self._create_ses_identities()
+            if self.template.resources[logical_id].get("Type") == "AWS::Serverless::Function":
+                self._start_function(logical_id, resources)
+            else:
+                resources.create(logical_id)
+        resources.create_ses_identities()
         self.options.outbox.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(self.options.outbox, self.stop_event, self.log)
         self.outbox.thread.start()
-        self._start_pollers()
+        self._start_pollers(resources)
         self._start_api()
 
-    def _create(self, logical_id: str) -> None:
-        resource_type = self.template.resources[logical_id].get("Type", "")
-        creators: dict[str, Callable[[str], None]] = {
-            "AWS::SQS::Queue": self._create_queue,
-            "AWS::SQS::QueuePolicy": self._create_queue_policy,
-            "AWS::S3::Bucket": self._create_bucket,
-            "AWS::S3::BucketPolicy": self._create_bucket_policy,
-            "AWS::DynamoDB::Table": self._create_table,
-            "AWS::Serverless::Function": self._create_function,
-            "AWS::Serverless::LayerVersion": self._create_layer,
-            "AWS::Serverless::HttpApi": self._create_http_api,
-            "AWS::KMS::Key": self._create_kms_key,
-            "AWS::SecretsManager::Secret": self._create_secret,
-        }
-        creator = creators.get(resource_type)
-        if creator is None:
-            self._skipped.append(f"{logical_id} ({resource_type})")
-            return
-        creator(logical_id)
-
-    def _remember(self, logical_id: str, physical_id: str, **attributes: str) -> None:
-        self.template.resolver.physical_ids[logical_id] = physical_id
-        for name, value in attributes.items():
-            self.template.resolver.attributes[(logical_id, name)] = value
-
-    def _create_kms_key(self, logical_id: str) -> None:
-        description = str(self.template.properties(logical_id).get("Description", logical_id))
-        metadata = self._client("kms").create_key(Description=description)["KeyMetadata"]
-        self._remember(logical_id, metadata["KeyId"], Arn=metadata["Arn"])
-
-    def _create_secret(self, logical_id: str) -> None:
-        """A secret whose value is generated here, as ``GenerateSecretString`` does on AWS."""
-        props = self.template.properties(logical_id)
-        generate = props.get("GenerateSecretString", {})
-        value = secrets.token_urlsafe(int(generate.get("PasswordLength", 32)))
-        created = self._client("secretsmanager").create_secret(
-            Name=physical_name(logical_id),
-            Description=str(props.get("Description", logical_id)),
-            SecretString=value,
-        )
-        self._remember(logical_id, created["ARN"], Id=created["ARN"])
-
-    def _create_queue(self, logical_id: str) -> None:
-        queue = self.template.queue(logical_id)
-        name = queue.name or physical_name(logical_id)
-        attributes = dict(queue.attributes)
-        if queue.dead_letter_arn:
-            redrive = {
-                "deadLetterTargetArn": queue.dead_letter_arn,
-                "maxReceiveCount": queue.max_receive_count,
-            }
-            attributes["RedrivePolicy"] = json.dumps(redrive)
-        url = self._client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        queue_arn = arn("sqs", name)
-        self.queue_urls[queue_arn] = url
-        self.queue_visibility[queue_arn] = queue.visibility_timeout
-        self._remember(logical_id, url, Arn=queue_arn, QueueName=name, QueueUrl=url)
-
-    def _create_queue_policy(self, logical_id: str) -> None:
-        props = self.template.resolve(self.template.properties(logical_id))
-        for url in props.get("Queues", []):
-            policy = json.dumps(props["PolicyDocument"])
-            self._client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
-        self._remember(logical_id, physical_name(logical_id))
-
-    def _create_bucket(self, logical_id: str) -> None:
-        bucket = self.template.bucket(logical_id)
-        name = bucket.name or physical_name(logical_id).lower()
-        s3 = self._client("s3")
-        s3.create_bucket(Bucket=name)
-        props = bucket.properties
-        if bucket.versioning:
-            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-        if "PublicAccessBlockConfiguration" in props:
-            s3.put_public_access_block(
-                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
-            )
-        if "BucketEncryption" in props:
-            rules = [
-                {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
-                for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-                if "ServerSideEncryptionByDefault" in rule
-            ]
-            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
-        if bucket.cors_rules:
-            rules = [
-                {
-                    "AllowedOrigins": list(rule.allowed_origins),
-                    "AllowedMethods": list(rule.allowed_methods),
-                    "AllowedHeaders": list(rule.allowed_headers),
-                    "ExposeHeaders": list(rule.exposed_headers),
-                    **({"MaxAgeSeconds": rule.max_age} if rule.max_age is not None else {}),
-                }
-                for rule in bucket.cors_rules
-            ]
-            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
-            self.bucket_cors[name] = bucket.cors_rules
-        if bucket.notifications:
-            configurations = []
-            for notification in bucket.notifications:
-                rules = [{"Name": "prefix", "Value": notification.prefix}] if notification.prefix else []
-                rules += [{"Name": "suffix", "Value": notification.suffix}] if notification.suffix else []
-                configuration: dict[str, Any] = {
-                    "QueueArn": notification.queue_arn,
-                    "Events": list(notification.events),
-                }
-                if rules:
-                    configuration["Filter"] = {"Key": {"FilterRules": rules}}
-                configurations.append(configuration)
-            s3.put_bucket_notification_configuration(
-                Bucket=name, NotificationConfiguration={"QueueConfigurations": configurations}
-            )
-        bucket_arn = arn("s3", name, regional=False)
-        domain = f"{name}.s3.amazonaws.com"
-        self._remember(logical_id, name, Arn=bucket_arn, DomainName=domain, RegionalDomainName=domain)
-
-    def _create_bucket_policy(self, logical_id: str) -> None:
-        """Apply the policy; moto ignores conditions, so conditional statements are left out and named."""
-        props = self.template.resolve(self.template.properties(logical_id))
-        document = dict(props["PolicyDocument"])
-        statements = document.get("Statement", [])
-        kept = [statement for statement in statements if "Condition" not in statement]
-        for statement in statements:
-            if "Condition" in statement:
-                sid = statement.get("Sid", "?")
-                self.log(f"{logical_id}: statement {sid} not enforced locally (moto ignores conditions)")
-        if kept:
-            document["Statement"] = kept
-            self._client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(document))
-        self._remember(logical_id, physical_name(logical_id))
-
-    def _create_table(self, logical_id: str) -> None:
-        table = self.template.table(logical_id)
-        name = table.name or physical_name(logical_id)
-        dynamodb = self._client("dynamodb")
-        dynamodb.create_table(
-            TableName=name,
-            AttributeDefinitions=list(table.attribute_definitions),
-            KeySchema=list(table.key_schema),
-            BillingMode="PAY_PER_REQUEST",
-        )
-        if table.ttl_attribute:
-            dynamodb.update_time_to_live(
-                TableName=name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
-            )
-        self._remember(logical_id, name, Arn=arn("dynamodb", f"table/{name}"))
-
-    def _create_layer(self, logical_id: str) -> None:
-        self._remember(logical_id, arn("lambda", f"layer:{physical_name(logical_id)}:1"))
-
-    def _create_http_api(self, logical_id: str) -> None:
-        api_id = hashlib.sha256(logical_id.encode()).hexdigest()[:10]
-        self._remember(logical_id, api_id, ApiEndpoint=f"http://127.0.0.1:{self.options.port}")
-
-    def _create_function(self, logical_id: str) -> None:
+    def _start_function(self, logical_id: str, resources: Resources) -> None:
+        """Warm workers for a function, started when its turn comes in the template's order."""
         function = self.template.function(logical_id)
         name = physical_name(logical_id)
         # HTTP-fed functions serve concurrent requests, as Lambda runs one instance per request in flight;
@@ -342,27 +170,7 @@ class LocalStack:
         worker = FunctionPool(function, name, self.endpoints, self.log, instances)
         worker.start()
         self.workers[logical_id] = worker
-        self._remember(logical_id, name, Arn=worker.arn)
-
-    def _create_ses_identities(self) -> None:
-        """Verify the domain of every address the functions' policies allow sending from."""
-        sesv2 = self._client("sesv2")
-        for logical_id, _ in self.template.resources_of_type("AWS::Serverless::Function"):
-            for address in self._sender_addresses(logical_id):
-                domain = address.rpartition("@")[2]
-                sesv2.create_email_identity(EmailIdentity=domain)
-                self.log(f"SES identity {domain} verified for {address}")
-
-    def _sender_addresses(self, logical_id: str) -> list[str]:
-        addresses: list[str] = []
-        for policy in self.template.properties(logical_id).get("Policies", []):
-            statements = policy.get("Statement", []) if isinstance(policy, dict) else []
-            for statement in statements:
-                condition = self.template.resolve(statement.get("Condition", {}))
-                for operator in condition.values():
-                    value = operator.get("ses:FromAddress")
-                    addresses += value if isinstance(value, list) else [value] if value else []
-        return addresses
+        resources.remember(logical_id, name, Arn=worker.arn)
 
     def _pollers_for(self, source: SqsEvent) -> int:
         """Batches of one event source run at once: Lambda runs several up to the source's
@@ -372,22 +180,24 @@ class LocalStack:
             return 1
         return max(1, min(source.maximum_concurrency, self.options.queue_concurrency))
 
-    def _start_pollers(self) -> None:
+    def _start_pollers(self, resources: Resources) -> None:
         for logical_id, worker in self.workers.items():
             for source in worker.function.sqs_events:
-                url = self.queue_urls.get(source.queue_arn)
+                url = resources.queue_urls.get(source.queue_arn)
                 if url is None:
                     raise TemplateError(
                         f"{logical_id}.{source.name}: queue {source.queue_arn} is not in the template"
                     )
-                visibility = self.queue_visibility[source.queue_arn]
+                visibility = resources.queue_visibility[source.queue_arn]
                 if visibility < worker.function.timeout:
                     raise TemplateError(
                         f"{logical_id}.{source.name}: Queue visibility timeout: {visibility} seconds is "
                         f"less than Function timeout: {worker.function.timeout} seconds"
                     )
                 for _ in range(self._pollers_for(source)):
-                    poller = SqsPoller(self._client("sqs"), url, source, worker, self.stop_event, self.log)
+                    poller = SqsPoller(
+                        resources.client("sqs"), url, source, worker, self.stop_event, self.log
+                    )
                     self.pollers.append(poller)
                     poller.thread.start()
 
@@ -402,7 +212,7 @@ class LocalStack:
                     cors = self.template.http_api_cors(api)
         routes.sort(key=lambda route: route.precedence)
         self.api = HttpApiServer(self.options.port, routes, cors, self.control, self.log)
-        self.api.thread.start()
+        self.api.start()
 
     def control(self, method: str, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """The local stack's own endpoints: ``/_local/health``; ``/_local/resources``, the AWS endpoint and
@@ -458,8 +268,8 @@ class LocalStack:
                 f"schedule {e.expression} {e.timezone or 'UTC'}" for e in worker.function.schedule_events
             ]
             lines.append(f"  function {logical_id}: {', '.join(sources) or 'no events'}")
-        if self._skipped:
-            lines.append(f"  not emulated: {', '.join(self._skipped)}")
+        if self.resources is not None and self.resources.skipped:
+            lines.append(f"  not emulated: {', '.join(self.resources.skipped)}")
         deadline = self.template.resolver.parameters.get("Deadline")
         if self._reopened_from:
             lines.append(
@@ -476,8 +286,7 @@ class LocalStack:
         """Stop everything, in the reverse order of start."""
         self.stop_event.set()
         if self.api is not None:
-            self.api.shutdown()
-            self.api.server_close()
+            self.api.stop()
         for poller in self.pollers:
             poller.thread.join()
         if self.outbox is not None:
@@ -489,8 +298,7 @@ class LocalStack:
         for thread in stopping:
             thread.join()
         if self.s3_front is not None:
-            self.s3_front.shutdown()
-            self.s3_front.server_close()
+            self.s3_front.stop()
         if self._moto is not None:
             self._moto.stop()
 

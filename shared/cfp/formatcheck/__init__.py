@@ -1,7 +1,8 @@
 """Format check of submitted abstracts: page limits before the references, paper, fonts, safety.
 
-`check_pdf` = `judge(measure(...))`. `measure` parses the file in an isolated child process and
-returns `Facts`; `judge` is pure, so stored facts can be judged again under changed rules. The PDF
+`check_pdf` = `judge(measure(...))`. `measure` parses the file in an isolated child process within a
+`Budget` and returns `Facts`, never seeing the rules; `judge` is pure, so stored facts can be judged again
+under changed rules. The PDF
 libraries are imported only when a check runs (call `warm_up` at cold start to pay that once).
 
 Only the models load with the package: the API and the notifier read verdicts but never check a file,

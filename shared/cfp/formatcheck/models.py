@@ -137,7 +137,8 @@ class Heading(BaseModel):
 
 
 class Facts(BaseModel):
-    """What the checker measured; independent of the limits of any spec."""
+    """What the checker measured within a `Budget` (`budget` says which limit it hit, if one); the spec
+    plays no part, so the same facts are judged under any rules."""
 
     bytes: int = 0
     header_offset: int | None = None

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from cfp.formatcheck import Budget, FormatSpec, check_pdf
-from tests.pdfs import AbstractLayout, make_abstract, make_textless, render
+from cfp_tools.pdfs import AbstractLayout, make_abstract, make_textless, render
 
 SPEC = FormatSpec(max_body_pages=2, max_bytes=10 * 1024 * 1024)
 

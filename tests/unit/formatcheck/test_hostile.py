@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cfp.formatcheck import Budget, FormatSpec, check_pdf
-from tests.pdfs import make_abstract
-from tests.unit.formatcheck import hostile
+from cfp_tools import pdfs
+from cfp_tools.pdfs import make_abstract
 
 SPEC = FormatSpec(max_body_pages=2)
 
@@ -54,40 +54,38 @@ def test_facts_measured_under_one_rule_are_judged_again_under_another() -> None:
 
 
 def test_password_protected_fails() -> None:
-    verdict = check_pdf(hostile.encrypted(), SPEC)
+    verdict = check_pdf(pdfs.encrypted(), SPEC)
     assert [problem.code for problem in verdict.problems] == ["encrypted"]
     assert verdict.facts.needs_password
 
 
 def test_owner_password_only_opens() -> None:
-    verdict = check_pdf(hostile.encrypted(user_password=""), SPEC)
+    verdict = check_pdf(pdfs.encrypted(user_password=""), SPEC)
     assert verdict.outcome == "pass"
     assert verdict.facts.encrypted and not verdict.facts.needs_password
 
 
 def test_a_file_longer_than_the_budget_is_counted_not_read() -> None:
-    verdict = check_pdf(hostile.many_pages(60), SPEC)  # the budget reads the text of 50 pages at most
+    verdict = check_pdf(pdfs.many_pages(60), SPEC)  # the budget reads the text of 50 pages at most
     assert [problem.code for problem in verdict.problems] == ["too_many_pages"]
     assert verdict.pages == 60
     assert not verdict.facts.text_checked
 
 
 def test_damaged_pages_that_show_nothing_fail_as_empty() -> None:
-    verdict = check_pdf(hostile.emptied_pages(), SPEC)
+    verdict = check_pdf(pdfs.emptied_pages(), SPEC)
     assert verdict.outcome == "fail"
     assert "no_content" in [problem.code for problem in verdict.problems]
 
 
 def test_active_content_warns() -> None:
-    verdict = check_pdf(hostile.with_javascript(), SPEC)
+    verdict = check_pdf(pdfs.with_javascript(), SPEC)
     assert verdict.outcome == "warn"
     assert [problem.code for problem in verdict.problems] == ["active_content"]
     assert verdict.facts.active_content == ["JavaScript", "embedded files"]
 
 
-@pytest.mark.parametrize(
-    "data", [hostile.broken_xref(), hostile.miscounted_page_tree()], ids=["xref", "count"]
-)
+@pytest.mark.parametrize("data", [pdfs.broken_xref(), pdfs.miscounted_page_tree()], ids=["xref", "count"])
 def test_repaired_structure_is_reported(data: bytes) -> None:
     verdict = check_pdf(data, SPEC)
     assert verdict.outcome == "warn"
@@ -102,8 +100,6 @@ def test_wall_clock_limit_is_a_verdict() -> None:
 
 
 def test_memory_limit_is_a_verdict() -> None:
-    verdict = check_pdf(
-        hostile.decompression_bomb(256), FormatSpec(max_bytes=50_000_000), Budget(memory_mb=160)
-    )
+    verdict = check_pdf(pdfs.decompression_bomb(256), FormatSpec(max_bytes=50_000_000), Budget(memory_mb=160))
     assert [problem.code for problem in verdict.problems] == ["resource_limit"]
     assert verdict.facts.resource_limit == "memory"

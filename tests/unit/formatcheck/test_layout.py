@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from cfp.formatcheck.layout import Box, Fragment, PageContent, analyse, is_reference_heading_text, squash
+from cfp.formatcheck.headings import is_reference_heading_text, squash
+from cfp.formatcheck.layout import Box, Fragment, PageContent, analyse
 
 WIDTH, HEIGHT = 612.0, 792.0
 

@@ -1,21 +1,28 @@
-"""Abstract PDFs with known layouts, generated with reportlab for tests.
+"""Every PDF the project generates: for the tests, `cfp sample-pdf`, `cfp demo` and the benchmarks.
 
 `make_abstract(body_pages, reference_pages, columns)` gives a plain abstract: body text fills
 `body_pages` pages, the references heading opens page `body_pages + 1` and the references fill
 `reference_pages` pages (with `reference_pages=0` the heading follows the body on the last body
-page). `AbstractLayout` exposes the variations real templates produce: heading spellings, small
-caps and letter spacing, running heads, page and line numbers, figures, columns drawn out of order,
-reference lists with no heading, and numbered lists in the body that are not references.
+page). `AbstractLayout` exposes the variations real templates produce: paper, font size and margins,
+heading spellings, small caps and letter spacing, running heads, page and line numbers, figures, columns
+drawn out of order, reference lists with no heading, numbered lists in the body that are not references,
+and scans (pictures of text with no text layer). `make_textless` gives pages with no text; the hostile
+builders below give broken, encrypted, active or oversized files, and `not_a_pdf` a Word file sent as a
+PDF. Built with reportlab and pikepdf; reportlab comes with the `dev` extra, which installs these tools.
 """
 
 from __future__ import annotations
 
 import io
 import random
+import zlib
 from dataclasses import dataclass
 from typing import Literal
 
+import pikepdf
+from PIL import Image, ImageDraw
 from reportlab.lib.pagesizes import letter
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -66,12 +73,19 @@ class AbstractLayout:
     body_list_at_end: bool = False
     balanced_columns: bool = False
     justified_references: bool = False
+    scanned: bool = False
     seed: int = 7
 
 
-def make_abstract(body_pages: int, reference_pages: int = 1, columns: int = 1) -> bytes:
-    """An abstract with `body_pages` pages before the references and `reference_pages` after."""
-    return render(AbstractLayout(body_pages=body_pages, reference_pages=reference_pages, columns=columns))
+def make_abstract(
+    body_pages: int, reference_pages: int = 1, columns: int = 1, seed: int = 7, scanned: bool = False
+) -> bytes:
+    """An abstract with `body_pages` pages before the references and `reference_pages` after; a scan
+    of one with `scanned` (every page a picture of text, nothing a reader could extract)."""
+    layout = AbstractLayout(
+        body_pages=body_pages, reference_pages=reference_pages, columns=columns, seed=seed, scanned=scanned
+    )
+    return render(layout)
 
 
 def render(layout: AbstractLayout) -> bytes:
@@ -86,7 +100,7 @@ class _Writer:
         self.canvas = Canvas(self.buffer, pagesize=layout.paper, pageCompression=1, invariant=1)
         self.width, self.height = layout.paper
         self.page = 0
-        self.rng = random.Random(layout.seed)
+        self.rng = random.Random(layout.seed)  # noqa: S311 - reproducible filler text, not a secret
         self.leading = layout.font_size * 1.2
         self.run_in_pending = layout.run_in
         self.reference_number = 0
@@ -120,6 +134,13 @@ class _Writer:
         total = layout.body_pages + layout.reference_pages
         if place != "top":
             total = max(total, layout.body_pages)
+        if layout.scanned:
+            for number in range(1, total + 1):
+                self.start_page(number, furniture=False)
+                self.picture(0, self.width, self.height)
+                self.canvas.showPage()
+            self.canvas.save()
+            return self.buffer.getvalue()
         for number in range(1, total + 1):
             self.start_page(number)
             if number < layout.body_pages or (number == layout.body_pages and place == "top"):
@@ -138,7 +159,7 @@ class _Writer:
             self.canvas.showPage()
         if layout.image_page:
             self.start_page(self.page + 1, furniture=False)
-            self.image_only()
+            self.picture(36, self.width - 72, self.height - 72)
             self.canvas.showPage()
         self.canvas.save()
         return self.buffer.getvalue()
@@ -346,16 +367,16 @@ class _Writer:
         self.canvas.setFont("Helvetica-Bold", self.layout.font_size + 1)
         self.canvas.drawString(x + 64, top - 34, self.layout.figure_label or "")
 
-    def image_only(self) -> None:
-        from PIL import Image
-
-        image = Image.new("L", (200, 260), 200)
-        path = io.BytesIO()
-        image.save(path, format="PNG")
-        path.seek(0)
-        from reportlab.lib.utils import ImageReader
-
-        self.canvas.drawImage(ImageReader(path), 36, 36, self.width - 72, self.height - 72)
+    def picture(self, inset: float, width: float, height: float) -> None:
+        """A greyscale picture of a page of text lines, as a scanner makes: no text a reader could extract."""
+        image = Image.new("L", (425, 550), 236)
+        draw = ImageDraw.Draw(image)
+        for y in range(60, 490, 9):
+            draw.rectangle((50, y, 375 - self.rng.randrange(0, 80), y + 4), fill=70)
+        data = io.BytesIO()
+        image.save(data, format="PNG")
+        data.seek(0)
+        self.canvas.drawImage(ImageReader(data), inset, inset, width, height)
 
 
 Drawing = Literal["none", "rules", "figure"]
@@ -378,4 +399,91 @@ def make_textless(pages: int = 2, drawing: Drawing = "none") -> bytes:
                 canvas.rect(120 + index * 60, 310, 40, 30 * (index + 1), fill=1)
         canvas.showPage()
     canvas.save()
+    return out.getvalue()
+
+
+def not_a_pdf() -> bytes:
+    """A Word document named and sent as a PDF."""
+    return b"PK\x03\x04 word/document.xml: Dear committee, please find my poster abstract attached.\n" * 40
+
+
+# Hostile and broken files, built from an abstract or from scratch with pikepdf.
+
+
+def encrypted(user_password: str = "secret", owner_password: str = "owner") -> bytes:  # noqa: S107
+    """A valid abstract that needs `user_password` to open."""
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(make_abstract(1))) as pdf:
+        pdf.save(out, encryption=pikepdf.Encryption(user=user_password, owner=owner_password))
+    return out.getvalue()
+
+
+def with_javascript() -> bytes:
+    """An abstract that runs JavaScript when opened and carries an attachment."""
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(make_abstract(1))) as pdf:
+        pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+        pdf.attachments["data.bin"] = pikepdf.AttachedFileSpec(pdf, b"payload")
+        pdf.save(out)
+    return out.getvalue()
+
+
+def many_pages(count: int) -> bytes:
+    """A text-free document with `count` blank pages."""
+    pdf = pikepdf.new()
+    for _ in range(count):
+        pdf.add_blank_page()
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def broken_xref() -> bytes:
+    """An abstract whose cross-reference offsets are all wrong (readers must reconstruct it)."""
+    data = make_abstract(1)
+    start = data.rindex(b"\nxref") + 1
+    table = data[start:]
+    shifted = bytearray(table)
+    for index in range(len(shifted) - 12):
+        if shifted[index : index + 1].isdigit() and shifted[index + 10 : index + 12] == b" 0":
+            shifted[index : index + 10] = b"%010d" % 3
+    return data[:start] + bytes(shifted)
+
+
+def miscounted_page_tree() -> bytes:
+    """A page tree whose /Count claims more pages than it holds."""
+    data = make_abstract(1)
+    return data.replace(b"/Count 2", b"/Count 9", 1)
+
+
+def decompression_bomb(megabytes: int = 1024) -> bytes:
+    """A page whose content stream inflates to `megabytes` of text-showing operators."""
+    chunk = b"BT /F1 1 Tf (x) Tj ET\n" * 4096
+    compressor = zlib.compressobj(9)
+    parts = [compressor.compress(chunk) for _ in range(megabytes * 1024 * 1024 // len(chunk))]
+    stream = b"".join(parts) + compressor.flush()
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    page = pdf.pages[0]
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(stream, Filter=pikepdf.Name.FlateDecode)
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return out.getvalue()
+
+
+def emptied_pages() -> bytes:
+    """An abstract whose page contents were damaged in transfer: each stream claims to be
+    compressed but holds noise, so readers repair the file and show empty pages."""
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(make_abstract(1))) as pdf:
+        for page in pdf.pages:
+            page.Contents = pdf.make_stream(b"\x8a\x13 not deflate data \xff" * 20)
+            page.Contents.Filter = pikepdf.Name.FlateDecode
+        pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     return out.getvalue()
