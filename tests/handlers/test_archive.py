@@ -172,6 +172,43 @@ def test_a_failing_build_ends_in_the_dead_letter_queue_and_the_job_says_why(worl
     assert uploads_left == []
 
 
+STOPPED = "The build stopped without finishing: it may have run out of memory or time; start it again."
+
+
+class Killed(BaseException):
+    """What an out-of-memory kill or Lambda's hard timeout does to a build: no code of ours runs after it."""
+
+
+def build_killed(world: World, body: str, receive_count: int = 1) -> None:
+    """A delivery whose build is killed on its first file (its invocation is cut off 15 minutes on)."""
+
+    def killed(bucket: uploads.UploadBucket, key: str, version_id: str | None) -> Any:
+        raise Killed
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(uploads.UploadBucket, "stream", killed)
+        with pytest.raises(Killed):
+            build(world, [body], receive_count)
+
+
+def test_a_build_killed_without_a_word_shows_as_failed_once_its_invocation_has_ended(world: World) -> None:
+    upload(world, create())
+    cookie = sign_in(world)
+    job = body_of(call("POST", "/organizers/archives", {}, cookie=cookie))
+    [message] = queued(world, "ARCHIVE_QUEUE_URL")
+    build_killed(world, message["Body"])
+    world.clock.advance(timedelta(minutes=17))  # its cut-off, and two minutes for a last write to land
+    assert body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie))["state"] == "building"
+    world.clock.advance(timedelta(seconds=1))
+    shown = body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie))
+    assert (shown["state"], shown["message"], shown["done"], shown["total"]) == ("failed", STOPPED, 0, 1)
+
+    # SQS delivers the message again after its visibility timeout; the build claims the job and finishes.
+    assert build(world, [message["Body"]], receive_count=2) == {"batchItemFailures": []}
+    done = body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie))
+    assert (done["state"], done["done"], done["total"], done["message"]) == ("done", 1, 1, "")
+
+
 def test_archives_need_a_session_and_name_what_is_unknown(world: World) -> None:
     assert call("POST", "/organizers/archives", {"include_late": True})["statusCode"] == 401
     cookie = sign_in(world)

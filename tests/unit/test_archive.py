@@ -225,7 +225,8 @@ def test_a_build_overtaken_by_a_redelivery_stops_and_leaves_the_job_to_it() -> N
 
     def stream_then_redeliver(key: str, version_id: str | None) -> Any:
         if key.startswith("uploads/aaaaaaaaaa/"):
-            call.jobs.claim_job(job_id, NOW)  # the message is delivered again while this build runs
+            # The message is delivered again while this build runs.
+            call.jobs.claim_job(job_id, NOW, NOW + timedelta(minutes=15))
         return original(key, version_id)
 
     call.bucket.stream = stream_then_redeliver  # type: ignore[method-assign]
@@ -286,7 +287,7 @@ def test_a_build_stops_before_it_runs_out_of_time() -> None:
     for n in range(3):
         call.add(f"s{n:09d}", f"Poster {n}", (BEFORE, PDF))
     job_id = call.start()
-    left = iter([900.0, 400.0, 29.0])
+    left = iter([900.0, 900.0, 400.0, 29.0])  # at the claim (when it is cut off), then before each file
     with pytest.raises(ArchiveProblem, match="the time ran out after 2 of 3 files"):
         call.builder.build(job_id, 1, lambda: next(left))
     assert call.archives.objects == []
@@ -339,6 +340,52 @@ def test_the_link_is_given_only_for_a_done_archive_that_has_not_expired() -> Non
         call.console.archive(job_id)
     with pytest.raises(ArchiveNotFound):
         call.console.archive("0123456789abcdef")
+
+
+class Killed(BaseException):
+    """What an out-of-memory kill or the hard timeout does to a build: no code of ours runs after it."""
+
+
+def killed(key: str, version_id: str | None) -> Any:
+    raise Killed
+
+
+def test_a_build_cut_off_without_a_word_shows_as_failed_once_it_cannot_be_running() -> None:
+    call = Call()
+    call.add("aaaaaaaaaa", "First", (BEFORE, PDF))
+    job_id = call.start()
+    call.bucket.stream = killed  # type: ignore[method-assign]
+    with pytest.raises(Killed):
+        call.builder.build(job_id, 1, plenty_of_time)  # its invocation is cut off at NOW + 900 s
+    call.clock.advance(timedelta(minutes=17))  # the cut-off and two minutes for a last write to land
+    assert call.console.archive(job_id).state == "building"
+    call.clock.advance(timedelta(seconds=1))
+    view = call.console.archive(job_id)
+    assert (view.state, view.message) == (
+        "failed",
+        "The build stopped without finishing: it may have run out of memory or time; start it again.",
+    )
+    record = call.jobs.job(job_id)
+    assert record is not None and record.state == "building"  # the record is left for a retry to claim
+
+
+def test_a_build_that_failed_with_a_reason_waits_for_its_retry_with_that_reason() -> None:
+    call = Call()
+    call.add("aaaaaaaaaa", "First", (BEFORE, PDF))
+    job_id = call.start()
+
+    def unreadable(key: str, version_id: str | None) -> Any:
+        raise RuntimeError("unreadable")
+
+    call.bucket.stream = unreadable  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        call.builder.build(job_id, 1, plenty_of_time)
+    call.clock.advance(timedelta(hours=1))
+    view = call.console.archive(job_id)
+    assert (view.state, view.message) == (
+        "building",
+        "Attempt 1 of 3 failed (an error (RuntimeError)); trying again.",
+    )
 
 
 # ---- dead letters ------------------------------------------------------------------------------------
