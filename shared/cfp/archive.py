@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from cfp.clock import Clock
 from cfp.errors import ObjectUnreadable
 from cfp.model import Submission, Version, Window, current_version, late_versions
+from cfp.observability import logger
 from cfp.ports import (
     ArchiveJob,
     ArchiveJobs,
@@ -304,3 +305,34 @@ class ArchiveBuilder:
                     out.write(chunk)
         except ObjectUnreadable as error:
             raise ArchiveProblem(f"the PDF for {entry.name} could not be read ({error})") from error
+
+
+@dataclass(frozen=True)
+class ArchiveDeadLetterSweep:
+    """Marks failed every job whose message reached the archive dead-letter queue while the job still says
+    queued or building: its last try was killed (out of memory, the hard timeout, a crash at start) before
+    it could say so itself. A job whose build may still be running (its message was just moved back and
+    claimed) is left to that build. The messages stay in the queue for an operator to move back, and a job
+    moved back builds again."""
+
+    jobs: ArchiveJobs
+    clock: Clock
+
+    def run(self, bodies: list[str]) -> int:
+        """Mark the jobs these dead-lettered messages name; returns how many were newly marked failed."""
+        now = self.clock.now()
+        failed = 0
+        for body in bodies:
+            try:
+                job_id = job_id_of(body)
+            except ValueError:
+                logger.warning("a dead-lettered message is not an archive job")
+                continue
+            job = self.jobs.job(job_id)
+            if job is None or job.state not in ("queued", "building") or may_be_running(job, now):
+                continue
+            # Conditional on the claim read: a build that claims the job meanwhile keeps it.
+            if self.jobs.fail_job(job.id, job.attempt, STOPPED, now):
+                logger.warning("an archive build stopped without finishing", extra={"job": job.id})
+                failed += 1
+        return failed

@@ -91,6 +91,7 @@ def deadline_keeper(at: Clock | None = None) -> DeadlineKeeper:
         for name, value in {
             "VALIDATION_QUEUE_URL": s.validation_queue_url,
             "VALIDATION_DEAD_LETTER_QUEUE_URL": s.validation_dead_letter_queue_url,
+            "ARCHIVE_DEAD_LETTER_QUEUE_URL": s.archive_dead_letter_queue_url,
         }.items()
         if not value
     ]
@@ -104,6 +105,8 @@ def deadline_keeper(at: Clock | None = None) -> DeadlineKeeper:
         bucket(),
         ValidationQueue(client("sqs"), s.validation_queue_url),
         DeadLetters(client("sqs"), s.validation_dead_letter_queue_url),
+        store(),
+        DeadLetters(client("sqs"), s.archive_dead_letter_queue_url),
     )
 
 
