@@ -1,4 +1,5 @@
-"""Deadline keeper: fired by EventBridge Scheduler; publishes the reminders and closing events now due.
+"""Deadline keeper: fired by EventBridge Scheduler; publishes the reminders and closing events now due, and
+marks failed the archive jobs whose build was killed on its last try.
 
 An ``at`` field in the event (ISO 8601) replays the schedule at that instant instead of the wall clock,
 which is how the local stack walks through a deadline in a minute.
