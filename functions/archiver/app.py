@@ -1,7 +1,9 @@
 """Archiver: one archive job a message (queued by the organizers' console), one zip of the PDFs on record.
 
 A failed build is retried by SQS and, after the last try (the job then says why it failed), moved to the
-archive dead-letter queue; a message delivered again for a job that is done builds nothing.
+archive dead-letter queue; a build killed on its last try says nothing, and the deadline keeper marks its job
+failed from there. A message delivered again for a job that is done builds nothing; one moved back for a
+failed job builds it again.
 """
 
 from typing import Any

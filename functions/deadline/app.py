@@ -1,4 +1,5 @@
-"""Deadline keeper: fired by EventBridge Scheduler; publishes the reminders and closing events now due.
+"""Deadline keeper: fired by EventBridge Scheduler; publishes the reminders and closing events now due, and
+marks failed the archive jobs whose build was killed on its last try.
 
 An ``at`` field in the event (ISO 8601) replays the schedule at that instant instead of the wall clock,
 which is how the local stack walks through a deadline in a minute.
@@ -14,7 +15,9 @@ from cfp.deadline import parse_deadline
 from cfp.observability import logger, metrics
 
 # Settings are parsed at import: a misconfigured function fails at cold start, naming the variable.
-wiring.load_settings("validation_queue_url", "validation_dead_letter_queue_url")
+wiring.load_settings(
+    "validation_queue_url", "validation_dead_letter_queue_url", "archive_dead_letter_queue_url"
+)
 
 
 @logger.inject_lambda_context

@@ -49,6 +49,7 @@ _ENVIRONMENT = {
     "RECEIPT_TOKEN_KEY_ID": "key",
     "VALIDATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/validation",
     "VALIDATION_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/validation-dlq",
+    "ARCHIVE_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/archive-dlq",
     "IDEMPOTENCY_TABLE_NAME": "idempotency",
 }
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from cfp.clock import Clock
 from cfp.errors import ObjectUnreadable
 from cfp.model import Submission, Version, Window, current_version, late_versions
+from cfp.observability import logger
 from cfp.ports import (
     ArchiveJob,
     ArchiveJobs,
@@ -46,6 +47,11 @@ _FORBIDDEN = set('<>:"/\\|?*')
 # A title's share of an entry name, in UTF-8 bytes: with the id and suffix well under the 255 bytes every
 # common file system allows.
 TITLE_BYTES = 120
+# A build is cut off when its invocation ends (the archiver's timeout in the template, as the runtime reports
+# it to the build); this long after that, its last write has landed and no build of the job can be running.
+STOP_MARGIN = timedelta(minutes=2)
+# What a job says when its build was killed before it could say anything itself.
+STOPPED = "The build stopped without finishing: it may have run out of memory or time; start it again."
 
 State = Literal["queued", "building", "done", "failed"]
 
@@ -144,21 +150,41 @@ class ArchiveView(BaseModel):
     message: str = Field(description="What went wrong, or that a failed attempt is being retried.")
 
 
-def view_of(job: ArchiveJob) -> ArchiveView:
+def may_be_running(job: ArchiveJob, now: datetime) -> bool:
+    """True while the job's latest build may still be at work: its invocation has not been cut off yet."""
+    return job.state == "building" and (job.ends_at is None or now <= job.ends_at + STOP_MARGIN)
+
+
+def stopped(job: ArchiveJob, now: datetime) -> bool:
+    """True for a job still recorded as building whose build was cut off without a word (killed for memory
+    or time, or crashed): the record cannot say so, so it is worked out here. A build that failed with a
+    reason said so on the job and waits for its retry instead."""
+    return (
+        job.state == "building"
+        and not job.message
+        and job.ends_at is not None
+        and not may_be_running(job, now)
+    )
+
+
+def view_of(job: ArchiveJob, now: datetime) -> ArchiveView:
+    """The job as the console shows it at ``now``: a build cut off without a word shows as failed, so the
+    page stops waiting for a progress bar that will never move and offers to start again."""
     done = job.state == "done" and job.finished_at is not None
+    cut_off = stopped(job, now)
     return ArchiveView(
         id=job.id,
         include_late=job.include_late,
         requested_by=job.requested_by,
         requested_at=job.requested_at,
-        state=job.state,
+        state="failed" if cut_off else job.state,
         done=job.done,
         total=job.total,
         size=job.size,
         finished_at=job.finished_at,
         expires_at=job.finished_at + ARCHIVE_KEEP if done and job.finished_at else None,
         filename=download_name(job),
-        message=job.message,
+        message=STOPPED if cut_off else job.message,
     )
 
 
@@ -190,7 +216,8 @@ class _Out:
 @dataclass(frozen=True)
 class ArchiveBuilder:
     """Builds one job's zip; safe to run again for the same job (a done job is left alone, a retried one
-    starts over under a new claim, and an older build's progress is refused)."""
+    starts over under a new claim, and an older build's progress is refused). A failed job whose message
+    an operator moves back from the dead-letter queue is built again from the start."""
 
     settings: Settings
     store: SubmissionRepository
@@ -205,7 +232,8 @@ class ArchiveBuilder:
         failed with the reason before it is raised on to the dead-letter queue."""
         if self.jobs.job(job_id) is None:
             return None
-        attempt = self.jobs.claim_job(job_id, self.clock.now())
+        now = self.clock.now()
+        attempt = self.jobs.claim_job(job_id, now, now + timedelta(seconds=time_left()))
         if attempt is None:
             return self.jobs.job(job_id)
         try:
@@ -277,3 +305,34 @@ class ArchiveBuilder:
                     out.write(chunk)
         except ObjectUnreadable as error:
             raise ArchiveProblem(f"the PDF for {entry.name} could not be read ({error})") from error
+
+
+@dataclass(frozen=True)
+class ArchiveDeadLetterSweep:
+    """Marks failed every job whose message reached the archive dead-letter queue while the job still says
+    queued or building: its last try was killed (out of memory, the hard timeout, a crash at start) before
+    it could say so itself. A job whose build may still be running (its message was just moved back and
+    claimed) is left to that build. The messages stay in the queue for an operator to move back, and a job
+    moved back builds again."""
+
+    jobs: ArchiveJobs
+    clock: Clock
+
+    def run(self, bodies: list[str]) -> int:
+        """Mark the jobs these dead-lettered messages name; returns how many were newly marked failed."""
+        now = self.clock.now()
+        failed = 0
+        for body in bodies:
+            try:
+                job_id = job_id_of(body)
+            except ValueError:
+                logger.warning("a dead-lettered message is not an archive job")
+                continue
+            job = self.jobs.job(job_id)
+            if job is None or job.state not in ("queued", "building") or may_be_running(job, now):
+                continue
+            # Conditional on the claim read: a build that claims the job meanwhile keeps it.
+            if self.jobs.fail_job(job.id, job.attempt, STOPPED, now):
+                logger.warning("an archive build stopped without finishing", extra={"job": job.id})
+                failed += 1
+        return failed

@@ -466,7 +466,7 @@ class Console:
         except (PublishFailed, QueueUnavailable):
             self.archive_jobs.fail_job(job.id, 0, "The archive could not be queued; start it again.", now)
             raise
-        return view_of(job)
+        return view_of(job, now)
 
     def _job(self, job_id: str) -> ArchiveJob:
         job = self.archive_jobs.job(job_id) if self.archive_jobs else None
@@ -476,7 +476,7 @@ class Console:
 
     def archive(self, job_id: str) -> ArchiveView:
         """How far the job has come (ArchiveNotFound for an unknown or forgotten one)."""
-        return view_of(self._job(job_id))
+        return view_of(self._job(job_id), self.clock.now())
 
     def archive_link(self, job_id: str) -> PdfLink:
         """A link to the finished zip, presigned now for a few minutes (ArchiveNotReady before it is

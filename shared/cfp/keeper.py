@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from cfp import deadline as rules
 from cfp import events
+from cfp.archive import ArchiveDeadLetterSweep
 from cfp.clock import Clock
 from cfp.events import NotificationEvent
 from cfp.model import (
@@ -32,6 +33,7 @@ from cfp.model import (
 )
 from cfp.observability import logger
 from cfp.ports import (
+    ArchiveJobs,
     CheckRequeue,
     DeadLetterReader,
     EventPublisher,
@@ -149,7 +151,8 @@ def unrecorded_objects(
 class DeadlineKeeper:
     """Reminders and closing; at closing also the safety nets that make S3 the truth: uploads whose event
     never reached the validator are put back on its queue, and uploads whose messages were dead-lettered are
-    flagged, so the call never closes over an upload nobody judged."""
+    flagged, so the call never closes over an upload nobody judged. At every run, too, archive jobs whose
+    message was dead-lettered by a killed build are marked failed, so no zip waits forever."""
 
     settings: Settings
     store: SubmissionRepository
@@ -158,6 +161,8 @@ class DeadlineKeeper:
     bucket: UploadStorage
     validation_queue: CheckRequeue
     dead_letters: DeadLetterReader
+    archive_jobs: ArchiveJobs
+    archive_dead_letters: DeadLetterReader
 
     def run(self) -> dict[str, int]:
         """Publish every reminder and closing event that is due; returns counts for the log."""
@@ -191,11 +196,17 @@ class DeadlineKeeper:
             self.queue.publish(events.call_closed(window.deadline, now))
             self.store.mark_once(closed_marker, now)
             counts["call_closed"] = 1
+        # Last, so that a dead-letter queue that cannot be read fails the run (the schedule retries it)
+        # only after every reminder and closing event is queued.
+        stopped_archives = ArchiveDeadLetterSweep(self.archive_jobs, self.clock).run(
+            self.archive_dead_letters.bodies()
+        )
         logger.info(
             "deadline keeper ran",
             extra={
                 "at": now.isoformat(),
                 "dead_lettered_flagged": flagged,
+                "stopped_archives": stopped_archives,
                 "unrecorded": len(unrecorded),
                 "queued_from_outbox": requeued_events,
                 **counts,

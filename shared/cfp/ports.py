@@ -67,7 +67,8 @@ class ArchiveJob:
     """One request for a zip of the PDFs: who asked and when, and how far its build has come.
 
     ``attempt`` counts the builds that claimed the job; only the build holding the latest claim may record
-    progress or finish it, so a redelivered message cannot corrupt what another build reports.
+    progress or finish it, so a redelivered message cannot corrupt what another build reports. ``ends_at``
+    is when the latest claim's invocation is cut off: no build of the job runs past it.
     """
 
     id: str
@@ -81,6 +82,7 @@ class ArchiveJob:
     size: int | None = None
     finished_at: datetime | None = None
     message: str = ""
+    ends_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -202,8 +204,9 @@ class ArchiveJobs(Protocol):
 
     def job(self, job_id: str) -> ArchiveJob | None: ...
 
-    def claim_job(self, job_id: str, now: datetime) -> int | None:
-        """Start a build: the new attempt number, or None when the job is done already."""
+    def claim_job(self, job_id: str, now: datetime, ends_at: datetime) -> int | None:
+        """Start a build that will be cut off at ``ends_at``: the new attempt number, or None when the job
+        is done already (a failed one may be built again, when its message is moved back)."""
         ...
 
     def job_progress(self, job_id: str, attempt: int, done: int, total: int, message: str = "") -> bool:

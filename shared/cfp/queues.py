@@ -55,27 +55,17 @@ class JobQueue:
 
 
 class DeadLetters:
-    """A dead-letter queue, peeked at: messages are received and left in place (they reappear after
-    ``hide_seconds``), so operators still find every one of them there."""
+    """A dead-letter queue, peeked at: each message is hidden only while the queue is read (so every one
+    is seen once) and is visible again right after, so operators find every one of them there and a
+    redrive at any moment moves them all."""
 
-    def __init__(self, client: SQSClient, queue_url: str, hide_seconds: int = 300) -> None:
+    def __init__(self, client: SQSClient, queue_url: str) -> None:
         self._client = client
         self._url = queue_url
-        self._hide_seconds = hide_seconds
 
     def bodies(self, limit: int = 1000) -> list[str]:
-        """Up to ``limit`` distinct message bodies now in the queue."""
-        seen: dict[str, str] = {}
-        while len(seen) < limit:
-            got = self._client.receive_message(
-                QueueUrl=self._url, MaxNumberOfMessages=10, VisibilityTimeout=self._hide_seconds
-            )
-            messages = got.get("Messages", [])
-            fresh = [m for m in messages if m["MessageId"] not in seen]
-            if not fresh:
-                break
-            seen.update((m["MessageId"], m.get("Body", "")) for m in fresh)
-        return list(seen.values())
+        """Up to ``limit`` distinct message bodies now in the queue, left in place."""
+        return [letter.body for letter in self.peek(limit)]
 
     def peek(self, limit: int) -> list[DeadLetter]:
         """Up to ``limit`` waiting messages with when they were sent and how often delivered; each is hidden

@@ -71,8 +71,9 @@ class Settings(BaseModel):
     session_key_secret_arn: str = ""
     notification_dead_letter_queue_url: str = ""
     # The archive of every PDF: its queue (the API queues jobs; the console shows and moves back its dead
-    # letters, and those of the validation queue), and the prefix its zips are written under, apart
-    # from the uploads and outside the validator's event filter.
+    # letters, and those of the validation queue; the deadline keeper marks failed the jobs whose messages
+    # were dead-lettered), and the prefix its zips are written under, apart from the uploads and outside
+    # the validator's event filter.
     archive_queue_url: str = ""
     archive_dead_letter_queue_url: str = ""
     archive_prefix: str = "archives/"

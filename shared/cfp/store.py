@@ -48,7 +48,17 @@ _META = "META"
 _LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
 # What an object item records about the upload itself (its verdict and attention flag come later).
 _OBJECT_FIELDS = {"number", "object_id", "version_id", "uploaded_at", "sequencer", "size", "etag"}
-_JOB_ATTRIBUTES = ("state", "attempt", "done", "total", "message", "size", "started_at", "finished_at")
+_JOB_ATTRIBUTES = (
+    "state",
+    "attempt",
+    "done",
+    "total",
+    "message",
+    "size",
+    "started_at",
+    "ends_at",
+    "finished_at",
+)
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 
@@ -609,6 +619,7 @@ class SubmissionStore:
             if "finished_at" in values
             else None,
             message=str(values.get("message", "")),
+            ends_at=datetime.fromisoformat(str(values["ends_at"])) if "ends_at" in values else None,
         )
 
     def _update_job(
@@ -634,14 +645,22 @@ class SubmissionStore:
             raise
         return _from_item(response.get("Attributes", {}))
 
-    def claim_job(self, job_id: str, now: datetime) -> int | None:
+    def claim_job(self, job_id: str, now: datetime, ends_at: datetime) -> int | None:
         """A new build's claim on a job that is not done: progress starts again from nothing."""
         updated = self._update_job(
             job_id,
             "SET #state = :building, #attempt = #attempt + :one, #done = :zero, #message = :none,"
-            " #started_at = :now REMOVE #total, #finished_at",
+            " #started_at = :now, #ends_at = :ends REMOVE #total, #finished_at",
             "#state <> :done",
-            {":building": "building", ":one": 1, ":zero": 0, ":none": "", ":now": _iso(now), ":done": "done"},
+            {
+                ":building": "building",
+                ":one": 1,
+                ":zero": 0,
+                ":none": "",
+                ":now": _iso(now),
+                ":ends": _iso(ends_at),
+                ":done": "done",
+            },
         )
         return int(updated["attempt"]) if updated is not None else None
 

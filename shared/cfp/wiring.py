@@ -104,6 +104,8 @@ def deadline_keeper(at: Clock | None = None) -> DeadlineKeeper:
         bucket(),
         ValidationQueue(client("sqs"), s.validation_queue_url),
         DeadLetters(client("sqs"), s.validation_dead_letter_queue_url),
+        store(),
+        DeadLetters(client("sqs"), s.archive_dead_letter_queue_url),
     )
 
 

@@ -1,6 +1,8 @@
-"""The archive of every PDF and the dead-letter queues' "show" and "move back", through the API and the
-archiver against moto: a job recorded and queued, the zip streamed to S3 (in parts when it is large), its
-link, a redelivered message, a build that fails into the dead-letter queue, and redriving from the console."""
+"""The archive of every PDF and the dead-letter queues' "show" and "move back", through the API, the
+archiver and the deadline keeper against moto: a job recorded and queued, the zip streamed to S3 (in parts
+when it is large), its link, a redelivered message, a build that fails into the dead-letter queue, one killed
+without a word (shown as failed, marked failed by the keeper, built once moved back), and redriving from
+the console."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from tests.handlers.conftest import World
 from tests.handlers.test_console import CHAIR, body_of, call, create, sign_in, upload
 
 archiver = load_function("archiver")
+keeper = load_function("deadline")
 validator = load_function("validator")
 
 
@@ -170,6 +173,88 @@ def test_a_failing_build_ends_in_the_dead_letter_queue_and_the_job_says_why(worl
     assert world.s3.list_objects_v2(Bucket=world.bucket, Prefix="archives/").get("KeyCount") == 0
     uploads_left = world.s3.list_multipart_uploads(Bucket=world.bucket).get("Uploads", [])
     assert uploads_left == []
+
+
+STOPPED = "The build stopped without finishing: it may have run out of memory or time; start it again."
+
+
+class Killed(BaseException):
+    """What an out-of-memory kill or Lambda's hard timeout does to a build: no code of ours runs after it."""
+
+
+def build_killed(world: World, body: str, receive_count: int = 1) -> None:
+    """A delivery whose build is killed on its first file (its invocation is cut off 15 minutes on)."""
+
+    def killed(bucket: uploads.UploadBucket, key: str, version_id: str | None) -> Any:
+        raise Killed
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(uploads.UploadBucket, "stream", killed)
+        with pytest.raises(Killed):
+            build(world, [body], receive_count)
+
+
+def test_a_build_killed_without_a_word_shows_as_failed_once_its_invocation_has_ended(world: World) -> None:
+    upload(world, create())
+    cookie = sign_in(world)
+    job = body_of(call("POST", "/organizers/archives", {}, cookie=cookie))
+    [message] = queued(world, "ARCHIVE_QUEUE_URL")
+    build_killed(world, message["Body"])
+    world.clock.advance(timedelta(minutes=17))  # its cut-off, and two minutes for a last write to land
+    assert body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie))["state"] == "building"
+    world.clock.advance(timedelta(seconds=1))
+    shown = body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie))
+    assert (shown["state"], shown["message"], shown["done"], shown["total"]) == ("failed", STOPPED, 0, 1)
+
+    # SQS delivers the message again after its visibility timeout; the build claims the job and finishes.
+    assert build(world, [message["Body"]], receive_count=2) == {"batchItemFailures": []}
+    done = body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie))
+    assert (done["state"], done["done"], done["total"], done["message"]) == ("done", 1, 1, "")
+
+
+def waiting(world: World, variable: str) -> tuple[str, str]:
+    """A queue's visible and hidden message counts."""
+    attributes = world.sqs.get_queue_attributes(QueueUrl=os.environ[variable], AttributeNames=["All"])
+    counted = attributes["Attributes"]
+    return counted["ApproximateNumberOfMessages"], counted["ApproximateNumberOfMessagesNotVisible"]
+
+
+def test_the_keeper_marks_failed_a_job_killed_on_its_last_try_and_a_redrive_builds_it(world: World) -> None:
+    created = create()
+    upload(world, created)
+    cookie = sign_in(world)
+    job = body_of(call("POST", "/organizers/archives", {}, cookie=cookie))
+    [message] = queued(world, "ARCHIVE_QUEUE_URL")
+    build_killed(world, message["Body"], receive_count=5)
+    # SQS moves the message to the dead-letter queue once its visibility timeout has run out.
+    world.sqs.send_message(QueueUrl=os.environ["ARCHIVE_DEAD_LETTER_QUEUE_URL"], MessageBody=message["Body"])
+    world.clock.advance(timedelta(minutes=90))
+
+    scheduled = {"source": "aws.scheduler", "detail": {}}
+    counts = keeper.lambda_handler(scheduled, FakeContext())
+    assert counts == {"reminders": 0, "confirmations": 0, "call_closed": 0}
+    record = world.dynamodb.get_item(
+        TableName=world.table, Key={"pk": {"S": f"ARCHIVE#{job['id']}"}, "sk": {"S": "JOB"}}
+    )["Item"]
+    assert (record["state"]["S"], record["message"]["S"]) == ("failed", STOPPED)
+    failed = body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie))
+    assert (failed["state"], failed["message"]) == ("failed", STOPPED)
+    assert waiting(world, "ARCHIVE_DEAD_LETTER_QUEUE_URL") == ("1", "0"), "the letter stays, visible"
+
+    world.clock.advance(timedelta(minutes=15))
+    keeper.lambda_handler(scheduled, FakeContext())
+    assert body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie)) == failed
+
+    # An operator moves it back from the console; the archiver builds the job marked failed.
+    moved = call("POST", "/organizers/dead-letters/archive/redrive", cookie=cookie)
+    assert body_of(moved) == {"queue": "archive", "moved": 1}
+    [again] = queued(world, "ARCHIVE_QUEUE_URL")
+    assert build(world, [again["Body"]]) == {"batchItemFailures": []}
+    done = body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie))
+    assert (done["state"], done["done"], done["total"], done["message"]) == ("done", 1, 1, "")
+    assert set(zip_entries(world, job["id"])) == {f"{created['id']} - Learned Index Structures.pdf"}
+    keeper.lambda_handler(scheduled, FakeContext())
+    assert body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie))["state"] == "done"
 
 
 def test_archives_need_a_session_and_name_what_is_unknown(world: World) -> None:

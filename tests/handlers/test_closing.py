@@ -131,14 +131,12 @@ def test_an_upload_dead_lettered_by_a_crash_is_flagged_and_kept_in_the_queue(wor
     assert "dead-letter queue" in state["versions"][0]["attention"]
     notes = world.notifications()
     assert [(n["kind"], n["submission_id"], n["version"]) for n in notes] == [("attention", created["id"], 1)]
+    # The letter stays, and visible at once: a redrive right after the keeper's run moves it.
     attributes = world.sqs.get_queue_attributes(QueueUrl=world.dead_letter_queue_url, AttributeNames=["All"])[
         "Attributes"
     ]
-    assert (
-        int(attributes["ApproximateNumberOfMessages"])
-        + int(attributes["ApproximateNumberOfMessagesNotVisible"])
-        == 1
-    )
+    waiting = (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"])
+    assert waiting == ("1", "0")
 
     fire(world, DEADLINE - timedelta(minutes=15))
     assert world.notifications() == []  # flagged once, not at every firing

@@ -45,6 +45,14 @@ def test_the_deadline_keeper_fails_the_import_without_its_queues(environment: py
         _cold_start("deadline")
 
 
+def test_the_deadline_keeper_fails_the_import_without_the_archive_dead_letters(
+    environment: pytest.MonkeyPatch,
+) -> None:
+    environment.delenv("ARCHIVE_DEAD_LETTER_QUEUE_URL")
+    with pytest.raises(SettingsError, match=r"it needs ARCHIVE_DEAD_LETTER_QUEUE_URL$"):
+        _cold_start("deadline")
+
+
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_a_configured_function_imports(name: str, environment: pytest.MonkeyPatch) -> None:
     _cold_start(name)

@@ -14,7 +14,13 @@ def test_a_missing_grant_and_an_unused_one_are_named() -> None:
     environment = environment_of(raw)
     recorded = [
         {"function": "deadline", "action": action, "resource": "TABLE_NAME"}
-        for action in ("dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:UpdateItem")
+        for action in (
+            "dynamodb:PutItem",
+            "dynamodb:GetItem",
+            "dynamodb:Scan",
+            "dynamodb:Query",
+            "dynamodb:UpdateItem",
+        )
     ]
     recorded.append({"function": "deadline", "action": "dynamodb:BatchWriteItem", "resource": "TABLE_NAME"})
     problems = [

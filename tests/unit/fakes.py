@@ -200,13 +200,20 @@ class FakeJobs:
     def _change(self, job_id: str, **values: Any) -> None:
         self.jobs[job_id] = dataclasses.replace(self.jobs[job_id], **values)
 
-    def claim_job(self, job_id: str, now: datetime) -> int | None:
+    def claim_job(self, job_id: str, now: datetime, ends_at: datetime) -> int | None:
         job = self.jobs.get(job_id)
         if job is None or job.state == "done":
             return None
         attempt = job.attempt + 1
         self._change(
-            job_id, state="building", attempt=attempt, done=0, total=None, message="", finished_at=None
+            job_id,
+            state="building",
+            attempt=attempt,
+            done=0,
+            total=None,
+            message="",
+            finished_at=None,
+            ends_at=ends_at,
         )
         return attempt
 

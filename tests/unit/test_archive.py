@@ -1,6 +1,8 @@
 """The archive of every PDF on in-memory fakes: which uploads go in and what each entry is called, the
 build's progress, a retried or superseded build, failures that end in the dead-letter queue with a reason,
-and the console's side (start, follow, link); and the dead-letter queues' "show" and "move back"."""
+builds killed without a word (shown as failed, marked failed from the dead-letter queue, built again once
+moved back), and the console's side (start, follow, link); and the dead-letter queues' "show" and "move
+back"."""
 
 from __future__ import annotations
 
@@ -16,8 +18,11 @@ from cfp import events
 from cfp.archive import (
     PROGRESS_WRITES,
     ArchiveBuilder,
+    ArchiveDeadLetterSweep,
     ArchiveProblem,
     entry_name,
+    job_id_of,
+    job_message,
     safe_title,
     select_entries,
 )
@@ -225,7 +230,8 @@ def test_a_build_overtaken_by_a_redelivery_stops_and_leaves_the_job_to_it() -> N
 
     def stream_then_redeliver(key: str, version_id: str | None) -> Any:
         if key.startswith("uploads/aaaaaaaaaa/"):
-            call.jobs.claim_job(job_id, NOW)  # the message is delivered again while this build runs
+            # The message is delivered again while this build runs.
+            call.jobs.claim_job(job_id, NOW, NOW + timedelta(minutes=15))
         return original(key, version_id)
 
     call.bucket.stream = stream_then_redeliver  # type: ignore[method-assign]
@@ -286,7 +292,7 @@ def test_a_build_stops_before_it_runs_out_of_time() -> None:
     for n in range(3):
         call.add(f"s{n:09d}", f"Poster {n}", (BEFORE, PDF))
     job_id = call.start()
-    left = iter([900.0, 400.0, 29.0])
+    left = iter([900.0, 900.0, 400.0, 29.0])  # at the claim (when it is cut off), then before each file
     with pytest.raises(ArchiveProblem, match="the time ran out after 2 of 3 files"):
         call.builder.build(job_id, 1, lambda: next(left))
     assert call.archives.objects == []
@@ -339,6 +345,139 @@ def test_the_link_is_given_only_for_a_done_archive_that_has_not_expired() -> Non
         call.console.archive(job_id)
     with pytest.raises(ArchiveNotFound):
         call.console.archive("0123456789abcdef")
+
+
+class Killed(BaseException):
+    """What an out-of-memory kill or the hard timeout does to a build: no code of ours runs after it."""
+
+
+def killed(key: str, version_id: str | None) -> Any:
+    raise Killed
+
+
+def test_a_build_cut_off_without_a_word_shows_as_failed_once_it_cannot_be_running() -> None:
+    call = Call()
+    call.add("aaaaaaaaaa", "First", (BEFORE, PDF))
+    job_id = call.start()
+    call.bucket.stream = killed  # type: ignore[method-assign]
+    with pytest.raises(Killed):
+        call.builder.build(job_id, 1, plenty_of_time)  # its invocation is cut off at NOW + 900 s
+    call.clock.advance(timedelta(minutes=17))  # the cut-off and two minutes for a last write to land
+    assert call.console.archive(job_id).state == "building"
+    call.clock.advance(timedelta(seconds=1))
+    view = call.console.archive(job_id)
+    assert (view.state, view.message) == (
+        "failed",
+        "The build stopped without finishing: it may have run out of memory or time; start it again.",
+    )
+    record = call.jobs.job(job_id)
+    assert record is not None and record.state == "building"  # the record is left for a retry to claim
+
+
+def test_a_build_that_failed_with_a_reason_waits_for_its_retry_with_that_reason() -> None:
+    call = Call()
+    call.add("aaaaaaaaaa", "First", (BEFORE, PDF))
+    job_id = call.start()
+    call.bucket.stream = unreadable  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        call.builder.build(job_id, 1, plenty_of_time)
+    call.clock.advance(timedelta(hours=1))
+    view = call.console.archive(job_id)
+    assert (view.state, view.message) == (
+        "building",
+        "Attempt 1 of 3 failed (an error (RuntimeError)); trying again.",
+    )
+
+
+def unreadable(key: str, version_id: str | None) -> Any:
+    raise RuntimeError("unreadable")
+
+
+def test_the_sweep_marks_failed_the_jobs_whose_last_try_was_killed_and_leaves_the_letters() -> None:
+    call = Call()
+    call.add("aaaaaaaaaa", "First", (BEFORE, PDF))
+    built = call.start()
+    call.builder.build(built, 1, plenty_of_time)
+    never_claimed = call.start()  # the archiver crashed at start on every try
+    call.bucket.stream = unreadable  # type: ignore[method-assign]
+    said_why = call.start()
+    with pytest.raises(RuntimeError):
+        call.builder.build(said_why, 3, plenty_of_time)
+    call.bucket.stream = killed  # type: ignore[method-assign]
+    killed_last = call.start()
+    with pytest.raises(Killed):
+        call.builder.build(killed_last, 3, plenty_of_time)
+    letters = [job_message(j) for j in (built, never_claimed, said_why, killed_last)]
+    dead = FakeDeadLetters([*letters, "not json", '{"job_id": "ffffffffffffffff"}', "[]"])
+    call.clock.advance(timedelta(hours=6))  # SQS moves a message after its visibility timeout ran out
+
+    sweep = ArchiveDeadLetterSweep(call.jobs, call.clock)
+    assert sweep.run(dead.bodies()) == 2
+    stopped = "The build stopped without finishing: it may have run out of memory or time; start it again."
+    states = {j: (job.state, job.message) for j, job in call.jobs.jobs.items()}
+    assert states[never_claimed] == states[killed_last] == ("failed", stopped)
+    assert states[built] == ("done", "")
+    assert states[said_why][0] == "failed"
+    assert states[said_why][1].startswith("The archive could not be built")
+    assert dead.count() == 7, "the letters stay for an operator"
+    marked_at = call.jobs.jobs[killed_last].finished_at
+    assert marked_at == NOW + timedelta(hours=6)
+
+    call.clock.advance(timedelta(minutes=15))
+    assert sweep.run(dead.bodies()) == 0
+    assert call.jobs.jobs[killed_last].finished_at == marked_at
+
+
+def test_a_job_whose_build_may_still_run_is_left_to_that_build() -> None:
+    call = Call()
+    call.add("aaaaaaaaaa", "First", (BEFORE, PDF))
+    job_id = call.start()
+    call.bucket.stream = killed  # type: ignore[method-assign]
+    with pytest.raises(Killed):
+        call.builder.build(job_id, 1, plenty_of_time)  # cut off at NOW + 15 minutes
+    # The keeper read the letter just before an operator moved it back and a build claimed the job.
+    sweep = ArchiveDeadLetterSweep(call.jobs, call.clock)
+    call.clock.advance(timedelta(minutes=17))
+    assert sweep.run([job_message(job_id)]) == 0
+    job = call.jobs.job(job_id)
+    assert job is not None and job.state == "building"
+    call.clock.advance(timedelta(seconds=1))
+    assert sweep.run([job_message(job_id)]) == 1
+
+
+def test_a_job_marked_failed_builds_again_once_its_letter_is_moved_back() -> None:
+    call = Call()
+    call.add("aaaaaaaaaa", "First", (BEFORE, PDF))
+    job_id = call.start()
+    original = call.bucket.stream
+    call.bucket.stream = killed  # type: ignore[method-assign]
+    with pytest.raises(Killed):
+        call.builder.build(job_id, 5, plenty_of_time)
+    dead = FakeDeadLetters([job_message(job_id)])
+    call.clock.advance(timedelta(hours=8))
+    assert ArchiveDeadLetterSweep(call.jobs, call.clock).run(dead.bodies()) == 1
+    assert call.console.archive(job_id).state == "failed"
+
+    console = Console(
+        call.settings,
+        call.store,
+        call.bucket,
+        call.queue,
+        call.console.renderer,
+        call.clock,
+        dead_letter_queues=(DeadLetterQueue("archive", dead, "https://sqs/archive"),),
+        archive_jobs=call.jobs,
+    )
+    assert console.redrive("archive", "chair@example.org") == 1
+    [(_, body)] = dead.moved_to
+    call.bucket.stream = original  # type: ignore[method-assign]
+    rebuilt = call.builder.build(job_id_of(body), 1, plenty_of_time)  # a moved-back message counts anew
+    assert rebuilt is not None and (rebuilt.state, rebuilt.attempt, rebuilt.message) == ("done", 2, "")
+    view = console.archive(job_id)
+    assert (view.state, view.done, view.total, view.message) == ("done", 1, 1, "")
+    [(key, _, data)] = call.archives.objects
+    assert key == f"archives/{job_id}.zip" and entries_of(data) == {"aaaaaaaaaa - First.pdf": PDF}
+    assert ArchiveDeadLetterSweep(call.jobs, call.clock).run(dead.bodies()) == 0
 
 
 # ---- dead letters ------------------------------------------------------------------------------------

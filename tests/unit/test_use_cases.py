@@ -18,6 +18,7 @@ from cfp.mail.message import Mail
 from cfp.mail.render import CallInfo, MailRenderer
 from cfp.model import Window
 from cfp.notifications import BatchOutcome, Notifier
+from cfp.ports import ArchiveJob
 from cfp.settings import Settings
 from cfp.submissions import (
     IdempotencyKeyReused,
@@ -27,7 +28,7 @@ from cfp.submissions import (
     SubmissionService,
 )
 from cfp.validation import DeadLetterSweep, UploadedObject, UploadValidator
-from tests.unit.fakes import FakeBucket, FakeDeadLetters, FakeQueue, FakeSealer, FakeStore
+from tests.unit.fakes import FakeBucket, FakeDeadLetters, FakeJobs, FakeQueue, FakeSealer, FakeStore
 
 AOE = datetime.fromisoformat("2017-08-31T23:59:59-12:00").tzinfo
 DEADLINE = datetime(2017, 8, 31, 23, 59, 59, tzinfo=AOE)
@@ -81,6 +82,8 @@ class World:
     queue: FakeQueue = field(default_factory=FakeQueue)
     requeue: FakeQueue = field(default_factory=FakeQueue)
     dead: FakeDeadLetters = field(default_factory=FakeDeadLetters)
+    jobs: FakeJobs = field(default_factory=FakeJobs)
+    archive_dead: FakeDeadLetters = field(default_factory=FakeDeadLetters)
     checked: list[bytes] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
 
@@ -99,7 +102,15 @@ class World:
     @property
     def keeper(self) -> DeadlineKeeper:
         return DeadlineKeeper(
-            self.settings, self.store, self.queue, self.clock, self.bucket, self.requeue, self.dead
+            self.settings,
+            self.store,
+            self.queue,
+            self.clock,
+            self.bucket,
+            self.requeue,
+            self.dead,
+            self.jobs,
+            self.archive_dead,
         )
 
     def upload(self, key: str, at: datetime, data: bytes = b"%PDF-1.7") -> UploadedObject:
@@ -302,6 +313,26 @@ def test_the_dead_letter_sweep_flags_once_and_leaves_judged_uploads_alone(world:
 
 
 SETTLED = DEADLINE + timedelta(minutes=15, seconds=1)
+
+
+def test_the_keeper_marks_failed_an_archive_killed_on_its_last_try_once_and_keeps_the_letter(
+    world: World,
+) -> None:
+    world.jobs.save_job(ArchiveJob("0123456789abcdef", False, "chair@example.org", T0))
+    world.jobs.claim_job("0123456789abcdef", T0, T0 + timedelta(minutes=15))  # then killed: no word
+    world.archive_dead.held.append('{"job_id": "0123456789abcdef"}')
+    world.clock.instant = T0 + timedelta(hours=8)
+    assert world.keeper.run() == {"reminders": 0, "confirmations": 0, "call_closed": 0}
+    job = world.jobs.job("0123456789abcdef")
+    assert job is not None and (job.state, job.finished_at) == ("failed", T0 + timedelta(hours=8))
+    assert job.message == (
+        "The build stopped without finishing: it may have run out of memory or time; start it again."
+    )
+    assert world.archive_dead.held == ['{"job_id": "0123456789abcdef"}']
+    assert world.queue.events == [], "organizers follow the job on the console; nothing is mailed"
+    world.clock.advance(timedelta(minutes=15))
+    world.keeper.run()
+    assert world.jobs.job("0123456789abcdef") == job
 
 
 def test_the_keeper_puts_back_an_on_time_upload_whose_event_was_lost(world: World) -> None:
