@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import os
 import queue
 import signal
-import subprocess
-import sys
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from typing import Any
 
-from cfp_tools.local.worker import INIT_ID
+from cfp_tools.local.worker import INIT_ID, PRELOADED
+from cfp_tools.local.worker import run as run_worker
 from cfp_tools.template import REGION, Function, arn
 
 INIT_TIMEOUT_SECONDS = 10
+# Workers are forked from one server process that has imported the libraries they share (see worker.py).
+_FORKS = multiprocessing.get_context("forkserver")
+_FORKS.set_forkserver_preload(PRELOADED)
 
 
 class InvocationError(Exception):
@@ -88,7 +93,8 @@ class FunctionWorker:
         self._env = lambda_environment(function, name, endpoints)
         self._log = log
         self._lock = threading.Lock()
-        self._process: subprocess.Popen[str] | None = None
+        self._process: BaseProcess | None = None
+        self._channel: socket.socket | None = None
         self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._initialized = False
@@ -108,10 +114,10 @@ class FunctionWorker:
         with self._lock:
             self._ensure_started()
 
-    def _ensure_started(self) -> subprocess.Popen[str]:
+    def _ensure_started(self) -> BaseProcess:
         """The running worker; a new one when there is none or the code changed since it started."""
         version = self.code_version()
-        if self._process is not None and self._process.poll() is None:
+        if self._process is not None and self._process.is_alive():
             if version == self._code_version:
                 return self._process
             self._log(f"{self.function.logical_id}: code changed, starting a new worker")
@@ -119,48 +125,43 @@ class FunctionWorker:
         self._code_version = version
         self._replies = queue.Queue()
         self._initialized = False
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [
-                sys.executable,
-                "-m",
-                "cfp_tools.local.worker",
-                str(self.function.code_dir),
-                self.function.handler,
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=self._env,
-            text=True,
-            encoding="utf-8",
-            start_new_session=True,
+        channel, workers_channel = socket.socketpair()
+        logs, workers_logs = socket.socketpair()
+        arguments = (
+            str(self.function.code_dir),
+            self.function.handler,
+            self._env,
+            workers_channel,
+            workers_logs,
         )
+        process = _FORKS.Process(target=run_worker, args=arguments, name=self.name)
+        process.start()
+        workers_channel.close()
+        workers_logs.close()
         replies = self._replies
         self._threads = [
-            threading.Thread(target=self._read_replies, args=(process, replies), daemon=True),
-            threading.Thread(target=self._relay_logs, args=(process,), daemon=True),
+            threading.Thread(target=self._read_replies, args=(channel, replies), daemon=True),
+            threading.Thread(target=self._relay_logs, args=(logs,), daemon=True),
         ]
         for thread in self._threads:
             thread.start()
-        self._process = process
+        self._process, self._channel = process, channel
         return process
 
-    def _read_replies(
-        self, process: subprocess.Popen[str], replies: queue.Queue[dict[str, Any] | None]
-    ) -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            reply = json.loads(line)
-            if reply.get("id") == INIT_ID:
-                outcome = "failed" if "error" in reply else "done"
-                self._log(f"{self.function.logical_id}: init {outcome} in {reply['init_ms']} ms")
-            replies.put(reply)
+    def _read_replies(self, channel: socket.socket, replies: queue.Queue[dict[str, Any] | None]) -> None:
+        with contextlib.suppress(OSError), channel.makefile("r", encoding="utf-8") as lines:
+            for line in lines:
+                reply = json.loads(line)
+                if reply.get("id") == INIT_ID:
+                    outcome = "failed" if "error" in reply else "done"
+                    self._log(f"{self.function.logical_id}: init {outcome} in {reply['init_ms']} ms")
+                replies.put(reply)
         replies.put(None)
 
-    def _relay_logs(self, process: subprocess.Popen[str]) -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            self._log(f"[{self.function.logical_id}] {line.rstrip()}")
+    def _relay_logs(self, logs: socket.socket) -> None:
+        with logs, logs.makefile("r", encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                self._log(f"[{self.function.logical_id}] {line.rstrip()}")
 
     def invoke(self, event: Any, request_id: str | None = None) -> Any:
         """Run the handler on ``event`` within the function's timeout and return its result."""
@@ -180,10 +181,10 @@ class FunctionWorker:
                 "log_stream_name": f"local/[$LATEST]{process.pid}",
                 "deadline_ms": int(deadline * 1000),
             }
-            assert process.stdin is not None
+            request = json.dumps({"id": request_id, "event": event, "context": context}) + "\n"
             try:
-                process.stdin.write(json.dumps({"id": request_id, "event": event, "context": context}) + "\n")
-                process.stdin.flush()
+                assert self._channel is not None
+                self._channel.sendall(request.encode())
             except OSError:
                 self._stop_process()
                 raise InvocationError(
@@ -227,27 +228,34 @@ class FunctionWorker:
         return reply
 
     def _stop_process(self, kill: bool = False) -> None:
-        process, self._process = self._process, None
-        if process is None:
+        process, channel = self._process, self._channel
+        self._process = self._channel = None
+        if process is None or channel is None:
             return
         if kill:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-        if process.stdin is not None:
-            with contextlib.suppress(OSError):
-                process.stdin.close()
-        try:
-            process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            _kill_group(process)
+        with contextlib.suppress(OSError):
+            channel.shutdown(socket.SHUT_WR)  # the worker's loop ends when its requests do
+        process.join(timeout=2)
+        if process.is_alive():
+            _kill_group(process)
+            process.join()
+        channel.close()
         for thread in self._threads:
             thread.join(timeout=2)
 
     def stop(self) -> None:
         with self._lock:
             self._stop_process()
+
+
+def _kill_group(process: BaseProcess) -> None:
+    """Kill a worker and whatever it forked (its process group), or the worker alone before it made one."""
+    assert process.pid is not None
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        process.kill()
 
 
 class FunctionPool:
