@@ -491,13 +491,35 @@ def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Brow
     page.wait_for_selector("body[data-ready=true]")
     loaded = time.monotonic() - started
     assert page.locator("#shown").inner_text() == "Showing 3000 of 3000 submissions."
-    started = time.monotonic()
-    page.get_by_role("button", name="Title").click()
-    page.get_by_label("Status").select_option("validating")
+    # Each step timed in the page, up to the table laid out again, so the browser's round trips to the test
+    # (which a busy machine stretches) are not counted.
+    milliseconds = page.evaluate(
+        """() => {
+            const timed = (act) => {
+                const started = performance.now();
+                act();
+                document.body.offsetHeight;
+                return performance.now() - started;
+            };
+            const choose = (id, value, kind) => {
+                const field = document.getElementById(id);
+                field.value = value;
+                field.dispatchEvent(new Event(kind, { bubbles: true }));
+            };
+            return {
+                sort: timed(() => document.querySelector("th[data-key=title] button").click()),
+                filter: timed(() => choose("status-filter", "validating", "change")),
+                search: timed(() => choose("search", "poster 1234", "input")),
+            };
+        }"""
+    )
+    expect(page.locator("#shown")).to_have_text("Showing 1 of 3000 submissions.")
+    assert rows(page) == ["id001234"]
+    assert page.locator("#rows td:nth-child(6)").all_inner_texts() == ["VALIDATING"]
+    page.get_by_label("Search title or author").fill("")
     expect(page.locator("#shown")).to_have_text("Showing 500 of 3000 submissions.")
-    page.get_by_label("Search title or author").fill("poster 1234")
-    filtered = time.monotonic() - started
-    assert "id001234" in rows(page)
-    assert all(t == "VALIDATING" for t in page.locator("#rows td:nth-child(6)").all_inner_texts())
+    assert page.locator("th[data-key=title]").get_attribute("aria-sort") == "ascending"
     context.close()
-    assert loaded < 5 and filtered < 3, (loaded, filtered)
+    assert loaded < 5, loaded
+    # About 600 ms to sort and lay out 3,000 rows, 140 to filter them and 10 to search on a 2-core machine.
+    assert max(milliseconds.values()) < 1500, milliseconds
