@@ -12,6 +12,7 @@ import pytest
 
 from cfp.clock import FixedClock
 from cfp.errors import RecipientRejected
+from cfp.events import NotificationEvent
 from cfp.formatcheck.models import Facts, Problem, Verdict
 from cfp.keeper import DeadlineKeeper
 from cfp.mail.message import Mail
@@ -415,7 +416,12 @@ class Outbox:
 def notifier(world: World, outbox: Outbox) -> Notifier:
     renderer = MailRenderer(CallInfo("Workshop", Window(DEADLINE), ("chair@example.org",), 2))
     return Notifier(
-        world.store, renderer, outbox.send_once, lambda v: f"link:{v.key}", world.clock, FakeSealer()
+        world.store,
+        renderer,
+        outbox.send_once,
+        lambda submission_id, _version: f"https://console.example.org/{submission_id}",
+        world.clock,
+        FakeSealer(),
     )
 
 
@@ -449,3 +455,181 @@ def test_a_refused_address_is_recorded_as_bounced_and_reported(world: World) -> 
     notifier(world, outbox).handle(world.queue.events[0], outcome)
     assert outcome.bounces == [(created.id, "ada@example.org")]
     assert world.store.get(created.id)[0].bounced == ["ada@example.org"]
+
+
+def deliver(world: World, sender: Notifier) -> BatchOutcome:
+    """One notifier batch of everything queued since the last one."""
+    outcome = BatchOutcome()
+    for event in world.queue.events:
+        sender.handle(event, outcome)
+    world.queue.events.clear()
+    sender.digest(outcome)
+    return outcome
+
+
+def subjects(outbox: Outbox, to: str) -> list[str]:
+    return [m.subject for m in outbox.sent.values() if m.to == (to,)]
+
+
+def test_a_second_on_time_upload_to_the_same_slot_gets_its_own_verdict_mail(world: World) -> None:
+    world.outcomes = ["fail", "pass"]
+    created = world.service.create(REQUEST)
+    outbox = Outbox()
+    sender = notifier(world, outbox)
+    key = created.upload.fields["key"]
+    world.validator.validate(world.upload(key, T0))
+    deliver(world, sender)
+    world.clock.advance(timedelta(hours=1))
+    world.validator.validate(world.upload(key, T0 + timedelta(hours=1)))
+    deliver(world, sender)
+    title = f"Learned Index Structures ({created.id})"
+    assert subjects(outbox, "ada@example.org") == [
+        f"[Workshop] Received: {title}",
+        f"[Workshop] Format check FAIL: {title}",
+        f"[Workshop] Format check PASS: {title}",
+    ]
+
+
+def test_a_late_upload_does_not_silence_the_verdict_of_the_on_time_one(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    key = created.upload.fields["key"]
+    world.validator.validate(world.upload(key, DEADLINE - timedelta(minutes=1)))
+    world.validator.validate(world.upload(key, DEADLINE + timedelta(minutes=1)))
+    outbox = Outbox()
+    deliver(world, notifier(world, outbox))
+    title = f"Learned Index Structures ({created.id})"
+    assert subjects(outbox, "ada@example.org") == [
+        f"[Workshop] Format check PASS: {title}",
+        f"[Workshop] Late upload kept, not counted: {title}",
+    ]
+
+
+def event(kind: str, event_id: str, submission_id: str | None, **detail: Any) -> NotificationEvent:
+    """An event as it arrives on the queue, written out."""
+    return NotificationEvent.model_validate(
+        {
+            "kind": kind,
+            "event_id": event_id,
+            "occurred_at": T0 + timedelta(days=1),
+            "submission_id": submission_id,
+            "detail": detail,
+        }
+    )
+
+
+def test_after_a_withdrawal_the_authors_hear_of_the_withdrawal_and_nothing_more(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    world.validator.validate(world.upload(created.upload.fields["key"], T0))
+    world.service.withdraw(created.id, created.token)
+    for later in (
+        event("reminder", f"reminder:{created.id}:24h", created.id, hours=24),
+        event("on_record", f"on_record:{created.id}", created.id),
+        event("decision", f"decision:{created.id}:accepted", created.id, decision="accepted", note="A."),
+    ):
+        world.queue.publish(later)
+    outbox = Outbox()
+    outcome = deliver(world, notifier(world, outbox))
+    assert subjects(outbox, "ada@example.org") == [
+        f"[Workshop] Withdrawn: Learned Index Structures ({created.id})"
+    ]
+    # The organizers still hear of the upload, the withdrawal and the decision; reminders and
+    # confirmations are no news to them.
+    assert [str(e.kind) for e in outcome.events] == ["verdict", "withdrawn", "decision"]
+
+
+def test_the_call_closing_brings_the_organizers_the_final_digest_once(world: World) -> None:
+    world.service.create(REQUEST)
+    world.queue.events.clear()
+    closed = event("call_closed", "call_closed:2017-08-31T23:59:59-12:00", None)
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    sender.handle(closed, outcome)
+    sender.handle(closed, outcome)
+    assert list(outbox.sent) == ["call_closed:2017-08-31T23:59:59-12:00:digest"]
+    [final] = outbox.sent.values()
+    assert (final.to, final.subject) == (
+        ("chair@example.org",),
+        "[Workshop] Final digest: the call is closed",
+    )
+    assert outcome == BatchOutcome()
+
+
+def test_an_event_about_no_submission_is_refused_and_one_about_an_unknown_one_skipped(world: World) -> None:
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    with pytest.raises(ValueError, match=r"^verdict event without a submission id$"):
+        sender.handle(event("verdict", "verdict:x", None), outcome)
+    sender.handle(event("withdrawn", "withdrawn:nosuchid00", "nosuchid00"), outcome)
+    assert (outbox.sent, outcome) == ({}, BatchOutcome())
+
+
+def test_one_digest_per_batch_whatever_the_order_of_its_events(world: World) -> None:
+    first = world.service.create(REQUEST)
+    world.service.create(REQUEST)
+    batch = list(world.queue.events)
+    outbox = Outbox()
+    sender = notifier(world, outbox)
+    deliver(world, sender)
+    world.queue.events.extend(reversed(batch))
+    deliver(world, sender)
+    [digest] = subjects(outbox, "chair@example.org")
+    assert digest == "[Workshop] Digest: 2 new submissions"
+    # The same events with a bounce are another batch: its digest is sent too.
+    world.queue.events.extend(batch)
+    outcome = BatchOutcome()
+    for queued in world.queue.events:
+        sender.handle(queued, outcome)
+    outcome.bounces.append((first.id, "ada@example.org"))
+    sender.digest(outcome)
+    assert len(subjects(outbox, "chair@example.org")) == 2
+    # A quiet batch sends nothing.
+    sender.digest(BatchOutcome())
+    assert len(outbox.sent) == 4
+
+
+def test_a_refused_organizer_address_does_not_fail_the_batch(world: World) -> None:
+    world.service.create(REQUEST)
+    outbox = Outbox(refuse={"chair@example.org"})
+    outcome = deliver(world, notifier(world, outbox))
+    assert [str(e.kind) for e in outcome.events] == ["submitted"]
+    assert subjects(outbox, "chair@example.org") == []
+
+
+def test_resent_mails_reminders_and_confirmations_are_not_news_for_the_digest(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    for quiet in (
+        event("submitted", f"resent:receipt:{created.id}:1", created.id, resent_by="chair"),
+        event("reminder", f"reminder:{created.id}:24h", created.id, hours=24),
+        event("on_record", f"on_record:{created.id}", created.id),
+    ):
+        sender.handle(quiet, outcome)
+    assert outcome == BatchOutcome()
+    title = f"Learned Index Structures ({created.id})"
+    assert subjects(outbox, "ada@example.org") == [
+        f"[Workshop] Received: {title}",
+        f"[Workshop] Reminder, 10 d 11 h 59 min left: {title}",
+        f"[Workshop] Call closed, on record: {title}",
+    ]
+    # A receipt sent again carries no token: none was sealed into its event.
+    assert "token" not in outbox.sent[f"resent:receipt:{created.id}:1"].text.lower()
+
+
+def test_no_reminder_once_the_file_passes_and_decisions_carry_the_note(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.validator.validate(world.upload(created.upload.fields["key"], T0))
+    world.queue.events.clear()
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    sender.handle(event("reminder", f"reminder:{created.id}:24h", created.id, hours=24), outcome)
+    sender.handle(
+        event("decision", f"decision:{created.id}:rejected", created.id, decision="rejected", note="Full."),
+        outcome,
+    )
+    [decision] = outbox.sent.values()
+    assert decision.subject == f"[Workshop] Not accepted: Learned Index Structures ({created.id})"
+    assert "Full." in decision.text
