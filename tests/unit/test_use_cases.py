@@ -19,6 +19,7 @@ from cfp.mail.message import Mail
 from cfp.mail.render import CallInfo, MailRenderer
 from cfp.model import Window
 from cfp.notifications import BatchOutcome, Notifier
+from cfp.ports import StoredObject
 from cfp.settings import Settings
 from cfp.submissions import (
     IdempotencyKeyReused,
@@ -27,7 +28,7 @@ from cfp.submissions import (
     SubmissionCreate,
     SubmissionService,
 )
-from cfp.validation import DeadLetterSweep, UploadedObject, UploadValidator
+from cfp.validation import DeadLetterSweep, UploadedObject, UploadValidator, s3_event_body, uploaded_objects
 from tests.unit.fakes import FakeBucket, FakeDeadLetters, FakeQueue, FakeSealer, FakeStore
 
 AOE = datetime.fromisoformat("2017-08-31T23:59:59-12:00").tzinfo
@@ -297,6 +298,194 @@ def test_the_dead_letter_sweep_flags_once_and_leaves_judged_uploads_alone(world:
     assert sweep.run([body]) == 0
     assert world.queue.kinds() == ["attention"]
     assert world.service.read(created.id, created.token).status == "needs_attention"
+
+
+def s3_message(*records: dict[str, Any]) -> str:
+    return json.dumps({"Records": list(records)})
+
+
+def s3_created(key: str, name: str = "ObjectCreated:Post", **extra: Any) -> dict[str, Any]:
+    return {
+        "eventName": name,
+        "eventTime": "2017-08-20T12:00:00.123Z",
+        "s3": {"bucket": {"name": "uploads"}, "object": {"key": key, **extra}},
+    }
+
+
+def test_an_s3_message_is_read_leniently_with_its_keys_decoded() -> None:
+    body = s3_message(
+        s3_created(
+            "uploads%2Fab12cd34%2Fv1.pdf",
+            size=42,
+            eTag='"9b2cf535"',
+            versionId="3HL4kq",
+            sequencer="0055AED6",
+        ),
+        s3_created("uploads/my+file%2Bx.pdf"),
+        s3_created("uploads/ab12cd34/v2.pdf", name="ObjectRemoved:Delete"),
+        s3_created("elsewhere/ab12cd34/v1.pdf"),
+    )
+    first, second = uploaded_objects(body, "uploads/")
+    assert first == UploadedObject(
+        bucket="uploads",
+        key="uploads/ab12cd34/v1.pdf",
+        size=42,
+        etag="9b2cf535",
+        version_id="3HL4kq",
+        sequencer="0055AED6",
+        uploaded_at=datetime(2017, 8, 20, 12, 0, 0, 123000, tzinfo=UTC),
+    )
+    assert (second.key, second.size, second.etag, second.version_id, second.sequencer) == (
+        "uploads/my file+x.pdf",
+        0,
+        "",
+        None,
+        None,
+    )
+
+
+def test_the_s3_test_event_is_nothing_and_anything_else_an_error() -> None:
+    assert uploaded_objects(json.dumps({"Event": "s3:TestEvent", "Bucket": "uploads"}), "uploads/") == []
+    for body in ("[]", "{}", '{"Records": {}}', '{"Event": "s3:Other"}'):
+        with pytest.raises(ValueError, match=r"^not an S3 event notification$"):
+            uploaded_objects(body, "uploads/")
+
+
+def test_a_lost_objects_event_reads_back_as_the_object(world: World) -> None:
+    stored = StoredObject("uploads/my file+x.pdf", "v7", datetime(2017, 8, 31, 11, 0, 5, tzinfo=UTC), 9, "e1")
+    body = s3_event_body("uploads", stored)
+    [record] = json.loads(body)["Records"]
+    assert (record["eventVersion"], record["eventSource"], record["eventName"]) == (
+        "2.1",
+        "aws:s3",
+        "ObjectCreated:Post",
+    )
+    assert record["eventTime"] == "2017-08-31T11:00:05Z"
+    assert record["s3"]["object"] == {
+        "key": "uploads/my+file%2Bx.pdf",
+        "size": 9,
+        "eTag": "e1",
+        "versionId": "v7",
+    }
+    [upload] = uploaded_objects(body, "uploads/")
+    assert (upload.bucket, upload.key, upload.size, upload.etag, upload.version_id) == (
+        "uploads",
+        "uploads/my file+x.pdf",
+        9,
+        "e1",
+        "v7",
+    )
+    assert upload.uploaded_at == datetime(2017, 8, 31, 11, 0, 5, tzinfo=UTC)
+    unversioned = s3_event_body("uploads", StoredObject("uploads/a.pdf", None, T0, 1, "e2"))
+    assert "versionId" not in json.loads(unversioned)["Records"][0]["s3"]["object"]
+
+
+def test_the_judged_upload_is_stored_with_its_facts_and_announced(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    world.clock.advance(timedelta(seconds=30))
+    upload = world.upload(created.upload.fields["key"], T0 + timedelta(seconds=20), b"%PDF-1.7 abc")
+    assert world.validator.validate(upload) == verdict()
+    _, [stored] = world.store.get(created.id)
+    assert (stored.object_id, stored.version_id, stored.etag, stored.size) == ("v1", "v1", "etag1", 12)
+    assert (stored.uploaded_at, stored.validated_at) == (
+        T0 + timedelta(seconds=20),
+        T0 + timedelta(seconds=30),
+    )
+    assert stored.verdict == verdict() and stored.attention is None
+    [announced] = world.queue.events
+    assert announced.model_dump() == {
+        "kind": "verdict",
+        "event_id": f"verdict:{created.id}:v1:v1",
+        "occurred_at": T0 + timedelta(seconds=30),
+        "submission_id": created.id,
+        "version": 1,
+        "object_id": "v1",
+        "detail": {},
+    }
+
+
+def test_an_object_without_a_version_is_named_by_its_etag(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    upload = world.upload(created.upload.fields["key"], T0).model_copy(update={"version_id": None})
+    world.bucket.data[(upload.key, None)] = b"%PDF-1.7"
+    world.validator.validate(upload)
+    assert [e.event_id for e in world.queue.events] == [f"verdict:{created.id}:v1:etag1"]
+
+
+def test_the_checker_reads_one_byte_past_the_limit_at_most(world: World) -> None:
+    world.settings = settings(max_upload_mb=1)
+    created = world.service.create(REQUEST)
+    world.validator.validate(world.upload(created.upload.fields["key"], T0, b"x" * (1024 * 1024 + 10)))
+    assert [len(data) for data in world.checked] == [1024 * 1024 + 1]
+
+
+def test_an_upload_recorded_but_never_judged_is_judged_on_the_next_delivery(world: World) -> None:
+    created = world.service.create(REQUEST)
+    upload = world.upload(created.upload.fields["key"], T0)
+
+    def crash(data: bytes) -> Verdict:
+        raise MemoryError
+
+    crashing = UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, crash)
+    with pytest.raises(MemoryError):
+        crashing.validate(upload)
+    assert world.service.read(created.id, created.token).status == "validating"
+    world.outcomes = ["fail"]
+    assert world.validator.validate(upload) == verdict("fail")
+    assert world.service.read(created.id, created.token).status == "fail"
+
+
+def test_the_upload_limit_counts_uploads_and_zero_means_none(world: World) -> None:
+    world.settings = settings(max_uploads_per_submission=2)
+    created = world.service.create(REQUEST)
+    key = created.upload.fields["key"]
+    for second in range(3):
+        world.validator.validate(world.upload(key, T0 + timedelta(seconds=second)))
+    assert len(world.checked) == 2
+    _, versions = world.store.get(created.id)
+    assert [v.attention for v in versions] == [
+        None,
+        None,
+        "not checked: the submission already has 2 uploads, the most the call checks",
+    ]
+    [flagged] = [e for e in world.queue.events if e.kind == "attention"]
+    assert (flagged.event_id, flagged.detail) == (
+        f"attention:{created.id}:v1:v3",
+        {"reason": "not checked: the submission already has 2 uploads, the most the call checks"},
+    )
+    world.settings = settings(max_uploads_per_submission=0)
+    unlimited = world.service.create(REQUEST)
+    for second in range(25):
+        world.validator.validate(world.upload(unlimited.upload.fields["key"], T0 + timedelta(seconds=second)))
+    assert len(world.checked) == 27
+
+
+def test_giving_up_flags_the_upload_with_the_error_it_died_of(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    upload = world.upload(created.upload.fields["key"], T0)
+    world.validator.give_up(upload, ConnectionError("S3 did not answer"))
+    reason = (
+        "the upload could not be checked (ConnectionError); its message is going to the dead-letter queue"
+    )
+    _, [flagged] = world.store.get(created.id)
+    assert (flagged.object_id, flagged.attention, flagged.verdict) == ("v1", reason, None)
+    assert [(e.kind, e.detail) for e in world.queue.events] == [("attention", {"reason": reason})]
+    world.validator.give_up(world.upload("uploads/nosuchid00/v1.pdf", T0), ValueError())
+    assert len(world.queue.events) == 1
+
+
+def test_uploads_to_slots_never_issued_are_ignored(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    for key in (f"uploads/{created.id}/v2.pdf", "uploads/nosuchid00/v1.pdf", f"uploads/{created.id}.pdf"):
+        upload = world.upload(key, T0)
+        assert world.validator.validate(upload) is None
+        world.validator.give_up(upload, ValueError())
+    assert world.checked == [] and world.queue.events == []
+    assert world.store.get(created.id)[1][0].uploaded is False
 
 
 # ---- the deadline keeper ------------------------------------------------------------------------------
