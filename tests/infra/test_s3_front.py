@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,7 +22,9 @@ from cfp_tools.local.s3_front import (
     UploadedFile,
     admit_upload,
     check_post,
+    cors_headers,
     parse_multipart,
+    signing_key,
 )
 from cfp_tools.template import CorsRule
 
@@ -395,3 +399,258 @@ def test_a_bucket_post_that_is_not_a_form_is_refused(front: S3Front) -> None:
     assert answer.status_code == 412 and "<Code>PreconditionFailed</Code>" in answer.text
     assert "enclosure-type multipart/form-data" in answer.text
     assert client.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def _signed(
+    conditions: list[Any], fields: dict[str, str] | None = None, expires: int = 900
+) -> dict[str, str]:
+    """Fields of a POST signed for these conditions (SigV4, the local secret)."""
+    client = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        aws_session_token=None,
+        config=Config(signature_version="s3v4"),
+    )
+    signed: dict[str, str] = client.generate_presigned_post(
+        Bucket=BUCKET, Key=KEY, Fields=fields or {}, Conditions=conditions, ExpiresIn=expires
+    )["fields"]
+    return signed
+
+
+def _with_policy(fields: dict[str, str], policy: Any) -> dict[str, str]:
+    """The fields with another policy (a document, or the text sent as it), signed with the local secret."""
+    encoded = policy if isinstance(policy, str) else base64.b64encode(json.dumps(policy).encode()).decode()
+    _, date, region, service, _ = fields["x-amz-credential"].split("/")
+    key = signing_key(SECRET_KEY, date, region, service)
+    signature = hmac.new(key, encoded.encode(), hashlib.sha256).hexdigest()
+    return {**fields, "policy": encoded, "x-amz-signature": signature}
+
+
+def test_the_size_range_includes_both_of_its_ends() -> None:
+    fields = _presign()["fields"]
+    assert _check(fields, size=1) is None
+    assert _check(fields, size=MAX_BYTES) is None
+    error = _check(fields, size=0)
+    assert error is not None and error.details == {"ProposedSize": "0", "MinSizeAllowed": "1"}
+    assert error.message == "Your proposed upload is smaller than the minimum allowed size"
+    error = _check(fields, size=MAX_BYTES + 1)
+    assert error is not None
+    assert error.message == "Your proposed upload exceeds the maximum allowed size"
+
+
+def test_a_post_without_a_key_or_a_signature_names_the_missing_field() -> None:
+    fields = _presign()["fields"]
+    error = _check({n: v for n, v in fields.items() if n != "key"})
+    assert error is not None and (error.status, error.code) == (400, "InvalidArgument")
+    assert error.message == (
+        "Bucket POST must contain a field named 'key'.  "
+        "If it is specified, please check the order of the fields."
+    )
+    for missing in ("x-amz-signature", "x-amz-algorithm"):
+        error = _check({n: v for n, v in fields.items() if n != missing})
+        assert error is not None and (error.status, error.code) == (400, "InvalidArgument")
+        assert error.message == (
+            "Bucket POST must contain a field named 'x-amz-signature'.  "
+            "If it is specified, please check the order of the fields."
+        )
+    error = _check({**fields, "x-amz-credential": "AKIA/20170820/us-east-1/s3"})
+    assert error is not None and (error.status, error.code) == (400, "InvalidArgument")
+    assert error.message == "Invalid credential: AKIA/20170820/us-east-1/s3"
+    error = _check({**fields, "x-amz-credential": fields["x-amz-credential"].replace("aws4_request", "aws4")})
+    assert error is not None and error.message.startswith("Invalid credential: ")
+
+
+def test_signatures_are_read_whatever_their_case_and_unknown_keys_named() -> None:
+    fields = _presign()["fields"]
+    assert _check({**fields, "x-amz-signature": fields["x-amz-signature"].upper()}) is None
+    error = _check(
+        {**fields, "x-amz-credential": fields["x-amz-credential"].replace(ACCESS_KEY, "AKIAOTHER")}
+    )
+    assert error is not None and (error.status, error.code) == (403, "InvalidAccessKeyId")
+    assert error.message == "The AWS Access Key Id you provided does not exist in our records."
+    assert error.details == {"AWSAccessKeyId": "AKIAOTHER"}
+    legacy = _presign(version="s3")["fields"]
+    error = _check({**legacy, "AWSAccessKeyId": "AKIAOTHER"})
+    assert error is not None and error.code == "InvalidAccessKeyId"
+    assert error.details == {"AWSAccessKeyId": "AKIAOTHER"}
+    error = _check({**fields, "x-amz-signature": "0" * 64})
+    assert error is not None and (error.status, error.code) == (403, "SignatureDoesNotMatch")
+    assert error.message == (
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your key and signing method."
+    )
+
+
+def test_a_policy_that_is_not_a_document_is_invalid() -> None:
+    fields = _presign()["fields"]
+    for policy in ({"conditions": []}, {"expiration": "tomorrow"}, ["not", "a", "document"]):
+        error = _check(_with_policy(fields, policy))
+        assert error is not None and (error.status, error.code) == (400, "InvalidPolicyDocument")
+        assert error.message == "Invalid Policy: Invalid JSON."
+    for text in ("not base64!", base64.b64encode(b"{not json").decode()):
+        error = _check(_with_policy(fields, text))
+        assert error is not None and error.code == "InvalidPolicyDocument"
+
+
+def test_conditions_s3_cannot_read_are_refused() -> None:
+    fields = _presign()["fields"]
+    later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for condition, detail in (
+        (["eq", "$key"], 'Invalid Policy: Invalid condition ["eq", "$key"]'),
+        ("key", 'Invalid Policy: Invalid condition "key"'),
+        (["matches", "$key", KEY], "Invalid Policy: Invalid condition operator matches"),
+    ):
+        error = _check(_with_policy(fields, {"expiration": later, "conditions": [condition]}))
+        assert error is not None and (error.status, error.code) == (403, "AccessDenied")
+        assert error.message == f"Invalid according to Policy: {detail}"
+
+
+def test_exact_conditions_read_field_names_whatever_their_case() -> None:
+    fields = _signed([])
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    signed_for = [c for c in policy["conditions"] if not (isinstance(c, dict) and {"bucket", "key"} & set(c))]
+    policy["conditions"] = [
+        *signed_for,
+        {"Bucket": BUCKET},
+        {"KEY": KEY},
+        ["EQ", "$Bucket", BUCKET],
+        ["Starts-With", "$Key", ""],
+    ]
+    signed = _with_policy(fields, policy)
+    assert _check(signed) is None
+    error = _check(signed, bucket="other")
+    assert error is not None
+    assert (
+        error.message
+        == f'Invalid according to Policy: Policy Condition failed: ["eq", "$Bucket", "{BUCKET}"]'
+    )
+    error = _check({**signed, "key": "uploads/other.pdf"})
+    assert error is not None
+    assert error.message == f'Invalid according to Policy: Policy Condition failed: ["eq", "$KEY", "{KEY}"]'
+
+
+def test_starts_with_needs_the_field_and_splits_only_the_content_type() -> None:
+    fields = _signed(
+        [["starts-with", "$Content-Type", "application/"], ["starts-with", "$x-amz-meta-tag", "a"]],
+        {"Content-Type": "application/pdf", "x-amz-meta-tag": "a,b"},
+    )
+    assert _check(fields) is None
+    error = _check({n: v for n, v in fields.items() if n != "x-amz-meta-tag"})
+    assert error is not None
+    assert error.message == (
+        'Invalid according to Policy: Policy Condition failed: ["starts-with", "$x-amz-meta-tag", "a"]'
+    )
+    assert _check({**fields, "x-amz-meta-tag": "b,a"}) is not None
+    assert _check({**fields, "Content-Type": " application/pdf ,application/x-pdf"}) is None
+
+
+def test_only_unsigned_and_ignored_fields_may_go_uncovered() -> None:
+    fields = _presign()["fields"]
+    extra = {"x-ignore-a": "1", "X-Ignore-B": "2", "file": "x", "x-amz-meta-a": "1", "Tagging": "t"}
+    error = _check({**fields, **extra})
+    assert error is not None
+    assert error.message == "Invalid according to Policy: Extra input fields: x-amz-meta-a, Tagging"
+
+
+def test_a_field_repeated_in_several_cases_is_named_with_each_spelling() -> None:
+    fields = _presign()["fields"]
+    form = PostForm([*fields.items(), ("KEY", KEY), ("Policy", "p")], UploadedFile(b"%PDF"))
+    error = check_post(BUCKET, form, CREDENTIALS, datetime.now(UTC))
+    assert error is not None and error.message == (
+        "POST form fields must each appear once; given more than once: "
+        "'key' and 'KEY', 'policy' and 'Policy'."
+    )
+
+
+def test_a_missing_file_and_a_missing_policy_are_answered_as_s3_does() -> None:
+    fields = _presign()["fields"]
+    error = check_post(BUCKET, PostForm(list(fields.items()), None), CREDENTIALS, datetime.now(UTC))
+    assert error == S3Error(400, "InvalidArgument", "POST requires exactly one file upload per request.")
+    error = _check({n: v for n, v in fields.items() if n != "policy"})
+    assert error == S3Error(403, "AccessDenied", "Access Denied")
+
+
+def test_error_documents_are_s3s_xml_with_the_text_escaped() -> None:
+    error = S3Error(400, "EntityTooLarge", "a < b & c", {"ProposedSize": "<5>"})
+    document = error.xml().decode()
+    head, _, rest = document.partition("\n")
+    assert head == '<?xml version="1.0" encoding="UTF-8"?>'
+    prefix = (
+        "<Error><Code>EntityTooLarge</Code><Message>a &lt; b &amp; c</Message>"
+        "<ProposedSize>&lt;5&gt;</ProposedSize>"
+    )
+    assert rest.startswith(prefix + "<RequestId>")
+    request_id = rest[len(prefix) + len("<RequestId>") :].partition("</RequestId>")[0]
+    assert len(request_id) == 16 and request_id == request_id.upper()
+    host_id = rest.partition("<HostId>")[2].partition("</HostId>")[0]
+    assert len(base64.b64decode(host_id, validate=True)) == 16
+    assert rest.endswith("</HostId></Error>")
+
+
+def test_the_form_given_to_moto_has_lower_case_names_and_a_quoted_filename() -> None:
+    form = PostForm(
+        [("Key", "k"), ("Content-Type", "application/pdf")], UploadedFile(b"data", 'a"b\r\nc.pdf')
+    )
+    content_type, body = form.encode()
+    boundary = content_type.removeprefix("multipart/form-data; boundary=")
+    assert len(boundary) == 32
+    assert body.decode() == (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content-type"\r\n\r\napplication/pdf\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a%22b%0D%0Ac.pdf"\r\n\r\n'
+        f"data\r\n--{boundary}--\r\n"
+    )
+    reread = parse_multipart(content_type, body)
+    assert reread == PostForm(
+        [("key", "k"), ("content-type", "application/pdf")], UploadedFile(b"data", "a%22b%0D%0Ac.pdf")
+    )
+    assert PostForm([("key", "k")], None).encode()[1].count(b"Content-Disposition") == 1
+
+
+def test_multipart_parts_without_a_name_are_skipped_and_broken_ones_refused() -> None:
+    content_type = "multipart/form-data; boundary=xyz"
+    body = (
+        b"--xyz\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n"
+        b'--xyz\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n'
+        b'--xyz\r\nContent-Disposition: form-data; name="FILE"\r\n\r\n%PDF\r\n--xyz--\r\n'
+    )
+    assert parse_multipart(content_type, body) == PostForm([("key", "k")], UploadedFile(b"%PDF", ""))
+    assert parse_multipart(
+        content_type, b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--xyz--'
+    ) == (PostForm([("a", "1")], None))
+    with pytest.raises(ValueError, match="blank line"):
+        parse_multipart(content_type, b'--xyz\r\nContent-Disposition: form-data; name="key"\r\nk\r\n--xyz--')
+    with pytest.raises(ValueError, match="boundary"):
+        parse_multipart("multipart/form-data; boundary=", b"")
+    error = _admit(content_type, b"--xyz\r\nbroken")
+    assert isinstance(error, S3Error) and error.message == (
+        "The body of your POST request is not well-formed multipart/form-data."
+    )
+
+
+def test_cors_headers_follow_the_first_rule_that_allows_the_method_and_origin() -> None:
+    rules = (
+        CorsRule(("https://a.example",), ("GET",), (), (), None),
+        CorsRule(
+            ("https://a.example", "https://b.example"), ("PUT", "POST"), ("*",), ("ETag", "x-amz-id"), 600
+        ),
+        CorsRule(("*",), ("POST",), (), (), None),
+    )
+    vary = ("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
+    assert cors_headers(rules, None, "POST") == []
+    assert cors_headers(rules, "https://b.example", "POST") == [
+        ("Access-Control-Allow-Origin", "https://b.example"),
+        ("Access-Control-Allow-Methods", "PUT, POST"),
+        ("Access-Control-Expose-Headers", "ETag, x-amz-id"),
+        ("Access-Control-Max-Age", "600"),
+        vary,
+    ]
+    assert cors_headers(rules, "https://c.example", "POST") == [
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Methods", "POST"),
+        vary,
+    ]
+    assert cors_headers(rules, "https://c.example", "DELETE") == []
