@@ -298,6 +298,30 @@ ODD = Paper(width_pt=500, height_pt=700, name=None, pages=[1, 3])
             ),
         ),
         (
+            {"pages": 10, "references": None, "image_only_pages": list(range(1, 11))},
+            FormatSpec(max_body_pages=10),
+            (
+                "image_only_pages",
+                "warn",
+                "Pages 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 have no text layer (scanned or rasterised), "
+                "so they count as body pages. Export the PDF from your text source instead.",
+                list(range(1, 11)),
+                None,
+            ),
+        ),
+        (
+            {"references": None},
+            SPEC,
+            (
+                "references_not_found",
+                "warn",
+                "No references heading was found, so every page counts as a body page. "
+                "Start the references with a heading such as 'References'.",
+                None,
+                None,
+            ),
+        ),
+        (
             {"references": None},
             SPEC,
             (
