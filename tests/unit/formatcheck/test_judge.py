@@ -432,3 +432,17 @@ def test_pages_are_counted_only_when_every_page_was_read() -> None:
     assert judge(facts(pages=None), SPEC).body_pages is None
     # An image-only page past the last one counts nothing.
     assert judge(facts(image_only_pages=[9]), SPEC).body_pages == 2
+
+
+@pytest.mark.parametrize("side", ["left", "right", "top", "bottom"])
+def test_the_smallest_margin_on_any_side_counts(side: str) -> None:
+    margins = Margins(**{"left": 72.0, "right": 72.0, "top": 72.0, "bottom": 72.0, side: 40.0})
+    [problem] = judge(facts(margins_pt=margins), FormatSpec(min_margin_pt=54)).problems
+    assert (problem.code, problem.measured) == ("margins_too_small", 40.0)
+
+
+def test_paper_is_named_under_the_specs_own_tolerance() -> None:
+    near_letter = [Paper(width_pt=613, height_pt=792, name="letter", pages=[1, 2, 3])]
+    assert judge(facts(page_sizes=near_letter), FormatSpec()).problems == []
+    [problem] = judge(facts(page_sizes=near_letter), FormatSpec(paper_tolerance_pt=0)).problems
+    assert problem.message == "Pages 1, 2, 3 are 613 x 792 pt; use letter or A4 paper."
