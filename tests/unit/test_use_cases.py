@@ -778,12 +778,27 @@ def test_one_digest_per_batch_whatever_the_order_of_its_events(world: World) -> 
     assert len(outbox.sent) == 4
 
 
-def test_a_refused_organizer_address_does_not_fail_the_batch(world: World) -> None:
+@dataclass
+class Metrics:
+    """Records the metrics the code adds, as CloudWatch would receive them."""
+
+    added: list[tuple[str, str, float]] = field(default_factory=list)
+
+    def add_metric(self, name: str, unit: str, value: float) -> None:
+        self.added.append((name, unit, value))
+
+
+def test_a_refused_organizer_address_is_counted_and_does_not_fail_the_batch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metrics = Metrics()
+    monkeypatch.setattr("cfp.notifications.metrics", metrics)
     world.service.create(REQUEST)
     outbox = Outbox(refuse={"chair@example.org"})
     outcome = deliver(world, notifier(world, outbox))
     assert [str(e.kind) for e in outcome.events] == ["submitted"]
     assert subjects(outbox, "chair@example.org") == []
+    assert metrics.added == [("DigestRejected", "Count", 1)]
 
 
 def test_resent_mails_reminders_and_confirmations_are_not_news_for_the_digest(world: World) -> None:
