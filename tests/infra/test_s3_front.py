@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -268,7 +269,10 @@ def test_the_front_stores_good_uploads_and_answers_bad_ones_like_s3(front: S3Fro
         timeout=10,
     )
     assert big.status_code == 400 and "<Code>EntityTooLarge</Code>" in big.text
+    assert big.headers["Content-Type"] == "application/xml"
+    assert big.headers["Content-Length"] == str(len(big.content))
     assert big.headers["Access-Control-Allow-Origin"] == "*"
+    assert (front.thread.name, front.thread.daemon) == ("s3-front", True)
 
 
 VICTIM_KEY = "uploads/victim00/v1.pdf"
@@ -486,11 +490,18 @@ def test_signatures_are_read_whatever_their_case_and_unknown_keys_named() -> Non
 
 def test_a_policy_that_is_not_a_document_is_invalid() -> None:
     fields = _presign()["fields"]
-    for policy in ({"conditions": []}, {"expiration": "tomorrow"}, ["not", "a", "document"]):
+    for policy in (
+        {"conditions": []},
+        {"expiration": "tomorrow"},
+        {"expiration": "2099-01-01T00:00:00", "conditions": []},
+        ["not", "a", "document"],
+    ):
         error = _check(_with_policy(fields, policy))
         assert error is not None and (error.status, error.code) == (400, "InvalidPolicyDocument")
         assert error.message == "Invalid Policy: Invalid JSON."
-    for text in ("not base64!", base64.b64encode(b"{not json").decode()):
+    # Base64 with a character outside its alphabet: S3 refuses it, a lenient decoder would skip it.
+    valid = _with_policy(fields, json.loads(base64.b64decode(fields["policy"])))["policy"]
+    for text in ("not base64!", base64.b64encode(b"{not json").decode(), f"{valid[:8]}*{valid[8:]}"):
         error = _check(_with_policy(fields, text))
         assert error is not None and error.code == "InvalidPolicyDocument"
 
@@ -654,3 +665,88 @@ def test_cors_headers_follow_the_first_rule_that_allows_the_method_and_origin() 
         vary,
     ]
     assert cors_headers(rules, "https://c.example", "DELETE") == []
+
+
+def test_a_policy_without_conditions_covers_no_field() -> None:
+    later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    error = _check(_with_policy(_presign()["fields"], {"expiration": later}))
+    assert error is not None and error.message.startswith(
+        "Invalid according to Policy: Extra input fields: Content-Type, key, x-amz-algorithm"
+    )
+
+
+def test_the_size_range_covers_no_field_named_after_its_bounds() -> None:
+    fields = _signed([["content-length-range", 1, MAX_BYTES]])
+    error = _check({**fields, "1": "x"})
+    assert error is not None and error.message == "Invalid according to Policy: Extra input fields: 1"
+
+
+def test_a_form_with_both_signatures_is_checked_by_the_newer_one() -> None:
+    fields = _presign()["fields"]
+    assert _check({**fields, "signature": "not a version 2 signature"}) is None
+    legacy = {n: v for n, v in _presign(version="s3")["fields"].items() if n != "AWSAccessKeyId"}
+    error = _check(legacy)
+    assert error is not None and (error.code, error.details) == ("InvalidAccessKeyId", {"AWSAccessKeyId": ""})
+    error = _check({n: v for n, v in fields.items() if n != "x-amz-credential"})
+    assert error is not None and error.message == "Invalid credential: "
+
+
+def test_multipart_text_is_read_as_utf_8_with_bad_bytes_replaced() -> None:
+    content_type = "multipart/form-data; boundary=xyz"
+    body = (
+        b'--xyz\r\nContent-Disposition: form-data; name="note"\r\n\r\n'
+        b"caf\xc3\xa9 \xff\r\n\r\nsecond paragraph\r\n"
+        b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="c:\xff.pdf"\r\n\r\n'
+        b"%PDF\r\n\r\nbody\r\n--xyz--\r\n"
+    )
+    form = parse_multipart(content_type, body)
+    assert form == PostForm(
+        [("note", "caf\u00e9 \ufffd\r\n\r\nsecond paragraph")],
+        UploadedFile(b"%PDF\r\n\r\nbody", "c:\ufffd.pdf"),
+    )
+
+
+def test_field_names_are_grouped_as_they_are_looked_up() -> None:
+    # "ß" and "ss" are different names in lower case (how S3 and the front read them), the same in upper.
+    assert PostForm([("ss", "1"), ("\u00df", "2")], None).repeated() == []
+
+
+def test_a_boundary_is_never_found_in_what_it_separates(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    taken, free = uuid.UUID(int=1), uuid.UUID(int=2)
+    drawn = iter([taken, free])
+    monkeypatch.setattr("cfp_tools.local.s3_front.uuid.uuid4", lambda: next(drawn))
+    content_type, body = PostForm([("key", taken.hex)], None).encode()
+    assert content_type == f"multipart/form-data; boundary={free.hex}"
+    assert parse_multipart(content_type, body) == PostForm([("key", taken.hex)], None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("encoding", ["chunked", "Chunked"])
+def test_a_chunked_upload_is_read_whole_and_checked(front: S3Front, encoding: str) -> None:
+    client = _client(front)
+    post = _presign(front.url)
+    pdf = b"%PDF-1.4 " + b"y" * 300
+    content_type, body = _multipart([*_field_parts(post["fields"]), ("file", pdf, "p.pdf")])
+    # Chunks of 0x80 bytes, one with an extension, then the last chunk and a trailer, as HTTP/1.1 allows.
+    chunks = [body[i : i + 128] for i in range(0, len(body), 128)]
+    wire = b"".join(
+        f"{len(chunk):x}{';name=value' if n == 0 else ''}\r\n".encode() + chunk + b"\r\n"
+        for n, chunk in enumerate(chunks)
+    )
+    wire += b"0\r\nX-Trailer: 1\r\n\r\n"
+    host, port = front.server_address[:2]
+    connection = http.client.HTTPConnection(str(host), int(port), timeout=10)
+    try:
+        connection.putrequest("POST", f"/{BUCKET}")
+        connection.putheader("Content-Type", content_type)
+        connection.putheader("Transfer-Encoding", encoding)
+        connection.endheaders()
+        connection.send(wire)
+        answer = connection.getresponse()
+        assert answer.status == 204, answer.read()
+        answer.read()
+    finally:
+        connection.close()
+    assert client.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == pdf

@@ -292,7 +292,9 @@ def check_post(bucket: str, form: PostForm, credentials: Mapping[str, str], now:
         return signature_error
     try:
         policy = json.loads(base64.b64decode(policy_b64, validate=True))
-        expiration = datetime.fromisoformat(str(policy["expiration"]).replace("Z", "+00:00"))
+        expiration = datetime.fromisoformat(str(policy["expiration"]))
+        if expiration.tzinfo is None:
+            raise ValueError("an expiration without a time zone")
         conditions = list(policy.get("conditions", []))
     except (binascii.Error, ValueError, KeyError, TypeError):
         return S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
