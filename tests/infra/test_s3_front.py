@@ -7,8 +7,11 @@ import hashlib
 import hmac
 import http.client
 import json
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -750,3 +753,119 @@ def test_a_chunked_upload_is_read_whole_and_checked(front: S3Front, encoding: st
     finally:
         connection.close()
     assert client.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == pdf
+
+
+@dataclass
+class Seen:
+    """A request as the backend received it."""
+
+    command: str
+    path: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class _Backend(BaseHTTPRequestHandler):
+    """Stands in for moto: records each request and answers 201 with headers of its own."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[Seen]
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        self.seen.append(Seen(self.command, self.path, list(self.headers.items()), self.rfile.read(length)))
+        payload = b"" if self.command == "HEAD" else b"stored"
+        self.send_response(201, "Created Here")
+        self.send_header("Server", "backend")
+        self.send_header("Date", "Mon, 01 Jan 2001 00:00:00 GMT")
+        self.send_header("Connection", "close")
+        self.send_header("X-Amz-Request-Id", "R1")
+        self.send_header("Content-Length", "12345" if self.command == "HEAD" else str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def proxied() -> Iterator[tuple[S3Front, list[Seen]]]:
+    """A front before a backend that records what reaches it."""
+    seen: list[Seen] = []
+    backend = ThreadingHTTPServer(("127.0.0.1", 0), type("Backend", (_Backend,), {"seen": seen}))
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    server = S3Front(0, ("127.0.0.1", backend.server_address[1]), CREDENTIALS, {})
+    server.thread.start()
+    try:
+        yield server, seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        backend.shutdown()
+        backend.server_close()
+
+
+def _names(headers: list[tuple[str, str]], name: str) -> list[str]:
+    return [value for key, value in headers if key.lower() == name]
+
+
+@pytest.mark.slow
+def test_the_front_forwards_requests_and_answers_as_a_proxy_should(
+    proxied: tuple[S3Front, list[Seen]],
+) -> None:
+    front, seen = proxied
+    session = requests.Session()
+    got = session.get(
+        f"{front.url}/{BUCKET}/{KEY}?x=1",
+        headers={"Content-Type": "text/plain", "X-Custom": "kept"},
+        timeout=10,
+    )
+    assert (got.status_code, got.reason, got.content) == (201, "Created Here", b"stored")
+    assert "backend" not in _names(list(got.raw.headers.items()), "server")
+    assert "Mon, 01 Jan 2001 00:00:00 GMT" not in _names(list(got.raw.headers.items()), "date")
+    assert _names(list(got.raw.headers.items()), "connection") != ["close"]
+    assert got.headers["X-Amz-Request-Id"] == "R1" and got.headers["Content-Length"] == "6"
+    head = session.head(f"{front.url}/{BUCKET}/{KEY}", timeout=10)
+    assert (head.status_code, head.headers["Content-Length"]) == (201, "12345")
+    session.put(f"{front.url}/{BUCKET}/empty", data=b"", timeout=10)
+    session.delete(f"{front.url}/{BUCKET}/{KEY}", timeout=10)
+    # A POST to an object or with a query is no browser upload: it goes to the backend unchecked.
+    session.post(
+        f"{front.url}/{BUCKET}/{KEY}?uploads", data=b"x", headers={"Content-Type": "text/plain"}, timeout=10
+    )
+    get, _, put, delete, post = seen
+    assert (get.command, get.path) == ("GET", f"/{BUCKET}/{KEY}?x=1")
+    assert _names(get.headers, "content-type") == ["text/plain"] and _names(get.headers, "x-custom") == [
+        "kept"
+    ]
+    assert _names(get.headers, "connection") == [] and _names(get.headers, "content-length") == []
+    assert (put.command, _names(put.headers, "content-length")) == ("PUT", ["0"])
+    assert (delete.command, _names(delete.headers, "content-length")) == ("DELETE", [])
+    assert (post.command, post.path, post.body) == ("POST", f"/{BUCKET}/{KEY}?uploads", b"x")
+
+
+@pytest.mark.slow
+def test_an_upload_reaches_the_backend_as_the_form_that_was_checked(
+    proxied: tuple[S3Front, list[Seen]],
+) -> None:
+    front, seen = proxied
+    post = _presign(front.url)
+    answer = requests.post(
+        post["url"],
+        data=post["fields"],
+        files={"file": ("p.pdf", b"%PDF-1.4", "application/pdf")},
+        timeout=10,
+    )
+    assert answer.status_code == 201
+    [upload] = seen
+    [content_type] = _names(upload.headers, "content-type")
+    assert content_type.startswith("multipart/form-data; boundary=")
+    assert _names(upload.headers, "content-length") == [str(len(upload.body))]
+    assert parse_multipart(content_type, upload.body).file == UploadedFile(b"%PDF-1.4", "p.pdf")
+    # No Content-Type at all: no form, so S3's precondition fails.
+    bare = requests.post(f"{front.url}/{BUCKET}", data=b"file=x", timeout=10)
+    assert "Content-Type" not in bare.request.headers
+    assert bare.status_code == 412 and "<Code>PreconditionFailed</Code>" in bare.text
+    assert len(seen) == 1
