@@ -198,6 +198,7 @@ def test_a_bucket_post_of_another_media_type_is_a_failed_precondition() -> None:
     error = _admit("application/x-www-form-urlencoded", b"key=uploads%2Fx&file=%25PDF")
     assert isinstance(error, S3Error) and (error.status, error.code) == (412, "PreconditionFailed")
     assert error.details == {"Condition": "Bucket POST must be of the enclosure-type multipart/form-data"}
+    assert error.message == "At least one of the pre-conditions you specified did not hold"
     error = _admit("multipart/form-data", b"")
     assert isinstance(error, S3Error) and (error.status, error.code) == (400, "MalformedPOSTRequest")
 
@@ -602,6 +603,8 @@ def test_error_documents_are_s3s_xml_with_the_text_escaped() -> None:
     host_id = rest.partition("<HostId>")[2].partition("</HostId>")[0]
     assert len(base64.b64decode(host_id, validate=True)) == 16
     assert rest.endswith("</HostId></Error>")
+    two = S3Error(400, "EntityTooSmall", "m", {"ProposedSize": "0", "MinSizeAllowed": "1"}).xml().decode()
+    assert "<ProposedSize>0</ProposedSize><MinSizeAllowed>1</MinSizeAllowed><RequestId>" in two
 
 
 def test_the_form_given_to_moto_has_lower_case_names_and_a_quoted_filename() -> None:
@@ -865,7 +868,11 @@ def test_an_upload_reaches_the_backend_as_the_form_that_was_checked(
     assert _names(upload.headers, "content-length") == [str(len(upload.body))]
     assert parse_multipart(content_type, upload.body).file == UploadedFile(b"%PDF-1.4", "p.pdf")
     # No Content-Type at all: no form, so S3's precondition fails.
-    bare = requests.post(f"{front.url}/{BUCKET}", data=b"file=x", timeout=10)
+    bare = requests.post(
+        f"{front.url}/{BUCKET}", data=b"file=x", headers={"Origin": "https://a.example"}, timeout=10
+    )
     assert "Content-Type" not in bare.request.headers
     assert bare.status_code == 412 and "<Code>PreconditionFailed</Code>" in bare.text
+    # A bucket without CORS rules answers a browser without CORS headers.
+    assert "Access-Control-Allow-Origin" not in bare.headers
     assert len(seen) == 1
