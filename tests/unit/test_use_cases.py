@@ -234,8 +234,9 @@ def test_a_replayed_event_is_not_checked_twice_but_announced_again(world: World)
     created = world.service.create(REQUEST)
     world.queue.events.clear()
     upload = world.upload(created.upload.fields["key"], T0)
+    world.outcomes = ["fail"]
     world.validator.validate(upload)
-    world.validator.validate(upload)
+    assert world.validator.validate(upload) == verdict("fail")
     assert len(world.checked) == 1
     assert [e.event_id for e in world.queue.events] == [f"verdict:{created.id}:v1:v1"] * 2
 
@@ -294,7 +295,7 @@ def test_the_dead_letter_sweep_flags_once_and_leaves_judged_uploads_alone(world:
         }
     )
     sweep = DeadLetterSweep(world.settings, world.store, world.queue, world.clock)
-    assert sweep.run([body, "{}"]) == 1  # a message that is no S3 event is skipped
+    assert sweep.run(["{}", body]) == 1  # a message that is no S3 event is skipped
     assert sweep.run([body]) == 0
     assert world.queue.kinds() == ["attention"]
     assert world.service.read(created.id, created.token).status == "needs_attention"
@@ -314,6 +315,8 @@ def s3_created(key: str, name: str = "ObjectCreated:Post", **extra: Any) -> dict
 
 def test_an_s3_message_is_read_leniently_with_its_keys_decoded() -> None:
     body = s3_message(
+        s3_created("uploads/ab12cd34/v2.pdf", name="ObjectRemoved:Delete"),
+        s3_created("elsewhere/ab12cd34/v1.pdf"),
         s3_created(
             "uploads%2Fab12cd34%2Fv1.pdf",
             size=42,
@@ -321,9 +324,8 @@ def test_an_s3_message_is_read_leniently_with_its_keys_decoded() -> None:
             versionId="3HL4kq",
             sequencer="0055AED6",
         ),
-        s3_created("uploads/my+file%2Bx.pdf"),
         s3_created("uploads/ab12cd34/v2.pdf", name="ObjectRemoved:Delete"),
-        s3_created("elsewhere/ab12cd34/v1.pdf"),
+        s3_created("uploads/my+file%2Bx.pdf"),
     )
     first, second = uploaded_objects(body, "uploads/")
     assert first == UploadedObject(
@@ -385,8 +387,10 @@ def test_the_judged_upload_is_stored_with_its_facts_and_announced(world: World) 
     world.queue.events.clear()
     world.clock.advance(timedelta(seconds=30))
     upload = world.upload(created.upload.fields["key"], T0 + timedelta(seconds=20), b"%PDF-1.7 abc")
+    upload = upload.model_copy(update={"sequencer": "0055AED6"})
     assert world.validator.validate(upload) == verdict()
     _, [stored] = world.store.get(created.id)
+    assert stored.sequencer == "0055AED6"
     assert (stored.object_id, stored.version_id, stored.etag, stored.size) == ("v1", "v1", "etag1", 12)
     assert (stored.uploaded_at, stored.validated_at) == (
         T0 + timedelta(seconds=20),
@@ -837,3 +841,67 @@ def test_no_reminder_once_the_file_passes_and_decisions_carry_the_note(world: Wo
     [decision] = outbox.sent.values()
     assert decision.subject == f"[Workshop] Not accepted: Learned Index Structures ({created.id})"
     assert "Full." in decision.text
+
+
+def test_an_object_named_by_nothing_keeps_an_empty_name_in_its_events(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    key = created.upload.fields["key"]
+    world.bucket.data[(key, None)] = b"%PDF-1.7"
+    nameless = UploadedObject(bucket="uploads", key=key, size=8, etag="", version_id=None, uploaded_at=T0)
+    world.validator.validate(nameless)
+    world.validator.give_up(nameless, ValueError())
+    assert [e.event_id for e in world.queue.events] == [
+        f"verdict:{created.id}:v1:",
+        f"attention:{created.id}:v1:",
+    ]
+
+
+def test_a_lost_objects_event_is_dated_in_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        stored = StoredObject("uploads/a.pdf", "v1", datetime(2017, 8, 31, 11, 0, 5, tzinfo=AOE), 1, "e")
+        [record] = json.loads(s3_event_body("uploads", stored))["Records"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert record["eventTime"] == "2017-08-31T23:00:05Z"
+
+
+def dead_lettered(upload: UploadedObject) -> str:
+    return s3_message(s3_created(upload.key, size=upload.size, eTag=upload.etag, versionId=upload.version_id))
+
+
+def test_the_dead_letter_sweep_flags_each_lost_upload_by_its_own_object(world: World) -> None:
+    reason = "the upload could not be checked after every retry; its message is in the dead-letter queue"
+    created = world.service.create(REQUEST)
+    other = world.service.create(REQUEST)
+    key = created.upload.fields["key"]
+    world.validator.validate(world.upload(key, T0))
+    lost = world.upload(key, T0 + timedelta(seconds=1))
+    crashed = world.upload(other.upload.fields["key"], T0)
+
+    def crash(data: bytes) -> Verdict:
+        raise MemoryError
+
+    with pytest.raises(MemoryError):
+        UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, crash).validate(
+            crashed
+        )
+    world.queue.events.clear()
+    sweep = DeadLetterSweep(world.settings, world.store, world.queue, world.clock)
+    unknown = world.upload("uploads/nosuchid00/v1.pdf", T0)
+    assert sweep.run([dead_lettered(unknown), dead_lettered(lost), dead_lettered(crashed)]) == 2
+    _, versions = world.store.get(created.id)
+    assert sorted((v.object_id, v.attention) for v in versions) == [("v1", None), ("v2", reason)]
+    _, [flagged] = world.store.get(other.id)
+    assert (flagged.object_id, flagged.attention) == ("v3", reason)
+    assert [e.event_id for e in world.queue.events] == [
+        f"attention:{created.id}:v1:v2",
+        f"attention:{other.id}:v1:v3",
+    ]
