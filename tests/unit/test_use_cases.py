@@ -28,7 +28,14 @@ from cfp.submissions import (
     SubmissionCreate,
     SubmissionService,
 )
-from cfp.validation import DeadLetterSweep, UploadedObject, UploadValidator, s3_event_body, uploaded_objects
+from cfp.validation import (
+    DeadLetterSweep,
+    UploadedObject,
+    UploadValidator,
+    locate,
+    s3_event_body,
+    uploaded_objects,
+)
 from tests.unit.fakes import FakeBucket, FakeDeadLetters, FakeQueue, FakeSealer, FakeStore
 
 AOE = datetime.fromisoformat("2017-08-31T23:59:59-12:00").tzinfo
@@ -905,3 +912,25 @@ def test_the_dead_letter_sweep_flags_each_lost_upload_by_its_own_object(world: W
         f"attention:{created.id}:v1:v2",
         f"attention:{other.id}:v1:v3",
     ]
+
+
+def test_a_new_object_in_a_judged_slot_is_located_as_unjudged(world: World) -> None:
+    created = world.service.create(REQUEST)
+    key = created.upload.fields["key"]
+    first = world.upload(key, T0)
+    world.validator.validate(first)
+    world.validator.give_up(first, ValueError())
+    second = world.upload(key, T0 + timedelta(minutes=1)).model_copy(update={"sequencer": "0055B"})
+    found = locate(world.store, "uploads/", second)
+    assert found is not None
+    submission, record, versions = found
+    assert submission.id == created.id and [v.object_id for v in versions] == ["v1"]
+    assert (record.number, record.object_id, record.version_id, record.etag, record.size) == (
+        1,
+        "v2",
+        "v2",
+        "etag2",
+        8,
+    )
+    assert (record.uploaded_at, record.sequencer) == (T0 + timedelta(minutes=1), "0055B")
+    assert (record.verdict, record.validated_at, record.attention) == (None, None, None)
