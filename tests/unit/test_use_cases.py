@@ -17,7 +17,7 @@ from cfp.formatcheck.models import Facts, Problem, Verdict
 from cfp.keeper import DeadlineKeeper
 from cfp.mail.message import Mail
 from cfp.mail.render import CallInfo, MailRenderer
-from cfp.model import Window
+from cfp.model import Decision, Window
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.ports import StoredObject
 from cfp.settings import Settings
@@ -934,3 +934,38 @@ def test_a_new_object_in_a_judged_slot_is_located_as_unjudged(world: World) -> N
     )
     assert (record.uploaded_at, record.sequencer) == (T0 + timedelta(minutes=1), "0055B")
     assert (record.verdict, record.validated_at, record.attention) == (None, None, None)
+
+
+def test_confirmations_corrections_and_decisions_say_what_their_event_says(world: World) -> None:
+    created = world.service.create(REQUEST)
+    recorded = world.upload(created.upload.fields["key"], T0)
+
+    def crash(data: bytes) -> Verdict:
+        raise MemoryError
+
+    with pytest.raises(MemoryError):
+        UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, crash).validate(
+            recorded
+        )
+    world.queue.events.clear()
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    for said in (
+        # A verdict event for an upload on record but not judged yet brings no mail.
+        event("verdict", f"resent:verdict:{created.id}:1", created.id, resent_by="chair").model_copy(
+            update={"version": 1, "object_id": "v1"}
+        ),
+        event("on_record", f"on_record:{created.id}:ab12", created.id, corrected=True),
+        event("decision", f"decision:{created.id}:accepted", created.id, decision="accepted"),
+    ):
+        sender.handle(said, outcome)
+    title = f"Learned Index Structures ({created.id})"
+    assert subjects(outbox, "ada@example.org") == [
+        f"[Workshop] Corrected: call closed, on record: {title}",
+        f"[Workshop] Accepted: {title}",
+    ]
+    submission, _ = world.store.get(created.id)
+    renderer = MailRenderer(CallInfo("Workshop", Window(DEADLINE), ("chair@example.org",), 2))
+    assert outbox.sent[f"decision:{created.id}:accepted"] == renderer.decision(
+        submission, Decision.ACCEPTED, ""
+    )
