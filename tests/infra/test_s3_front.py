@@ -177,7 +177,7 @@ def test_multipart_bodies_are_parsed_up_to_the_file() -> None:
     form = parse_multipart(prepared.headers["Content-Type"], prepared.body)
     assert form.file == UploadedFile(b"%PDF-1.4 body", "poster.pdf")
     assert dict(form.fields) == {**fields, "after": "ignored"}
-    with pytest.raises(ValueError, match="boundary"):
+    with pytest.raises(ValueError, match=r"^multipart body without a boundary$"):
         parse_multipart("multipart/form-data", b"")
 
 
@@ -638,9 +638,9 @@ def test_multipart_parts_without_a_name_are_skipped_and_broken_ones_refused() ->
     assert parse_multipart(
         content_type, b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--xyz--'
     ) == (PostForm([("a", "1")], None))
-    with pytest.raises(ValueError, match="blank line"):
+    with pytest.raises(ValueError, match=r"^multipart part without a blank line after its headers$"):
         parse_multipart(content_type, b'--xyz\r\nContent-Disposition: form-data; name="key"\r\nk\r\n--xyz--')
-    with pytest.raises(ValueError, match="boundary"):
+    with pytest.raises(ValueError, match=r"^multipart body without a boundary$"):
         parse_multipart("multipart/form-data; boundary=", b"")
     error = _admit(content_type, b"--xyz\r\nbroken")
     assert isinstance(error, S3Error) and error.message == (
