@@ -59,7 +59,7 @@ def call(
         event["requestContext"]["http"]["path"] = event["rawPath"]
         event["queryStringParameters"] = dict(p.split("=", 1) for p in event["rawQueryString"].split("&"))
     if cookie is not None:
-        event["cookies"] = [f"{sessions.COOKIE_NAME}={cookie}"]
+        event["cookies"] = [f"cfp_organizer={cookie}"]
     response: dict[str, Any] = api.lambda_handler(event, FakeContext())
     return response
 

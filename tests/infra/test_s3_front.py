@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import http.client
 import json
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -20,7 +26,9 @@ from cfp_tools.local.s3_front import (
     UploadedFile,
     admit_upload,
     check_post,
+    cors_headers,
     parse_multipart,
+    signing_key,
 )
 from cfp_tools.template import CorsRule
 
@@ -169,7 +177,7 @@ def test_multipart_bodies_are_parsed_up_to_the_file() -> None:
     form = parse_multipart(prepared.headers["Content-Type"], prepared.body)
     assert form.file == UploadedFile(b"%PDF-1.4 body", "poster.pdf")
     assert dict(form.fields) == {**fields, "after": "ignored"}
-    with pytest.raises(ValueError, match="boundary"):
+    with pytest.raises(ValueError, match=r"^multipart body without a boundary$"):
         parse_multipart("multipart/form-data", b"")
 
 
@@ -190,6 +198,7 @@ def test_a_bucket_post_of_another_media_type_is_a_failed_precondition() -> None:
     error = _admit("application/x-www-form-urlencoded", b"key=uploads%2Fx&file=%25PDF")
     assert isinstance(error, S3Error) and (error.status, error.code) == (412, "PreconditionFailed")
     assert error.details == {"Condition": "Bucket POST must be of the enclosure-type multipart/form-data"}
+    assert error.message == "At least one of the pre-conditions you specified did not hold"
     error = _admit("multipart/form-data", b"")
     assert isinstance(error, S3Error) and (error.status, error.code) == (400, "MalformedPOSTRequest")
 
@@ -263,7 +272,10 @@ def test_the_front_stores_good_uploads_and_answers_bad_ones_like_s3(front: S3Fro
         timeout=10,
     )
     assert big.status_code == 400 and "<Code>EntityTooLarge</Code>" in big.text
+    assert big.headers["Content-Type"] == "application/xml"
+    assert big.headers["Content-Length"] == str(len(big.content))
     assert big.headers["Access-Control-Allow-Origin"] == "*"
+    assert (front.thread.name, front.thread.daemon) == ("s3-front", True)
 
 
 VICTIM_KEY = "uploads/victim00/v1.pdf"
@@ -394,3 +406,494 @@ def test_a_bucket_post_that_is_not_a_form_is_refused(front: S3Front) -> None:
     assert answer.status_code == 412 and "<Code>PreconditionFailed</Code>" in answer.text
     assert "enclosure-type multipart/form-data" in answer.text
     assert client.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def _signed(
+    conditions: list[Any], fields: dict[str, str] | None = None, expires: int = 900
+) -> dict[str, str]:
+    """Fields of a POST signed for these conditions (SigV4, the local secret)."""
+    client = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        aws_session_token=None,
+        config=Config(signature_version="s3v4"),
+    )
+    signed: dict[str, str] = client.generate_presigned_post(
+        Bucket=BUCKET, Key=KEY, Fields=fields or {}, Conditions=conditions, ExpiresIn=expires
+    )["fields"]
+    return signed
+
+
+def _with_policy(fields: dict[str, str], policy: Any) -> dict[str, str]:
+    """The fields with another policy (a document, or the text sent as it), signed with the local secret."""
+    encoded = policy if isinstance(policy, str) else base64.b64encode(json.dumps(policy).encode()).decode()
+    _, date, region, service, _ = fields["x-amz-credential"].split("/")
+    key = signing_key(SECRET_KEY, date, region, service)
+    signature = hmac.new(key, encoded.encode(), hashlib.sha256).hexdigest()
+    return {**fields, "policy": encoded, "x-amz-signature": signature}
+
+
+def test_the_size_range_includes_both_of_its_ends() -> None:
+    fields = _presign()["fields"]
+    assert _check(fields, size=1) is None
+    assert _check(fields, size=MAX_BYTES) is None
+    error = _check(fields, size=0)
+    assert error is not None and error.details == {"ProposedSize": "0", "MinSizeAllowed": "1"}
+    assert error.message == "Your proposed upload is smaller than the minimum allowed size"
+    error = _check(fields, size=MAX_BYTES + 1)
+    assert error is not None
+    assert error.message == "Your proposed upload exceeds the maximum allowed size"
+
+
+def test_a_post_without_a_key_or_a_signature_names_the_missing_field() -> None:
+    fields = _presign()["fields"]
+    error = _check({n: v for n, v in fields.items() if n != "key"})
+    assert error is not None and (error.status, error.code) == (400, "InvalidArgument")
+    assert error.message == (
+        "Bucket POST must contain a field named 'key'.  "
+        "If it is specified, please check the order of the fields."
+    )
+    for missing in ("x-amz-signature", "x-amz-algorithm"):
+        error = _check({n: v for n, v in fields.items() if n != missing})
+        assert error is not None and (error.status, error.code) == (400, "InvalidArgument")
+        assert error.message == (
+            "Bucket POST must contain a field named 'x-amz-signature'.  "
+            "If it is specified, please check the order of the fields."
+        )
+    error = _check({**fields, "x-amz-credential": "AKIA/20170820/us-east-1/s3"})
+    assert error is not None and (error.status, error.code) == (400, "InvalidArgument")
+    assert error.message == "Invalid credential: AKIA/20170820/us-east-1/s3"
+    error = _check({**fields, "x-amz-credential": fields["x-amz-credential"].replace("aws4_request", "aws4")})
+    assert error is not None and error.message.startswith("Invalid credential: ")
+
+
+def test_signatures_are_read_whatever_their_case_and_unknown_keys_named() -> None:
+    fields = _presign()["fields"]
+    assert _check({**fields, "x-amz-signature": fields["x-amz-signature"].upper()}) is None
+    error = _check(
+        {**fields, "x-amz-credential": fields["x-amz-credential"].replace(ACCESS_KEY, "AKIAOTHER")}
+    )
+    assert error is not None and (error.status, error.code) == (403, "InvalidAccessKeyId")
+    assert error.message == "The AWS Access Key Id you provided does not exist in our records."
+    assert error.details == {"AWSAccessKeyId": "AKIAOTHER"}
+    legacy = _presign(version="s3")["fields"]
+    error = _check({**legacy, "AWSAccessKeyId": "AKIAOTHER"})
+    assert error is not None and error.code == "InvalidAccessKeyId"
+    assert error.details == {"AWSAccessKeyId": "AKIAOTHER"}
+    error = _check({**fields, "x-amz-signature": "0" * 64})
+    assert error is not None and (error.status, error.code) == (403, "SignatureDoesNotMatch")
+    assert error.message == (
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your key and signing method."
+    )
+
+
+def test_a_policy_that_is_not_a_document_is_invalid() -> None:
+    fields = _presign()["fields"]
+    for policy in (
+        {"conditions": []},
+        {"expiration": "tomorrow"},
+        {"expiration": "2099-01-01T00:00:00", "conditions": []},
+        ["not", "a", "document"],
+    ):
+        error = _check(_with_policy(fields, policy))
+        assert error is not None and (error.status, error.code) == (400, "InvalidPolicyDocument")
+        assert error.message == "Invalid Policy: Invalid JSON."
+    # Base64 with a character outside its alphabet: S3 refuses it, a lenient decoder would skip it.
+    valid = _with_policy(fields, json.loads(base64.b64decode(fields["policy"])))["policy"]
+    for text in ("not base64!", base64.b64encode(b"{not json").decode(), f"{valid[:8]}*{valid[8:]}"):
+        error = _check(_with_policy(fields, text))
+        assert error is not None and error.code == "InvalidPolicyDocument"
+
+
+def test_conditions_s3_cannot_read_are_refused() -> None:
+    fields = _presign()["fields"]
+    later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for condition, detail in (
+        (["eq", "$key"], 'Invalid Policy: Invalid condition ["eq", "$key"]'),
+        ("key", 'Invalid Policy: Invalid condition "key"'),
+        (["matches", "$key", KEY], "Invalid Policy: Invalid condition operator matches"),
+    ):
+        error = _check(_with_policy(fields, {"expiration": later, "conditions": [condition]}))
+        assert error is not None and (error.status, error.code) == (403, "AccessDenied")
+        assert error.message == f"Invalid according to Policy: {detail}"
+
+
+def test_exact_conditions_read_field_names_whatever_their_case() -> None:
+    fields = _signed([])
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    signed_for = [c for c in policy["conditions"] if not (isinstance(c, dict) and {"bucket", "key"} & set(c))]
+    policy["conditions"] = [
+        *signed_for,
+        {"Bucket": BUCKET},
+        {"KEY": KEY},
+        ["EQ", "$Bucket", BUCKET],
+        ["Starts-With", "$Key", ""],
+    ]
+    signed = _with_policy(fields, policy)
+    assert _check(signed) is None
+    error = _check(signed, bucket="other")
+    assert error is not None
+    assert (
+        error.message
+        == f'Invalid according to Policy: Policy Condition failed: ["eq", "$Bucket", "{BUCKET}"]'
+    )
+    error = _check({**signed, "key": "uploads/other.pdf"})
+    assert error is not None
+    assert error.message == f'Invalid according to Policy: Policy Condition failed: ["eq", "$KEY", "{KEY}"]'
+
+
+def test_starts_with_needs_the_field_and_splits_only_the_content_type() -> None:
+    fields = _signed(
+        [["starts-with", "$Content-Type", "application/"], ["starts-with", "$x-amz-meta-tag", "a"]],
+        {"Content-Type": "application/pdf", "x-amz-meta-tag": "a,b"},
+    )
+    assert _check(fields) is None
+    error = _check({n: v for n, v in fields.items() if n != "x-amz-meta-tag"})
+    assert error is not None
+    assert error.message == (
+        'Invalid according to Policy: Policy Condition failed: ["starts-with", "$x-amz-meta-tag", "a"]'
+    )
+    assert _check({**fields, "x-amz-meta-tag": "b,a"}) is not None
+    assert _check({**fields, "Content-Type": " application/pdf ,application/x-pdf"}) is None
+
+
+def test_only_unsigned_and_ignored_fields_may_go_uncovered() -> None:
+    fields = _presign()["fields"]
+    extra = {"x-ignore-a": "1", "X-Ignore-B": "2", "file": "x", "x-amz-meta-a": "1", "Tagging": "t"}
+    error = _check({**fields, **extra})
+    assert error is not None
+    assert error.message == "Invalid according to Policy: Extra input fields: x-amz-meta-a, Tagging"
+
+
+def test_a_field_repeated_in_several_cases_is_named_with_each_spelling() -> None:
+    fields = _presign()["fields"]
+    form = PostForm([*fields.items(), ("KEY", KEY), ("Policy", "p")], UploadedFile(b"%PDF"))
+    error = check_post(BUCKET, form, CREDENTIALS, datetime.now(UTC))
+    assert error is not None and error.message == (
+        "POST form fields must each appear once; given more than once: "
+        "'key' and 'KEY', 'policy' and 'Policy'."
+    )
+
+
+def test_a_missing_file_and_a_missing_policy_are_answered_as_s3_does() -> None:
+    fields = _presign()["fields"]
+    error = check_post(BUCKET, PostForm(list(fields.items()), None), CREDENTIALS, datetime.now(UTC))
+    assert error == S3Error(400, "InvalidArgument", "POST requires exactly one file upload per request.")
+    error = _check({n: v for n, v in fields.items() if n != "policy"})
+    assert error == S3Error(403, "AccessDenied", "Access Denied")
+
+
+def test_error_documents_are_s3s_xml_with_the_text_escaped() -> None:
+    error = S3Error(400, "EntityTooLarge", "a < b & c", {"ProposedSize": "<5>"})
+    document = error.xml().decode()
+    head, _, rest = document.partition("\n")
+    assert head == '<?xml version="1.0" encoding="UTF-8"?>'
+    prefix = (
+        "<Error><Code>EntityTooLarge</Code><Message>a &lt; b &amp; c</Message>"
+        "<ProposedSize>&lt;5&gt;</ProposedSize>"
+    )
+    assert rest.startswith(prefix + "<RequestId>")
+    request_id = rest[len(prefix) + len("<RequestId>") :].partition("</RequestId>")[0]
+    assert len(request_id) == 16 and request_id == request_id.upper()
+    host_id = rest.partition("<HostId>")[2].partition("</HostId>")[0]
+    assert len(base64.b64decode(host_id, validate=True)) == 16
+    assert rest.endswith("</HostId></Error>")
+    two = S3Error(400, "EntityTooSmall", "m", {"ProposedSize": "0", "MinSizeAllowed": "1"}).xml().decode()
+    assert "<ProposedSize>0</ProposedSize><MinSizeAllowed>1</MinSizeAllowed><RequestId>" in two
+
+
+def test_the_form_given_to_moto_has_lower_case_names_and_a_quoted_filename() -> None:
+    form = PostForm(
+        [("Key", "k"), ("Content-Type", "application/pdf")], UploadedFile(b"data", 'a"b\r\nc.pdf')
+    )
+    content_type, body = form.encode()
+    boundary = content_type.removeprefix("multipart/form-data; boundary=")
+    assert len(boundary) == 32
+    assert body.decode() == (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content-type"\r\n\r\napplication/pdf\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a%22b%0D%0Ac.pdf"\r\n\r\n'
+        f"data\r\n--{boundary}--\r\n"
+    )
+    reread = parse_multipart(content_type, body)
+    assert reread == PostForm(
+        [("key", "k"), ("content-type", "application/pdf")], UploadedFile(b"data", "a%22b%0D%0Ac.pdf")
+    )
+    assert PostForm([("key", "k")], None).encode()[1].count(b"Content-Disposition") == 1
+
+
+def test_multipart_parts_without_a_name_are_skipped_and_broken_ones_refused() -> None:
+    content_type = "multipart/form-data; boundary=xyz"
+    body = (
+        b"--xyz\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n"
+        b'--xyz\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n'
+        b'--xyz\r\nContent-Disposition: form-data; name="FILE"\r\n\r\n%PDF\r\n--xyz--\r\n'
+    )
+    assert parse_multipart(content_type, body) == PostForm([("key", "k")], UploadedFile(b"%PDF", ""))
+    assert parse_multipart(
+        content_type, b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--xyz--'
+    ) == (PostForm([("a", "1")], None))
+    with pytest.raises(ValueError, match=r"^multipart part without a blank line after its headers$"):
+        parse_multipart(content_type, b'--xyz\r\nContent-Disposition: form-data; name="key"\r\nk\r\n--xyz--')
+    with pytest.raises(ValueError, match=r"^multipart body without a boundary$"):
+        parse_multipart("multipart/form-data; boundary=", b"")
+    error = _admit(content_type, b"--xyz\r\nbroken")
+    assert isinstance(error, S3Error) and error.message == (
+        "The body of your POST request is not well-formed multipart/form-data."
+    )
+
+
+def test_cors_headers_follow_the_first_rule_that_allows_the_method_and_origin() -> None:
+    rules = (
+        CorsRule(("https://a.example",), ("GET",), (), (), None),
+        CorsRule(
+            ("https://a.example", "https://b.example"), ("PUT", "POST"), ("*",), ("ETag", "x-amz-id"), 600
+        ),
+        CorsRule(("*",), ("POST",), (), (), None),
+    )
+    vary = ("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
+    assert cors_headers(rules, None, "POST") == []
+    assert cors_headers(rules, "https://b.example", "POST") == [
+        ("Access-Control-Allow-Origin", "https://b.example"),
+        ("Access-Control-Allow-Methods", "PUT, POST"),
+        ("Access-Control-Expose-Headers", "ETag, x-amz-id"),
+        ("Access-Control-Max-Age", "600"),
+        vary,
+    ]
+    assert cors_headers(rules, "https://c.example", "POST") == [
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Methods", "POST"),
+        vary,
+    ]
+    assert cors_headers(rules, "https://c.example", "DELETE") == []
+
+
+def test_a_policy_without_conditions_covers_no_field() -> None:
+    later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    error = _check(_with_policy(_presign()["fields"], {"expiration": later}))
+    assert error is not None and error.message.startswith(
+        "Invalid according to Policy: Extra input fields: Content-Type, key, x-amz-algorithm"
+    )
+
+
+def test_the_size_range_covers_no_field_named_after_its_bounds() -> None:
+    fields = _signed([["content-length-range", 1, MAX_BYTES]])
+    error = _check({**fields, "1": "x"})
+    assert error is not None and error.message == "Invalid according to Policy: Extra input fields: 1"
+
+
+def test_a_form_with_both_signatures_is_checked_by_the_newer_one() -> None:
+    fields = _presign()["fields"]
+    assert _check({**fields, "signature": "not a version 2 signature"}) is None
+    legacy = {n: v for n, v in _presign(version="s3")["fields"].items() if n != "AWSAccessKeyId"}
+    error = _check(legacy)
+    assert error is not None and (error.code, error.details) == ("InvalidAccessKeyId", {"AWSAccessKeyId": ""})
+    error = _check({n: v for n, v in fields.items() if n != "x-amz-credential"})
+    assert error is not None and error.message == "Invalid credential: "
+
+
+def test_multipart_text_is_read_as_utf_8_with_bad_bytes_replaced() -> None:
+    content_type = "multipart/form-data; boundary=xyz"
+    body = (
+        b'--xyz\r\nContent-Disposition: form-data; name="note"\r\n\r\n'
+        b"caf\xc3\xa9 \xff\r\n\r\nsecond paragraph\r\n"
+        b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="c:\xff.pdf"\r\n\r\n'
+        b"%PDF\r\n\r\nbody\r\n--xyz--\r\n"
+    )
+    form = parse_multipart(content_type, body)
+    assert form == PostForm(
+        [("note", "caf\u00e9 \ufffd\r\n\r\nsecond paragraph")],
+        UploadedFile(b"%PDF\r\n\r\nbody", "c:\ufffd.pdf"),
+    )
+
+
+def test_field_names_are_grouped_as_they_are_looked_up() -> None:
+    # "ß" and "ss" are different names in lower case (how S3 and the front read them), the same in upper.
+    assert PostForm([("ss", "1"), ("\u00df", "2")], None).repeated() == []
+
+
+def test_a_boundary_is_never_found_in_what_it_separates(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    taken, free = uuid.UUID(int=1), uuid.UUID(int=2)
+    drawn = iter([taken, free])
+    monkeypatch.setattr("cfp_tools.local.s3_front.uuid.uuid4", lambda: next(drawn))
+    content_type, body = PostForm([("key", taken.hex)], None).encode()
+    assert content_type == f"multipart/form-data; boundary={free.hex}"
+    assert parse_multipart(content_type, body) == PostForm([("key", taken.hex)], None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("encoding", ["chunked", "Chunked"])
+def test_a_chunked_upload_is_read_whole_and_checked(front: S3Front, encoding: str) -> None:
+    client = _client(front)
+    post = _presign(front.url)
+    pdf = b"%PDF-1.4 " + b"y" * 300
+    content_type, body = _multipart([*_field_parts(post["fields"]), ("file", pdf, "p.pdf")])
+    # Chunks of 0x80 bytes, one with an extension, then the last chunk and a trailer, as HTTP/1.1 allows.
+    chunks = [body[i : i + 128] for i in range(0, len(body), 128)]
+    wire = b"".join(
+        f"{len(chunk):x}{';name=value' if n == 0 else ''}\r\n".encode() + chunk + b"\r\n"
+        for n, chunk in enumerate(chunks)
+    )
+    wire += b"0\r\nX-Trailer: 1\r\nX-Other: 2\r\n\r\n"
+    host, port = front.server_address[:2]
+    connection = http.client.HTTPConnection(str(host), int(port), timeout=10)
+    try:
+        connection.putrequest("POST", f"/{BUCKET}")
+        connection.putheader("Content-Type", content_type)
+        connection.putheader("Transfer-Encoding", encoding)
+        connection.endheaders()
+        connection.send(wire)
+        answer = connection.getresponse()
+        assert answer.status == 204, answer.read()
+        answer.read()
+        # The whole body and trailer were read: the next request on the connection is read as a request
+        # (moto refuses it unsigned), not as the trailer's rest (which would be a malformed request, 400).
+        connection.request("GET", f"/{BUCKET}/{KEY}")
+        again = connection.getresponse()
+        again.read()
+        assert again.status == 403
+    finally:
+        connection.close()
+    assert client.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == pdf
+
+
+@dataclass
+class Seen:
+    """A request as the backend received it."""
+
+    command: str
+    path: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class _Backend(BaseHTTPRequestHandler):
+    """Stands in for moto: records each request and answers 201 with headers of its own."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[Seen]
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        self.seen.append(Seen(self.command, self.path, list(self.headers.items()), self.rfile.read(length)))
+        payload = b"" if self.command == "HEAD" else b"stored"
+        self.send_response(201, "Created Here")
+        self.send_header("Server", "backend")
+        self.send_header("Date", "Mon, 01 Jan 2001 00:00:00 GMT")
+        self.send_header("Connection", "close")
+        self.send_header("X-Amz-Request-Id", "R1")
+        self.send_header("Content-Length", "12345" if self.command == "HEAD" else str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def proxied() -> Iterator[tuple[S3Front, list[Seen]]]:
+    """A front before a backend that records what reaches it."""
+    seen: list[Seen] = []
+    backend = ThreadingHTTPServer(("127.0.0.1", 0), type("Backend", (_Backend,), {"seen": seen}))
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    server = S3Front(0, ("127.0.0.1", backend.server_address[1]), CREDENTIALS, {})
+    server.thread.start()
+    try:
+        yield server, seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        backend.shutdown()
+        backend.server_close()
+
+
+def _names(headers: list[tuple[str, str]], name: str) -> list[str]:
+    return [value for key, value in headers if key.lower() == name]
+
+
+@pytest.mark.slow
+def test_the_front_forwards_requests_and_answers_as_a_proxy_should(
+    proxied: tuple[S3Front, list[Seen]],
+) -> None:
+    front, seen = proxied
+    session = requests.Session()
+    got = session.get(
+        f"{front.url}/{BUCKET}/{KEY}?x=1",
+        headers={"Content-Type": "text/plain", "X-Custom": "kept"},
+        timeout=10,
+    )
+    assert (got.status_code, got.reason, got.content) == (201, "Created Here", b"stored")
+    assert "backend" not in _names(list(got.raw.headers.items()), "server")
+    assert "Mon, 01 Jan 2001 00:00:00 GMT" not in _names(list(got.raw.headers.items()), "date")
+    assert _names(list(got.raw.headers.items()), "connection") != ["close"]
+    assert got.headers["X-Amz-Request-Id"] == "R1" and got.headers["Content-Length"] == "6"
+    head = session.head(f"{front.url}/{BUCKET}/{KEY}", timeout=10)
+    assert (head.status_code, head.headers["Content-Length"]) == (201, "12345")
+    session.put(f"{front.url}/{BUCKET}/empty", data=b"", timeout=10)
+    session.delete(f"{front.url}/{BUCKET}/{KEY}", timeout=10)
+    # A POST to an object or with a query is no browser upload: it goes to the backend unchecked.
+    session.post(
+        f"{front.url}/{BUCKET}/{KEY}?uploads", data=b"x", headers={"Content-Type": "text/plain"}, timeout=10
+    )
+    session.post(f"{front.url}/{BUCKET}/{KEY}", data=b"y", headers={"Content-Type": "text/plain"}, timeout=10)
+    get, _, put, delete, post, to_object = seen
+    assert (get.command, get.path) == ("GET", f"/{BUCKET}/{KEY}?x=1")
+    assert _names(get.headers, "content-type") == ["text/plain"] and _names(get.headers, "x-custom") == [
+        "kept"
+    ]
+    assert _names(get.headers, "connection") == [] and _names(get.headers, "content-length") == []
+    assert (put.command, _names(put.headers, "content-length")) == ("PUT", ["0"])
+    assert (delete.command, _names(delete.headers, "content-length")) == ("DELETE", [])
+    assert (post.command, post.path, post.body) == ("POST", f"/{BUCKET}/{KEY}?uploads", b"x")
+    assert (to_object.path, to_object.body) == (f"/{BUCKET}/{KEY}", b"y")
+
+
+@pytest.mark.slow
+def test_an_upload_reaches_the_backend_as_the_form_that_was_checked(
+    proxied: tuple[S3Front, list[Seen]],
+) -> None:
+    front, seen = proxied
+    post = _presign(front.url)
+    answer = requests.post(
+        post["url"],
+        data=post["fields"],
+        files={"file": ("p.pdf", b"%PDF-1.4", "application/pdf")},
+        timeout=10,
+    )
+    assert answer.status_code == 201
+    [upload] = seen
+    [content_type] = _names(upload.headers, "content-type")
+    assert content_type.startswith("multipart/form-data; boundary=")
+    assert _names(upload.headers, "content-length") == [str(len(upload.body))]
+    assert parse_multipart(content_type, upload.body).file == UploadedFile(b"%PDF-1.4", "p.pdf")
+    # No Content-Type at all: no form, so S3's precondition fails.
+    # Header names in lower case, as some clients write them: the checked form's media type replaces the
+    # client's, it is not sent beside it.
+    content_type, body = _multipart([*_field_parts(post["fields"]), ("file", b"%PDF-1.4", "p.pdf")])
+    connection = http.client.HTTPConnection("127.0.0.1", front.server_address[1], timeout=10)
+    try:
+        connection.putrequest("POST", f"/{BUCKET}", skip_accept_encoding=True)
+        connection.putheader("content-type", content_type)
+        connection.putheader("content-length", str(len(body)))
+        connection.endheaders(body)
+        assert connection.getresponse().status == 201
+    finally:
+        connection.close()
+    [forwarded] = _names(seen[-1].headers, "content-type")
+    assert forwarded != content_type and forwarded.startswith("multipart/form-data; boundary=")
+    bare = requests.post(
+        f"{front.url}/{BUCKET}", data=b"file=x", headers={"Origin": "https://a.example"}, timeout=10
+    )
+    assert "Content-Type" not in bare.request.headers
+    assert bare.status_code == 412 and "<Code>PreconditionFailed</Code>" in bare.text
+    # A bucket without CORS rules answers a browser without CORS headers.
+    assert "Access-Control-Allow-Origin" not in bare.headers
+    assert len(seen) == 2

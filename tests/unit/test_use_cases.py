@@ -12,13 +12,14 @@ import pytest
 
 from cfp.clock import FixedClock
 from cfp.errors import RecipientRejected
+from cfp.events import NotificationEvent
 from cfp.formatcheck.models import Facts, Problem, Verdict
 from cfp.keeper import DeadlineKeeper
 from cfp.mail.message import Mail
 from cfp.mail.render import CallInfo, MailRenderer
-from cfp.model import Window
+from cfp.model import Decision, Window
 from cfp.notifications import BatchOutcome, Notifier
-from cfp.ports import ArchiveJob
+from cfp.ports import ArchiveJob, StoredObject
 from cfp.settings import Settings
 from cfp.submissions import (
     IdempotencyKeyReused,
@@ -27,7 +28,14 @@ from cfp.submissions import (
     SubmissionCreate,
     SubmissionService,
 )
-from cfp.validation import DeadLetterSweep, UploadedObject, UploadValidator
+from cfp.validation import (
+    DeadLetterSweep,
+    UploadedObject,
+    UploadValidator,
+    locate,
+    s3_event_body,
+    uploaded_objects,
+)
 from tests.unit.fakes import FakeBucket, FakeDeadLetters, FakeJobs, FakeQueue, FakeSealer, FakeStore
 
 AOE = datetime.fromisoformat("2017-08-31T23:59:59-12:00").tzinfo
@@ -243,8 +251,9 @@ def test_a_replayed_event_is_not_checked_twice_but_announced_again(world: World)
     created = world.service.create(REQUEST)
     world.queue.events.clear()
     upload = world.upload(created.upload.fields["key"], T0)
+    world.outcomes = ["fail"]
     world.validator.validate(upload)
-    world.validator.validate(upload)
+    assert world.validator.validate(upload) == verdict("fail")
     assert len(world.checked) == 1
     assert [e.event_id for e in world.queue.events] == [f"verdict:{created.id}:v1:v1"] * 2
 
@@ -303,10 +312,201 @@ def test_the_dead_letter_sweep_flags_once_and_leaves_judged_uploads_alone(world:
         }
     )
     sweep = DeadLetterSweep(world.settings, world.store, world.queue, world.clock)
-    assert sweep.run([body, "{}"]) == 1  # a message that is no S3 event is skipped
+    assert sweep.run(["{}", body]) == 1  # a message that is no S3 event is skipped
     assert sweep.run([body]) == 0
     assert world.queue.kinds() == ["attention"]
     assert world.service.read(created.id, created.token).status == "needs_attention"
+
+
+def s3_message(*records: dict[str, Any]) -> str:
+    return json.dumps({"Records": list(records)})
+
+
+def s3_created(key: str, name: str = "ObjectCreated:Post", **extra: Any) -> dict[str, Any]:
+    return {
+        "eventName": name,
+        "eventTime": "2017-08-20T12:00:00.123Z",
+        "s3": {"bucket": {"name": "uploads"}, "object": {"key": key, **extra}},
+    }
+
+
+def test_an_s3_message_is_read_leniently_with_its_keys_decoded() -> None:
+    body = s3_message(
+        s3_created("uploads/ab12cd34/v2.pdf", name="ObjectRemoved:Delete"),
+        s3_created("elsewhere/ab12cd34/v1.pdf"),
+        s3_created(
+            "uploads%2Fab12cd34%2Fv1.pdf",
+            size=42,
+            eTag='"9b2cf535"',
+            versionId="3HL4kq",
+            sequencer="0055AED6",
+        ),
+        s3_created("uploads/ab12cd34/v2.pdf", name="ObjectRemoved:Delete"),
+        s3_created("uploads/my+file%2Bx.pdf"),
+    )
+    first, second = uploaded_objects(body, "uploads/")
+    assert first == UploadedObject(
+        bucket="uploads",
+        key="uploads/ab12cd34/v1.pdf",
+        size=42,
+        etag="9b2cf535",
+        version_id="3HL4kq",
+        sequencer="0055AED6",
+        uploaded_at=datetime(2017, 8, 20, 12, 0, 0, 123000, tzinfo=UTC),
+    )
+    assert (second.key, second.size, second.etag, second.version_id, second.sequencer) == (
+        "uploads/my file+x.pdf",
+        0,
+        "",
+        None,
+        None,
+    )
+
+
+def test_the_s3_test_event_is_nothing_and_anything_else_an_error() -> None:
+    assert uploaded_objects(json.dumps({"Event": "s3:TestEvent", "Bucket": "uploads"}), "uploads/") == []
+    for body in ("[]", "{}", '{"Records": {}}', '{"Event": "s3:Other"}'):
+        with pytest.raises(ValueError, match=r"^not an S3 event notification$"):
+            uploaded_objects(body, "uploads/")
+
+
+def test_a_lost_objects_event_reads_back_as_the_object(world: World) -> None:
+    stored = StoredObject("uploads/my file+x.pdf", "v7", datetime(2017, 8, 31, 11, 0, 5, tzinfo=UTC), 9, "e1")
+    body = s3_event_body("uploads", stored)
+    [record] = json.loads(body)["Records"]
+    assert (record["eventVersion"], record["eventSource"], record["eventName"]) == (
+        "2.1",
+        "aws:s3",
+        "ObjectCreated:Post",
+    )
+    assert record["eventTime"] == "2017-08-31T11:00:05Z"
+    assert record["s3"]["object"] == {
+        "key": "uploads/my+file%2Bx.pdf",
+        "size": 9,
+        "eTag": "e1",
+        "versionId": "v7",
+    }
+    [upload] = uploaded_objects(body, "uploads/")
+    assert (upload.bucket, upload.key, upload.size, upload.etag, upload.version_id) == (
+        "uploads",
+        "uploads/my file+x.pdf",
+        9,
+        "e1",
+        "v7",
+    )
+    assert upload.uploaded_at == datetime(2017, 8, 31, 11, 0, 5, tzinfo=UTC)
+    unversioned = s3_event_body("uploads", StoredObject("uploads/a.pdf", None, T0, 1, "e2"))
+    assert "versionId" not in json.loads(unversioned)["Records"][0]["s3"]["object"]
+
+
+def test_the_judged_upload_is_stored_with_its_facts_and_announced(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    world.clock.advance(timedelta(seconds=30))
+    upload = world.upload(created.upload.fields["key"], T0 + timedelta(seconds=20), b"%PDF-1.7 abc")
+    upload = upload.model_copy(update={"sequencer": "0055AED6"})
+    assert world.validator.validate(upload) == verdict()
+    _, [stored] = world.store.get(created.id)
+    assert stored.sequencer == "0055AED6"
+    assert (stored.object_id, stored.version_id, stored.etag, stored.size) == ("v1", "v1", "etag1", 12)
+    assert (stored.uploaded_at, stored.validated_at) == (
+        T0 + timedelta(seconds=20),
+        T0 + timedelta(seconds=30),
+    )
+    assert stored.verdict == verdict() and stored.attention is None
+    [announced] = world.queue.events
+    assert announced.model_dump() == {
+        "kind": "verdict",
+        "event_id": f"verdict:{created.id}:v1:v1",
+        "occurred_at": T0 + timedelta(seconds=30),
+        "submission_id": created.id,
+        "version": 1,
+        "object_id": "v1",
+        "detail": {},
+    }
+
+
+def test_an_object_without_a_version_is_named_by_its_etag(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    upload = world.upload(created.upload.fields["key"], T0).model_copy(update={"version_id": None})
+    world.bucket.data[(upload.key, None)] = b"%PDF-1.7"
+    world.validator.validate(upload)
+    assert [e.event_id for e in world.queue.events] == [f"verdict:{created.id}:v1:etag1"]
+
+
+def test_the_checker_reads_one_byte_past_the_limit_at_most(world: World) -> None:
+    world.settings = settings(max_upload_mb=1)
+    created = world.service.create(REQUEST)
+    world.validator.validate(world.upload(created.upload.fields["key"], T0, b"x" * (1024 * 1024 + 10)))
+    assert [len(data) for data in world.checked] == [1024 * 1024 + 1]
+
+
+def test_an_upload_recorded_but_never_judged_is_judged_on_the_next_delivery(world: World) -> None:
+    created = world.service.create(REQUEST)
+    upload = world.upload(created.upload.fields["key"], T0)
+
+    def crash(data: bytes) -> Verdict:
+        raise MemoryError
+
+    crashing = UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, crash)
+    with pytest.raises(MemoryError):
+        crashing.validate(upload)
+    assert world.service.read(created.id, created.token).status == "validating"
+    world.outcomes = ["fail"]
+    assert world.validator.validate(upload) == verdict("fail")
+    assert world.service.read(created.id, created.token).status == "fail"
+
+
+def test_the_upload_limit_counts_uploads_and_zero_means_none(world: World) -> None:
+    world.settings = settings(max_uploads_per_submission=2)
+    created = world.service.create(REQUEST)
+    key = created.upload.fields["key"]
+    for second in range(3):
+        world.validator.validate(world.upload(key, T0 + timedelta(seconds=second)))
+    assert len(world.checked) == 2
+    _, versions = world.store.get(created.id)
+    assert [v.attention for v in versions] == [
+        None,
+        None,
+        "not checked: the submission already has 2 uploads, the most the call checks",
+    ]
+    [flagged] = [e for e in world.queue.events if e.kind == "attention"]
+    assert (flagged.event_id, flagged.detail) == (
+        f"attention:{created.id}:v1:v3",
+        {"reason": "not checked: the submission already has 2 uploads, the most the call checks"},
+    )
+    world.settings = settings(max_uploads_per_submission=0)
+    unlimited = world.service.create(REQUEST)
+    for second in range(25):
+        world.validator.validate(world.upload(unlimited.upload.fields["key"], T0 + timedelta(seconds=second)))
+    assert len(world.checked) == 27
+
+
+def test_giving_up_flags_the_upload_with_the_error_it_died_of(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    upload = world.upload(created.upload.fields["key"], T0)
+    world.validator.give_up(upload, ConnectionError("S3 did not answer"))
+    reason = (
+        "the upload could not be checked (ConnectionError); its message is going to the dead-letter queue"
+    )
+    _, [flagged] = world.store.get(created.id)
+    assert (flagged.object_id, flagged.attention, flagged.verdict) == ("v1", reason, None)
+    assert [(e.kind, e.detail) for e in world.queue.events] == [("attention", {"reason": reason})]
+    world.validator.give_up(world.upload("uploads/nosuchid00/v1.pdf", T0), ValueError())
+    assert len(world.queue.events) == 1
+
+
+def test_uploads_to_slots_never_issued_are_ignored(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    for key in (f"uploads/{created.id}/v2.pdf", "uploads/nosuchid00/v1.pdf", f"uploads/{created.id}.pdf"):
+        upload = world.upload(key, T0)
+        assert world.validator.validate(upload) is None
+        world.validator.give_up(upload, ValueError())
+    assert world.checked == [] and world.queue.events == []
+    assert world.store.get(created.id)[1][0].uploaded is False
 
 
 # ---- the deadline keeper ------------------------------------------------------------------------------
@@ -446,7 +646,12 @@ class Outbox:
 def notifier(world: World, outbox: Outbox) -> Notifier:
     renderer = MailRenderer(CallInfo("Workshop", Window(DEADLINE), ("chair@example.org",), 2))
     return Notifier(
-        world.store, renderer, outbox.send_once, lambda v: f"link:{v.key}", world.clock, FakeSealer()
+        world.store,
+        renderer,
+        outbox.send_once,
+        lambda submission_id, _version: f"https://console.example.org/{submission_id}",
+        world.clock,
+        FakeSealer(),
     )
 
 
@@ -480,3 +685,317 @@ def test_a_refused_address_is_recorded_as_bounced_and_reported(world: World) -> 
     notifier(world, outbox).handle(world.queue.events[0], outcome)
     assert outcome.bounces == [(created.id, "ada@example.org")]
     assert world.store.get(created.id)[0].bounced == ["ada@example.org"]
+
+
+def deliver(world: World, sender: Notifier) -> BatchOutcome:
+    """One notifier batch of everything queued since the last one."""
+    outcome = BatchOutcome()
+    for event in world.queue.events:
+        sender.handle(event, outcome)
+    world.queue.events.clear()
+    sender.digest(outcome)
+    return outcome
+
+
+def subjects(outbox: Outbox, to: str) -> list[str]:
+    return [m.subject for m in outbox.sent.values() if m.to == (to,)]
+
+
+def test_a_second_on_time_upload_to_the_same_slot_gets_its_own_verdict_mail(world: World) -> None:
+    world.outcomes = ["fail", "pass"]
+    created = world.service.create(REQUEST)
+    outbox = Outbox()
+    sender = notifier(world, outbox)
+    key = created.upload.fields["key"]
+    world.validator.validate(world.upload(key, T0))
+    deliver(world, sender)
+    world.clock.advance(timedelta(hours=1))
+    world.validator.validate(world.upload(key, T0 + timedelta(hours=1)))
+    deliver(world, sender)
+    title = f"Learned Index Structures ({created.id})"
+    assert subjects(outbox, "ada@example.org") == [
+        f"[Workshop] Received: {title}",
+        f"[Workshop] Format check FAIL: {title}",
+        f"[Workshop] Format check PASS: {title}",
+    ]
+
+
+def test_a_late_upload_does_not_silence_the_verdict_of_the_on_time_one(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    key = created.upload.fields["key"]
+    world.validator.validate(world.upload(key, DEADLINE - timedelta(minutes=1)))
+    world.validator.validate(world.upload(key, DEADLINE + timedelta(minutes=1)))
+    outbox = Outbox()
+    deliver(world, notifier(world, outbox))
+    title = f"Learned Index Structures ({created.id})"
+    assert subjects(outbox, "ada@example.org") == [
+        f"[Workshop] Format check PASS: {title}",
+        f"[Workshop] Late upload kept, not counted: {title}",
+    ]
+
+
+def event(kind: str, event_id: str, submission_id: str | None, **detail: Any) -> NotificationEvent:
+    """An event as it arrives on the queue, written out."""
+    return NotificationEvent.model_validate(
+        {
+            "kind": kind,
+            "event_id": event_id,
+            "occurred_at": T0 + timedelta(days=1),
+            "submission_id": submission_id,
+            "detail": detail,
+        }
+    )
+
+
+def test_after_a_withdrawal_the_authors_hear_of_the_withdrawal_and_nothing_more(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    world.validator.validate(world.upload(created.upload.fields["key"], T0))
+    world.service.withdraw(created.id, created.token)
+    for later in (
+        event("reminder", f"reminder:{created.id}:24h", created.id, hours=24),
+        event("on_record", f"on_record:{created.id}", created.id),
+        event("decision", f"decision:{created.id}:accepted", created.id, decision="accepted", note="A."),
+    ):
+        world.queue.publish(later)
+    outbox = Outbox()
+    outcome = deliver(world, notifier(world, outbox))
+    assert subjects(outbox, "ada@example.org") == [
+        f"[Workshop] Withdrawn: Learned Index Structures ({created.id})"
+    ]
+    # The organizers still hear of the upload, the withdrawal and the decision; reminders and
+    # confirmations are no news to them.
+    assert [str(e.kind) for e in outcome.events] == ["verdict", "withdrawn", "decision"]
+
+
+def test_the_call_closing_brings_the_organizers_the_final_digest_once(world: World) -> None:
+    world.service.create(REQUEST)
+    world.queue.events.clear()
+    closed = event("call_closed", "call_closed:2017-08-31T23:59:59-12:00", None)
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    sender.handle(closed, outcome)
+    sender.handle(closed, outcome)
+    assert list(outbox.sent) == ["call_closed:2017-08-31T23:59:59-12:00:digest"]
+    [final] = outbox.sent.values()
+    assert (final.to, final.subject) == (
+        ("chair@example.org",),
+        "[Workshop] Final digest: the call is closed",
+    )
+    assert outcome == BatchOutcome()
+
+
+def test_an_event_about_no_submission_is_refused_and_one_about_an_unknown_one_skipped(world: World) -> None:
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    with pytest.raises(ValueError, match=r"^verdict event without a submission id$"):
+        sender.handle(event("verdict", "verdict:x", None), outcome)
+    sender.handle(event("withdrawn", "withdrawn:nosuchid00", "nosuchid00"), outcome)
+    assert (outbox.sent, outcome) == ({}, BatchOutcome())
+
+
+def test_one_digest_per_batch_whatever_the_order_of_its_events(world: World) -> None:
+    first = world.service.create(REQUEST)
+    world.service.create(REQUEST)
+    batch = list(world.queue.events)
+    outbox = Outbox()
+    sender = notifier(world, outbox)
+    deliver(world, sender)
+    world.queue.events.extend(reversed(batch))
+    deliver(world, sender)
+    [digest] = subjects(outbox, "chair@example.org")
+    assert digest == "[Workshop] Digest: 2 new submissions"
+    # The same events with a bounce are another batch: its digest is sent too.
+    world.queue.events.extend(batch)
+    outcome = BatchOutcome()
+    for queued in world.queue.events:
+        sender.handle(queued, outcome)
+    outcome.bounces.append((first.id, "ada@example.org"))
+    sender.digest(outcome)
+    assert len(subjects(outbox, "chair@example.org")) == 2
+    # A quiet batch sends nothing.
+    sender.digest(BatchOutcome())
+    assert len(outbox.sent) == 4
+
+
+@dataclass
+class Metrics:
+    """Records the metrics the code adds, as CloudWatch would receive them."""
+
+    added: list[tuple[str, str, float]] = field(default_factory=list)
+
+    def add_metric(self, name: str, unit: str, value: float) -> None:
+        self.added.append((name, unit, value))
+
+
+def test_a_refused_organizer_address_is_counted_and_does_not_fail_the_batch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metrics = Metrics()
+    monkeypatch.setattr("cfp.notifications.metrics", metrics)
+    world.service.create(REQUEST)
+    outbox = Outbox(refuse={"chair@example.org"})
+    outcome = deliver(world, notifier(world, outbox))
+    assert [str(e.kind) for e in outcome.events] == ["submitted"]
+    assert subjects(outbox, "chair@example.org") == []
+    assert metrics.added == [("DigestRejected", "Count", 1)]
+
+
+def test_resent_mails_reminders_and_confirmations_are_not_news_for_the_digest(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    for quiet in (
+        event("submitted", f"resent:receipt:{created.id}:1", created.id, resent_by="chair"),
+        event("reminder", f"reminder:{created.id}:24h", created.id, hours=24),
+        event("on_record", f"on_record:{created.id}", created.id),
+    ):
+        sender.handle(quiet, outcome)
+    assert outcome == BatchOutcome()
+    title = f"Learned Index Structures ({created.id})"
+    assert subjects(outbox, "ada@example.org") == [
+        f"[Workshop] Received: {title}",
+        f"[Workshop] Reminder, 10 d 11 h 59 min left: {title}",
+        f"[Workshop] Call closed, on record: {title}",
+    ]
+    # A receipt sent again carries no token: none was sealed into its event.
+    assert "token" not in outbox.sent[f"resent:receipt:{created.id}:1"].text.lower()
+
+
+def test_no_reminder_once_the_file_passes_and_decisions_carry_the_note(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.validator.validate(world.upload(created.upload.fields["key"], T0))
+    world.queue.events.clear()
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    sender.handle(event("reminder", f"reminder:{created.id}:24h", created.id, hours=24), outcome)
+    sender.handle(
+        event("decision", f"decision:{created.id}:rejected", created.id, decision="rejected", note="Full."),
+        outcome,
+    )
+    [decision] = outbox.sent.values()
+    assert decision.subject == f"[Workshop] Not accepted: Learned Index Structures ({created.id})"
+    assert "Full." in decision.text
+
+
+def test_an_object_named_by_nothing_keeps_an_empty_name_in_its_events(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    key = created.upload.fields["key"]
+    world.bucket.data[(key, None)] = b"%PDF-1.7"
+    nameless = UploadedObject(bucket="uploads", key=key, size=8, etag="", version_id=None, uploaded_at=T0)
+    world.validator.validate(nameless)
+    world.validator.give_up(nameless, ValueError())
+    assert [e.event_id for e in world.queue.events] == [
+        f"verdict:{created.id}:v1:",
+        f"attention:{created.id}:v1:",
+    ]
+
+
+def test_a_lost_objects_event_is_dated_in_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        stored = StoredObject("uploads/a.pdf", "v1", datetime(2017, 8, 31, 11, 0, 5, tzinfo=AOE), 1, "e")
+        [record] = json.loads(s3_event_body("uploads", stored))["Records"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert record["eventTime"] == "2017-08-31T23:00:05Z"
+
+
+def dead_lettered(upload: UploadedObject) -> str:
+    return s3_message(s3_created(upload.key, size=upload.size, eTag=upload.etag, versionId=upload.version_id))
+
+
+def test_the_dead_letter_sweep_flags_each_lost_upload_by_its_own_object(world: World) -> None:
+    reason = "the upload could not be checked after every retry; its message is in the dead-letter queue"
+    created = world.service.create(REQUEST)
+    other = world.service.create(REQUEST)
+    key = created.upload.fields["key"]
+    world.validator.validate(world.upload(key, T0))
+    lost = world.upload(key, T0 + timedelta(seconds=1))
+    crashed = world.upload(other.upload.fields["key"], T0)
+
+    def crash(data: bytes) -> Verdict:
+        raise MemoryError
+
+    with pytest.raises(MemoryError):
+        UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, crash).validate(
+            crashed
+        )
+    world.queue.events.clear()
+    sweep = DeadLetterSweep(world.settings, world.store, world.queue, world.clock)
+    unknown = world.upload("uploads/nosuchid00/v1.pdf", T0)
+    assert sweep.run([dead_lettered(unknown), dead_lettered(lost), dead_lettered(crashed)]) == 2
+    _, versions = world.store.get(created.id)
+    assert sorted((v.object_id, v.attention) for v in versions) == [("v1", None), ("v2", reason)]
+    _, [flagged] = world.store.get(other.id)
+    assert (flagged.object_id, flagged.attention) == ("v3", reason)
+    assert [e.event_id for e in world.queue.events] == [
+        f"attention:{created.id}:v1:v2",
+        f"attention:{other.id}:v1:v3",
+    ]
+
+
+def test_a_new_object_in_a_judged_slot_is_located_as_unjudged(world: World) -> None:
+    created = world.service.create(REQUEST)
+    key = created.upload.fields["key"]
+    first = world.upload(key, T0)
+    world.validator.validate(first)
+    world.validator.give_up(first, ValueError())
+    second = world.upload(key, T0 + timedelta(minutes=1)).model_copy(update={"sequencer": "0055B"})
+    found = locate(world.store, "uploads/", second)
+    assert found is not None
+    submission, record, versions = found
+    assert submission.id == created.id and [v.object_id for v in versions] == ["v1"]
+    assert (record.number, record.object_id, record.version_id, record.etag, record.size) == (
+        1,
+        "v2",
+        "v2",
+        "etag2",
+        8,
+    )
+    assert (record.uploaded_at, record.sequencer) == (T0 + timedelta(minutes=1), "0055B")
+    assert (record.verdict, record.validated_at, record.attention) == (None, None, None)
+
+
+def test_confirmations_corrections_and_decisions_say_what_their_event_says(world: World) -> None:
+    created = world.service.create(REQUEST)
+    recorded = world.upload(created.upload.fields["key"], T0)
+
+    def crash(data: bytes) -> Verdict:
+        raise MemoryError
+
+    with pytest.raises(MemoryError):
+        UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, crash).validate(
+            recorded
+        )
+    world.queue.events.clear()
+    outbox, outcome = Outbox(), BatchOutcome()
+    sender = notifier(world, outbox)
+    for said in (
+        # A verdict event for an upload on record but not judged yet brings no mail.
+        event("verdict", f"resent:verdict:{created.id}:1", created.id, resent_by="chair").model_copy(
+            update={"version": 1, "object_id": "v1"}
+        ),
+        event("on_record", f"on_record:{created.id}:ab12", created.id, corrected=True),
+        event("decision", f"decision:{created.id}:accepted", created.id, decision="accepted"),
+    ):
+        sender.handle(said, outcome)
+    title = f"Learned Index Structures ({created.id})"
+    assert subjects(outbox, "ada@example.org") == [
+        f"[Workshop] Corrected: call closed, on record: {title}",
+        f"[Workshop] Accepted: {title}",
+    ]
+    submission, _ = world.store.get(created.id)
+    renderer = MailRenderer(CallInfo("Workshop", Window(DEADLINE), ("chair@example.org",), 2))
+    assert outbox.sent[f"decision:{created.id}:accepted"] == renderer.decision(
+        submission, Decision.ACCEPTED, ""
+    )

@@ -291,7 +291,9 @@ def check_post(bucket: str, form: PostForm, credentials: Mapping[str, str], now:
         return signature_error
     try:
         policy = json.loads(base64.b64decode(policy_b64, validate=True))
-        expiration = datetime.fromisoformat(str(policy["expiration"]).replace("Z", "+00:00"))
+        expiration = datetime.fromisoformat(str(policy["expiration"]))
+        if expiration.tzinfo is None:
+            raise ValueError  # an instant without a time zone is no instant
         conditions = list(policy.get("conditions", []))
     except (binascii.Error, ValueError, KeyError, TypeError):
         return S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
@@ -426,8 +428,7 @@ class _FrontHandler(LocalHandler):
             }
             if content_type is not None:
                 headers["Content-Type"] = content_type
-            if body or self.command in {"POST", "PUT"}:
-                headers["Content-Length"] = str(len(body))
+            # http.client writes the Content-Length of the body it sends (0 for an empty POST or PUT).
             connection.request(self.command, self.path, body=body or None, headers=headers)
             response = connection.getresponse()
             payload = response.read()

@@ -59,7 +59,6 @@ def judge(facts: Facts, spec: FormatSpec) -> Verdict:
             "No page of this PDF has any text or images: it looks empty or damaged. "
             "Upload the abstract itself.",
             facts.pages,
-            None,
         )
         return _verdict(facts, problems, None)
     body_pages: int | None = None
@@ -92,7 +91,7 @@ def _verdict(facts: Facts, problems: _Problems, body_pages: int | None) -> Verdi
 def _fatal(facts: Facts, spec: FormatSpec, problems: _Problems) -> bool:
     """Problems after which nothing else can be measured."""
     if facts.bytes == 0:
-        problems.add("empty", "The file is empty. Upload the PDF of your abstract.", 0, None)
+        problems.add("empty", "The file is empty. Upload the PDF of your abstract.", 0)
     elif facts.bytes > spec.max_bytes:
         problems.add(
             "too_large",
@@ -151,7 +150,6 @@ def _structure(facts: Facts, problems: _Problems) -> None:
             "active_content",
             f"The PDF contains {kinds}. Remove it; an abstract needs none.",
             kinds,
-            None,
         )
 
 
@@ -163,7 +161,6 @@ def _body(facts: Facts, spec: FormatSpec, body_pages: int | None, problems: _Pro
             f"{_pages_text(pages)} {'has' if len(pages) == 1 else 'have'} no text layer (scanned or "
             "rasterised), so they count as body pages. Export the PDF from your text source instead.",
             pages,
-            None,
         )
     if body_pages is None or body_pages <= spec.max_body_pages:
         return

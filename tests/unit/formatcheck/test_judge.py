@@ -140,3 +140,309 @@ def test_verdict_json_shape() -> None:
     dumped = judge(facts(), SPEC).model_dump(mode="json")
     assert set(dumped) == {"outcome", "pages", "body_pages", "problems", "facts"}
     assert {"paper", "body_font_pt", "columns", "margins_pt", "references"} <= set(dumped["facts"])
+
+
+# What each problem tells the author: code, severity, the whole message, what was measured, the limit.
+# 10.057 MB: shown as 10.1 MB only when a MB is 1024 * 1024 bytes.
+TEN_MB_AND_A_BIT = 10 * 1024 * 1024 + 60_000
+A3 = Paper(width_pt=841.89, height_pt=1190.55, name="A3", pages=[2])
+ODD = Paper(width_pt=500, height_pt=700, name=None, pages=[1, 3])
+
+
+@pytest.mark.parametrize(
+    ("changes", "spec", "expected"),
+    [
+        (
+            {"bytes": 0},
+            SPEC,
+            ("empty", "fail", "The file is empty. Upload the PDF of your abstract.", 0, None),
+        ),
+        (
+            {"bytes": TEN_MB_AND_A_BIT},
+            SPEC,
+            (
+                "too_large",
+                "fail",
+                "The file is 10.1 MB; the limit is 10.0 MB. "
+                "Compress the images or export the PDF with a smaller image resolution.",
+                TEN_MB_AND_A_BIT,
+                10 * 1024 * 1024,
+            ),
+        ),
+        (
+            {"header_offset": None},
+            SPEC,
+            (
+                "not_pdf",
+                "fail",
+                "The file is not a PDF (it does not start with %PDF-). Export or print your abstract to PDF.",
+                None,
+                None,
+            ),
+        ),
+        (
+            {"resource_limit": "cpu", "error": "more than 10 s of CPU time", "budget": "10 s CPU, 512 MB"},
+            SPEC,
+            (
+                "resource_limit",
+                "fail",
+                "The PDF could not be checked within the time and memory limits "
+                "(more than 10 s of CPU time). Export it again, e.g. with standard fonts and images.",
+                "cpu",
+                "10 s CPU, 512 MB",
+            ),
+        ),
+        (
+            {"resource_limit": "memory", "budget": "512 MB"},
+            SPEC,
+            (
+                "resource_limit",
+                "fail",
+                "The PDF could not be checked within the time and memory limits (memory). "
+                "Export it again, e.g. with standard fonts and images.",
+                "memory",
+                "512 MB",
+            ),
+        ),
+        (
+            {"needs_password": True, "encrypted": True, "error": "password"},
+            SPEC,
+            (
+                "encrypted",
+                "fail",
+                "The PDF is protected by a password. Upload a copy without a password to open it.",
+                None,
+                None,
+            ),
+        ),
+        (
+            {"error": "the PDF has no pages"},
+            SPEC,
+            (
+                "unreadable",
+                "fail",
+                "The PDF is damaged and cannot be read (the PDF has no pages). "
+                "Export it again from the original.",
+                None,
+                None,
+            ),
+        ),
+        (
+            {"pages": 21, "text_checked": False},
+            SPEC,
+            (
+                "too_many_pages",
+                "fail",
+                "The file has 21 pages; an abstract may have at most 20. Upload the abstract only.",
+                21,
+                20,
+            ),
+        ),
+        (
+            {"structural_warnings": ["xref table rebuilt"]},
+            SPEC,
+            (
+                "damaged_structure",
+                "warn",
+                "The PDF is damaged and readers have to repair it (xref table rebuilt). "
+                "It may look different elsewhere; export it again from the original.",
+                1,
+                0,
+            ),
+        ),
+        (
+            {"structural_warnings": ["xref table rebuilt", "page count wrong"]},
+            SPEC,
+            (
+                "damaged_structure",
+                "warn",
+                "The PDF is damaged and readers have to repair it (xref table rebuilt; 2 problems in all). "
+                "It may look different elsewhere; export it again from the original.",
+                2,
+                0,
+            ),
+        ),
+        (
+            {"active_content": ["JavaScript", "embedded files"]},
+            SPEC,
+            (
+                "active_content",
+                "warn",
+                "The PDF contains JavaScript, embedded files. Remove it; an abstract needs none.",
+                "JavaScript, embedded files",
+                None,
+            ),
+        ),
+        (
+            {"image_only_pages": [2]},
+            SPEC,
+            (
+                "image_only_pages",
+                "warn",
+                "Page 2 has no text layer (scanned or rasterised), so they count as body pages. "
+                "Export the PDF from your text source instead.",
+                [2],
+                None,
+            ),
+        ),
+        (
+            {"pages": 12, "references": None, "image_only_pages": list(range(1, 12))},
+            FormatSpec(max_body_pages=12),
+            (
+                "image_only_pages",
+                "warn",
+                "Pages 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 ... have no text layer (scanned or rasterised), "
+                "so they count as body pages. Export the PDF from your text source instead.",
+                list(range(1, 12)),
+                None,
+            ),
+        ),
+        (
+            {"pages": 10, "references": None, "image_only_pages": list(range(1, 11))},
+            FormatSpec(max_body_pages=10),
+            (
+                "image_only_pages",
+                "warn",
+                "Pages 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 have no text layer (scanned or rasterised), "
+                "so they count as body pages. Export the PDF from your text source instead.",
+                list(range(1, 11)),
+                None,
+            ),
+        ),
+        (
+            {"references": None},
+            SPEC,
+            (
+                "references_not_found",
+                "warn",
+                "No references heading was found, so every page counts as a body page. "
+                "Start the references with a heading such as 'References'.",
+                None,
+                None,
+            ),
+        ),
+        (
+            {"references": None},
+            SPEC,
+            (
+                "too_many_body_pages",
+                "fail",
+                "3 pages in total (no references heading found); the limit is 2. "
+                "Move material after the references heading or shorten the text.",
+                3,
+                2,
+            ),
+        ),
+        (
+            {"body_font_pt": 8.5},
+            SPEC,
+            (
+                "font_too_small",
+                "warn",
+                "The body text is set in 8.5 pt; the minimum is 9 pt. Use a larger font size.",
+                8.5,
+                9.0,
+            ),
+        ),
+        (
+            {"margins_pt": Margins(left=72, right=72, top=72, bottom=36.5)},
+            FormatSpec(min_margin_pt=54),
+            (
+                "margins_too_small",
+                "warn",
+                "The text comes within 36.5 pt of the page edge; margins must be at least 54 pt. "
+                "Widen the margins.",
+                36.5,
+                54,
+            ),
+        ),
+        (
+            {"columns": 3},
+            FormatSpec(max_columns=2),
+            (
+                "too_many_columns",
+                "warn",
+                "The text is set in 3 columns; at most 2 allowed. Use the required template.",
+                3,
+                2,
+            ),
+        ),
+        (
+            {"page_sizes": [Paper(width_pt=612, height_pt=792, name="letter", pages=[1, 3]), A3]},
+            SPEC,
+            (
+                "paper_size",
+                "warn",
+                "Page 2 is 841.89 x 1190.55 pt (A3); use letter or A4 paper.",
+                "841.89 x 1190.55 pt (A3)",
+                ["letter", "A4"],
+            ),
+        ),
+        (
+            {"page_sizes": [ODD, A3]},
+            SPEC,
+            (
+                "paper_size",
+                "warn",
+                "Pages 1, 2, 3 are 500 x 700 pt; use letter or A4 paper.",
+                "500 x 700 pt",
+                ["letter", "A4"],
+            ),
+        ),
+    ],
+    ids=lambda value: value[0] if isinstance(value, tuple) else None,
+)
+def test_each_problem_says_what_was_measured_the_limit_and_the_fix(
+    changes: dict[str, object], spec: FormatSpec, expected: tuple[object, ...]
+) -> None:
+    [problem] = [p for p in judge(facts(**changes), spec).problems if p.code == expected[0]]
+    assert (problem.code, problem.severity, problem.message, problem.measured, problem.limit) == expected
+
+
+def test_every_limit_holds_at_its_own_value() -> None:
+    spec = FormatSpec(max_body_pages=2, max_bytes=1000, min_margin_pt=54, max_columns=2)
+    at_the_limits = facts(
+        bytes=1000,
+        body_font_pt=8.75,
+        margins_pt=Margins(left=54, right=54, top=54, bottom=54),
+        columns=2,
+        page_sizes=[Paper(width_pt=615, height_pt=789, name=None, pages=[1, 2, 3])],
+    )
+    assert judge(at_the_limits, spec).problems == []
+    over = facts(
+        bytes=1001,
+        body_font_pt=8.74,
+        margins_pt=Margins(left=54, right=54, top=53.9, bottom=54),
+        columns=3,
+        page_sizes=[Paper(width_pt=615.1, height_pt=792, name=None, pages=[1, 2, 3])],
+    )
+    assert [p.code for p in judge(over, spec).problems] == ["too_large"]
+    assert [p.code for p in judge(over.model_copy(update={"bytes": 999}), spec).problems] == [
+        "font_too_small",
+        "margins_too_small",
+        "too_many_columns",
+        "paper_size",
+    ]
+    assert judge(facts(pages=20, text_checked=False), SPEC).problems == []
+
+
+def test_pages_are_counted_only_when_every_page_was_read() -> None:
+    verdict = judge(facts(text_checked=False), SPEC)
+    assert (verdict.outcome, verdict.pages, verdict.body_pages) == ("pass", 3, None)
+    assert judge(facts(pages=None), SPEC).body_pages is None
+    # An image-only page past the last one counts nothing.
+    assert judge(facts(image_only_pages=[9]), SPEC).body_pages == 2
+
+
+@pytest.mark.parametrize("side", ["left", "right", "top", "bottom"])
+def test_the_smallest_margin_on_any_side_counts(side: str) -> None:
+    margins = Margins(**{"left": 72.0, "right": 72.0, "top": 72.0, "bottom": 72.0, side: 40.0})
+    [problem] = judge(facts(margins_pt=margins), FormatSpec(min_margin_pt=54)).problems
+    assert (problem.code, problem.measured) == ("margins_too_small", 40.0)
+
+
+def test_paper_is_named_under_the_specs_own_tolerance() -> None:
+    near_letter = [Paper(width_pt=613, height_pt=792, name="letter", pages=[1, 2, 3])]
+    assert judge(facts(page_sizes=near_letter), FormatSpec()).problems == []
+    [problem] = judge(facts(page_sizes=near_letter), FormatSpec(paper_tolerance_pt=0)).problems
+    assert problem.message == "Pages 1, 2, 3 are 613 x 792 pt; use letter or A4 paper."
