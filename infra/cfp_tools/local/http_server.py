@@ -7,6 +7,7 @@ method through one ``handle_request`` of its handler, and writes answers with a 
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -37,7 +38,7 @@ class LocalServer(ThreadingHTTPServer):
         self.server_close()
 
 
-class LocalHandler(BaseHTTPRequestHandler):
+class LocalHandler(BaseHTTPRequestHandler, ABC):
     """Routes every method to ``handle_request``; quiet, since each server logs what it wants itself."""
 
     protocol_version = "HTTP/1.1"
@@ -50,8 +51,9 @@ class LocalHandler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
 
+    @abstractmethod
     def handle_request(self) -> None:
-        raise NotImplementedError
+        """Answer the request: each server routes it its own way."""
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the API front prints its own request lines, and moto's traffic would drown the log."""
