@@ -8,7 +8,6 @@ import itertools
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,29 +16,15 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
+from tests.browser.conftest import AXE, PHONE
 from tests.infra.running import CFP, RunningStack
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.slow
 
-AXE = Path(__file__).with_name("axe.min.js")
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 360, "height": 740}
 VERDICT_SECONDS = 30_000
-
-
-@dataclass
-class Visit:
-    """One page in its own browser context, with every console error and request it made."""
-
-    page: Page
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-    def requested(self, origin: str) -> list[str]:
-        return [url for url in self.requests if url.startswith(origin)]
 
 
 @pytest.fixture(scope="module")
@@ -52,31 +37,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         yield running
     finally:
         assert running.stop() == 0, running.output()[-4000:]
-
-
-@pytest.fixture
-def visit(browser: Browser) -> Iterator[Any]:
-    """Open a URL in a fresh context (no shared storage); asserts afterwards that nothing was logged as an
-    error, so a Content-Security-Policy violation or a script error fails the test."""
-    opened: list[Visit] = []
-
-    def open_url(url: str, viewport: dict[str, int] = DESKTOP) -> Visit:
-        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
-        page = context.new_page()
-        seen = Visit(page)
-        page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: seen.errors.append(str(e)))
-        page.on("request", lambda r: seen.requests.append(r.url))
-        page.goto(url)
-        page.wait_for_selector("body[data-ready=true]")
-        opened.append(seen)
-        return seen
-
-    yield open_url
-    for seen in opened:
-        seen.page.context.close()
-        refusals = [e for e in seen.errors if "status of 4" not in e]
-        assert not refusals, refusals
 
 
 # Each made-up author has an address of their own: the call opens only 5 submissions an hour per address.

@@ -22,8 +22,9 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.browser.test_authors_page import AXE, DESKTOP, PHONE, Visit
+from tests.browser.conftest import AXE, DESKTOP, PHONE
 from tests.infra.running import RunningStack
+from tests.stories import read, text_of, upload, wait_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -62,29 +63,9 @@ def create(stack: RunningStack, n: int, title: str) -> dict[str, Any]:
     return created
 
 
-def upload(submission: dict[str, Any], pdf: bytes) -> None:
-    ticket = submission["upload"]
-    response = requests.post(
-        ticket["url"],
-        data=ticket["fields"],
-        files={"file": ("abstract.pdf", pdf, "application/pdf")},
-        timeout=30,
-    )
-    assert response.status_code == 204, response.text
-
-
-def await_verdict(stack: RunningStack, submission: dict[str, Any]) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        view = requests.get(
-            f"{stack.api}/submissions/{submission['id']}",
-            headers={"Authorization": f"Bearer {submission['token']}"},
-            timeout=30,
-        ).json()
-        if view["verdict"]:
-            return str(view["verdict"]["outcome"])
-        time.sleep(0.3)
-    raise AssertionError(f"no verdict for {submission['id']}")
+def verdict_of(stack: RunningStack, submission: dict[str, Any]) -> str:
+    view = wait_for(lambda: read(stack, submission)["verdict"], 60, f"a verdict for {submission['id']}")
+    return str(view["outcome"])
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +78,9 @@ def call(stack: RunningStack) -> list[dict[str, Any]]:
         create(stack, 4, "Disaggregated Memory for Everyone"),
         create(stack, 5, "Serverless Calls for Posters"),
     ]
-    upload(made[0], make_abstract(body_pages=1))
-    upload(made[1], make_abstract(body_pages=2))
-    upload(made[2], make_abstract(body_pages=3))
-    assert [await_verdict(stack, s) for s in made[:3]] == ["pass", "pass", "fail"]
+    for submission, body_pages in zip(made[:3], (1, 2, 3), strict=True):
+        assert upload(submission["upload"], make_abstract(body_pages=body_pages)).status_code == 204
+    assert [verdict_of(stack, s) for s in made[:3]] == ["pass", "pass", "fail"]
     return made
 
 
@@ -116,13 +96,6 @@ def mail_file(stack: RunningStack, *needles: str) -> Message:
     raise AssertionError(f"no mail with {needles} (first match {path})")
 
 
-def text_of(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain" and not part.get_filename():
-            return str(part.get_payload(decode=True).decode())
-    return ""
-
-
 def sign_in_link(stack: RunningStack, before: set[Path], who: str = CHAIR) -> str:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -136,40 +109,17 @@ def sign_in_link(stack: RunningStack, before: set[Path], who: str = CHAIR) -> st
     raise AssertionError("no sign-in mail within 20 s:\n" + stack.output()[-3000:])
 
 
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[Any]:
-    opened: list[Visit] = []
-
-    def open_url(url: str, viewport: dict[str, int] = DESKTOP) -> Visit:
-        context = browser.new_context(viewport=viewport, accept_downloads=True)  # type: ignore[arg-type]
-        page = context.new_page()
-        seen = Visit(page)
-        page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: seen.errors.append(str(e)))
-        page.goto(url)
-        page.wait_for_selector("body[data-ready=true]")
-        opened.append(seen)
-        return seen
-
-    yield open_url
-    for seen in opened:
-        seen.page.context.close()
-        assert not [e for e in seen.errors if "status of 4" not in e], seen.errors
-
-
-def signed_in(
-    stack: RunningStack, open_page: Any, viewport: dict[str, int] = DESKTOP, who: str = CHAIR
-) -> Page:
+def signed_in(stack: RunningStack, visit: Any, viewport: dict[str, int] = DESKTOP, who: str = CHAIR) -> Page:
     """Ask for a link on the page as ``who``, then open it from the outbox in a fresh browser."""
     from playwright.sync_api import expect
 
-    page = open_page(f"{stack.api}/organizers", viewport).page
+    page = visit(f"{stack.api}/organizers", viewport).page
     before = set(stack.mails())
     page.get_by_label("Your e-mail address").fill(who)
     page.get_by_role("button", name="Send me a sign-in link").click()
     expect(page.locator("#link-sent")).to_be_focused()
     link = sign_in_link(stack, before, who)
-    console = open_page(link, viewport).page
+    console = visit(link, viewport).page
     expect(console.locator("#who-email")).to_have_text(f"Signed in as {who}")
     return console
 
@@ -198,19 +148,19 @@ def test_signed_out_and_forged_requests_get_nothing(stack: RunningStack, call: l
 
 
 def test_an_organizer_signs_in_lists_filters_and_opens_a_pdf(
-    stack: RunningStack, call: list[dict[str, Any]], open_page: Any, artifacts: Path
+    stack: RunningStack, call: list[dict[str, Any]], visit: Any, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
-    stranger = open_page(f"{stack.api}/organizers").page
+    stranger = visit(f"{stack.api}/organizers").page
     stranger.get_by_label("Your e-mail address").fill("mallory@example.org")
     stranger.get_by_role("button", name="Send me a sign-in link").click()
     stranger_answer = stranger.locator("#link-sent-text").inner_text()
 
     started = time.monotonic()
-    page = signed_in(stack, open_page)
+    page = signed_in(stack, visit)
     assert time.monotonic() - started < 20, "the sign-in link should arrive within seconds"
-    organizer_answer = open_page(f"{stack.api}/organizers").page
+    organizer_answer = visit(f"{stack.api}/organizers").page
     organizer_answer.get_by_label("Your e-mail address").fill(CHAIR)
     organizer_answer.get_by_role("button", name="Send me a sign-in link").click()
     assert organizer_answer.locator("#link-sent-text").inner_text() == stranger_answer
@@ -264,29 +214,29 @@ def test_an_organizer_signs_in_lists_filters_and_opens_a_pdf(
     assert violations == []
 
 
-def test_a_used_sign_in_link_gives_nothing(stack: RunningStack, open_page: Any) -> None:
+def test_a_used_sign_in_link_gives_nothing(stack: RunningStack, visit: Any) -> None:
     from playwright.sync_api import expect
 
     cochair = ORGANIZERS[1]
-    page = open_page(f"{stack.api}/organizers").page
+    page = visit(f"{stack.api}/organizers").page
     before = set(stack.mails())
     page.get_by_label("Your e-mail address").fill(cochair)
     page.get_by_role("button", name="Send me a sign-in link").click()
     link = sign_in_link(stack, before, cochair)
-    first = open_page(link).page
+    first = visit(link).page
     expect(first.locator("#who-email")).to_have_text(f"Signed in as {cochair}")
-    again = open_page(link).page
+    again = visit(link).page
     expect(again.locator("#problem")).to_contain_text("expired or was already used")
     expect(again.get_by_role("heading", name="Sign in to the organizers' console")).to_be_visible()
     assert again.context.cookies() == []
 
 
 def test_decide_export_and_release_once(
-    stack: RunningStack, call: list[dict[str, Any]], open_page: Any, artifacts: Path
+    stack: RunningStack, call: list[dict[str, Any]], visit: Any, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
-    page = signed_in(stack, open_page, PHONE, who=ORGANIZERS[2])
+    page = signed_in(stack, visit, PHONE, who=ORGANIZERS[2])
     page.get_by_label(f"Select {call[0]['id']}").check()
     page.get_by_label(f"Select {call[1]['id']}").check()
     page.get_by_label("Note to the selected submissions' authors (optional)").fill(
@@ -344,11 +294,11 @@ def test_decide_export_and_release_once(
 
 
 def test_an_organizer_downloads_every_pdf_as_one_zip(
-    stack: RunningStack, call: list[dict[str, Any]], open_page: Any, artifacts: Path
+    stack: RunningStack, call: list[dict[str, Any]], visit: Any, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
-    page = signed_in(stack, open_page, who=ORGANIZERS[3])
+    page = signed_in(stack, visit, who=ORGANIZERS[3])
     page.get_by_label("Include late uploads too").check()
     page.get_by_role("button", name="Build the zip").click()
     progress = page.get_by_role("progressbar", name="Files in the zip")
@@ -375,7 +325,7 @@ def test_an_organizer_downloads_every_pdf_as_one_zip(
 
 
 def test_dead_letters_are_shown_and_moved_back_after_a_confirmation(
-    stack: RunningStack, open_page: Any, artifacts: Path
+    stack: RunningStack, visit: Any, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -392,7 +342,7 @@ def test_dead_letters_are_shown_and_moved_back_after_a_confirmation(
         QueueUrl=resources["resources"]["ArchiveDeadLetterQueue"],
         MessageBody='{"job_id": "0123456789abcdef"}',
     )
-    page = signed_in(stack, open_page, who=ORGANIZERS[4])
+    page = signed_in(stack, visit, who=ORGANIZERS[4])
     expect(page.locator("#dead-letters")).to_contain_text("archive: 1 waiting")
     page.get_by_role("button", name="Show the archive dead letters").click()
     detail = page.locator("#dead-letter-detail")

@@ -8,7 +8,6 @@ import io
 import json
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ import requests
 
 from cfp_tools.pdfs import make_abstract
 from tests.infra.running import CFP, RunningStack
+from tests.stories import read, upload, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -47,20 +47,8 @@ def create(stack: RunningStack, n: int, title: str) -> dict[str, Any]:
 
 
 def upload_and_wait(stack: RunningStack, created: dict[str, Any], body_pages: int) -> None:
-    ticket = created["upload"]
-    files = {"file": ("abstract.pdf", make_abstract(body_pages=body_pages), "application/pdf")}
-    assert requests.post(ticket["url"], data=ticket["fields"], files=files, timeout=30).status_code == 204
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        view = requests.get(
-            f"{stack.api}/submissions/{created['id']}",
-            headers={"Authorization": f"Bearer {created['token']}"},
-            timeout=30,
-        ).json()
-        if view["verdict"]:
-            return
-        time.sleep(0.3)
-    raise AssertionError("no verdict")
+    assert upload(created["upload"], make_abstract(body_pages=body_pages)).status_code == 204
+    wait_for(lambda: read(stack, created)["verdict"], 60, f"a verdict for {created['id']}")
 
 
 @pytest.fixture(scope="module")

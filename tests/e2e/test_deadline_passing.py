@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.e2e.stories import parse, read, submission, upload, wait_for
 from tests.infra.running import RunningStack
+from tests.stories import parse, read, submission, upload, wait_for
 
 # The call settles 15 minutes after its cutoff before it closes (stated here, not imported).
 SETTLE = timedelta(minutes=15)

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.e2e.stories import parse, read, submission, text_of, upload, wait_for
 from tests.infra.running import CFP, RunningStack
+from tests.stories import parse, read, submission, text_of, upload, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""What the stories told through ``cfp local`` share: a submission's body, an upload through its presigned
+"""What the tests that drive ``cfp local`` share: a submission's body, an upload through its presigned
 POST, reading it back with its token, the mails in the outbox, and waiting on a condition."""
 
 from __future__ import annotations
