@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from cfp_tools.template import TemplateError, default_template_path
@@ -77,6 +78,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     fire.add_argument("--function", default="DeadlineFunction", help="logical id of the scheduled function")
 
+    clock = commands.add_parser(
+        "clock", help="show a running local stack's clock, or move it forward (a deadline passes at once)"
+    )
+    clock.add_argument("--to", help="the instant to move the clock to (ISO 8601; only forward)")
+    clock.add_argument(
+        "--api-url", default=DEFAULT_API_URL, help=f"the local stack's API (default {DEFAULT_API_URL})"
+    )
+
     sample = commands.add_parser("sample-pdf", help="write a sample abstract PDF to stdout")
     sample.add_argument("--body-pages", type=int, default=2, help="pages before the references (default 2)")
     sample.add_argument("--reference-pages", type=int, default=1, help="pages of references (default 1)")
@@ -131,20 +140,40 @@ def _start_demo(api_url: str) -> None:
     ).start()
 
 
-def _fire_schedule(args: argparse.Namespace) -> int:
-    query = f"?{urlencode({'at': args.at})}" if args.at else ""
-    url = f"{args.api_url.rstrip('/')}/_local/schedules/{quote(args.function)}{query}"
-    request = urllib.request.Request(url, method="POST")  # noqa: S310 - the URL is the local stack's
+def _control(
+    args: argparse.Namespace, method: str, path: str, query: dict[str, str]
+) -> dict[str, Any] | None:
+    """A local stack's answer on one of its ``/_local/`` endpoints; ``None`` after saying what failed."""
+    suffix = f"?{urlencode(query)}" if query else ""
+    url = f"{args.api_url.rstrip('/')}/_local/{path}{suffix}"
+    request = urllib.request.Request(url, method=method)  # noqa: S310 - the URL is the local stack's
     try:
         with urllib.request.urlopen(request, timeout=900) as response:  # noqa: S310
-            document = json.load(response)
+            document: dict[str, Any] = json.load(response)
+            return document
     except urllib.error.HTTPError as exc:
         print(exc.read().decode(errors="replace"), file=sys.stderr)
-        return 1
     except urllib.error.URLError as exc:
-        print(f"cfp fire-schedule: no local stack at {args.api_url} ({exc.reason})", file=sys.stderr)
+        print(f"cfp {args.command}: no local stack at {args.api_url} ({exc.reason})", file=sys.stderr)
+    return None
+
+
+def _fire_schedule(args: argparse.Namespace) -> int:
+    query = {"at": args.at} if args.at else {}
+    document = _control(args, "POST", f"schedules/{quote(args.function)}", query)
+    if document is None:
         return 1
     print(json.dumps(document.get("result"), indent=2))
+    return 0
+
+
+def _clock(args: argparse.Namespace) -> int:
+    document = (
+        _control(args, "POST", "clock", {"to": args.to}) if args.to else _control(args, "GET", "clock", {})
+    )
+    if document is None:
+        return 1
+    print(f"{document['now']} (the machine's clock {document['offset_seconds']:+.0f} s)")
     return 0
 
 
@@ -190,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.buffer.write(make_abstract(args.body_pages, args.reference_pages, scanned=args.scanned))
         return 0
+    if args.command == "clock":
+        return _clock(args)
     return _fire_schedule(args)
 
 

@@ -23,12 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
+from urllib.parse import urlencode
 
 import boto3
 
 from cfp_tools.pdfs import make_abstract, not_a_pdf
 
 DEFAULT_API_URL = "http://127.0.0.1:3000"
+# Moving a stack's clock first waits for its work in flight, up to a minute (the notifier's batching window).
+CLOCK_TIMEOUT_SECONDS = 120
 
 _TOPICS = [
     "Scheduling Inference on Shared GPUs",
@@ -103,13 +106,15 @@ class Api:
     def __init__(self, base: str) -> None:
         self.base = base.rstrip("/")
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+    def call(
+        self, method: str, path: str, body: Any = None, token: str | None = None, timeout: float = 30
+    ) -> Any:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)  # noqa: S310
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the local stack's URL
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the local stack's URL
             return json.load(response)
 
     def upload(self, ticket: dict[str, Any], pdf: bytes) -> int:
@@ -165,15 +170,37 @@ def _await_verdicts(api: Api, seeded: list[Story], out: IO[str], timeout: float)
     out.write(f"cfp demo: {waiting} submission(s) still being checked after {timeout:.0f} s\n")
 
 
-def _late_upload(api: Api, story: Story, call: dict[str, Any], out: IO[str]) -> None:
-    """Wait for the deadline, then write the PDF into the slot issued before it, as S3 records a slow
-    upload; the validator marks it late and keeps it."""
-    assert story.created is not None
+def _pass_the_deadline(api: Api, call: dict[str, Any], move_clock: bool, out: IO[str]) -> bool:
+    """Wait for the deadline, or move the stack's clock past it (once the uploads in flight are done);
+    false after saying why the clock could not be moved."""
     closes = datetime.fromisoformat(call["deadline"]) + timedelta(seconds=1)
+    if move_clock:
+        out.write(
+            f"moving the stack's clock past the deadline ({call['deadline_text']}) to show a late upload\n"
+        )
+        out.flush()
+        try:
+            api.call(
+                "POST",
+                f"/_local/clock?{urlencode({'to': closes.isoformat()})}",
+                timeout=CLOCK_TIMEOUT_SECONDS,
+            )
+        except urllib.error.HTTPError as error:
+            reason = json.loads(error.read() or b"{}").get("message", error.reason)
+            out.write(f"cfp demo: the stack's clock was not moved ({error.code}: {reason})\n")
+            return False
+        return True
     wait = (closes - datetime.now(UTC)).total_seconds()
     out.write(f"waiting {wait:.0f} s for the deadline ({call['deadline_text']}) to show a late upload\n")
     out.flush()
     time.sleep(max(0.0, wait) + 1)
+    return True
+
+
+def _late_upload(api: Api, story: Story) -> None:
+    """Write the PDF into the slot issued before the deadline, as S3 records a slow upload that began in
+    time; the validator marks it late and keeps it."""
+    assert story.created is not None
     with urllib.request.urlopen(f"{api.base}/_local/resources", timeout=10) as response:  # noqa: S310
         local = json.load(response)
     s3 = boto3.client(
@@ -210,8 +237,9 @@ def _seed(api: Api, story: Story, number: int) -> None:
             raise RuntimeError(f"upload for {story.title!r} refused with HTTP {status}")
 
 
-def run(api_url: str, out: IO[str], late_within: float) -> int:
-    """Seed the call and print the table; 1 when no stack answers at ``api_url``."""
+def run(api_url: str, out: IO[str], late_within: float, move_clock: bool = False) -> int:
+    """Seed the call and print the table; 1 when no stack answers at ``api_url``. The late upload plays
+    when the deadline is at most ``late_within`` seconds away, or always with ``move_clock``."""
     api = Api(api_url)
     try:
         call = api.call("GET", "/call")
@@ -223,7 +251,7 @@ def run(api_url: str, out: IO[str], late_within: float) -> int:
         return 1
     seeded = stories()
     until_deadline = (datetime.fromisoformat(call["deadline"]) - datetime.now(UTC)).total_seconds()
-    with_late = until_deadline <= late_within
+    with_late = move_clock or until_deadline <= late_within
     if not with_late:
         seeded = [story for story in seeded if not story.late]
     out.write(f"seeding {len(seeded)} submissions to {call['conference']} at {api_url}\n")
@@ -235,8 +263,10 @@ def run(api_url: str, out: IO[str], late_within: float) -> int:
             assert story.created is not None
             api.call("DELETE", f"/submissions/{story.created['id']}", token=story.created["token"])
     late = [story for story in seeded if story.late]
+    if late and not _pass_the_deadline(api, call, move_clock, out):
+        return 1
     for story in late:
-        _late_upload(api, story, call, out)
+        _late_upload(api, story)
     _await_verdicts(api, seeded, out, timeout=120)
     _report(api_url, seeded, with_late, out)
     out.flush()
@@ -275,7 +305,7 @@ def _report(api_url: str, seeded: list[Story], with_late: bool, out: IO[str]) ->
     if not with_late:
         out.write(
             "No late upload: the deadline is too far to wait for. ./dev local --demo runs a call whose "
-            "deadline is minutes away, with a late upload.\n"
+            "deadline is minutes away, with a late upload; cfp demo --move-clock shows it at once.\n"
         )
     else:
         out.write(
@@ -294,5 +324,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SECONDS",
         help="wait for the deadline and show a late upload when it is at most this far (default 300)",
     )
+    parser.add_argument(
+        "--move-clock",
+        action="store_true",
+        help="show the late upload at once: move the stack's clock past the deadline (the call closes)",
+    )
     args = parser.parse_args(argv)
-    return run(args.api_url, sys.stdout, args.late_within)
+    return run(args.api_url, sys.stdout, args.late_within, args.move_clock)

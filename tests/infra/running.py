@@ -8,7 +8,10 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 _SCRIPT = Path(sys.executable).with_name("cfp")
@@ -73,6 +76,20 @@ class RunningStack:
             self.process.kill()
             self.process.wait()
             raise
+
+    def settle(self, timeout: float = 120) -> None:
+        """Wait until every event given to the stack has been followed through and its mail written: no
+        later mail can come of it (``/_local/settled``)."""
+        response = requests.get(f"{self.api}/_local/settled", params={"wait": timeout}, timeout=timeout + 30)
+        document = response.json()
+        assert document["settled"], (
+            f"pending after {timeout}s: {document['pending']}\n{self.output()[-4000:]}"
+        )
+
+    def move_clock(self, instant: datetime) -> None:
+        """Make ``instant`` the stack's present, for its functions, moto and the S3 front at once."""
+        response = requests.post(f"{self.api}/_local/clock", params={"to": instant.isoformat()}, timeout=120)
+        assert response.status_code == 200, response.text
 
     def mails(self) -> list[Path]:
         return sorted(self.outbox.glob("*.eml"))

@@ -43,9 +43,11 @@ def test_local_refuses_an_unknown_parameter(capsys: pytest.CaptureFixture[str], 
     assert "unknown parameter NoSuchThing" in capsys.readouterr().err
 
 
-def test_fire_schedule_reports_a_missing_stack(capsys: pytest.CaptureFixture[str]) -> None:
+def test_fire_schedule_and_clock_report_a_missing_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["fire-schedule", "--api-url", "http://127.0.0.1:9", "--at", "2030-01-01T00:00:00Z"]) == 1
-    assert "no local stack at http://127.0.0.1:9" in capsys.readouterr().err
+    assert "cfp fire-schedule: no local stack at http://127.0.0.1:9" in capsys.readouterr().err
+    assert cli.main(["clock", "--api-url", "http://127.0.0.1:9", "--to", "2030-01-01T00:00:00Z"]) == 1
+    assert "cfp clock: no local stack at http://127.0.0.1:9" in capsys.readouterr().err
 
 
 class _Worker:

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,7 @@ def echo(event, context):
         "remaining": context.get_remaining_time_in_millis(),
         "arn": context.invoked_function_arn,
         "revision": globals().get("REVISION", 1),
+        "now": time.time(),
     }
     return {
         "statusCode": 200,
@@ -375,6 +377,48 @@ def test_schedules_fire_at_a_chosen_instant(stack: RunningStack) -> None:
     assert missing.status_code == 404 and "TickFunction" in missing.json()["message"]
     bad = requests.post(stack.api + "/_local/schedules/TickFunction?at=tomorrow", timeout=30)
     assert bad.status_code == 400
+
+
+def test_settled_says_what_is_still_pending_until_it_is_followed_through(stack: RunningStack) -> None:
+    assert requests.get(stack.api + "/_local/settled?wait=30", timeout=60).json()["settled"] is True
+    _echo(stack, "/send?body=fail")
+    busy = requests.post(stack.api + "/_local/clock?to=2099-01-01T00:00:00Z&wait=0", timeout=30)
+    assert busy.status_code == 409
+    assert [name.startswith("cfp-local-WorkQueue-") for name in busy.json()["pending"]] == [True]
+    # The failing message is tried twice, two seconds apart, then dead-lettered: nothing is left to do.
+    settled = requests.get(stack.api + "/_local/settled?wait=30", timeout=60).json()
+    assert settled == {"settled": True, "pending": {}}
+    assert requests.get(stack.api + "/_local/settled?wait=soon", timeout=30).status_code == 400
+
+
+def test_the_clock_moves_forward_for_the_functions_moto_and_schedules(stack: RunningStack) -> None:
+    later = (datetime.now(UTC) + timedelta(days=400)).replace(microsecond=0)
+
+    def clock(*arguments: str) -> subprocess.CompletedProcess[str]:
+        command = [*CFP, "clock", "--api-url", stack.api, *arguments]
+        return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+
+    moved = clock("--to", later.isoformat())
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.startswith(later.isoformat()[:16])
+    assert later.timestamp() <= _echo(stack, "/a")["now"] < later.timestamp() + 60
+    _echo(stack, "/put")
+    stored = boto3.client(
+        "s3",
+        endpoint_url=stack.aws,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    bucket = requests.get(stack.api + "/_local/resources", timeout=30).json()["resources"]["Inbox"]
+    assert stored.head_object(Bucket=bucket, Key="in/hello world.txt")["LastModified"] >= later
+    fired = requests.post(stack.api + "/_local/schedules/TickFunction", timeout=30).json()["event"]
+    assert datetime.fromisoformat(fired["time"].replace("Z", "+00:00")) >= later
+    backwards = clock("--to", (later - timedelta(hours=1)).isoformat())
+    assert backwards.returncode == 1 and "only moves forward" in backwards.stderr
+    shown = clock()
+    assert shown.returncode == 0 and shown.stdout.startswith(later.isoformat()[:13])
+    assert requests.post(stack.api + "/_local/clock", timeout=30).status_code == 400
 
 
 def test_the_banner_names_every_endpoint(stack: RunningStack) -> None:

@@ -85,13 +85,19 @@ class FunctionWorker:
     """
 
     def __init__(
-        self, function: Function, name: str, endpoints: Endpoints, log: Callable[[str], None]
+        self,
+        function: Function,
+        name: str,
+        endpoints: Endpoints,
+        log: Callable[[str], None],
+        clock_offset: Callable[[], float],
     ) -> None:
         self.function = function
         self.name = name
         self.arn = arn("lambda", f"function:{name}")
         self._env = lambda_environment(function, name, endpoints)
         self._log = log
+        self._clock_offset = clock_offset
         self._lock = threading.Lock()
         self._process: BaseProcess | None = None
         self._channel: socket.socket | None = None
@@ -170,6 +176,8 @@ class FunctionWorker:
             process = self._ensure_started()
             if not self._initialized:
                 self._await_init()
+            # The handler's deadline is on the stack's clock; waiting for it is not, so moving the clock
+            # forward never cuts an invocation short.
             deadline = time.time() + self.function.timeout
             context = {
                 "function_name": self.name,
@@ -181,16 +189,16 @@ class FunctionWorker:
                 "log_stream_name": f"local/[$LATEST]{process.pid}",
                 "deadline_ms": int(deadline * 1000),
             }
-            request = json.dumps({"id": request_id, "event": event, "context": context}) + "\n"
+            request = {"id": request_id, "event": event, "context": context, "clock": self._clock_offset()}
             try:
                 assert self._channel is not None
-                self._channel.sendall(request.encode())
+                self._channel.sendall((json.dumps(request) + "\n").encode())
             except OSError:
                 self._stop_process()
                 raise InvocationError(
                     {"errorType": "Runtime.ExitError", "errorMessage": "worker exited"}
                 ) from None
-            return self._await_reply(request_id, deadline)
+            return self._await_reply(request_id, time.monotonic() + self.function.timeout)
 
     def _await_init(self) -> None:
         """Wait for the handler's import, which Lambda times separately from the invocation."""
@@ -201,10 +209,10 @@ class FunctionWorker:
         )
         self._initialized = True
 
-    def _await_reply(self, request_id: str, deadline: float) -> Any:
+    def _await_reply(self, request_id: str, ends: float) -> Any:
         while True:
             reply = self._next_reply(
-                max(0.0, deadline - time.time()),
+                max(0.0, ends - time.monotonic()),
                 ("Sandbox.Timedout", f"Task timed out after {self.function.timeout:.2f} seconds"),
                 "Runtime exited without providing a reason",
             )
@@ -272,14 +280,16 @@ class FunctionPool:
         name: str,
         endpoints: Endpoints,
         log: Callable[[str], None],
+        clock_offset: Callable[[], float],
         instances: int = 1,
     ) -> None:
         self.function = function
         self.name = name
         self._endpoints = endpoints
         self._log = log
+        self._clock_offset = clock_offset
         self._instances = max(1, instances)
-        first = FunctionWorker(function, name, endpoints, log)
+        first = FunctionWorker(function, name, endpoints, log, clock_offset)
         self.arn = first.arn
         self._workers = [first]
         self._idle: queue.LifoQueue[FunctionWorker] = queue.LifoQueue()
@@ -297,7 +307,9 @@ class FunctionPool:
             pass
         with self._lock:
             if len(self._workers) < self._instances:
-                worker = FunctionWorker(self.function, self.name, self._endpoints, self._log)
+                worker = FunctionWorker(
+                    self.function, self.name, self._endpoints, self._log, self._clock_offset
+                )
                 self._workers.append(worker)
                 return worker
         return self._idle.get()

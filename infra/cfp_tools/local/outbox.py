@@ -63,6 +63,7 @@ class Outbox:
         self.log = log
         self._seen = 0
         self._count = 0
+        self._lock = threading.Lock()
         self.thread = threading.Thread(target=self.run, name="outbox", daemon=True)
 
     def _sent(self) -> list[Any]:
@@ -72,12 +73,13 @@ class Outbox:
         return messages
 
     def flush(self) -> None:
-        """Write every mail sent since the last call."""
-        new = self._sent()[self._seen :]
-        self._seen += len(new)
-        for message in new:
-            if hasattr(message, "raw_data") or hasattr(message, "body"):
-                self._write(message)
+        """Write every mail sent since the last call (from the outbox's thread or a caller's)."""
+        with self._lock:
+            new = self._sent()[self._seen :]
+            self._seen += len(new)
+            for message in new:
+                if hasattr(message, "raw_data") or hasattr(message, "body"):
+                    self._write(message)
 
     def _write(self, sent: Any) -> None:
         data = message_bytes(sent)

@@ -87,6 +87,8 @@ class SqsPoller:
         self.worker = worker
         self.stop = stop
         self.log = log
+        # Batches handed to the function so far, counted once their messages are deleted or left to retry.
+        self.deliveries = 0
         self.thread = threading.Thread(
             target=self.run, name=f"poller-{worker.function.logical_id}-{source.name}", daemon=True
         )
@@ -123,6 +125,12 @@ class SqsPoller:
 
     def deliver(self, batch: list[dict[str, Any]]) -> None:
         """Invoke the function with ``batch`` and delete what it processed."""
+        try:
+            self._deliver(batch)
+        finally:
+            self.deliveries += 1
+
+    def _deliver(self, batch: list[dict[str, Any]]) -> None:
         records = [to_record(message, self.source.queue_arn) for message in batch]
         name = self.worker.function.logical_id
         try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cfp.deadline import parse_deadline
+from cfp_tools.local.clock import StackClock
 from cfp_tools.local.functions import FAKE_CREDENTIALS, Endpoints, FunctionPool, InvocationError
 from cfp_tools.local.http_api import HttpApiServer, Route
 from cfp_tools.local.outbox import Outbox
@@ -38,6 +39,10 @@ from cfp_tools.template import (
 
 # How long a local stack keeps the call open when the template's default deadline has already passed.
 REOPEN_FOR = timedelta(days=30)
+# How long moving the clock waits for the work in flight to finish first unless told (``wait``); and the
+# longest wait either endpoint accepts.
+SETTLE_BEFORE_MOVING_SECONDS = 60.0
+LONGEST_SETTLE_WAIT_SECONDS = 600.0
 
 
 @dataclass
@@ -86,6 +91,7 @@ class LocalStack:
         self.options = options
         self.out = out
         self.stop_event = threading.Event()
+        self.clock = StackClock()
         self.template = Template(options.template, options.overrides)
         self._reopened_from = self._open_a_past_deadline(options)
         self._link_mails_here(options)
@@ -167,7 +173,7 @@ class LocalStack:
         # queue-fed ones get one instance per poller.
         instances = self.options.api_concurrency if function.http_events else 1
         instances = max([instances, *(self._pollers_for(source) for source in function.sqs_events)])
-        worker = FunctionPool(function, name, self.endpoints, self.log, instances)
+        worker = FunctionPool(function, name, self.endpoints, self.log, lambda: self.clock.offset, instances)
         worker.start()
         self.workers[logical_id] = worker
         resources.remember(logical_id, name, Arn=worker.arn)
@@ -214,13 +220,93 @@ class LocalStack:
         self.api = HttpApiServer(self.options.port, routes, cors, self.control, self.log)
         self.api.start()
 
+    def pending(self) -> dict[str, dict[str, int]]:
+        """Messages still to be handled, by polled queue: visible, in flight (a batch being gathered or run)
+        and delayed. Empty once every event the stack was given has been followed through."""
+        assert self.resources is not None
+        sqs = self.resources.client("sqs")
+        while True:
+            before = sum(poller.deliveries for poller in self.pollers)
+            found: dict[str, dict[str, int]] = {}
+            for url in dict.fromkeys(poller.queue_url for poller in self.pollers):
+                attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+                counts = {
+                    "visible": int(attributes["ApproximateNumberOfMessages"]),
+                    "in_flight": int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+                    "delayed": int(attributes["ApproximateNumberOfMessagesDelayed"]),
+                }
+                if any(counts.values()):
+                    found[url.rpartition("/")[2]] = counts
+            # A batch finished while the queues were read may have sent messages to a queue already read.
+            if sum(poller.deliveries for poller in self.pollers) == before:
+                return found
+
+    def settle(self, timeout: float) -> dict[str, dict[str, int]]:
+        """Wait up to ``timeout`` seconds for nothing to be pending; what still is, after the outbox has
+        written every mail sent so far."""
+        ends = time.monotonic() + timeout
+        pending = self.pending()
+        while pending and time.monotonic() < ends:
+            time.sleep(0.05)
+            pending = self.pending()
+        if self.outbox is not None:
+            self.outbox.flush()
+        return pending
+
+    def _clock_document(self) -> dict[str, Any]:
+        now = self.clock.now()
+        return {"now": now.isoformat(), "offset_seconds": round(self.clock.offset, 3)}
+
+    def _settled(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        try:
+            wait = min(float(query.get("wait", "0")), LONGEST_SETTLE_WAIT_SECONDS)
+        except ValueError:
+            return 400, {"message": f"wait={query['wait']!r} is not a number of seconds"}
+        pending = self.settle(max(0.0, wait))
+        return 200, {"settled": not pending, "pending": pending}
+
+    def _move_clock(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """Move the stack's clock to ``to``, once the work in flight is done: a message in flight when
+        hours pass at once would be redelivered as if its function had hung."""
+        if "to" not in query:
+            return 400, {"message": "say where to move the clock: ?to=ISO (an instant after the stack's now)"}
+        try:
+            instant = parse_instant(query["to"])
+        except ValueError:
+            return 400, {"message": f"to={query['to']!r} is not an ISO 8601 instant"}
+        try:
+            self.clock.check_forward(instant)
+        except ValueError as exc:
+            return 400, {"message": str(exc)}
+        try:
+            wait = min(float(query.get("wait", SETTLE_BEFORE_MOVING_SECONDS)), LONGEST_SETTLE_WAIT_SECONDS)
+        except ValueError:
+            return 400, {"message": f"wait={query['wait']!r} is not a number of seconds"}
+        pending = self.settle(max(0.0, wait))
+        if pending:
+            return 409, {"message": "the stack is still busy; try again once it settles", "pending": pending}
+        try:
+            self.clock.move_to(instant)
+        except ValueError as exc:
+            return 400, {"message": str(exc)}
+        self.log(f"clock moved to {instant.isoformat()}")
+        return 200, self._clock_document()
+
     def control(self, method: str, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """The local stack's own endpoints: ``/_local/health``; ``/_local/resources``, the AWS endpoint and
-        every resource's physical name for operator tools such as ``cfp extend --local``; and
-        ``/_local/schedules/<FunctionLogicalId>?at=ISO``."""
+        every resource's physical name for operator tools such as ``cfp extend --local``;
+        ``/_local/schedules/<FunctionLogicalId>?at=ISO``; ``/_local/settled?wait=SECONDS``, whether every
+        event given to the stack has been followed through; and ``/_local/clock`` (``POST ?to=ISO``
+        moves it forward)."""
         kind, _, name = path.partition("/")
         if kind == "health":
             return 200, {"status": "ok"}
+        if kind == "settled" and method == "GET":
+            return self._settled(query)
+        if kind == "clock" and method == "GET":
+            return 200, self._clock_document()
+        if kind == "clock" and method == "POST":
+            return self._move_clock(query)
         if kind == "resources":
             return 200, {
                 "endpoint": self.moto_url,
@@ -239,7 +325,7 @@ class LocalStack:
             scheduled = sorted(k for k, w in self.workers.items() if w.function.schedule_events)
             return 404, {"message": f"no scheduled function {name!r}; scheduled functions: {scheduled}"}
         try:
-            at = parse_instant(query["at"]) if "at" in query else datetime.now(UTC)
+            at = parse_instant(query["at"]) if "at" in query else self.clock.now()
         except ValueError:
             return 400, {"message": f"at={query['at']!r} is not an ISO 8601 instant"}
         schedule = worker.function.schedule_events[0]

@@ -20,6 +20,8 @@ import traceback
 from dataclasses import dataclass
 from typing import IO, Any
 
+from cfp_tools.local.clock import Travel
+
 INIT_ID = "init"
 # Imported once by the server the workers are forked from: the libraries the functions share, never the
 # project's own code (a worker imports that fresh, so edits apply to the next worker).
@@ -118,8 +120,10 @@ def serve(handler: str, requests: IO[str], replies: IO[str]) -> None:
         traceback.print_exc()
     init_ms = round((time.monotonic() - started) * 1000)
     _reply(replies, {"id": INIT_ID, "init_ms": init_ms, **({"error": init_error} if init_error else {})})
+    clock = Travel()
     for line in requests:
         request = json.loads(line)
+        clock.follow(request.get("clock", 0.0))
         if init_error is not None:
             _reply(replies, {"id": request["id"], "error": init_error})
             continue
