@@ -54,3 +54,23 @@ def _fresh_wiring() -> None:
     from cfp import wiring
 
     wiring.reset()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the files that start servers first, each followed by a file of fast tests.
+
+    Under ``--dist loadfile`` a worker is handed its next file while its current one has two tests or fewer
+    left to run, so two slow files in a row in the queue would both go to the worker that runs the first, and
+    the run would end waiting for it. A fast file after each slow one is what that worker takes instead.
+    """
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.partition("::")[0], []).append(item)
+    slow = [tests for tests in by_file.values() if any(item.get_closest_marker("slow") for item in tests)]
+    fast = [tests for tests in by_file.values() if tests not in slow]
+    ordered: list[pytest.Item] = []
+    for index, tests in enumerate(slow):
+        ordered += tests + (fast[index] if index < len(fast) else [])
+    for tests in fast[len(slow) :]:
+        ordered += tests
+    items[:] = ordered
