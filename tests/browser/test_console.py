@@ -441,28 +441,37 @@ def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Brow
     page.wait_for_selector("body[data-ready=true]")
     loaded = time.monotonic() - started
     assert page.locator("#shown").inner_text() == "Showing 3000 of 3000 submissions."
-    # Each step timed in the page, up to the table laid out again, so the browser's round trips to the test
-    # (which a busy machine stretches) are not counted.
-    milliseconds = page.evaluate(
-        """() => {
-            const timed = (act) => {
+    # Each step is measured as the CPU time of the page's main thread (Chromium's ThreadTime), from the
+    # action to the table laid out again: a busy machine stretches wall time (up to 3x in a full test run)
+    # but not the work the page does. Wall time is kept for the failure message.
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+
+    def main_thread_ms() -> float:
+        metrics = cdp.send("Performance.getMetrics")["metrics"]
+        return next(m["value"] for m in metrics if m["name"] == "ThreadTime") * 1000
+
+    def timed(action: str) -> tuple[float, float]:
+        before = main_thread_ms()
+        wall = page.evaluate(
+            """(action) => {
                 const started = performance.now();
-                act();
+                const choose = (id, value, kind) => {
+                    const field = document.getElementById(id);
+                    field.value = value;
+                    field.dispatchEvent(new Event(kind, { bubbles: true }));
+                };
+                if (action === "sort") document.querySelector("th[data-key=title] button").click();
+                if (action === "filter") choose("status-filter", "validating", "change");
+                if (action === "search") choose("search", "poster 1234", "input");
                 document.body.offsetHeight;
                 return performance.now() - started;
-            };
-            const choose = (id, value, kind) => {
-                const field = document.getElementById(id);
-                field.value = value;
-                field.dispatchEvent(new Event(kind, { bubbles: true }));
-            };
-            return {
-                sort: timed(() => document.querySelector("th[data-key=title] button").click()),
-                filter: timed(() => choose("status-filter", "validating", "change")),
-                search: timed(() => choose("search", "poster 1234", "input")),
-            };
-        }"""
-    )
+            }""",
+            action,
+        )
+        return wall, main_thread_ms() - before
+
+    milliseconds = {action: timed(action) for action in ("sort", "filter", "search")}
     expect(page.locator("#shown")).to_have_text("Showing 1 of 3000 submissions.")
     assert rows(page) == ["id001234"]
     assert page.locator("#rows td:nth-child(6)").all_inner_texts() == ["VALIDATING"]
@@ -471,5 +480,6 @@ def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Brow
     assert page.locator("th[data-key=title]").get_attribute("aria-sort") == "ascending"
     context.close()
     assert loaded < 5, loaded
-    # About 600 ms to sort and lay out 3,000 rows, 140 to filter them and 10 to search on a 2-core machine.
-    assert max(milliseconds.values()) < 1500, milliseconds
+    # About 750 ms of the main thread to sort and lay out 3,000 rows, 160 to filter them and 20 to search
+    # (500, 110 and 10 ms of wall time on an idle 2-core machine).
+    assert max(cpu for _, cpu in milliseconds.values()) < 1500, f"(wall ms, main-thread ms): {milliseconds}"
