@@ -32,6 +32,7 @@ from cfp.console import (
     DeadLetterListing,
     Decided,
     DecisionRequest,
+    Export,
     ExtensionRequest,
     PdfLink,
     Redriven,
@@ -111,6 +112,14 @@ def _documented(model: type[BaseModel], description: str) -> OpenAPIResponse:
     return {"description": description, "content": {"application/json": {"model": model}}}
 
 
+def _answers(
+    success: int, description: str, errors: dict[int, OpenAPIResponse]
+) -> dict[int, OpenAPIResponse]:
+    """A route's documented answers: its success, whose schema comes from the route's return type (a route
+    that lists its answers without its success would have none documented), then its errors."""
+    return {success: {"description": description}, **errors}
+
+
 _UNAUTHORIZED = _documented(ErrorAnswer, "not_authorized: no token, or not this submission's token.")
 _CLOSED = _documented(CallClosedAnswer, "call_closed: the deadline has passed for this submission.")
 _WITHDRAWN = _documented(ErrorAnswer, "withdrawn: the submission was withdrawn and cannot change.")
@@ -131,6 +140,13 @@ _CONSOLE_ANSWERS: dict[int, OpenAPIResponse] = {
     413: _TOO_LARGE,
     415: _NOT_JSON,
     503: _documented(ErrorAnswer, "unavailable: the console could not reach a resource; try again."),
+}
+_EXPORTED: OpenAPIResponse = {
+    "description": "Every submission as a download: CSV (one row each) or JSON (the call and every record).",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/json": {"model": Export},
+    },
 }
 _LINK_INVALID: dict[int, OpenAPIResponse] = {
     401: _documented(ErrorAnswer, "sign_in_link_invalid: the link is unknown, used or expired."),
@@ -496,7 +512,7 @@ def ask_for_sign_in_link(request: SignInRequest) -> SignInAnswer:
 @app.post(
     "/organizers/session",
     summary="Exchange a sign-in link's secret for a session cookie",
-    responses=_LINK_INVALID,
+    responses=_answers(200, "Signed in: the session cookie is set.", _LINK_INVALID),
 )
 def open_session(request: SessionRequest) -> Response[SessionView]:
     signed = wiring.sign_in().redeem(request.secret)
@@ -509,7 +525,12 @@ def open_session(request: SessionRequest) -> Response[SessionView]:
     )
 
 
-@app.get("/organizers/session", summary="Who is signed in", security=ORGANIZER, responses=_CONSOLE_ANSWERS)
+@app.get(
+    "/organizers/session",
+    summary="Who is signed in",
+    security=ORGANIZER,
+    responses=_answers(200, "The organizer signed in, and when the session ends.", _CONSOLE_ANSWERS),
+)
 def read_session() -> SessionView:
     organizer = wiring.sign_in().verify(sessions.cookie_value(app.current_event.cookies or []))
     return SessionView(email=organizer.email, expires_at=organizer.expires_at)
@@ -529,7 +550,7 @@ def close_session() -> Response[dict[str, str]]:
     "/organizers/submissions",
     summary="Every submission as one compact table",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(200, "Every submission, one row each, with the counts.", _CONSOLE_ANSWERS),
 )
 def list_for_organizers() -> SubmissionList:
     _organizer()
@@ -540,7 +561,9 @@ def list_for_organizers() -> SubmissionList:
     "/organizers/submissions/<submission_id>",
     summary="One submission: metadata, every version with its verdict, decision and history",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(
+        200, "The submission: its versions, verdicts, decision and history.", _CONSOLE_ANSWERS
+    ),
 )
 def show_for_organizers(submission_id: SubmissionId) -> SubmissionDetail:
     _organizer()
@@ -551,7 +574,7 @@ def show_for_organizers(submission_id: SubmissionId) -> SubmissionDetail:
     "/organizers/submissions/<submission_id>/versions/<version>/link",
     summary="A link to one upload's PDF, presigned now for a few minutes",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(200, "A link to the PDF, presigned for a few minutes.", _CONSOLE_ANSWERS),
 )
 def link_to_pdf(
     submission_id: SubmissionId,
@@ -566,7 +589,7 @@ def link_to_pdf(
     "/organizers/decisions",
     summary="Accept or reject submissions (mailed only on release)",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(200, "The submissions decided.", _CONSOLE_ANSWERS),
 )
 def decide(request: DecisionRequest) -> Decided:
     return wiring.console().decide(request, _organizer())
@@ -576,7 +599,7 @@ def decide(request: DecisionRequest) -> Decided:
     "/organizers/release",
     summary="Preview the decision mails a release would send",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(200, "The decision mails a release would send.", _CONSOLE_ANSWERS),
 )
 def preview_release() -> ReleasePreview:
     _organizer()
@@ -587,7 +610,7 @@ def preview_release() -> ReleasePreview:
     "/organizers/release",
     summary="Send every decision not mailed yet, once",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(200, "The decision mails sent, and how many had been sent before.", _CONSOLE_ANSWERS),
 )
 def release_decisions() -> ReleaseResult:
     return wiring.console().release(_organizer())
@@ -597,7 +620,7 @@ def release_decisions() -> ReleaseResult:
     "/organizers/extensions",
     summary="Give submissions more time",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(200, "The submissions given more time.", _CONSOLE_ANSWERS),
 )
 def extend(request: ExtensionRequest) -> dict[str, list[str]]:
     return {"extended": wiring.console().extend(request, _organizer())}
@@ -607,7 +630,7 @@ def extend(request: ExtensionRequest) -> dict[str, list[str]]:
     "/organizers/submissions/<submission_id>/resend",
     summary="Mail the authors their receipt (without the token) or verdict again",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(200, "The mail, sent again.", _CONSOLE_ANSWERS),
 )
 def resend(submission_id: SubmissionId, request: ResendRequest) -> Resent:
     return Resent(event_id=wiring.console().resend(submission_id, request.what, _organizer()))
@@ -617,7 +640,7 @@ def resend(submission_id: SubmissionId, request: ResendRequest) -> Resent:
     "/organizers/dead-letters",
     summary="Messages waiting in each dead-letter queue",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(200, "How many messages wait in each dead-letter queue.", _CONSOLE_ANSWERS),
 )
 def dead_letters() -> dict[str, int]:
     _organizer()
@@ -628,7 +651,7 @@ def dead_letters() -> dict[str, int]:
     "/organizers/dead-letters/<queue>",
     summary="What waits in one dead-letter queue: how many, and what the oldest are about",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(200, "The queue's dead letters: how many, and the oldest.", _CONSOLE_ANSWERS),
 )
 def show_dead_letters(queue: QueueName) -> DeadLetterListing:
     _organizer()
@@ -639,7 +662,7 @@ def show_dead_letters(queue: QueueName) -> DeadLetterListing:
     "/organizers/dead-letters/<queue>/redrive",
     summary="Move every dead letter of one queue back to the queue it came from",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(200, "How many letters moved back to their queue.", _CONSOLE_ANSWERS),
 )
 def redrive_dead_letters(queue: QueueName) -> Redriven:
     return Redriven(queue=queue, moved=wiring.console().redrive(queue, _organizer()))
@@ -657,7 +680,7 @@ _ARCHIVE_ANSWERS: dict[int, OpenAPIResponse] = {
     status_code=202,
     summary="Start building one zip of every on-time PDF (and the late ones when asked)",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses=_answers(202, "The archive job, queued.", _CONSOLE_ANSWERS),
 )
 def start_archive(request: ArchiveRequest) -> ArchiveView:
     return wiring.console().start_archive(request, _organizer())
@@ -667,7 +690,7 @@ def start_archive(request: ArchiveRequest) -> ArchiveView:
     "/organizers/archives/<job_id>",
     summary="How far an archive has come: queued, building (files done of total), done or failed",
     security=ORGANIZER,
-    responses=_ARCHIVE_ANSWERS,
+    responses=_answers(200, "The archive job as it stands.", _ARCHIVE_ANSWERS),
 )
 def read_archive(job_id: JobId) -> ArchiveView:
     _organizer()
@@ -678,7 +701,7 @@ def read_archive(job_id: JobId) -> ArchiveView:
     "/organizers/archives/<job_id>/link",
     summary="A link to the finished zip, presigned now for a few minutes",
     security=ORGANIZER,
-    responses=_ARCHIVE_ANSWERS,
+    responses=_answers(200, "A link to the zip, presigned for a few minutes.", _ARCHIVE_ANSWERS),
 )
 def link_to_archive(job_id: JobId) -> PdfLink:
     _organizer()
@@ -689,7 +712,7 @@ def link_to_archive(job_id: JobId) -> PdfLink:
     "/organizers/export",
     summary="Everything on record, as CSV or JSON",
     security=ORGANIZER,
-    responses=_CONSOLE_ANSWERS,
+    responses={200: _EXPORTED, **_CONSOLE_ANSWERS},
 )
 def export(format: Annotated[Literal["csv", "json"], Query()] = "csv") -> Response[str]:
     _organizer()

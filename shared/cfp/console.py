@@ -13,10 +13,10 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from cfp import deadline as rules
 from cfp import events
@@ -147,6 +147,15 @@ class SubmissionDetail(SubmissionFacts):
     history: list[AuditView]
 
 
+class Export(BaseModel):
+    """Everything on record, as ``cfp admin export --format json`` and the console's JSON export give it."""
+
+    conference: str
+    deadline: datetime
+    exported_at: datetime
+    submissions: list[SubmissionDetail]
+
+
 class DecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -213,7 +222,9 @@ class ExtensionRequest(BaseModel):
 class ArchiveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    include_late: bool = Field(default=False, description="Late uploads too, each beside the on-time one.")
+    include_late: StrictBool = Field(
+        default=False, description="Late uploads too, each beside the on-time one."
+    )
 
 
 class DeadLetterView(BaseModel):
@@ -428,22 +439,21 @@ class Console:
     def export_json(self) -> bytes:
         """Everything on record: every submission with every version, verdict, decision and change."""
         snapshot = self.store.snapshot()
-        details = [
-            self._detail(
-                submission,
-                versions,
-                snapshot.markers.get(submission.id, set()),
-                snapshot.audit.get(submission.id, []),
-            ).model_dump(mode="json")
-            for submission, versions in snapshot.records
-        ]
-        document: dict[str, Any] = {
-            "conference": self.settings.conference_name,
-            "deadline": self.settings.deadline.isoformat(),
-            "exported_at": self.clock.now().isoformat(),
-            "submissions": details,
-        }
-        return json.dumps(document, ensure_ascii=False, indent=1).encode()
+        document = Export(
+            conference=self.settings.conference_name,
+            deadline=self.settings.deadline,
+            exported_at=self.clock.now(),
+            submissions=[
+                self._detail(
+                    submission,
+                    versions,
+                    snapshot.markers.get(submission.id, set()),
+                    snapshot.audit.get(submission.id, []),
+                )
+                for submission, versions in snapshot.records
+            ],
+        )
+        return json.dumps(document.model_dump(mode="json"), ensure_ascii=False, indent=1).encode()
 
     def pdf_files(self, include_late: bool = False) -> list[ArchiveEntry]:
         """The upload on record for every live submission (and, with ``include_late``, each late one),
