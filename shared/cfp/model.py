@@ -63,17 +63,25 @@ AUTHORS_MAX = 50
 # The rule as the OpenAPI document states it: an ASCII dot-atom local part of at most 64 characters and a
 # domain of dot-separated labels (internationalised ones allowed), not one of the special-use top-level
 # domains. ``_email`` is the authority; the pattern lets clients check most addresses before sending.
+# It is written so a generator (schemathesis's) can draw from it quickly: the local part's limit as "not 65
+# characters before the @" rather than "1 to 64, then an @" (the same strings; the positive form cannot be
+# drawn at all), and a label's characters as the complement of what they exclude (ASCII other than letters,
+# digits and hyphens, controls and no-break space) rather than as the range up to U+FFFF, which takes 200 ms
+# to build each time; the two differ only beyond U+FFFF, which IDNA also allows and ``_email`` judges.
+_LABEL_START = r"[^\x00-/:-@\[-`{-\xa0]"
+_LABEL_MIDDLE = r"[^\x00-,./:-@\[-`{-\xa0]"
+_TOP_LEVEL_START = r"[^\x00-@\[-`{-\xa0]"
 EMAIL_PATTERN = (
-    r"^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"^(?![^@]{65})[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?!(?:[^@]*\.)?(?:arpa|invalid|local|localhost|onion|test)$)"
-    r"(?:[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff-]{0,61}[A-Za-z0-9\u00a1-\uffff])?\.)+"
-    r"[A-Za-z\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff-]{0,61}[A-Za-z0-9\u00a1-\uffff])?$"
+    rf"(?:{_LABEL_START}(?:{_LABEL_MIDDLE}{{0,61}}{_LABEL_START})?\.)+"
+    rf"{_TOP_LEVEL_START}(?:{_LABEL_MIDDLE}{{0,61}}{_LABEL_START})?$"
 )
 Email = Annotated[
     str,
     Field(
         max_length=EMAIL_MAX,
-        json_schema_extra={"format": "email", "pattern": EMAIL_PATTERN},
+        json_schema_extra={"format": "idn-email", "pattern": EMAIL_PATTERN},
         description="An e-mail address SES can deliver to: ASCII before the @; an internationalised domain "
         "is accepted and stored in its ASCII (punycode) form.",
     ),

@@ -67,6 +67,7 @@ def test_uploads_given_up_on_need_attention() -> None:
         ("Ada@Example.org", "ada@example.org"),
         (" ada+cfp@uni.example ", "ada+cfp@uni.example"),
         ("ada@münchen.de", "ada@xn--mnchen-3ya.de"),
+        (f"{'a' * 64}@x.org", f"{'a' * 64}@x.org"),
     ],
 )
 def test_addresses_are_stored_in_the_form_ses_sends_to(given: str, stored: str) -> None:
