@@ -89,6 +89,8 @@ class SqsPoller:
         self.log = log
         # Batches handed to the function so far, counted once their messages are deleted or left to retry.
         self.deliveries = 0
+        # Whether messages have been received and not yet delivered: what a stop must wait for.
+        self.holding = False
         self.thread = threading.Thread(
             target=self.run, name=f"poller-{worker.function.logical_id}-{source.name}", daemon=True
         )
@@ -115,6 +117,7 @@ class SqsPoller:
             )
             messages = response.get("Messages", [])
             batch.update((message["MessageId"], message) for message in messages)
+            self.holding = bool(batch)
             if batch and window_ends is None:
                 if self.source.batching_window_seconds == 0:
                     break
@@ -129,6 +132,7 @@ class SqsPoller:
             self._deliver(batch)
         finally:
             self.deliveries += 1
+            self.holding = False
 
     def _deliver(self, batch: list[dict[str, Any]]) -> None:
         records = [to_record(message, self.source.queue_arn) for message in batch]

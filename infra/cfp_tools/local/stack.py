@@ -374,7 +374,10 @@ class LocalStack:
         if self.api is not None:
             self.api.stop()
         for poller in self.pollers:
-            poller.thread.join()
+            # One holding a batch delivers it first; one waiting on an empty queue would hold the stop up to
+            # its long poll's second, for nothing: the queue goes with the stack.
+            if poller.holding:
+                poller.thread.join()
         if self.outbox is not None:
             self.outbox.thread.join()
             self.outbox.flush()
