@@ -63,6 +63,16 @@ def parse_instant(text: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+def _wait_seconds(query: dict[str, str], default: float) -> float:
+    """The ``wait`` a control request asks for, within what the stack accepts (``ValueError`` if not a
+    number)."""
+    try:
+        wait = float(query.get("wait", default))
+    except ValueError:
+        raise ValueError(f"wait={query['wait']!r} is not a number of seconds") from None
+    return max(0.0, min(wait, LONGEST_SETTLE_WAIT_SECONDS))
+
+
 def scheduled_event(at: datetime, schedule_arn: str, override: bool) -> dict[str, Any]:
     """A scheduler-style event for ``at``; an override travels as ``at`` and as ``detail.at``.
 
@@ -237,8 +247,9 @@ class LocalStack:
                 }
                 if any(counts.values()):
                     found[url.rpartition("/")[2]] = counts
-            # A batch finished while the queues were read may have sent messages to a queue already read.
-            if sum(poller.deliveries for poller in self.pollers) == before:
+            # A batch finished while the queues were read may have sent messages to a queue already read, so
+            # nothing found counts only when no batch finished meanwhile.
+            if found or sum(poller.deliveries for poller in self.pollers) == before:
                 return found
 
     def settle(self, timeout: float) -> dict[str, dict[str, int]]:
@@ -259,10 +270,9 @@ class LocalStack:
 
     def _settled(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
         try:
-            wait = min(float(query.get("wait", "0")), LONGEST_SETTLE_WAIT_SECONDS)
-        except ValueError:
-            return 400, {"message": f"wait={query['wait']!r} is not a number of seconds"}
-        pending = self.settle(max(0.0, wait))
+            pending = self.settle(_wait_seconds(query, 0.0))
+        except ValueError as exc:
+            return 400, {"message": str(exc)}
         return 200, {"settled": not pending, "pending": pending}
 
     def _move_clock(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -276,13 +286,9 @@ class LocalStack:
             return 400, {"message": f"to={query['to']!r} is not an ISO 8601 instant"}
         try:
             self.clock.check_forward(instant)
+            pending = self.settle(_wait_seconds(query, SETTLE_BEFORE_MOVING_SECONDS))
         except ValueError as exc:
             return 400, {"message": str(exc)}
-        try:
-            wait = min(float(query.get("wait", SETTLE_BEFORE_MOVING_SECONDS)), LONGEST_SETTLE_WAIT_SECONDS)
-        except ValueError:
-            return 400, {"message": f"wait={query['wait']!r} is not a number of seconds"}
-        pending = self.settle(max(0.0, wait))
         if pending:
             return 409, {"message": "the stack is still busy; try again once it settles", "pending": pending}
         try:
