@@ -25,10 +25,11 @@ def free_port() -> int:
         return port
 
 
-# The notifier's batching window for stacks of the project's template under test, unless a test sets its
-# own: the deployed minute would make every test that waits for a digest wait a minute (the window itself
-# has tests of its own).
-DIGEST_WINDOW_SECONDS = 2
+# The notifier's batching window and sending rate for stacks of the project's template under test, unless a
+# test sets its own: the deployed minute would make every test that waits for a digest wait a minute, and
+# the deployed 7 mails a second a story of forty mails wait six seconds (the window and the pacing have
+# tests of their own).
+TEST_PARAMETERS = {"DigestWindowSeconds": "2", "MailsPerSecond": "100"}
 
 
 class RunningStack:
@@ -38,10 +39,11 @@ class RunningStack:
         self.port = free_port()
         self.outbox = workdir / "outbox"
         self.log = workdir / "cfp-local.log"
-        window = re.search(r"DigestWindowSeconds=(\d+)", " ".join(arguments))
-        self.digest_window = int(window.group(1)) if window else DIGEST_WINDOW_SECONDS
-        if not window and "--template" not in arguments:
-            arguments = (*arguments, "--param", f"DigestWindowSeconds={self.digest_window}")
+        given = " ".join(arguments)
+        if "--template" not in arguments:
+            for name, value in TEST_PARAMETERS.items():
+                if f"{name}=" not in given:
+                    arguments = (*arguments, "--param", f"{name}={value}")
         command = [*CFP, "local", "--port", str(self.port), "--outbox", str(self.outbox), *arguments]
         self.started = time.monotonic()
         with self.log.open("w") as sink:
