@@ -12,7 +12,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 
@@ -53,13 +52,7 @@ def test_a_deadline_passing_while_the_stack_runs(tmp_path: Path) -> None:
         expired = upload(quiet["upload"], make_abstract(1))
         assert expired.status_code == 403 and b"Policy expired" in expired.content
 
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=stack.aws,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        s3 = stack.client("s3")
         late_key = quiet["upload"]["fields"]["key"]
         bucket = re.search(r"/([^/]+)/?$", quiet["upload"]["url"].rstrip("/"))
         assert bucket is not None

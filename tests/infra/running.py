@@ -10,7 +10,9 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import boto3
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +94,16 @@ class RunningStack:
         """Make ``instant`` the stack's present, for its functions, moto and the S3 front at once."""
         response = requests.post(f"{self.api}/_local/clock", params={"to": instant.isoformat()}, timeout=120)
         assert response.status_code == 200, response.text
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of the stack's moto, for what a test does behind the API's back."""
+        return boto3.client(
+            service,
+            endpoint_url=self.aws,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def mails(self) -> list[Path]:
         return sorted(self.outbox.glob("*.eml"))

@@ -12,7 +12,6 @@ from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
@@ -213,16 +212,6 @@ def _echo(stack: RunningStack, target: str, **kwargs: Any) -> dict[str, Any]:
     return document
 
 
-def _sqs(stack: RunningStack) -> Any:
-    return boto3.client(
-        "sqs",
-        endpoint_url=stack.aws,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
-
-
 def test_requests_arrive_as_http_api_v2_events(stack: RunningStack) -> None:
     response = requests.get(
         stack.api + "/hello/w%20orld?a=1&a=2&b=x",
@@ -332,7 +321,7 @@ def test_sqs_batches_follow_the_event_source_mapping(stack: RunningStack) -> Non
 def test_reported_failures_are_retried_then_dead_lettered(stack: RunningStack) -> None:
     _echo(stack, "/send?body=fail,kept")
     stack.await_mail("batch of 1: kept", timeout=30)
-    sqs = _sqs(stack)
+    sqs = stack.client("sqs")
     (dead_letters,) = sqs.list_queues(QueueNamePrefix="cfp-local-WorkDeadLetters-")["QueueUrls"]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -403,13 +392,7 @@ def test_the_clock_moves_forward_for_the_functions_moto_and_schedules(stack: Run
     assert moved.stdout.startswith(later.isoformat()[:16])
     assert later.timestamp() <= _echo(stack, "/a")["now"] < later.timestamp() + 60
     _echo(stack, "/put")
-    stored = boto3.client(
-        "s3",
-        endpoint_url=stack.aws,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    stored = stack.client("s3")
     bucket = requests.get(stack.api + "/_local/resources", timeout=30).json()["resources"]["Inbox"]
     assert stored.head_object(Bucket=bucket, Key="in/hello world.txt")["LastModified"] >= later
     fired = requests.post(stack.api + "/_local/schedules/TickFunction", timeout=30).json()["event"]
