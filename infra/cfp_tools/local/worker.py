@@ -5,7 +5,8 @@ between invocations exactly as on Lambda. The process is forked from a server th
 the libraries every function uses (boto3, Powertools, pydantic, ...), so a worker starts in milliseconds
 of CPU instead of a second, and imports only the function's own code, from disk, as a cold start does.
 Requests and responses travel as JSON lines over one socket; the handler's prints and logs (stdout and
-stderr) go to another, which the parent labels.
+stderr) go to another, which the parent labels. Each request carries the stack's clock offset, which the
+worker's clock follows before the handler runs (``clock.py``).
 """
 
 from __future__ import annotations
