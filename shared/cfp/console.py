@@ -13,10 +13,10 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import unquote_plus
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from cfp import deadline as rules
 from cfp import events
@@ -212,11 +212,20 @@ class Reconciliation(BaseModel):
     requeued: int
 
 
+def _instant_as_text(value: object) -> object:
+    """An instant comes as ISO 8601 text (or, from Python, a datetime): a number is refused, where pydantic
+    would read it as seconds since 1970."""
+    if not isinstance(value, (str, datetime)):
+        raise ValueError("must be an ISO 8601 instant with its offset, such as 2017-09-07T23:59:59-12:00")
+    return value
+
+
 class ExtensionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ids: list[str] = Field(min_length=1, max_length=5000)
-    until: datetime
+    # With its offset: an instant without one would be stored and break every later comparison with it.
+    until: Annotated[AwareDatetime, BeforeValidator(_instant_as_text)]
 
 
 class ArchiveRequest(BaseModel):

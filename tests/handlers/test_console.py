@@ -296,6 +296,11 @@ def test_extensions_and_resends_name_who_and_when(world: World) -> None:
     until = (world.clock.now() + timedelta(days=40)).isoformat()
     response = call("POST", "/organizers/extensions", {"ids": [created["id"]], "until": until}, cookie=cookie)
     assert response["statusCode"] == 200, response
+    for not_an_instant in ("2030-01-01T00:00:00", 1893456000, "soon"):
+        refused = call(
+            "POST", "/organizers/extensions", {"ids": [created["id"]], "until": not_an_instant}, cookie=cookie
+        )
+        assert refused["statusCode"] == 422, not_an_instant
     resent = call(
         "POST", f"/organizers/submissions/{created['id']}/resend", {"what": "verdict"}, cookie=cookie
     )
