@@ -17,7 +17,6 @@ from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 import requests
 
@@ -330,13 +329,7 @@ def test_dead_letters_are_shown_and_moved_back_after_a_confirmation(
     from playwright.sync_api import expect
 
     resources = requests.get(f"{stack.api}/_local/resources", timeout=10).json()
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=resources["endpoint"],
-        region_name=resources["region"],
-        aws_access_key_id=resources["access_key_id"],
-        aws_secret_access_key=resources["secret_access_key"],
-    )
+    sqs = stack.client("sqs")
     # An archive job the table does not hold: moved back, the archiver drops it.
     sqs.send_message(
         QueueUrl=resources["resources"]["ArchiveDeadLetterQueue"],

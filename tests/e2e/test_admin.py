@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
@@ -155,13 +154,7 @@ def test_extending_resending_redriving_and_reconciling(
     assert "0 messages in the validation dead-letter queue" in ok(stack, "redrive", "validation")
 
     resources = requests.get(f"{stack.api}/_local/resources", timeout=10).json()
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=resources["endpoint"],
-        region_name=resources["region"],
-        aws_access_key_id=resources["access_key_id"],
-        aws_secret_access_key=resources["secret_access_key"],
-    )
+    sqs = stack.client("sqs")
     dead = resources["resources"]["NotificationDeadLetterQueue"]
     event = {
         "kind": "withdrawn",
