@@ -39,7 +39,8 @@ class FakeStore:
         self.records: dict[str, _Record] = {}
         self.outbox: dict[tuple[str, str], tuple[datetime, NotificationEvent]] = {}
         self.requests: dict[str, RequestRecord] = {}
-        self.markers: dict[str, set[str]] = {}
+        self.marked: dict[str, set[str]] = {}
+        self.links: dict[str, tuple[str, datetime]] = {}
         self.counters: dict[tuple[str, datetime], int] = {}
         self.audited: list[tuple[str | None, AuditEntry]] = []
 
@@ -88,7 +89,7 @@ class FakeStore:
         records = [self.get(i) for i in self.records]
         records.sort(key=lambda pair: (pair[0].created_at, pair[0].id))
         outbox = sorted(self.outbox.values(), key=lambda pair: pair[0])
-        return Snapshot(records, {k: set(v) for k, v in self.markers.items()}, outbox)
+        return Snapshot(records, {k: set(v) for k, v in self.marked.items()}, outbox)
 
     def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> Submission:
         record = self._live(submission_id)
@@ -168,11 +169,36 @@ class FakeStore:
         self.counters[key] = self.counters.get(key, 0) + 1
 
     def mark_once(self, marker: str, now: datetime, submission_id: str | None = None) -> bool:
-        done = self.markers.setdefault(submission_id or "", set())
+        done = self.marked.setdefault(submission_id or "", set())
         if marker in done:
             return False
         done.add(marker)
         return True
+
+    def markers(self, submission_id: str) -> set[str]:
+        return set(self.marked.get(submission_id, set()))
+
+    def record_decision(
+        self, submission_id: str, decision: str, note: str, decided_by: str, now: datetime
+    ) -> None:
+        record = self._live(submission_id)
+        record.submission = record.submission.model_copy(
+            update={
+                "decision": decision,
+                "decision_note": note,
+                "decided_by": decided_by,
+                "decided_at": now,
+                "updated_at": now,
+            }
+        )
+
+    def save_sign_in_link(self, secret_hash: str, email: str, expires_at: datetime) -> None:
+        self.links[secret_hash] = (email, expires_at)
+
+    def redeem_sign_in_link(self, secret_hash: str, now: datetime) -> str | None:
+        """The address, once: the link is gone after it, and an expired one gives nothing."""
+        email, expires_at = self.links.pop(secret_hash, ("", now))
+        return email if email and expires_at > now else None
 
     def audit(
         self, by: str, action: str, detail: str, now: datetime, submission_id: str | None = None
