@@ -55,7 +55,7 @@ def load_function(name: str) -> ModuleType:
     finally:
         for key in missing:
             os.environ.pop(key, None)
-    module.lambda_handler = _running_as(name, module.lambda_handler)
+    module.__dict__["lambda_handler"] = _running_as(name, module.__dict__["lambda_handler"])
     return module
 
 

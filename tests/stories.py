@@ -46,11 +46,20 @@ def parse(path: Path) -> Message:
     return email.message_from_bytes(path.read_bytes())
 
 
+def decoded(part: Message) -> str:
+    """A MIME part's payload as text, its transfer encoding undone."""
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes), part.get_content_type()
+    return payload.decode()
+
+
 def text_of(message: Message) -> str:
     parts = [p for p in message.walk() if p.get_content_type() == "text/plain" and not p.get_filename()]
-    payload = parts[0].get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    return payload.decode()
+    return decoded(parts[0])
+
+
+def html_of(message: Message) -> str:
+    return decoded(next(p for p in message.walk() if p.get_content_type() == "text/html"))
 
 
 def wait_for(condition: Any, timeout: float, what: str) -> Any:

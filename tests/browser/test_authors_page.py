@@ -45,7 +45,7 @@ _AUTHORS = itertools.count(1)
 
 def created(stack: RunningStack, title: str = "Warm starts for a call for posters") -> dict[str, Any]:
     address = f"grace{next(_AUTHORS)}@example.org"
-    body = {
+    body: dict[str, Any] = {
         "title": title,
         "authors": [{"name": "Grace Hopper", "email": address, "affiliation": "Navy"}],
         "contact_email": address,
@@ -72,8 +72,10 @@ def read(stack: RunningStack, submission: dict[str, Any]) -> dict[str, Any]:
 
 
 def choose_pdf(page: Page, data: bytes, name: str = "abstract.pdf", kind: str = "application/pdf") -> None:
+    from playwright.sync_api import FilePayload
+
     page.get_by_label("PDF of your abstract").set_input_files(
-        files=[{"name": name, "mimeType": kind, "buffer": data}]
+        files=[FilePayload(name=name, mimeType=kind, buffer=data)]
     )
 
 

@@ -50,7 +50,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 def create(stack: RunningStack, n: int, title: str) -> dict[str, Any]:
     address = f"author{n}@example.org"
-    body = {
+    body: dict[str, Any] = {
         "title": title,
         "authors": [{"name": f"Author Number{n}", "email": address, "affiliation": "Somewhere"}],
         "contact_email": address,
@@ -120,11 +120,13 @@ def signed_in(stack: RunningStack, visit: Any, viewport: dict[str, int] = DESKTO
     link = sign_in_link(stack, before, who)
     console = visit(link, viewport).page
     expect(console.locator("#who-email")).to_have_text(f"Signed in as {who}")
-    return console
+    result: Page = console
+    return result
 
 
 def rows(page: Page) -> list[str]:
-    return page.locator("#rows tr").evaluate_all("rows => rows.map(r => r.dataset.id)")
+    result: list[str] = page.locator("#rows tr").evaluate_all("rows => rows.map(r => r.dataset.id)")
+    return result
 
 
 def test_signed_out_and_forged_requests_get_nothing(stack: RunningStack, call: list[dict[str, Any]]) -> None:
@@ -442,7 +444,8 @@ def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Brow
 
     def main_thread_ms() -> float:
         metrics = cdp.send("Performance.getMetrics")["metrics"]
-        return next(m["value"] for m in metrics if m["name"] == "ThreadTime") * 1000
+        result: float = next(m["value"] for m in metrics if m["name"] == "ThreadTime") * 1000
+        return result
 
     def timed(action: str) -> tuple[float, float]:
         before = main_thread_ms()

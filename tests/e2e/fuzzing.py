@@ -57,7 +57,9 @@ def organizer_session(stack: RunningStack) -> str:
     assert secret, text_of(mail)
     session = requests.post(f"{stack.api}/organizers/session", json={"secret": secret.group(1)}, timeout=30)
     assert session.status_code == 200, session.text
-    return session.cookies["cfp_organizer"]
+    cookie = session.cookies.get("cfp_organizer")
+    assert cookie, session.headers
+    return cookie
 
 
 def fuzz(

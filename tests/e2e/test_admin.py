@@ -40,7 +40,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 
 def create(stack: RunningStack, n: int, title: str) -> dict[str, Any]:
-    body = {
+    body: dict[str, Any] = {
         "title": title,
         "authors": [{"name": f"Admin Author{n}", "email": f"admin{n}@example.org"}],
         "contact_email": f"admin{n}@example.org",

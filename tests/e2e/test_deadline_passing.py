@@ -17,7 +17,7 @@ import requests
 
 from cfp_tools.pdfs import make_abstract
 from tests.infra.running import RunningStack
-from tests.stories import parse, read, submission, upload, wait_for
+from tests.stories import decoded, parse, read, submission, upload, wait_for
 
 # The call settles 15 minutes after its cutoff before it closes (stated here, not imported).
 SETTLE = timedelta(minutes=15)
@@ -77,7 +77,7 @@ def test_a_deadline_passing_while_the_stack_runs(tmp_path: Path) -> None:
             lambda: [p for p in stack.mails() if b"Final digest" in p.read_bytes()], 180, "the final digest"
         )
         csv_part = next(p for p in parse(final[0]).walk() if p.get_filename() == "submissions.csv")
-        rows = csv_part.get_payload(decode=True).decode().splitlines()
+        rows = decoded(csv_part).splitlines()
         assert len(rows) == 3
 
         # Two notifiers may run at once, so the confirmations can land just after the final digest.

@@ -33,7 +33,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 
 def _create(stack: RunningStack) -> dict[str, Any]:
-    submission = {
+    submission: dict[str, Any] = {
         "title": "Warm starts for a serverless call for posters",
         "authors": [{"name": "Ada Lovelace", "email": CONTACT, "affiliation": "Analytical Engines"}],
         "contact_email": CONTACT,

@@ -13,7 +13,7 @@ import requests
 
 from cfp_tools.pdfs import make_abstract
 from tests.infra.running import CFP, RunningStack
-from tests.stories import parse, read, submission, text_of, upload, wait_for
+from tests.stories import decoded, parse, read, submission, text_of, upload, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -59,10 +59,7 @@ def test_thirty_submissions_in_a_minute(open_call: RunningStack) -> None:
         assert any("Received" in s for s in subjects) and any("Format check" in s for s in subjects)
     digests = [parse(p) for p in set(open_call.mails()) - before if "organizers" in p.name]
     assert 1 <= len(digests) <= 4
-    named = "".join(
-        text_of(d) + "".join(p.get_payload(decode=True).decode() for p in d.walk() if p.get_filename())
-        for d in digests
-    )
+    named = "".join(text_of(d) + "".join(decoded(p) for p in d.walk() if p.get_filename()) for d in digests)
     assert all(body["id"] in named for body in created)
     states = [read(open_call, b)["status"] for b in created]
     assert states.count("fail") == 3 and states.count("pass") == 27

@@ -35,7 +35,8 @@ def call(method: str, path: str, body: Any = None, token: str | None = None, **k
 def create(world: World) -> dict[str, Any]:
     status, body = call("POST", "/submissions", NEW)
     assert status == 201, body
-    return body
+    result: dict[str, Any] = body
+    return result
 
 
 def test_create_returns_id_token_and_a_presigned_post(world: World) -> None:

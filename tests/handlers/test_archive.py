@@ -33,7 +33,7 @@ def quick_answers(monkeypatch: pytest.MonkeyPatch) -> None:
 def queued(world: World, variable: str) -> list[dict[str, Any]]:
     """Take every message off a queue, as Lambda's event source would."""
     url = os.environ[variable]
-    taken = []
+    taken: list[dict[str, Any]] = []
     while True:
         got = world.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
         if not got.get("Messages"):

@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from cfp import wiring
 from cfp_tools.pdfs import make_abstract
 from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import World
+from tests.stories import text_of
 
 api = load_function("api")
 validator = load_function("validator")
@@ -33,12 +34,14 @@ def create(world: World) -> dict[str, Any]:
     response = api.lambda_handler(http_event("POST", "/submissions", NEW), FakeContext())
     assert response["statusCode"] == 201
     world.notifications()
-    return json.loads(response["body"])
+    result: dict[str, Any] = json.loads(response["body"])
+    return result
 
 
 def read(created: dict[str, Any]) -> dict[str, Any]:
     event = http_event("GET", f"/submissions/{created['id']}", token=created["token"])
-    return json.loads(api.lambda_handler(event, FakeContext())["body"])
+    result: dict[str, Any] = json.loads(api.lambda_handler(event, FakeContext())["body"])
+    return result
 
 
 def put(world: World, created: dict[str, Any], data: bytes, at: datetime) -> str:
@@ -50,12 +53,16 @@ def put(world: World, created: dict[str, Any], data: bytes, at: datetime) -> str
 
 
 def validate(body: str, receive_count: int = 1) -> dict[str, Any]:
-    return validator.lambda_handler(sqs_event([body], receive_count=receive_count), FakeContext())
+    result: dict[str, Any] = validator.lambda_handler(
+        sqs_event([body], receive_count=receive_count), FakeContext()
+    )
+    return result
 
 
 def fire(world: World, at: datetime) -> dict[str, int]:
     world.clock.instant = at
-    return keeper.lambda_handler({"source": "aws.scheduler", "detail": {}}, FakeContext())
+    result: dict[str, int] = keeper.lambda_handler({"source": "aws.scheduler", "detail": {}}, FakeContext())
+    return result
 
 
 class _Unreachable:
@@ -65,7 +72,7 @@ class _Unreachable:
         raise ConnectionError("S3 did not answer")
 
 
-def kinds(world: World) -> list[tuple[str, str | None]]:
+def kinds(world: World) -> list[tuple[str, bool | None]]:
     return [(n["kind"], n["detail"].get("corrected")) for n in world.notifications()]
 
 
@@ -179,4 +186,4 @@ def test_an_upload_after_withdrawal_is_kept_and_marked(world: World) -> None:
         for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
     ]
     assert [m["To"] for m in mails] == ["chair@example.org, cochair@example.org"]
-    assert "uploaded after the withdrawal" in mails[0].get_payload(0).get_payload(decode=True).decode()
+    assert "uploaded after the withdrawal" in text_of(mails[0])

@@ -14,13 +14,14 @@ from email.message import Message
 from typing import Any
 
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from cfp import sessions, signin
 from cfp_tools.pdfs import make_abstract
 from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import World
+from tests.stories import text_of
 
 api = load_function("api")
 validator = load_function("validator")
@@ -38,11 +39,6 @@ def quick_answers(monkeypatch: pytest.MonkeyPatch) -> None:
 def sent() -> list[Message]:
     backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
     return [email.message_from_string(m.raw_data) for m in backend.sent_messages]
-
-
-def text_of(message: Message) -> str:
-    parts = [p for p in message.walk() if p.get_content_type() == "text/plain" and not p.get_filename()]
-    return str(parts[0].get_payload(decode=True).decode())
 
 
 def call(

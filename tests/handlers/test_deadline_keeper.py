@@ -22,12 +22,14 @@ def create(world: World) -> dict[str, Any]:
     body = {"title": "T", "authors": [{"name": "A"}], "contact_email": "a@example.org", "abstract": "x"}
     response = api.lambda_handler(http_event("POST", "/submissions", body), FakeContext())
     world.notifications()
-    return json.loads(response["body"])
+    result: dict[str, Any] = json.loads(response["body"])
+    return result
 
 
 def fire(world: World, at: datetime) -> dict[str, int]:
     world.clock.instant = at
-    return keeper.lambda_handler({"source": "aws.scheduler", "detail": {}}, FakeContext())
+    result: dict[str, int] = keeper.lambda_handler({"source": "aws.scheduler", "detail": {}}, FakeContext())
+    return result
 
 
 def test_nothing_is_due_a_week_before(world: World) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from cfp import wiring
@@ -26,6 +26,7 @@ from tests.aws import (
     sqs_event,
 )
 from tests.handlers.conftest import World
+from tests.stories import decoded, html_of, text_of
 
 api = load_function("api")
 validator = load_function("validator")
@@ -35,16 +36,6 @@ notifier = load_function("notifier")
 def sent() -> list[Message]:
     backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
     return [email.message_from_string(m.raw_data) for m in backend.sent_messages]
-
-
-def text_of(message: Message) -> str:
-    parts = [p for p in message.walk() if p.get_content_type() == "text/plain" and not p.get_filename()]
-    return parts[0].get_payload(decode=True).decode()
-
-
-def html_of(message: Message) -> str:
-    parts = [p for p in message.walk() if p.get_content_type() == "text/html"]
-    return parts[0].get_payload(decode=True).decode()
 
 
 def create(title: str = "Sparse Attention at Scale", contact: str = "alan@example.org") -> dict[str, Any]:
@@ -59,12 +50,16 @@ def create(title: str = "Sparse Attention at Scale", contact: str = "alan@exampl
     }
     response = api.lambda_handler(http_event("POST", "/submissions", body), FakeContext())
     assert response["statusCode"] == 201, response
-    return json.loads(response["body"])
+    result: dict[str, Any] = json.loads(response["body"])
+    return result
 
 
 def deliver(world: World, receive_count: int = 1) -> dict[str, Any]:
     bodies = [json.dumps(n) for n in world.notifications()]
-    return notifier.lambda_handler(sqs_event(bodies, "notifications", receive_count), FakeContext())
+    result: dict[str, Any] = notifier.lambda_handler(
+        sqs_event(bodies, "notifications", receive_count), FakeContext()
+    )
+    return result
 
 
 def test_receipt_goes_to_the_contact_with_the_facts(world: World) -> None:
@@ -99,7 +94,7 @@ def test_a_burst_is_one_digest_naming_everyone(world: World) -> None:
     assert len(receipts) == 30 and len(digests) == 1
     [digest] = digests
     attachment = next(p for p in digest.walk() if p.get_filename() == "changes.csv")
-    csv_text = attachment.get_payload(decode=True).decode()
+    csv_text = decoded(attachment)
     assert all(i in csv_text for i in ids)
     assert "... and 5 more in the attached CSV" in text_of(digest)
 
@@ -200,7 +195,7 @@ def test_closing_sends_confirmations_and_a_final_csv(world: World) -> None:
     assert "Status: awaiting_upload" in text_of(mails[0])
     final = mails[1]
     csv_part = next(p for p in final.walk() if p.get_filename() == "submissions.csv")
-    rows = csv_part.get_payload(decode=True).decode().splitlines()
+    rows = decoded(csv_part).splitlines()
     assert rows[0].startswith("id,title,authors") and len(rows) == 3
 
 

@@ -17,7 +17,8 @@ def _environment() -> None:
 
 def served() -> dict[str, object]:
     _environment()
-    return json.loads(load_function("api").openapi_json())
+    document: dict[str, object] = json.loads(load_function("api").openapi_json())
+    return document
 
 
 def test_committed_document_matches_the_api() -> None:

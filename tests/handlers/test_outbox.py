@@ -9,13 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from cfp import wiring
 from cfp.errors import PublishFailed
 from tests.aws import FakeContext, http_event, load_function, sqs_event
 from tests.handlers.conftest import World
+from tests.stories import text_of
 
 api = load_function("api")
 keeper = load_function("deadline")
@@ -67,7 +68,7 @@ def test_a_failed_publish_still_answers_with_the_token_and_the_receipt_follows(w
     assert [(n["kind"], n["submission_id"]) for n in notes] == [("submitted", created["id"])]
     notifier.lambda_handler(sqs_event([json.dumps(n) for n in notes], "notifications"), FakeContext())
     [receipt] = receipts()
-    assert created["token"] in receipt.get_payload(0).get_payload(decode=True).decode()
+    assert created["token"] in text_of(receipt)
 
     keeper.lambda_handler({}, FakeContext())
     assert world.notifications() == []  # queued once, then gone from the outbox

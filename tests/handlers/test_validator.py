@@ -37,7 +37,8 @@ def create(world: World) -> dict[str, Any]:
     response = api.lambda_handler(http_event("POST", "/submissions", NEW), FakeContext())
     assert response["statusCode"] == 201
     world.notifications()
-    return json.loads(response["body"])
+    result: dict[str, Any] = json.loads(response["body"])
+    return result
 
 
 def upload(world: World, key: str, data: bytes, at: datetime, moto_style: bool = False) -> dict[str, Any]:
@@ -49,11 +50,15 @@ def upload(world: World, key: str, data: bytes, at: datetime, moto_style: bool =
 
 def read(created: dict[str, Any]) -> dict[str, Any]:
     event = http_event("GET", f"/submissions/{created['id']}", token=created["token"])
-    return json.loads(api.lambda_handler(event, FakeContext())["body"])
+    result: dict[str, Any] = json.loads(api.lambda_handler(event, FakeContext())["body"])
+    return result
 
 
 def run(*bodies: str, receive_count: int = 1) -> dict[str, Any]:
-    return validator.lambda_handler(sqs_event(list(bodies), receive_count=receive_count), FakeContext())
+    result: dict[str, Any] = validator.lambda_handler(
+        sqs_event(list(bodies), receive_count=receive_count), FakeContext()
+    )
+    return result
 
 
 def test_a_good_abstract_passes_and_is_announced(world: World) -> None:

@@ -174,7 +174,7 @@ def test_multipart_bodies_are_parsed_up_to_the_file() -> None:
         files={"file": ("poster.pdf", b"%PDF-1.4 body", "application/pdf")},
     ).prepare()
     assert isinstance(prepared.body, bytes)
-    form = parse_multipart(prepared.headers["Content-Type"], prepared.body)
+    form = parse_multipart(str(prepared.headers["Content-Type"]), prepared.body)
     assert form.file == UploadedFile(b"%PDF-1.4 body", "poster.pdf")
     assert dict(form.fields) == {**fields, "after": "ignored"}
     with pytest.raises(ValueError, match=r"^multipart body without a boundary$"):
@@ -493,12 +493,13 @@ def test_signatures_are_read_whatever_their_case_and_unknown_keys_named() -> Non
 
 def test_a_policy_that_is_not_a_document_is_invalid() -> None:
     fields = _presign()["fields"]
-    for policy in (
+    policies: tuple[object, ...] = (
         {"conditions": []},
         {"expiration": "tomorrow"},
         {"expiration": "2099-01-01T00:00:00", "conditions": []},
         ["not", "a", "document"],
-    ):
+    )
+    for policy in policies:
         error = _check(_with_policy(fields, policy))
         assert error is not None and (error.status, error.code) == (400, "InvalidPolicyDocument")
         assert error.message == "Invalid Policy: Invalid JSON."

@@ -33,7 +33,7 @@ def upload(
     object_id: str = "o",
     sequencer: str | None = None,
 ) -> Version:
-    verdict = Verdict(outcome=outcome, pages=1, body_pages=1, problems=[], facts=Facts()) if outcome else None  # type: ignore[arg-type]
+    verdict = Verdict(outcome=outcome, pages=1, body_pages=1, problems=[], facts=Facts()) if outcome else None
     return Version(
         number=number,
         key=f"uploads/abcdefghjk/v{number}.pdf",

@@ -76,7 +76,7 @@ def verdict(outcome: str = "pass", body_pages: int = 2) -> Verdict:
         facts=Facts(bytes=100, header_offset=0),
         pages=3,
         body_pages=body_pages,
-    )  # type: ignore[arg-type]
+    )
 
 
 @dataclass
