@@ -40,10 +40,9 @@ KEY = "uploads/abcd1234/v1.pdf"
 MAX_BYTES = 1000
 
 
-def _presign(
-    endpoint: str = "http://127.0.0.1:9", secret: str = SECRET_KEY, expires: int = 900, version: str = "s3v4"
-) -> dict[str, Any]:
-    client = boto3.client(
+def _signer(endpoint: str = "http://127.0.0.1:9", secret: str = SECRET_KEY, version: str = "s3v4") -> Any:
+    """An S3 client that signs as the front's one credential does (or with another secret)."""
+    return boto3.client(
         "s3",
         region_name="us-east-1",
         endpoint_url=endpoint,
@@ -52,7 +51,12 @@ def _presign(
         aws_session_token=None,
         config=Config(signature_version=version),
     )
-    post: dict[str, Any] = client.generate_presigned_post(
+
+
+def _presign(
+    endpoint: str = "http://127.0.0.1:9", secret: str = SECRET_KEY, expires: int = 900, version: str = "s3v4"
+) -> dict[str, Any]:
+    post: dict[str, Any] = _signer(endpoint, secret, version).generate_presigned_post(
         Bucket=BUCKET,
         Key=KEY,
         Fields={"Content-Type": "application/pdf"},
@@ -240,14 +244,7 @@ def front() -> Iterator[S3Front]:
 
 def _client(front: S3Front) -> Any:
     """A client of the front, with the uploads bucket created."""
-    client = boto3.client(
-        "s3",
-        region_name="us-east-1",
-        endpoint_url=front.url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        aws_session_token=None,
-    )
+    client = _signer(front.url)
     client.create_bucket(Bucket=BUCKET)
     return client
 
@@ -327,15 +324,7 @@ def test_a_post_without_a_file_is_refused() -> None:
 
 
 def test_starts_with_conditions_hold_for_matching_values_only() -> None:
-    client = boto3.client(
-        "s3",
-        region_name="us-east-1",
-        endpoint_url="http://127.0.0.1:9",
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        aws_session_token=None,
-        config=Config(signature_version="s3v4"),
-    )
+    client = _signer()
     fields = client.generate_presigned_post(
         Bucket=BUCKET,
         Key="uploads/abcd1234/${filename}",
@@ -412,15 +401,7 @@ def _signed(
     conditions: list[Any], fields: dict[str, str] | None = None, expires: int = 900
 ) -> dict[str, str]:
     """Fields of a POST signed for these conditions (SigV4, the local secret)."""
-    client = boto3.client(
-        "s3",
-        region_name="us-east-1",
-        endpoint_url="http://127.0.0.1:9",
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        aws_session_token=None,
-        config=Config(signature_version="s3v4"),
-    )
+    client = _signer()
     signed: dict[str, str] = client.generate_presigned_post(
         Bucket=BUCKET, Key=KEY, Fields=fields or {}, Conditions=conditions, ExpiresIn=expires
     )["fields"]
