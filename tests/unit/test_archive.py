@@ -83,19 +83,14 @@ class Call:
     def builder(self) -> ArchiveBuilder:
         return ArchiveBuilder(self.settings, self.store, self.jobs, self.bucket, self.archives, self.clock)
 
+    def console_with(self, **options: Any) -> Console:
+        """A console on these fakes with the optional ports given (dead-letter queues, archive jobs...)."""
+        renderer = MailRenderer(CallInfo("Workshop", Window(DEADLINE), ("chair@example.org",), 2, False, ""))
+        return Console(self.settings, self.store, self.bucket, self.queue, renderer, self.clock, **options)
+
     @property
     def console(self) -> Console:
-        renderer = MailRenderer(CallInfo("Workshop", Window(DEADLINE), ("chair@example.org",), 2, False, ""))
-        return Console(
-            self.settings,
-            self.store,
-            self.bucket,
-            self.queue,
-            renderer,
-            self.clock,
-            archive_jobs=self.jobs,
-            archive_queue=self.queue,
-        )
+        return self.console_with(archive_jobs=self.jobs, archive_queue=self.queue)
 
     def start(self, include_late: bool = False) -> str:
         return self.console.start_archive(ArchiveRequest(include_late=include_late), "chair@example.org").id
@@ -458,15 +453,8 @@ def test_a_job_marked_failed_builds_again_once_its_letter_is_moved_back() -> Non
     assert ArchiveDeadLetterSweep(call.jobs, call.clock).run(dead.bodies()) == 1
     assert call.console.archive(job_id).state == "failed"
 
-    console = Console(
-        call.settings,
-        call.store,
-        call.bucket,
-        call.queue,
-        call.console.renderer,
-        call.clock,
-        dead_letter_queues=(DeadLetterQueue("archive", dead, "https://sqs/archive"),),
-        archive_jobs=call.jobs,
+    console = call.console_with(
+        dead_letter_queues=(DeadLetterQueue("archive", dead, "https://sqs/archive"),), archive_jobs=call.jobs
     )
     assert console.redrive("archive", "chair@example.org") == 1
     [(_, body)] = dead.moved_to
@@ -513,15 +501,7 @@ def test_show_lists_the_oldest_first_and_move_back_sends_them_to_their_queue_and
     dead = FakeDeadLetters(
         ['{"job_id": "bbbbbbbbbbbbbbbb"}', '{"job_id": "aaaaaaaaaaaaaaaa"}'], [later, earlier]
     )
-    console = Console(
-        call.settings,
-        call.store,
-        call.bucket,
-        call.queue,
-        call.console.renderer,
-        call.clock,
-        dead_letter_queues=(DeadLetterQueue("archive", dead, "https://sqs/archive"),),
-    )
+    console = call.console_with(dead_letter_queues=(DeadLetterQueue("archive", dead, "https://sqs/archive"),))
     listing = console.dead_letter_messages("archive")
     assert listing.count == 2
     assert [(v.message_id, v.sent_at, v.about) for v in listing.shown] == [
