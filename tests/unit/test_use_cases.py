@@ -121,6 +121,17 @@ class World:
             self.archive_dead,
         )
 
+    def validate_crashing(self, upload: UploadedObject) -> None:
+        """Validate ``upload`` with a checker that runs out of memory, as a dead invocation leaves it."""
+
+        def crash(data: bytes) -> Verdict:
+            raise MemoryError
+
+        with pytest.raises(MemoryError):
+            UploadValidator(self.settings, self.store, self.bucket, self.queue, self.clock, crash).validate(
+                upload
+            )
+
     def upload(self, key: str, at: datetime, data: bytes = b"%PDF-1.7") -> UploadedObject:
         stored = self.bucket.put(key, data, at)
         return UploadedObject(
@@ -445,13 +456,7 @@ def test_the_checker_reads_one_byte_past_the_limit_at_most(world: World) -> None
 def test_an_upload_recorded_but_never_judged_is_judged_on_the_next_delivery(world: World) -> None:
     created = world.service.create(REQUEST)
     upload = world.upload(created.upload.fields["key"], T0)
-
-    def crash(data: bytes) -> Verdict:
-        raise MemoryError
-
-    crashing = UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, crash)
-    with pytest.raises(MemoryError):
-        crashing.validate(upload)
+    world.validate_crashing(upload)
     assert world.service.read(created.id, created.token).status == "validating"
     world.outcomes = ["fail"]
     assert world.validator.validate(upload) == verdict("fail")
@@ -922,14 +927,7 @@ def test_the_dead_letter_sweep_flags_each_lost_upload_by_its_own_object(world: W
     world.validator.validate(world.upload(key, T0))
     lost = world.upload(key, T0 + timedelta(seconds=1))
     crashed = world.upload(other.upload.fields["key"], T0)
-
-    def crash(data: bytes) -> Verdict:
-        raise MemoryError
-
-    with pytest.raises(MemoryError):
-        UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, crash).validate(
-            crashed
-        )
+    world.validate_crashing(crashed)
     world.queue.events.clear()
     sweep = DeadLetterSweep(world.settings, world.store, world.queue, world.clock)
     unknown = world.upload("uploads/nosuchid00/v1.pdf", T0)
@@ -969,14 +967,7 @@ def test_a_new_object_in_a_judged_slot_is_located_as_unjudged(world: World) -> N
 def test_confirmations_corrections_and_decisions_say_what_their_event_says(world: World) -> None:
     created = world.service.create(REQUEST)
     recorded = world.upload(created.upload.fields["key"], T0)
-
-    def crash(data: bytes) -> Verdict:
-        raise MemoryError
-
-    with pytest.raises(MemoryError):
-        UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, crash).validate(
-            recorded
-        )
+    world.validate_crashing(recorded)
     world.queue.events.clear()
     outbox, outcome = Outbox(), BatchOutcome()
     sender = notifier(world, outbox)
