@@ -31,6 +31,11 @@ class _Record:
     slots: dict[int, Version] = field(default_factory=dict)
     objects: dict[tuple[int, str], Version] = field(default_factory=dict)
 
+    def change(self, **fields: Any) -> Submission:
+        """The submission with ``fields`` set, as an update expression leaves the item."""
+        self.submission = self.submission.model_copy(update=fields)
+        return self.submission
+
 
 class FakeStore:
     """The submissions table as dictionaries."""
@@ -96,12 +101,11 @@ class FakeStore:
         values = dict(changes)
         if "authors" in values:
             values["authors"] = [Author.model_validate(a) for a in values["authors"]]
-        record.submission = record.submission.model_copy(update={**values, "updated_at": now})
-        return record.submission
+        return record.change(**values, updated_at=now)
 
     def withdraw(self, submission_id: str, now: datetime, outbox: NotificationEvent) -> None:
         record = self._live(submission_id)
-        record.submission = record.submission.model_copy(update={"withdrawn_at": now, "updated_at": now})
+        record.change(withdrawn_at=now, updated_at=now)
         self.outbox[(submission_id, outbox.event_id)] = (outbox.occurred_at, outbox)
 
     def issue_version(
@@ -116,9 +120,7 @@ class FakeStore:
         if most and record.submission.versions_issued >= most:
             raise LimitReached(f"submission {submission_id} has reached its limit")
         number = record.submission.versions_issued + 1
-        record.submission = record.submission.model_copy(
-            update={"versions_issued": number, "updated_at": issued_at}
-        )
+        record.change(versions_issued=number, updated_at=issued_at)
         slot = Version(number=number, key=key_for(number), issued_at=issued_at, expires_at=expires_at)
         record.slots[number] = slot
         return slot
@@ -149,17 +151,11 @@ class FakeStore:
     def record_bounce(self, submission_id: str, address: str) -> None:
         record = self._record(submission_id)
         bounced = sorted({*record.submission.bounced, address})
-        record.submission = record.submission.model_copy(update={"bounced": bounced})
+        record.change(bounced=bounced)
 
     def grant_extension(self, submission_id: str, until: datetime, granted_by: str, now: datetime) -> None:
-        record = self._record(submission_id)
-        record.submission = record.submission.model_copy(
-            update={
-                "extension_until": until,
-                "extension_granted_by": granted_by,
-                "extension_granted_at": now,
-                "updated_at": now,
-            }
+        self._record(submission_id).change(
+            extension_until=until, extension_granted_by=granted_by, extension_granted_at=now, updated_at=now
         )
 
     def count_once_more(self, counter: str, window_start: datetime, window_end: datetime, most: int) -> None:
@@ -181,15 +177,8 @@ class FakeStore:
     def record_decision(
         self, submission_id: str, decision: str, note: str, decided_by: str, now: datetime
     ) -> None:
-        record = self._live(submission_id)
-        record.submission = record.submission.model_copy(
-            update={
-                "decision": decision,
-                "decision_note": note,
-                "decided_by": decided_by,
-                "decided_at": now,
-                "updated_at": now,
-            }
+        self._live(submission_id).change(
+            decision=decision, decision_note=note, decided_by=decided_by, decided_at=now, updated_at=now
         )
 
     def save_sign_in_link(self, secret_hash: str, email: str, expires_at: datetime) -> None:
