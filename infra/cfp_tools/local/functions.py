@@ -95,6 +95,7 @@ class FunctionWorker:
         self.function = function
         self.name = name
         self.arn = arn("lambda", f"function:{name}")
+        self._endpoints = endpoints
         self._env = lambda_environment(function, name, endpoints)
         self._log = log
         self._clock_offset = clock_offset
@@ -105,6 +106,10 @@ class FunctionWorker:
         self._threads: list[threading.Thread] = []
         self._initialized = False
         self._code_version = 0.0
+
+    def sibling(self) -> FunctionWorker:
+        """Another instance of the same function, as Lambda starts one more to scale out."""
+        return FunctionWorker(self.function, self.name, self._endpoints, self._log, self._clock_offset)
 
     def code_version(self) -> float:
         """The newest modification time among the function's and its layers' Python files."""
@@ -274,22 +279,10 @@ class FunctionPool:
     parallel instead of queueing behind one process.
     """
 
-    def __init__(
-        self,
-        function: Function,
-        name: str,
-        endpoints: Endpoints,
-        log: Callable[[str], None],
-        clock_offset: Callable[[], float],
-        instances: int = 1,
-    ) -> None:
-        self.function = function
-        self.name = name
-        self._endpoints = endpoints
-        self._log = log
-        self._clock_offset = clock_offset
+    def __init__(self, first: FunctionWorker, instances: int = 1) -> None:
+        self.function = first.function
+        self.name = first.name
         self._instances = max(1, instances)
-        first = FunctionWorker(function, name, endpoints, log, clock_offset)
         self.arn = first.arn
         self._workers = [first]
         self._idle: queue.LifoQueue[FunctionWorker] = queue.LifoQueue()
@@ -307,9 +300,7 @@ class FunctionPool:
             pass
         with self._lock:
             if len(self._workers) < self._instances:
-                worker = FunctionWorker(
-                    self.function, self.name, self._endpoints, self._log, self._clock_offset
-                )
+                worker = self._workers[0].sibling()
                 self._workers.append(worker)
                 return worker
         return self._idle.get()

@@ -21,7 +21,13 @@ from typing import IO, Any
 
 from cfp.deadline import parse_deadline
 from cfp_tools.local.clock import StackClock
-from cfp_tools.local.functions import FAKE_CREDENTIALS, Endpoints, FunctionPool, InvocationError
+from cfp_tools.local.functions import (
+    FAKE_CREDENTIALS,
+    Endpoints,
+    FunctionPool,
+    FunctionWorker,
+    InvocationError,
+)
 from cfp_tools.local.http_api import HttpApiServer, Route
 from cfp_tools.local.outbox import Outbox
 from cfp_tools.local.pollers import SqsPoller
@@ -183,7 +189,8 @@ class LocalStack:
         # queue-fed ones get one instance per poller.
         instances = self.options.api_concurrency if function.http_events else 1
         instances = max([instances, *(self._pollers_for(source) for source in function.sqs_events)])
-        worker = FunctionPool(function, name, self.endpoints, self.log, lambda: self.clock.offset, instances)
+        first = FunctionWorker(function, name, self.endpoints, self.log, lambda: self.clock.offset)
+        worker = FunctionPool(first, instances)
         worker.start()
         self.workers[logical_id] = worker
         resources.remember(logical_id, name, Arn=worker.arn)
