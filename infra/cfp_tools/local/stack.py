@@ -115,6 +115,8 @@ class LocalStack:
         self.pollers: list[SqsPoller] = []
         self._log_lock = threading.Lock()
         self._moto: Any = None
+        # The control endpoints' own SQS client, made once: settling reads the queues every 50 ms.
+        self._sqs: Any = None
         self.resources: Resources | None = None
         self.s3_front: S3Front | None = None
         self.api: HttpApiServer | None = None
@@ -178,6 +180,7 @@ class LocalStack:
         self.options.outbox.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(self.options.outbox, self.stop_event, self.log)
         self.outbox.thread.start()
+        self._sqs = resources.client("sqs")
         self._start_pollers(resources)
         self._start_api()
 
@@ -240,13 +243,14 @@ class LocalStack:
     def pending(self) -> dict[str, dict[str, int]]:
         """Messages still to be handled, by polled queue: visible, in flight (a batch being gathered or run)
         and delayed. Empty once every event the stack was given has been followed through."""
-        assert self.resources is not None
-        sqs = self.resources.client("sqs")
+        assert self._sqs is not None
         while True:
             before = sum(poller.deliveries for poller in self.pollers)
             found: dict[str, dict[str, int]] = {}
             for url in dict.fromkeys(poller.queue_url for poller in self.pollers):
-                attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+                attributes = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
+                    "Attributes"
+                ]
                 counts = {
                     "visible": int(attributes["ApproximateNumberOfMessages"]),
                     "in_flight": int(attributes["ApproximateNumberOfMessagesNotVisible"]),
