@@ -66,8 +66,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     by_file: dict[str, list[pytest.Item]] = {}
     for item in items:
         by_file.setdefault(item.nodeid.partition("::")[0], []).append(item)
-    slow = [tests for tests in by_file.values() if any(item.get_closest_marker("slow") for item in tests)]
-    fast = [tests for tests in by_file.values() if tests not in slow]
+    slow: list[list[pytest.Item]] = []
+    fast: list[list[pytest.Item]] = []
+    for tests in by_file.values():
+        (slow if any(item.get_closest_marker("slow") for item in tests) else fast).append(tests)
     ordered: list[pytest.Item] = []
     for index, tests in enumerate(slow):
         ordered += tests + (fast[index] if index < len(fast) else [])
