@@ -60,3 +60,43 @@ def test_the_core_imports_no_adapter() -> None:
     for folder in ("mail", "formatcheck"):
         for path in (CFP / folder).glob("*.py"):
             assert not imported(path) & (ADAPTERS | OUTSIDE), path
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(CFP.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Each cfp module and the cfp modules it imports (type-only imports too: a cycle is a cycle)."""
+    paths = {_module_name(path): path for path in CFP.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        edges: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                edges |= {alias.name for alias in node.names if alias.name in paths}
+            elif isinstance(node, ast.ImportFrom) and node.module in paths:
+                submodules = {f"{node.module}.{alias.name}" for alias in node.names} & paths.keys()
+                edges |= submodules or {node.module}
+        graph[module] = edges - {module}
+    return graph
+
+
+def test_no_module_of_cfp_imports_itself_through_others() -> None:
+    graph = _import_graph()
+    cycles: list[list[str]] = []
+
+    def visit(module: str, trail: list[str]) -> None:
+        for imported_module in sorted(graph[module]):
+            if imported_module in trail:
+                cycles.append([*trail[trail.index(imported_module) :], imported_module])
+            elif imported_module not in done:
+                visit(imported_module, [*trail, imported_module])
+        done.add(module)
+
+    done: set[str] = set()
+    for module in sorted(graph):
+        if module not in done:
+            visit(module, [module])
+    assert cycles == []

@@ -18,8 +18,9 @@ import io
 import re
 from typing import Any
 
-from cfp.formatcheck.layout import Box, Fragment, PageContent, analyse
+from cfp.formatcheck.layout import analyse
 from cfp.formatcheck.models import Budget, Facts, Paper, paper_name
+from cfp.formatcheck.page import Box, Fragment, PageContent
 
 _MAX_WARNINGS = 20
 _QPDF_SOURCE = re.compile(r"^stream <[^>]*>:? ?")

@@ -12,12 +12,9 @@ import re
 import statistics
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from cfp.formatcheck.models import Heading
-
-if TYPE_CHECKING:
-    from cfp.formatcheck.layout import Box, Line, PageLayout
+from cfp.formatcheck.page import Box, Line, PageLayout
 
 # Squashed and without accents, so `Références` is `references` and `Bibliografía` `bibliografia`.
 _REFERENCE_WORDS = (

@@ -7,7 +7,8 @@ import itertools
 import pytest
 
 from cfp.formatcheck.headings import is_reference_heading_text, squash
-from cfp.formatcheck.layout import Box, Fragment, PageContent, analyse
+from cfp.formatcheck.layout import analyse
+from cfp.formatcheck.page import Box, Fragment, PageContent
 
 WIDTH, HEIGHT = 612.0, 792.0
 
