@@ -97,3 +97,80 @@ def test_answers_are_unchanged_by_the_patches() -> None:
         [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+# A write from another thread, made while a transaction is under way (inside ``hooked``, which the
+# transaction calls), must neither break the transaction nor be lost when the transaction is cancelled.
+# The other thread gets a second to write: it finishes within it unless the transaction holds it off.
+_RACES = textwrap.dedent(
+    """
+    import os, threading
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+    import boto3, pytest
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
+    from cfp_tools.local import moto_speedups
+
+    moto_speedups.apply()
+
+    def key(pk):
+        return {"pk": {"S": pk}, "sk": {"S": "1"}}
+
+    def meanwhile(owner, name, write):
+        \"\"\"The first call of ``owner.name`` waits for ``write`` on another thread (a second at most).\"\"\"
+        original = getattr(owner, name)
+        armed = [True]
+
+        def hooked(*args, **kwargs):
+            if armed:
+                armed.clear()
+                done = threading.Event()
+                threading.Thread(target=lambda: (write(), done.set()), daemon=True).start()
+                done.wait(1)
+            return original(*args, **kwargs)
+
+        setattr(owner, name, hooked)
+
+    with mock_aws():
+        db, other = boto3.client("dynamodb"), boto3.client("dynamodb")
+        db.create_table(
+            TableName="t",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk in "abc":
+            db.put_item(TableName="t", Item=key(pk))
+
+        # While the transaction copies partition "a" for its rollback, another request adds a partition.
+        meanwhile(Item, "__deepcopy__", lambda: other.put_item(TableName="t", Item=key("added")))
+        put = {"Put": {"TableName": "t", "Item": {**key("a"), "n": {"N": "1"}}}}
+        db.transact_write_items(TransactItems=[put])
+        assert db.get_item(TableName="t", Key=key("a"))["Item"]["n"] == {"N": "1"}
+        assert "Item" in db.get_item(TableName="t", Key=key("added"))
+
+        # While a transaction that will be cancelled checks its condition, another request writes.
+        meanwhile(DynamoDBBackend, "get_item", lambda: other.put_item(TableName="t", Item=key("kept")))
+        condition = "attribute_not_exists(pk)"
+        refused = {"Put": {"TableName": "t", "Item": key("b"), "ConditionExpression": condition}}
+        with pytest.raises(ClientError, match="TransactionCanceled"):
+            db.transact_write_items(TransactItems=[refused])
+        assert "Item" in db.get_item(TableName="t", Key=key("kept")), "a write made meanwhile is kept"
+    print("ok")
+    """
+)
+
+
+def test_a_transaction_is_isolated_from_concurrent_writes() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _RACES], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]

@@ -12,6 +12,12 @@ DynamoDB and SQS answer these in time independent of the table's or queue's size
 patches them (in its own process only, never in the functions or the tests' in-process moto):
 transactions snapshot only the partitions they write, key queries read only their partition, and the
 retention and deduplication checks read the one attribute they need. What each call returns is unchanged.
+
+moto's server runs each request on a thread of its own, and its DynamoDB backend takes no lock: a
+transaction copying a table while another request adds an item fails ("dictionary changed size during
+iteration"), and a cancelled one puts back the table as it was, losing what other requests wrote meanwhile.
+DynamoDB serialises what touches one item and isolates transactions, so the local stack runs DynamoDB
+requests one at a time; each is short, and the interpreter's lock runs them one at a time anyway.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from typing import Any
 
 _scope = threading.local()
 _applied: list[bool] = []
+# Held by every DynamoDB request moto serves in this process, from parsing to answering.
+_tables = threading.RLock()
 
 
 def _partition_keys(table: Any, operations: Iterable[dict[str, Any]]) -> set[Any]:
@@ -153,10 +161,24 @@ def _patch_queues() -> None:
     SQSBackend.send_message = send_message  # type: ignore[method-assign]
 
 
+def _patch_isolation() -> None:
+    """Run moto's DynamoDB requests one at a time, so a transaction sees no other write until it ends."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    original: Callable[..., Any] = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with _tables:
+            return original(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 def apply() -> None:
     """Patch moto in this process, once."""
     if _applied:
         return
+    _patch_isolation()
     _patch_transactions()
     _patch_queries()
     _patch_queues()
