@@ -119,19 +119,19 @@ _RACES = textwrap.dedent(
         return {"pk": {"S": pk}, "sk": {"S": "1"}}
 
     def meanwhile(owner, name, write):
-        \"\"\"The first call of ``owner.name`` waits for ``write`` on another thread (a second at most).\"\"\"
+        \"\"\"The first call of ``owner.name`` waits for ``write`` on another thread (a second at most);
+        the thread, to wait for the write to end.\"\"\"
         original = getattr(owner, name)
-        armed = [True]
+        writer = threading.Thread(target=write, daemon=True)
 
         def hooked(*args, **kwargs):
-            if armed:
-                armed.clear()
-                done = threading.Event()
-                threading.Thread(target=lambda: (write(), done.set()), daemon=True).start()
-                done.wait(1)
+            if writer.ident is None:
+                writer.start()
+                writer.join(1)
             return original(*args, **kwargs)
 
         setattr(owner, name, hooked)
+        return writer
 
     with mock_aws():
         db, other = boto3.client("dynamodb"), boto3.client("dynamodb")
@@ -151,18 +151,23 @@ _RACES = textwrap.dedent(
             db.put_item(TableName="t", Item=key(pk))
 
         # While the transaction copies partition "a" for its rollback, another request adds a partition.
-        meanwhile(Item, "__deepcopy__", lambda: other.put_item(TableName="t", Item=key("added")))
+        writer = meanwhile(Item, "__deepcopy__", lambda: other.put_item(TableName="t", Item=key("added")))
         put = {"Put": {"TableName": "t", "Item": {**key("a"), "n": {"N": "1"}}}}
         db.transact_write_items(TransactItems=[put])
+        writer.join()
         assert db.get_item(TableName="t", Key=key("a"))["Item"]["n"] == {"N": "1"}
         assert "Item" in db.get_item(TableName="t", Key=key("added"))
 
         # While a transaction that will be cancelled checks its condition, another request writes.
-        meanwhile(DynamoDBBackend, "get_item", lambda: other.put_item(TableName="t", Item=key("kept")))
+        def keep():
+            other.put_item(TableName="t", Item=key("kept"))
+
+        writer = meanwhile(DynamoDBBackend, "get_item", keep)
         condition = "attribute_not_exists(pk)"
         refused = {"Put": {"TableName": "t", "Item": key("b"), "ConditionExpression": condition}}
         with pytest.raises(ClientError, match="TransactionCanceled"):
             db.transact_write_items(TransactItems=[refused])
+        writer.join()
         assert "Item" in db.get_item(TableName="t", Key=key("kept")), "a write made meanwhile is kept"
     print("ok")
     """
