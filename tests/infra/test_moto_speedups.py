@@ -179,3 +179,42 @@ def test_a_transaction_is_isolated_from_concurrent_writes() -> None:
         [sys.executable, "-c", _RACES], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+# moto's server looks up a request's backend by listing its own package's folders: once per host here.
+_DISPATCH = textwrap.dedent(
+    """
+    import os
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+    import boto3
+    from moto import backends
+    from moto.server import ThreadedMotoServer
+    from cfp_tools.local import moto_speedups
+
+    moto_speedups.apply()
+    listed = []
+    modules = backends.list_of_moto_modules
+    backends.list_of_moto_modules = lambda: listed.append(1) or modules()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    sqs = boto3.client("sqs", endpoint_url=f"http://{host}:{port}")
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    for body in range(20):
+        sqs.send_message(QueueUrl=url, MessageBody=str(body))
+    assert int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
+        "ApproximateNumberOfMessages"]) == 20
+    db = boto3.client("dynamodb", endpoint_url=f"http://{host}:{port}")
+    assert db.list_tables()["TableNames"] == []
+    server.stop()
+    assert 1 <= len(listed) <= 2, f"{len(listed)} lookups for 23 requests to two services"
+    print("ok")
+    """
+)
+
+
+def test_the_server_finds_a_hosts_backend_once() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _DISPATCH], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
