@@ -3,8 +3,10 @@
 Starts a ``cfp local`` (or targets a running one with ``--api-url``), then ``--clients`` concurrent authors
 each create a submission, upload its PDF through the presigned POST and poll until the verdict is on
 record. It prints wall time, submissions per second, upload-to-verdict median and p95, the API's latency
-by decile of the run (so a stack that slows down as it fills up shows it), and the mails in the outbox.
-A benchmark, not a test: the figures depend on the machine and on what else runs on it.
+by decile of the run (so a stack that slows down as it fills up shows it), the mails in the outbox, and
+where the CPU went: milliseconds per invocation of each function (what Lambda bills), per request of
+moto's services and the stack's fronts, and in all per submission (``/_local/usage``). Wall time depends on
+the machine and on what else runs on it; CPU per submission hardly does, so compare changes by it.
 
 The API's abuse limits (60 submissions per client IP an hour, 5 per contact address) would refuse a load
 test from 127.0.0.1, so a stack started here raises ``MaxSubmissionsPerClientPerHour`` with ``--param``,
@@ -232,6 +234,49 @@ def report(authors: list[Author], wall: float, mails: int | None, mail_wait: flo
     return len(done) == n and wall <= TARGET_SECONDS_PER_1000 * n / 1000 and growth <= TARGET_P95_GROWTH
 
 
+def usage_between(before: dict[str, Any], after: dict[str, Any], key: str) -> dict[str, tuple[int, float]]:
+    """Calls and CPU seconds by part (``key`` "parts") or operation ("operations") between two readings."""
+    spent = {}
+    for name, now in after.get(key, {}).items():
+        then = before.get(key, {}).get(name, {"calls": 0, "cpu_seconds": 0.0})
+        calls, seconds = now["calls"] - then["calls"], now["cpu_seconds"] - then["cpu_seconds"]
+        if calls or seconds > 0.0005:
+            spent[name] = (calls, seconds)
+    return spent
+
+
+def report_cpu(
+    parts: dict[str, tuple[int, float]],
+    operations: dict[str, tuple[int, float]],
+    submissions: int,
+    client_seconds: float,
+    detail: bool,
+) -> None:
+    """CPU by part of the stack, heaviest first: per call and per submission, then in all."""
+    per = max(1, submissions)
+    total = sum(seconds for _, seconds in parts.values())
+    print("CPU by part of the stack (ms per call: per invocation for a function, per request for a server):")
+    print(f"  {'part':<34} {'calls':>7} {'ms/call':>8} {'ms/submission':>14} {'share':>6}")
+    for name, (calls, seconds) in sorted(parts.items(), key=lambda item: -item[1][1]):
+        per_call = f"{seconds * 1000 / calls:8.1f}" if calls else f"{'':>8}"
+        share = seconds / total if total else 0.0
+        print(f"  {name:<34} {calls:>7} {per_call} {seconds * 1000 / per:>14.1f} {share:>6.0%}")
+        if detail:
+            for operation, (op_calls, op_seconds) in sorted(operations.items(), key=lambda i: -i[1][1]):
+                if operation.startswith(f"{name}: ") and op_calls:
+                    label = "  " + operation.partition(": ")[2]
+                    print(
+                        f"  {label:<34} {op_calls:>7} {op_seconds * 1000 / op_calls:8.1f}"
+                        f" {op_seconds * 1000 / per:>14.1f}"
+                    )
+    stack_ms, client_ms = total * 1000 / per, client_seconds * 1000 / per
+    print(
+        f"CPU per submission {stack_ms:.0f} ms of the stack ({total:.1f} CPU-s in all)"
+        f" + {client_ms:.0f} ms of this benchmark's clients: on 2 cores, at least"
+        f" {(stack_ms + client_ms) / 2:.0f} s per 1000 submissions"
+    )
+
+
 def run_benchmark(api: str, n: int, clients: int, timeout: float, poll: float) -> tuple[list[Author], float]:
     """Run ``n`` authors against ``api`` with ``clients`` at a time; their timings and the wall time."""
     import requests
@@ -265,6 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for one verdict")
     parser.add_argument("--poll", type=float, default=0.5, help="seconds between verdict polls (default 0.5)")
     parser.add_argument("--no-mail", action="store_true", help="do not wait for the mails")
+    parser.add_argument("--cpu-detail", action="store_true", help="CPU by operation within each part too")
     args = parser.parse_args(argv)
     if args.api_url:
         return _measure(args, args.api_url.rstrip("/"), args.outbox)
@@ -305,9 +351,23 @@ def start_in_background(workdir: Path, outbox: Path, params: list[str]) -> Itera
             process.wait()
 
 
+def _usage(api: str) -> dict[str, Any]:
+    """The stack's CPU by part so far (``/_local/usage``); empty from a stack that does not say."""
+    import requests
+
+    response = requests.get(f"{api}/_local/usage", timeout=30)
+    usage: dict[str, Any] = response.json() if response.status_code == 200 else {}
+    return usage
+
+
 def _measure(args: argparse.Namespace, api: str, outbox: Path | None) -> int:
+    import requests
+
     before = _count_mails(outbox) if outbox else 0
+    usage_before = _usage(api)
+    client_cpu = time.process_time()
     authors, wall = run_benchmark(api, args.n, args.clients, args.timeout, args.poll)
+    client_cpu = time.process_time() - client_cpu
     mails: int | None = None
     waited = 0.0
     if outbox is not None and not args.no_mail:
@@ -316,5 +376,17 @@ def _measure(args: argparse.Namespace, api: str, outbox: Path | None) -> int:
         expected = 2 * args.n + 1
         total, waited = await_mails(outbox, before + expected, timeout=120 + expected / MAILS_PER_SECOND)
         mails = total - before
+    if not args.no_mail:
+        # Whatever the submissions set off (mails, digests) counts towards their CPU.
+        requests.get(f"{api}/_local/settled", params={"wait": "300"}, timeout=330)
+    usage_after = _usage(api)
     held = report(authors, wall, mails, waited, args.n)
+    if usage_after:
+        report_cpu(
+            usage_between(usage_before, usage_after, "parts"),
+            usage_between(usage_before, usage_after, "operations"),
+            sum(1 for author in authors if not author.error),
+            client_cpu,
+            args.cpu_detail,
+        )
     return 0 if held else 1

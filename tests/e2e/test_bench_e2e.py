@@ -15,3 +15,8 @@ def test_bench_e2e_judges_every_submission(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert "submissions      5/5 with a verdict" in out, out
     assert "API latency by decile" in out and "p95 growth" in out
+    # Where the CPU went, by function per invocation and by part of the stack, and in all per submission.
+    cpu = out[out.index("CPU by part of the stack") :]
+    for part in ("ApiFunction", "ValidatorFunction", "moto dynamodb", "S3 front", "API front"):
+        assert f"\n  {part} " in cpu, cpu
+    assert "CPU per submission" in cpu

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default
@@ -32,11 +33,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         assert running.stop() == 0, running.output()[-4000:]
 
 
-def _create(stack: RunningStack) -> dict[str, Any]:
+def _create(stack: RunningStack, contact: str = CONTACT) -> dict[str, Any]:
     submission: dict[str, Any] = {
         "title": "Warm starts for a serverless call for posters",
-        "authors": [{"name": "Ada Lovelace", "email": CONTACT, "affiliation": "Analytical Engines"}],
-        "contact_email": CONTACT,
+        "authors": [{"name": "Ada Lovelace", "email": contact, "affiliation": "Analytical Engines"}],
+        "contact_email": contact,
         "abstract": "We measure how quickly a call for posters answers its authors.",
     }
     response = requests.post(f"{stack.api}/submissions", json=submission, timeout=30)
@@ -101,3 +102,21 @@ def test_an_upload_under_another_key_is_refused_like_s3(stack: RunningStack) -> 
     response = _upload({**upload, "fields": fields}, make_abstract(body_pages=1))
     assert response.status_code == 403
     assert "Policy Condition failed" in response.text
+
+
+def test_concurrent_creates_all_succeed_without_a_server_error(stack: RunningStack) -> None:
+    # A filled table (records no submission reads), then every API worker creating at once: each create is
+    # a transaction on that table, and moto's server runs each request on a thread of its own.
+    table = requests.get(f"{stack.api}/_local/resources", timeout=10).json()["resources"]["SubmissionsTable"]
+    dynamodb = stack.client("dynamodb")
+    for start in range(0, 3000, 25):
+        filler = [
+            {"PutRequest": {"Item": {"pk": {"S": f"FILLER#{i}"}, "sk": {"S": "FILLER"}}}}
+            for i in range(start, start + 25)
+        ]
+        dynamodb.batch_write_item(RequestItems={table: filler})
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(lambda i: _create(stack, f"author{i}@uni.example"), range(40)))
+    assert len({submission["id"] for submission in created}) == 40
+    output = stack.output()
+    assert "Traceback" not in output, output[output.index("Traceback") - 200 :][:3000]

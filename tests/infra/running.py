@@ -95,7 +95,7 @@ class RunningStack:
         response = requests.post(f"{self.api}/_local/clock", params={"to": instant.isoformat()}, timeout=120)
         assert response.status_code == 200, response.text
 
-    def client(self, service: Literal["s3", "sqs"]) -> Any:
+    def client(self, service: Literal["s3", "sqs", "dynamodb"]) -> Any:
         """A boto3 client of the stack's moto, for what a test does behind the API's back."""
         return boto3.client(
             service,

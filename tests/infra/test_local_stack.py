@@ -410,6 +410,28 @@ def test_the_banner_names_every_endpoint(stack: RunningStack) -> None:
     assert "SES identity example.net verified for robot@example.net" in output
 
 
+def _usage(stack: RunningStack) -> dict[str, dict[str, Any]]:
+    document = requests.get(f"{stack.api}/_local/usage", timeout=30).json()
+    return {**document["parts"], **document["operations"]}
+
+
+def test_usage_counts_the_cpu_of_each_invocation_and_request_by_part(stack: RunningStack) -> None:
+    before = _usage(stack)
+    for target in ("/a", "/b", "/send?body=metered"):
+        _echo(stack, target)
+    after = _usage(stack)
+
+    def spent(part: str) -> tuple[int, float]:
+        then = before.get(part, {"calls": 0, "cpu_seconds": 0.0})
+        return after[part]["calls"] - then["calls"], after[part]["cpu_seconds"] - then["cpu_seconds"]
+
+    calls, seconds = spent("EchoFunction")
+    assert calls == 3 and seconds > 0, after
+    assert spent("API front")[0] == 3
+    assert spent("moto sqs: SendMessage")[0] == 1, "the handler's send, by service and operation"
+    assert spent("stack process, unattributed")[1] >= 0
+
+
 def test_edited_code_applies_to_the_next_invocation(stack: RunningStack) -> None:
     before = _echo(stack, "/a")
     handlers = stack.log.parent / "code" / "handlers.py"

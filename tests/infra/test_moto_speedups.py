@@ -97,3 +97,124 @@ def test_answers_are_unchanged_by_the_patches() -> None:
         [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+# A write from another thread, made while a transaction is under way (inside ``hooked``, which the
+# transaction calls), must neither break the transaction nor be lost when the transaction is cancelled.
+# The other thread gets a second to write: it finishes within it unless the transaction holds it off.
+_RACES = textwrap.dedent(
+    """
+    import os, threading
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+    import boto3, pytest
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
+    from cfp_tools.local import moto_speedups
+
+    moto_speedups.apply()
+
+    def key(pk):
+        return {"pk": {"S": pk}, "sk": {"S": "1"}}
+
+    def meanwhile(owner, name, write):
+        \"\"\"The first call of ``owner.name`` waits for ``write`` on another thread (a second at most);
+        the thread, to wait for the write to end.\"\"\"
+        original = getattr(owner, name)
+        writer = threading.Thread(target=write, daemon=True)
+
+        def hooked(*args, **kwargs):
+            if writer.ident is None:
+                writer.start()
+                writer.join(1)
+            return original(*args, **kwargs)
+
+        setattr(owner, name, hooked)
+        return writer
+
+    with mock_aws():
+        db, other = boto3.client("dynamodb"), boto3.client("dynamodb")
+        db.create_table(
+            TableName="t",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk in "abc":
+            db.put_item(TableName="t", Item=key(pk))
+
+        # While the transaction copies partition "a" for its rollback, another request adds a partition.
+        writer = meanwhile(Item, "__deepcopy__", lambda: other.put_item(TableName="t", Item=key("added")))
+        put = {"Put": {"TableName": "t", "Item": {**key("a"), "n": {"N": "1"}}}}
+        db.transact_write_items(TransactItems=[put])
+        writer.join()
+        assert db.get_item(TableName="t", Key=key("a"))["Item"]["n"] == {"N": "1"}
+        assert "Item" in db.get_item(TableName="t", Key=key("added"))
+
+        # While a transaction that will be cancelled checks its condition, another request writes.
+        def keep():
+            other.put_item(TableName="t", Item=key("kept"))
+
+        writer = meanwhile(DynamoDBBackend, "get_item", keep)
+        condition = "attribute_not_exists(pk)"
+        refused = {"Put": {"TableName": "t", "Item": key("b"), "ConditionExpression": condition}}
+        with pytest.raises(ClientError, match="TransactionCanceled"):
+            db.transact_write_items(TransactItems=[refused])
+        writer.join()
+        assert "Item" in db.get_item(TableName="t", Key=key("kept")), "a write made meanwhile is kept"
+    print("ok")
+    """
+)
+
+
+def test_a_transaction_is_isolated_from_concurrent_writes() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _RACES], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+# moto's server looks up a request's backend by listing its own package's folders: once per host here.
+_DISPATCH = textwrap.dedent(
+    """
+    import os
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+    import boto3
+    from moto import backends
+    from moto.server import ThreadedMotoServer
+    from cfp_tools.local import moto_speedups
+
+    moto_speedups.apply()
+    listed = []
+    modules = backends.list_of_moto_modules
+    backends.list_of_moto_modules = lambda: listed.append(1) or modules()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    sqs = boto3.client("sqs", endpoint_url=f"http://{host}:{port}")
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    for body in range(20):
+        sqs.send_message(QueueUrl=url, MessageBody=str(body))
+    assert int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
+        "ApproximateNumberOfMessages"]) == 20
+    db = boto3.client("dynamodb", endpoint_url=f"http://{host}:{port}")
+    assert db.list_tables()["TableNames"] == []
+    server.stop()
+    assert 1 <= len(listed) <= 2, f"{len(listed)} lookups for 23 requests to two services"
+    print("ok")
+    """
+)
+
+
+def test_the_server_finds_a_hosts_backend_once() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _DISPATCH], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]

@@ -15,8 +15,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
+from cfp_tools.local.usage import Meter
 from cfp_tools.local.worker import INIT_ID, PRELOADED
 from cfp_tools.local.worker import run as run_worker
 from cfp_tools.template import REGION, Function, arn
@@ -77,6 +79,53 @@ def lambda_environment(function: Function, name: str, endpoints: Endpoints) -> d
     return env
 
 
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+class CodeWatch:
+    """The newest modification time among the Python files under some folders, checked before every
+    invocation: it stats the files and folders it found last time and walks the folders again only when
+    one of them changed (a file added, removed or renamed), since walking them costs a hundred times more.
+    """
+
+    def __init__(self, roots: tuple[Path, ...]) -> None:
+        self._roots = roots
+        self._folders: dict[str, float] = {}
+        self._files: list[str] = []
+
+    def newest(self) -> float:
+        if not self._folders or any(_mtime(folder) != seen for folder, seen in self._folders.items()):
+            self._walk()
+        return max((_mtime(path) for path in self._files), default=0.0)
+
+    def _walk(self) -> None:
+        folders: dict[str, float] = {}
+        files: list[str] = []
+        for root in self._roots:
+            for folder, subfolders, names in os.walk(root):
+                subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+                folders[folder] = _mtime(folder)
+                files += [os.path.join(folder, name) for name in names if name.endswith(".py")]
+        self._folders, self._files = folders, files
+
+
+def _operation(event: Any) -> str | None:
+    """An HTTP event's route, for the CPU report: a greedy route's paths with ids as ``{id}``."""
+    if not isinstance(event, dict) or not isinstance(event.get("routeKey"), str):
+        return None
+    route: str = event["routeKey"]
+    if "+}" not in route:
+        return route
+    method = event.get("requestContext", {}).get("http", {}).get("method", "")
+    path = str(event.get("rawPath", ""))
+    segments = ["{id}" if any(c.isdigit() for c in segment) else segment for segment in path.split("/")]
+    return f"{method} {'/'.join(segments)}"
+
+
 class FunctionWorker:
     """One function's warm worker process; invocations are serialised like one Lambda container.
 
@@ -91,6 +140,7 @@ class FunctionWorker:
         endpoints: Endpoints,
         log: Callable[[str], None],
         clock_offset: Callable[[], float],
+        meter: Meter,
     ) -> None:
         self.function = function
         self.name = name
@@ -99,26 +149,27 @@ class FunctionWorker:
         self._env = lambda_environment(function, name, endpoints)
         self._log = log
         self._clock_offset = clock_offset
+        self._meter = meter
         self._lock = threading.Lock()
         self._process: BaseProcess | None = None
         self._channel: socket.socket | None = None
         self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        # What each invocation in flight is, by request id, for its CPU's operation (an API's route).
+        self._operations: dict[str, str | None] = {}
         self._threads: list[threading.Thread] = []
         self._initialized = False
+        self._code = CodeWatch((function.code_dir, *function.layer_dirs))
         self._code_version = 0.0
 
     def sibling(self) -> FunctionWorker:
         """Another instance of the same function, as Lambda starts one more to scale out."""
-        return FunctionWorker(self.function, self.name, self._endpoints, self._log, self._clock_offset)
+        return FunctionWorker(
+            self.function, self.name, self._endpoints, self._log, self._clock_offset, self._meter
+        )
 
     def code_version(self) -> float:
         """The newest modification time among the function's and its layers' Python files."""
-        newest = 0.0
-        for root in (self.function.code_dir, *self.function.layer_dirs):
-            for path in root.rglob("*.py"):
-                with contextlib.suppress(OSError):
-                    newest = max(newest, path.stat().st_mtime)
-        return newest
+        return self._code.newest()
 
     def start(self) -> None:
         """Start the process now so the handler's cold start overlaps with the stack's start-up."""
@@ -163,9 +214,14 @@ class FunctionWorker:
         with contextlib.suppress(OSError), channel.makefile("r", encoding="utf-8") as lines:
             for line in lines:
                 reply = json.loads(line)
+                part = self.function.logical_id
                 if reply.get("id") == INIT_ID:
                     outcome = "failed" if "error" in reply else "done"
-                    self._log(f"{self.function.logical_id}: init {outcome} in {reply['init_ms']} ms")
+                    self._log(f"{part}: init {outcome} in {reply['init_ms']} ms")
+                    part += " init"
+                if "cpu_ms" in reply:
+                    operation = self._operations.pop(str(reply.get("id")), None)
+                    self._meter.add(part, reply["cpu_ms"] / 1000, operation=operation, here=False)
                 replies.put(reply)
         replies.put(None)
 
@@ -195,6 +251,7 @@ class FunctionWorker:
                 "deadline_ms": int(deadline * 1000),
             }
             request = {"id": request_id, "event": event, "context": context, "clock": self._clock_offset()}
+            self._operations[request_id] = _operation(event)
             try:
                 assert self._channel is not None
                 self._channel.sendall((json.dumps(request) + "\n").encode())

@@ -15,11 +15,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cfp_tools.local.functions import FunctionPool, InvocationError
 from cfp_tools.local.http_server import LocalHandler, LocalServer
+from cfp_tools.local.usage import Meter
 from cfp_tools.template import ApiCors
 
 CONTROL_PREFIX = "/_local/"
@@ -199,6 +201,14 @@ def preflight_headers(cors: ApiCors, origin: str, method: str, requested: str) -
     return headers
 
 
+def _part(request: BaseHTTPRequestHandler) -> tuple[str, str | None]:
+    """What a request's CPU counts towards: the API front, or the stack's own endpoints."""
+    path = getattr(request, "path", "")
+    if path.startswith(CONTROL_PREFIX):
+        return "stack control endpoints", path.partition("?")[0]
+    return "API front", getattr(request, "command", None)
+
+
 class HttpApiServer(LocalServer):
     """A threaded server bound to 127.0.0.1 that plays API Gateway in front of the routed functions."""
 
@@ -209,8 +219,9 @@ class HttpApiServer(LocalServer):
         cors: ApiCors | None,
         control: ControlHandler,
         log: Callable[[str], None],
+        meter: Meter | None = None,
     ) -> None:
-        super().__init__(port, _Handler, "http-api")
+        super().__init__(port, _Handler, "http-api", meter, _part)
         self.routes = routes
         self.cors = cors
         self.control = control

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from cfp_tools.local.usage import Meter, metered
 
 
 class LocalServer(ThreadingHTTPServer):
@@ -19,7 +22,17 @@ class LocalServer(ThreadingHTTPServer):
     # socketserver's default backlog of 5 resets connections when more clients than that connect at once.
     request_queue_size = 128
 
-    def __init__(self, port: int, handler: type[LocalHandler], name: str) -> None:
+    def __init__(
+        self,
+        port: int,
+        handler: type[LocalHandler],
+        name: str,
+        meter: Meter | None = None,
+        part_of: Callable[[BaseHTTPRequestHandler], tuple[str, str | None]] | None = None,
+    ) -> None:
+        """With a ``meter``, each request's CPU counts towards the part ``part_of`` names (``name``)."""
+        if meter is not None:
+            handler = metered(handler, meter, part_of or (lambda request: (name, None)))  # type: ignore[assignment]
         super().__init__(("127.0.0.1", port), handler)
         self.thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.1}, name=name, daemon=True

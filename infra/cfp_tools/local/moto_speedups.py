@@ -1,4 +1,4 @@
-"""Make moto's costs per request independent of how much the local stack holds.
+"""Make moto's costs per request small, and independent of how much the local stack holds.
 
 Profiling ``cfp local`` under load showed three moto operations whose cost grows with the data, so the
 stack slowed down as it filled up (a ``POST /submissions`` went from 26 ms to 4.4 s over 1,000
@@ -11,7 +11,15 @@ submissions):
 DynamoDB and SQS answer these in time independent of the table's or queue's size, so the local stack
 patches them (in its own process only, never in the functions or the tests' in-process moto):
 transactions snapshot only the partitions they write, key queries read only their partition, and the
-retention and deduplication checks read the one attribute they need. What each call returns is unchanged.
+retention and deduplication checks read the one attribute they need. And since moto's server finds every
+request's backend by listing its own package's folders and trying every service's URL patterns, the
+backend for a host is looked up once. What each call returns is unchanged.
+
+moto's server runs each request on a thread of its own, and its DynamoDB backend takes no lock: a
+transaction copying a table while another request adds an item fails ("dictionary changed size during
+iteration"), and a cancelled one puts back the table as it was, losing what other requests wrote meanwhile.
+DynamoDB serialises what touches one item and isolates transactions, so the local stack runs DynamoDB
+requests one at a time; each is short, and the interpreter's lock runs them one at a time anyway.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from typing import Any
 
 _scope = threading.local()
 _applied: list[bool] = []
+# Held by every DynamoDB request moto serves in this process, from parsing to answering.
+_tables = threading.RLock()
 
 
 def _partition_keys(table: Any, operations: Iterable[dict[str, Any]]) -> set[Any]:
@@ -153,10 +163,41 @@ def _patch_queues() -> None:
     SQSBackend.send_message = send_message  # type: ignore[method-assign]
 
 
+def _patch_isolation() -> None:
+    """Run moto's DynamoDB requests one at a time, so a transaction sees no other write until it ends."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    original: Callable[..., Any] = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with _tables:
+            return original(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
+def _patch_dispatch() -> None:
+    """moto's server finds each request's backend by listing its own package's folders and matching the
+    request's host against every service's URL patterns; the answer for a host never changes."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original: Callable[..., Any] = DomainDispatcherApplication.get_backend_for_host
+    found: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host not in found:
+            found[host] = original(self, host)
+        return found[host]
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
 def apply() -> None:
     """Patch moto in this process, once."""
     if _applied:
         return
+    _patch_dispatch()
+    _patch_isolation()
     _patch_transactions()
     _patch_queries()
     _patch_queues()

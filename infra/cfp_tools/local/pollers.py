@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cfp_tools.local.functions import FunctionPool, InvocationError
+from cfp_tools.local.usage import Meter
 from cfp_tools.template import REGION, SqsEvent
 
 RECEIVE_LIMIT = 10
@@ -80,8 +81,10 @@ class SqsPoller:
         worker: FunctionPool,
         stop: threading.Event,
         log: Callable[[str], None],
+        meter: Meter | None = None,
     ) -> None:
         self.sqs = sqs
+        self.meter = meter
         self.queue_url = queue_url
         self.source = source
         self.worker = worker
@@ -159,7 +162,10 @@ class SqsPoller:
         self.log(f"{name}: processed {len(batch)} message(s){suffix}")
 
     def run(self) -> None:
+        part = f"poller {self.worker.function.logical_id}"
         while not self.stop.is_set():
+            started = time.thread_time()
+            batch: list[dict[str, Any]] = []
             try:
                 batch = self.gather()
                 if batch:
@@ -169,3 +175,7 @@ class SqsPoller:
                     break
                 self.log(f"poller {self.thread.name}: {exc}")
                 self.stop.wait(1)
+            finally:
+                # Its own thread's CPU (receiving, deleting), a call per batch delivered.
+                if self.meter is not None:
+                    self.meter.add(part, time.thread_time() - started, calls=1 if batch else 0)

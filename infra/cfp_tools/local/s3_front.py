@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from cfp_tools.local.http_server import LocalHandler, LocalServer
+from cfp_tools.local.usage import Meter
 from cfp_tools.template import CorsRule
 
 UNSIGNED_FIELDS = {"file", "policy", "x-amz-signature", "signature", "awsaccesskeyid"}
@@ -370,8 +371,9 @@ class S3Front(LocalServer):
         backend: tuple[str, int],
         credentials: Mapping[str, str],
         cors: Mapping[str, Sequence[CorsRule]],
+        meter: Meter | None = None,
     ) -> None:
-        super().__init__(port, _FrontHandler, "s3-front")
+        super().__init__(port, _FrontHandler, "s3-front", meter, lambda request: ("S3 front", None))
         self.backend = backend
         self.credentials = dict(credentials)
         self.cors = cors

@@ -33,6 +33,7 @@ from cfp_tools.local.outbox import Outbox
 from cfp_tools.local.pollers import SqsPoller
 from cfp_tools.local.resources import Resources, physical_name
 from cfp_tools.local.s3_front import S3Front
+from cfp_tools.local.usage import Meter, aws_operation, metered
 from cfp_tools.template import (
     ACCOUNT_ID,
     REGION,
@@ -108,6 +109,7 @@ class LocalStack:
         self.out = out
         self.stop_event = threading.Event()
         self.clock = StackClock()
+        self.meter = Meter()
         self.template = Template(options.template, options.overrides)
         self._reopened_from = self._open_a_past_deadline(options)
         self._link_mails_here(options)
@@ -160,6 +162,8 @@ class LocalStack:
         moto_speedups.apply()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
+        server = self._moto._server
+        server.RequestHandlerClass = metered(server.RequestHandlerClass, self.meter, aws_operation)
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
         resources = self.resources = Resources(self.template, self.moto_url, self.options.port, self.log)
@@ -168,6 +172,7 @@ class LocalStack:
             (host, port),
             {FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]: FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]},
             resources.bucket_cors,
+            self.meter,
         )
         self.s3_front.start()
         self.endpoints = Endpoints(aws=self.moto_url, s3=self.s3_front.url)
@@ -178,7 +183,7 @@ class LocalStack:
                 resources.create(logical_id)
         resources.create_ses_identities()
         self.options.outbox.mkdir(parents=True, exist_ok=True)
-        self.outbox = Outbox(self.options.outbox, self.stop_event, self.log)
+        self.outbox = Outbox(self.options.outbox, self.stop_event, self.log, self.meter)
         self.outbox.thread.start()
         self._sqs = resources.client("sqs")
         self._start_pollers(resources)
@@ -192,7 +197,9 @@ class LocalStack:
         # queue-fed ones get one instance per poller.
         instances = self.options.api_concurrency if function.http_events else 1
         instances = max([instances, *(self._pollers_for(source) for source in function.sqs_events)])
-        first = FunctionWorker(function, name, self.endpoints, self.log, lambda: self.clock.offset)
+        first = FunctionWorker(
+            function, name, self.endpoints, self.log, lambda: self.clock.offset, self.meter
+        )
         worker = FunctionPool(first, instances)
         worker.start()
         self.workers[logical_id] = worker
@@ -222,7 +229,7 @@ class LocalStack:
                     )
                 for _ in range(self._pollers_for(source)):
                     poller = SqsPoller(
-                        resources.client("sqs"), url, source, worker, self.stop_event, self.log
+                        resources.client("sqs"), url, source, worker, self.stop_event, self.log, self.meter
                     )
                     self.pollers.append(poller)
                     poller.thread.start()
@@ -237,7 +244,7 @@ class LocalStack:
                 if api in self.template.resources:
                     cors = self.template.http_api_cors(api)
         routes.sort(key=lambda route: route.precedence)
-        self.api = HttpApiServer(self.options.port, routes, cors, self.control, self.log)
+        self.api = HttpApiServer(self.options.port, routes, cors, self.control, self.log, self.meter)
         self.api.start()
 
     def pending(self) -> dict[str, dict[str, int]]:
@@ -313,8 +320,8 @@ class LocalStack:
         """The local stack's own endpoints: ``/_local/health``; ``/_local/resources``, the AWS endpoint and
         every resource's physical name for operator tools such as ``cfp extend --local``;
         ``/_local/schedules/<FunctionLogicalId>?at=ISO``; ``/_local/settled?wait=SECONDS``, whether every
-        event given to the stack has been followed through; and ``/_local/clock`` (``POST ?to=ISO``
-        moves it forward)."""
+        event given to the stack has been followed through; ``/_local/clock`` (``POST ?to=ISO``
+        moves it forward); and ``/_local/usage``, CPU seconds and calls by part of the stack so far."""
         kind, _, name = path.partition("/")
         if kind == "health":
             return 200, {"status": "ok"}
@@ -322,6 +329,8 @@ class LocalStack:
             return self._settled(query)
         if kind == "clock" and method == "GET":
             return 200, self._clock_document()
+        if kind == "usage" and method == "GET":
+            return 200, self.meter.snapshot()
         if kind == "clock" and method == "POST":
             return self._move_clock(query)
         if kind == "resources":

@@ -6,7 +6,9 @@ the libraries every function uses (boto3, Powertools, pydantic, ...), so a worke
 of CPU instead of a second, and imports only the function's own code, from disk, as a cold start does.
 Requests and responses travel as JSON lines over one socket; the handler's prints and logs (stdout and
 stderr) go to another, which the parent labels. Each request carries the stack's clock offset, which the
-worker's clock follows before the handler runs (``clock.py``).
+worker's clock follows before the handler runs (``clock.py``). Each answer carries the CPU milliseconds the
+invocation took (the process's and its ended children's, as Lambda bills a container's), and the first
+line the import's.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from cfp_tools.local.clock import Travel
+from cfp_tools.local.usage import process_cpu
 
 INIT_ID = "init"
 # Imported once by the server the workers are forked from: the libraries the functions share, never the
@@ -113,26 +116,32 @@ def serve(handler: str, requests: IO[str], replies: IO[str]) -> None:
     """Import the handler, say how long it took, then run invocations until the parent hangs up."""
     function: Any = None
     init_error: dict[str, Any] | None = None
-    started = time.monotonic()
+    started, cpu = time.monotonic(), process_cpu()
     try:
         function = _load(handler)
     except Exception as exc:
         init_error = _error(exc, "Runtime.ImportModuleError")
         traceback.print_exc()
     init_ms = round((time.monotonic() - started) * 1000)
-    _reply(replies, {"id": INIT_ID, "init_ms": init_ms, **({"error": init_error} if init_error else {})})
+    init: dict[str, Any] = {"id": INIT_ID, "init_ms": init_ms, "cpu_ms": _cpu_ms(cpu)}
+    _reply(replies, {**init, **({"error": init_error} if init_error else {})})
     clock = Travel()
     for line in requests:
+        cpu = process_cpu()
         request = json.loads(line)
         clock.follow(request.get("clock", 0.0))
         if init_error is not None:
-            _reply(replies, {"id": request["id"], "error": init_error})
+            _reply(replies, {"id": request["id"], "error": init_error, "cpu_ms": _cpu_ms(cpu)})
             continue
         context = LambdaContext(**request["context"])
         try:
             result = function(request["event"], context)
         except Exception as exc:
             traceback.print_exc()
-            _reply(replies, {"id": request["id"], "error": _error(exc)})
+            _reply(replies, {"id": request["id"], "error": _error(exc), "cpu_ms": _cpu_ms(cpu)})
         else:
-            _reply(replies, {"id": request["id"], "result": result})
+            _reply(replies, {"id": request["id"], "result": result, "cpu_ms": _cpu_ms(cpu)})
+
+
+def _cpu_ms(since: float) -> float:
+    return round((process_cpu() - since) * 1000, 3)
