@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from cfp.model import Version
     from cfp.notifications import Notifier, SendOnce
     from cfp.ports import TokenSealer
+    from cfp.releases import Releases
     from cfp.signin import SignIn
     from cfp.submissions import SubmissionService
     from cfp.validation import UploadValidator
@@ -178,6 +179,15 @@ def console() -> Console:
         archive_jobs=store(),
         archive_queue=JobQueue(client("sqs"), s.archive_queue_url) if s.archive_queue_url else None,
     )
+
+
+def releases() -> Releases:
+    """Deciding and releasing decisions, with the store's decision records beside the submissions."""
+    from cfp.decision_store import DecisionStore
+    from cfp.releases import Releases
+
+    decisions = DecisionStore(client("dynamodb"), settings().table_name)
+    return Releases(store(), decisions, notification_queue(), renderer(), clock())
 
 
 def archive_builder() -> ArchiveBuilder:
