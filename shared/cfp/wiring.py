@@ -243,6 +243,9 @@ def send_once(delivery: Mailer, context: LambdaContext | None = None) -> SendOnc
         IdempotencyConfig,
         idempotent_function,
     )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    from cfp.errors import SendInProgress
 
     persistence = DynamoDBPersistenceLayer(
         table_name=settings().idempotency_table_name, boto3_client=client("dynamodb")
@@ -260,7 +263,10 @@ def send_once(delivery: Mailer, context: LambdaContext | None = None) -> SendOnc
         return {"message_id": delivery.send(mail)}
 
     def send(key: str, mail: Mail) -> None:
-        deliver(mail_key={"key": key}, mail=mail)
+        try:
+            deliver(mail_key={"key": key}, mail=mail)
+        except IdempotencyAlreadyInProgressError as error:
+            raise SendInProgress(key) from error
 
     return send
 

@@ -7,8 +7,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cfp import events
+import pytest
+
+from cfp import events, wiring
 from cfp.decision_store import DecisionStore
+from cfp.errors import SendInProgress
+from cfp.events import NotificationEvent
+from cfp.mail.message import Mail
+from cfp.mailer import Mailer
+from cfp.notifications import BatchOutcome, Notifier
 from cfp.releases import Claim
 from tests.aws import FakeContext, load_function, sqs_event
 from tests.handlers.conftest import World
@@ -161,3 +168,46 @@ def test_releases_at_once_each_send_report_and_audit_a_submission_once(world: Wo
     released = [i["detail"]["S"] for i in call_history if i["action"]["S"] == "released"]
     assert len(released) == 3
     assert sum(int(detail.split(": ")[1].split(" ")[0]) for detail in released) == len(ids)
+
+
+def test_a_mail_another_batch_is_sending_comes_back_within_seconds(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create("ada@example.org")
+    [receipt] = world.notifications()
+    # While one batch sends the receipt, another meets its idempotency record in progress.
+    met: list[Exception] = []
+    send = Mailer.send
+
+    def send_while_another_batch_tries(self: Mailer, mail: Mail) -> str:
+        try:
+            wiring.send_once(wiring.mailer())(receipt["event_id"], mail)
+        except SendInProgress as error:
+            met.append(error)
+        return send(self, mail)
+
+    monkeypatch.setattr(Mailer, "send", send_while_another_batch_tries)
+    notifier.lambda_handler(sqs_event([json.dumps(receipt)], "notifications"), FakeContext())
+    assert len(met) == 1
+    assert [m["To"] for m in sent() if "Received" in m["Subject"]] == ["ada@example.org"]
+    monkeypatch.setattr(Mailer, "send", send)
+
+    # The batch that met it hands the message back for a few seconds, not the queue's half hour.
+    world.sqs.send_message(QueueUrl=world.notification_queue_url, MessageBody=json.dumps(receipt))
+    message = world.sqs.receive_message(QueueUrl=world.notification_queue_url, VisibilityTimeout=2100)[
+        "Messages"
+    ][0]
+    event = sqs_event([message["Body"]], "notifications")
+    event["Records"][0]["receiptHandle"] = message["ReceiptHandle"]
+    changed: list[dict[str, Any]] = []
+    wiring.client("sqs").meta.events.register(
+        "provide-client-params.sqs.ChangeMessageVisibility", lambda params, **_: changed.append(params)
+    )
+
+    def in_progress(self: Notifier, event: NotificationEvent, outcome: BatchOutcome) -> None:
+        raise SendInProgress(event.event_id)
+
+    monkeypatch.setattr(Notifier, "handle", in_progress)
+    answer = notifier.lambda_handler(event, FakeContext())
+    assert answer["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    assert [(c["ReceiptHandle"], c["VisibilityTimeout"]) for c in changed] == [(message["ReceiptHandle"], 5)]
