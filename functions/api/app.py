@@ -30,14 +30,10 @@ from cfp.call import CallFacts, call_facts
 from cfp.console import (
     ArchiveRequest,
     DeadLetterListing,
-    Decided,
-    DecisionRequest,
     Export,
     ExtensionRequest,
     PdfLink,
     Redriven,
-    ReleasePreview,
-    ReleaseResult,
     SubmissionDetail,
     SubmissionList,
 )
@@ -57,6 +53,14 @@ from cfp.errors import (
 )
 from cfp.model import Email
 from cfp.observability import logger, metrics
+from cfp.releases import (
+    Decided,
+    DecisionRequest,
+    ReleaseNotFound,
+    ReleasePreview,
+    ReleaseStarted,
+    ReleaseView,
+)
 from cfp.submissions import (
     CallClosed,
     IdempotencyKeyReused,
@@ -81,6 +85,7 @@ ORGANIZER: list[dict[str, list[str]]] = [{"organizerSession": []}]
 ID_PATTERN = r"^[a-z0-9]{4,40}$"
 SubmissionId = Annotated[str, Path(pattern=ID_PATTERN, description="The submission's id.")]
 JobId = Annotated[str, Path(pattern=r"^[a-f0-9]{16}$", description="The archive job's id.")]
+ReleaseId = Annotated[str, Path(pattern=r"^[a-f0-9]{16}$", description="The release's id, from its preview.")]
 QueueName = Annotated[str, Path(pattern=r"^[a-z]{1,40}$", description="validation, notification or archive.")]
 _ABOUT_ONE = re.compile(r"^/submissions/(?P<id>[^/]+)(?:/upload-url)?/?$")
 
@@ -276,6 +281,7 @@ def _upload_not_found(error: UploadNotFound) -> Response[dict[str, Any]]:
 
 @app.exception_handler(ArchiveNotFound)
 @app.exception_handler(QueueNotFound)
+@app.exception_handler(ReleaseNotFound)
 def _archive_not_found(error: Exception) -> Response[dict[str, Any]]:
     return _error(404, "not_found", str(error))
 
@@ -283,6 +289,11 @@ def _archive_not_found(error: Exception) -> Response[dict[str, Any]]:
 @app.exception_handler(ArchiveNotReady)
 def _archive_not_ready(error: ArchiveNotReady) -> Response[dict[str, Any]]:
     return _error(409, "not_ready", f"{error}; ask again when it is done")
+
+
+@app.exception_handler(ReleaseStarted)
+def _release_started(error: ReleaseStarted) -> Response[dict[str, Any]]:
+    return _error(409, "already_started", str(error))
 
 
 @app.exception_handler(SecretUnavailable)
@@ -592,28 +603,46 @@ def link_to_pdf(
     responses=_answers(200, "The submissions decided.", _CONSOLE_ANSWERS),
 )
 def decide(request: DecisionRequest) -> Decided:
-    return wiring.console().decide(request, _organizer())
+    return wiring.releases().decide(request, _organizer())
 
 
-@app.get(
-    "/organizers/release",
-    summary="Preview the decision mails a release would send",
-    security=ORGANIZER,
-    responses=_answers(200, "The decision mails a release would send.", _CONSOLE_ANSWERS),
-)
-def preview_release() -> ReleasePreview:
-    _organizer()
-    return wiring.console().preview_release()
+_RELEASE_ANSWERS: dict[int, OpenAPIResponse] = {
+    **_CONSOLE_ANSWERS,
+    404: _documented(ErrorAnswer, "not_found: no such release; preview again."),
+    409: _documented(ErrorAnswer, "already_started: the release was started before; preview again."),
+}
 
 
 @app.post(
-    "/organizers/release",
-    summary="Send every decision not mailed yet, once",
+    "/organizers/releases",
+    status_code=201,
+    summary="Preview the decision mails a release would send, recorded under an id to send them by",
     security=ORGANIZER,
-    responses=_answers(200, "The decision mails sent, and how many had been sent before.", _CONSOLE_ANSWERS),
+    responses=_answers(201, "The decision mails the release would send, and its id.", _CONSOLE_ANSWERS),
 )
-def release_decisions() -> ReleaseResult:
-    return wiring.console().release(_organizer())
+def preview_release() -> ReleasePreview:
+    return wiring.releases().preview(_organizer())
+
+
+@app.post(
+    "/organizers/releases/<release_id>/send",
+    summary="Send exactly the decision mails the preview showed, each once, and say what changed since",
+    security=ORGANIZER,
+    responses=_answers(200, "The release, and what changed since its preview.", _RELEASE_ANSWERS),
+)
+def send_release(release_id: ReleaseId) -> ReleaseView:
+    return wiring.releases().start(release_id, _organizer())
+
+
+@app.get(
+    "/organizers/releases/<release_id>",
+    summary="How far a release has come: the mails gone through and those it sent",
+    security=ORGANIZER,
+    responses=_answers(200, "The release as it stands.", _RELEASE_ANSWERS),
+)
+def read_release(release_id: ReleaseId) -> ReleaseView:
+    _organizer()
+    return wiring.releases().view(release_id)
 
 
 @app.post(

@@ -2,7 +2,9 @@
 
 The event source batches up to 500 messages for up to 60 s, so a burst of uploads becomes one digest.
 A record whose mail fails for a passing reason is reported as a partial batch failure and retried, then
-dead-lettered; mails already sent are not sent again (idempotency keyed on the event id).
+dead-lettered; mails already sent are not sent again (idempotency keyed on the event id). A record whose
+mail another invocation is sending at that moment is handed back to come again within seconds, not after
+the queue's visibility timeout (half an hour).
 """
 
 from typing import Any
@@ -13,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
 from cfp.batches import LoggedBatchProcessor
+from cfp.errors import SendInProgress
 from cfp.events import NotificationEvent
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.observability import logger, metrics
@@ -20,6 +23,8 @@ from cfp.observability import logger, metrics
 # Settings are parsed at import: a misconfigured function fails at cold start, naming the variable.
 wiring.load_settings()
 processor = LoggedBatchProcessor()
+# A mail in flight elsewhere is sent (or its claim released) within seconds; look at it again then.
+IN_PROGRESS_RETRY_SECONDS = 5
 
 
 @logger.inject_lambda_context
@@ -29,7 +34,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     outcome = BatchOutcome()
 
     def handle_record(record: SQSRecord) -> None:
-        notifier.handle(NotificationEvent.model_validate_json(record.body), outcome)
+        try:
+            notifier.handle(NotificationEvent.model_validate_json(record.body), outcome)
+        except SendInProgress:
+            wiring.notification_queue().retry_soon(record.receipt_handle, IN_PROGRESS_RETRY_SECONDS)
+            raise
 
     with processor(records=event["Records"], handler=handle_record, lambda_context=context):
         processor.process()

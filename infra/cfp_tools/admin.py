@@ -28,11 +28,11 @@ from cfp.clock import SystemClock
 from cfp.console import (
     Console,
     DeadLetterQueue,
-    DecisionRequest,
     ExtensionRequest,
     SubmissionDetail,
 )
 from cfp.deadline import describe, parse_deadline
+from cfp.decision_store import DecisionStore
 from cfp.errors import (
     QueueNotFound,
     QueueUnavailable,
@@ -42,6 +42,7 @@ from cfp.errors import (
 )
 from cfp.model import Decision
 from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
+from cfp.releases import DecisionRequest, ReleaseNotFound, Releases, ReleaseStarted, ReleaseView
 from cfp.settings import Settings
 from cfp.store import SubmissionStore
 from cfp.uploads import UploadBucket
@@ -239,21 +240,51 @@ def _extend(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
 
 def _decide(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
     decision = Decision.ACCEPTED if args.accept else Decision.REJECTED
-    decided = console.decide(DecisionRequest(ids=args.ids, decision=decision, note=args.note), args.operator)
+    request = DecisionRequest(ids=args.ids, decision=decision, note=args.note)
+    decided = args.releases.decide(request, args.operator)
     out.write(f"{len(decided.decided)} marked {decision.value}; send-decisions mails the authors\n")
     return 0
 
 
+def _release_report(view: ReleaseView, out: IO[str]) -> None:
+    out.write(
+        f"release {view.id}: {view.state}, {view.done} of {view.total} gone through, {len(view.sent)} sent\n"
+    )
+    if view.message:
+        out.write(f"  {view.message}\n")
+    if view.changes:
+        for label, ids in (
+            ("decided since the preview, not in this release", view.changes.decided_since),
+            ("changed or withdrawn since the preview, left out", view.changes.changed_since),
+            ("sent by another release since the preview", view.changes.sent_since),
+        ):
+            if ids:
+                out.write(f"  {len(ids)} {label}: {' '.join(ids)}\n")
+
+
 def _send_decisions(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
-    preview = console.preview_release()
-    if args.dry_run:
-        out.write(f"{preview.pending} decision mails would be sent ({preview.undecided} undecided)\n")
-        for mail in preview.mails:
-            out.write(f"\n--- {mail.count} x {mail.decision.value}, e.g. {mail.example_id}\n")
-            out.write(f"Subject: {mail.subject}\n\n{mail.text}")
-        return 0
-    result = console.release(args.operator)
-    out.write(f"queued {len(result.sent)} decision mails; {result.already_sent} had been sent before\n")
+    """Preview (and record) a release, or send one previewed before: exactly what its preview showed."""
+    releases: Releases = args.releases
+    release_id = args.release
+    if release_id is None:
+        preview = releases.preview(args.operator)
+        release_id = preview.release_id
+        out.write(
+            f"release {release_id}: {preview.pending} decision mails ({preview.corrections} corrections, "
+            f"{preview.undecided} undecided)\n"
+        )
+        if args.dry_run:
+            for mail in preview.mails:
+                out.write(f"\n--- {mail.count} x {mail.decision.value}, e.g. {mail.example_id}\n")
+                out.write(f"Subject: {mail.subject}\n\n{mail.text}")
+            out.write(f"\nsend them with: cfp admin send-decisions --release {release_id}\n")
+            return 0
+    _release_report(releases.start(release_id, args.operator), out)
+    return 0
+
+
+def _release_status(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    _release_report(args.releases.view(args.release), out)
     return 0
 
 
@@ -332,7 +363,10 @@ def _parser() -> argparse.ArgumentParser:
     verdict.add_argument("--reject", action="store_true")
     decide.add_argument("--note", default="", help="a note to the authors")
     send = commands.add_parser("send-decisions", parents=[target], help="mail every decision not sent yet")
-    send.add_argument("--dry-run", action="store_true", help="show the mails, send nothing")
+    send.add_argument("--dry-run", action="store_true", help="preview and record the release, send nothing")
+    send.add_argument("--release", metavar="ID", help="send the release previewed under this id")
+    status = commands.add_parser("release-status", parents=[target], help="how far a release has come")
+    status.add_argument("release", metavar="ID")
     resend = commands.add_parser("resend", parents=[target], help="mail a receipt or verdict again")
     resend.add_argument("id")
     resend.add_argument("what", choices=["receipt", "verdict"])
@@ -352,6 +386,7 @@ _COMMANDS: dict[str, Callable[[Console, argparse.Namespace, IO[str]], int]] = {
     "extend": _extend,
     "decide": _decide,
     "send-decisions": _send_decisions,
+    "release-status": _release_status,
     "resend": _resend,
     "redrive": _redrive,
     "reconcile": _reconcile,
@@ -375,12 +410,22 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
             target = _local_target(args.api_url or args.local or DEFAULT_API_URL)
         args.operator = target.operator
         console, bucket = build_console(target)
+        decisions = DecisionStore(target.client("dynamodb"), console.settings.table_name)
+        args.releases = Releases(console.store, decisions, console.queue, console.renderer, console.clock)
         if args.command == "download":
             return _download(console, bucket, args, out)
         return _COMMANDS[args.command](console, args, out)
     except SubmissionNotFound as error:
         print(f"cfp admin: no submission {error}; nothing was changed", file=sys.stderr)
-    except (SubmissionWithdrawn, UploadNotFound, QueueUnavailable, QueueNotFound, AdminError) as error:
+    except (
+        SubmissionWithdrawn,
+        UploadNotFound,
+        QueueUnavailable,
+        QueueNotFound,
+        ReleaseNotFound,
+        ReleaseStarted,
+        AdminError,
+    ) as error:
         print(f"cfp admin: {error}", file=sys.stderr)
     except NoCredentialsError:
         print("cfp admin: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID", file=sys.stderr)

@@ -1,9 +1,8 @@
 """What organizers do with the call, independent of HTTP: the use cases behind the console at
 ``/organizers`` and ``cfp admin``, written once and called from both.
 
-Every change names who made it and is recorded with the time. Decisions reach no author until they are
-released; a release queues one event per decision with a stable id and then marks it sent, so the
-notifier's idempotency sends each mail once and a second release skips what went out already.
+Every change names who made it and is recorded with the time. Deciding and releasing decisions are
+``cfp.releases``'.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ from cfp.errors import (
     QueueNotFound,
     QueueUnavailable,
     SubmissionNotFound,
-    SubmissionWithdrawn,
     UploadNotFound,
 )
 from cfp.formatcheck.models import Verdict
@@ -63,6 +61,7 @@ from cfp.ports import (
     SubmissionRepository,
     UploadStorage,
 )
+from cfp.releases import decision_sent
 from cfp.settings import Settings
 from cfp.submissions import SubmissionFacts, facts_of
 from cfp.validation import s3_event_body
@@ -75,7 +74,6 @@ if TYPE_CHECKING:
 PDF_LINK_SECONDS = 300
 # The most dead letters "show" lists (the count says how many wait in all).
 DEAD_LETTERS_SHOWN = 50
-NOTE_MAX = 2000
 
 ROW_COLUMNS = [
     "id",
@@ -154,37 +152,6 @@ class Export(BaseModel):
     deadline: datetime
     exported_at: datetime
     submissions: list[SubmissionDetail]
-
-
-class DecisionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ids: list[str] = Field(min_length=1, max_length=5000)
-    decision: Decision
-    note: str = Field(default="", max_length=NOTE_MAX)
-
-
-class Decided(BaseModel):
-    decided: list[str]
-
-
-class MailPreview(BaseModel):
-    decision: Decision
-    count: int = Field(description="Mails of this kind the release would send.")
-    example_id: str
-    subject: str
-    text: str
-
-
-class ReleasePreview(BaseModel):
-    pending: int
-    undecided: int
-    mails: list[MailPreview]
-
-
-class ReleaseResult(BaseModel):
-    sent: list[str] = Field(description="Submissions whose decision mail was queued now.")
-    already_sent: int
 
 
 class PdfLink(BaseModel):
@@ -295,10 +262,6 @@ class DeadLetterQueue:
     source_url: str
 
 
-def _decision_sent(submission: Submission, markers: set[str]) -> bool:
-    return submission.decision is not None and f"decision:{submission.decision.value}" in markers
-
-
 @dataclass(frozen=True)
 class Console:
     """The organizers' use cases; the adapters are passed in (the queues for reconcile and redrive only
@@ -328,7 +291,7 @@ class Console:
             status = status_of(submission, versions, window)
             current = current_version(submission, versions, window)
             verdict = current.verdict if current else None
-            sent = _decision_sent(submission, snapshot.markers.get(submission.id, set()))
+            sent = decision_sent(submission, snapshot.markers.get(submission.id, set()))
             counts[status.value] += 1
             decisions[submission.decision.value if submission.decision else "undecided"] += 1
             if submission.decision and not sent and not submission.withdrawn:
@@ -380,7 +343,7 @@ class Console:
             decision_note=submission.decision_note,
             decided_by=submission.decided_by,
             decided_at=submission.decided_at,
-            decision_sent=_decision_sent(submission, markers),
+            decision_sent=decision_sent(submission, markers),
             versions=[
                 UploadDetail(
                     version=v.number,
@@ -522,68 +485,6 @@ class Console:
         if missing:
             raise SubmissionNotFound(", ".join(missing))
         return found
-
-    def decide(self, request: DecisionRequest, by: str) -> Decided:
-        """Record a decision on each submission (all or, for an unknown or withdrawn one, none)."""
-        records = self._all_exist(request.ids)
-        withdrawn = [s.id for s, _ in records if s.withdrawn]
-        if withdrawn:
-            raise SubmissionWithdrawn(f"withdrawn: {', '.join(withdrawn)}")
-        now = self.clock.now()
-        note = request.note.strip()
-        for submission, _ in records:
-            self.store.record_decision(submission.id, request.decision.value, note, by, now)
-            detail = request.decision.value + (f"; note: {note}" if note else "")
-            self.store.audit(by, "decided", detail, now, submission.id)
-        return Decided(decided=[s.id for s, _ in records])
-
-    def _unsent(self) -> tuple[list[Submission], int, int]:
-        """Decisions not mailed yet, how many were, and how many live submissions are undecided."""
-        snapshot = self.store.snapshot()
-        unsent, already, undecided = [], 0, 0
-        for submission, _ in snapshot.records:
-            if submission.withdrawn:
-                continue
-            if submission.decision is None:
-                undecided += 1
-            elif _decision_sent(submission, snapshot.markers.get(submission.id, set())):
-                already += 1
-            else:
-                unsent.append(submission)
-        return unsent, already, undecided
-
-    def preview_release(self) -> ReleasePreview:
-        """One example of each kind of mail the release would send, and how many of each."""
-        unsent, _, undecided = self._unsent()
-        mails = []
-        for decision in Decision:
-            kind = [s for s in unsent if s.decision is decision]
-            if kind:
-                mail = self.renderer.decision(kind[0], decision, kind[0].decision_note)
-                mails.append(
-                    MailPreview(
-                        decision=decision,
-                        count=len(kind),
-                        example_id=kind[0].id,
-                        subject=mail.subject,
-                        text=mail.text,
-                    )
-                )
-        return ReleasePreview(pending=len(unsent), undecided=undecided, mails=mails)
-
-    def release(self, by: str) -> ReleaseResult:
-        """Queue one decision mail per submission not mailed yet, then mark it sent."""
-        unsent, already, _ = self._unsent()
-        now = self.clock.now()
-        for submission in unsent:
-            assert submission.decision is not None
-            self.queue.publish(
-                events.decision(submission.id, submission.decision.value, submission.decision_note, now)
-            )
-            self.store.mark_once(f"decision:{submission.decision.value}", now, submission.id)
-            self.store.audit(by, "released", submission.decision.value, now, submission.id)
-        self.store.audit(by, "released", f"{len(unsent)} decision mails", now)
-        return ReleaseResult(sent=[s.id for s in unsent], already_sent=already)
 
     def extend(self, request: ExtensionRequest, by: str) -> list[str]:
         """Give submissions until ``request.until`` (all or, for an unknown id, none)."""

@@ -53,6 +53,11 @@ class RecipientRejected(Exception):
     """SES refused the message for good (for example, a malformed or suppressed address)."""
 
 
+class SendInProgress(Exception):
+    """Another invocation is sending this mail right now: hand the message back, to be looked at again in
+    a few seconds (sent by then, or free to send)."""
+
+
 class SendingBlocked(Exception):
     """SES refuses every mail from this account or sender until an operator fixes it."""
 

@@ -113,15 +113,19 @@ def call_closed(deadline: datetime, at: datetime) -> NotificationEvent:
     )
 
 
-def decision(submission_id: str, outcome: str, note: str, at: datetime) -> NotificationEvent:
-    """A released decision; the id names the submission and the outcome, so releasing it again sends
-    nothing new, while a decision changed after its release is a new fact with a mail of its own."""
+def decision(
+    submission_id: str, outcome: str, note: str, at: datetime, version: int = 0, corrected: bool = False
+) -> NotificationEvent:
+    """A released decision; the id names the submission and the decision's version, so releasing it again
+    sends nothing new, while a decision changed after its release is a new fact with a mail of its own
+    (``corrected``: it replaces one the authors were sent). Version 0 is a decision recorded before
+    versions were counted, named by its outcome as it was then."""
     return NotificationEvent(
         kind=EventKind.DECISION,
-        event_id=f"decision:{submission_id}:{outcome}",
+        event_id=f"decision:{submission_id}:" + (f"v{version}" if version else outcome),
         occurred_at=at,
         submission_id=submission_id,
-        detail={"decision": outcome, "note": note},
+        detail={"decision": outcome, "note": note, **({"corrected": True} if corrected else {})},
     )
 
 

@@ -202,6 +202,8 @@ class Submission(BaseModel):
     decision_note: str = ""
     decided_by: str | None = None
     decided_at: datetime | None = None
+    # Counts every change of decision or note: a release mails one version, and a later one is a correction.
+    decision_version: int = 0
 
     @property
     def withdrawn(self) -> bool:

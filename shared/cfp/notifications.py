@@ -109,7 +109,8 @@ class Notifier:
                 return self.renderer.reminder(submission, versions, event.occurred_at)
             case EventKind.DECISION:
                 outcome = Decision(str(event.detail["decision"]))
-                return self.renderer.decision(submission, outcome, str(event.detail.get("note") or ""))
+                note = str(event.detail.get("note") or "")
+                return self.renderer.decision(submission, outcome, note, bool(event.detail.get("corrected")))
         return None
 
     def _superseded(self, submission: Submission, versions: list[Version], version: Version) -> bool:

@@ -146,10 +146,6 @@ class SubmissionRepository(Protocol):
 
     def markers(self, submission_id: str) -> set[str]: ...
 
-    def record_decision(
-        self, submission_id: str, decision: str, note: str, decided_by: str, now: datetime
-    ) -> None: ...
-
     def audit(
         self, by: str, action: str, detail: str, now: datetime, submission_id: str | None = None
     ) -> None: ...

@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cfp.errors import PublishFailed, QueueUnavailable
 from cfp.events import NotificationEvent
+from cfp.observability import logger
 from cfp.ports import DeadLetter
 
 if TYPE_CHECKING:
@@ -27,6 +28,16 @@ class NotificationQueue:
             self._client.send_message(QueueUrl=self._url, MessageBody=event.model_dump_json())
         except (BotoCoreError, ClientError) as error:
             raise PublishFailed(f"{event.event_id}: {error}") from error
+
+    def retry_soon(self, receipt_handle: str, seconds: int) -> None:
+        """Make a message handed back visible again after ``seconds`` instead of the queue's visibility
+        timeout. Best effort: if SQS does not take it, the message comes back after the timeout."""
+        try:
+            self._client.change_message_visibility(
+                QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+            )
+        except (BotoCoreError, ClientError):
+            logger.warning("a message handed back waits out the visibility timeout")
 
 
 class ValidationQueue:

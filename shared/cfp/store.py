@@ -531,17 +531,6 @@ class SubmissionStore:
             raise
         return str(_from_item(response.get("Attributes", {})).get("email") or "") or None
 
-    def record_decision(
-        self, submission_id: str, decision: str, note: str, decided_by: str, now: datetime
-    ) -> None:
-        """Set a live submission's decision (not sent to anyone yet) and note who made it and when."""
-        self._update_live(
-            submission_id,
-            "SET decision = :d, decision_note = :n, decided_by = :by, decided_at = :now, updated_at = :now",
-            {},
-            _to_item({":d": decision, ":n": note, ":by": decided_by, ":now": _iso(now)}),
-        )
-
     def audit(
         self, by: str, action: str, detail: str, now: datetime, submission_id: str | None = None
     ) -> None:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from cfp.model import Version
     from cfp.notifications import Notifier, SendOnce
     from cfp.ports import TokenSealer
+    from cfp.releases import Releases
     from cfp.signin import SignIn
     from cfp.submissions import SubmissionService
     from cfp.validation import UploadValidator
@@ -180,6 +181,15 @@ def console() -> Console:
     )
 
 
+def releases() -> Releases:
+    """Deciding and releasing decisions, with the store's decision records beside the submissions."""
+    from cfp.decision_store import DecisionStore
+    from cfp.releases import Releases
+
+    decisions = DecisionStore(client("dynamodb"), settings().table_name)
+    return Releases(store(), decisions, notification_queue(), renderer(), clock())
+
+
 def archive_builder() -> ArchiveBuilder:
     from cfp.archive import ArchiveBuilder
 
@@ -233,6 +243,9 @@ def send_once(delivery: Mailer, context: LambdaContext | None = None) -> SendOnc
         IdempotencyConfig,
         idempotent_function,
     )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    from cfp.errors import SendInProgress
 
     persistence = DynamoDBPersistenceLayer(
         table_name=settings().idempotency_table_name, boto3_client=client("dynamodb")
@@ -250,7 +263,10 @@ def send_once(delivery: Mailer, context: LambdaContext | None = None) -> SendOnc
         return {"message_id": delivery.send(mail)}
 
     def send(key: str, mail: Mail) -> None:
-        deliver(mail_key={"key": key}, mail=mail)
+        try:
+            deliver(mail_key={"key": key}, mail=mail)
+        except IdempotencyAlreadyInProgressError as error:
+            raise SendInProgress(key) from error
 
     return send
 

@@ -145,7 +145,7 @@ def test_signed_out_and_forged_requests_get_nothing(stack: RunningStack, call: l
             response = requests.get(f"{stack.api}{path}", headers=headers, timeout=30)
             assert response.status_code == 401, (name, path, response.text)
             assert response.json()["error"] == "not_signed_in", (name, path)
-    assert requests.post(f"{stack.api}/organizers/release", timeout=30).status_code == 401
+    assert requests.post(f"{stack.api}/organizers/releases", timeout=30).status_code == 401
 
 
 def test_an_organizer_signs_in_lists_filters_and_opens_a_pdf(

@@ -134,10 +134,15 @@ def test_deciding_and_sending_once(stack: RunningStack, made: list[dict[str, Any
     unknown = admin(stack, "decide", "nosuchid00", "--accept")
     assert unknown.returncode == 1 and "no submission nosuchid00" in unknown.stderr
     preview = ok(stack, "send-decisions", "--dry-run")
-    assert "2 decision mails would be sent (1 undecided)" in preview
+    assert "2 decision mails (0 corrections, 1 undecided)" in preview
     assert "See you in Shanghai." in preview
-    assert "queued 2 decision mails; 0 had been sent before" in ok(stack, "send-decisions")
-    assert "queued 0 decision mails; 2 had been sent before" in ok(stack, "send-decisions")
+    release_id = preview.split("--release ")[1].split()[0]
+    sent = ok(stack, "send-decisions", "--release", release_id)
+    assert f"release {release_id}: done, 2 of 2 gone through, 2 sent" in sent
+    again = admin(stack, "send-decisions", "--release", release_id)
+    assert again.returncode == 1 and "was started already" in again.stderr
+    assert "0 decision mails" in ok(stack, "send-decisions")
+    assert f"release {release_id}: done" in ok(stack, "release-status", release_id)
     shown = ok(stack, "show", made[0]["id"])
     assert "accepted by operator" in shown and "(mailed)" in shown
 

@@ -170,7 +170,7 @@ def test_nothing_is_shown_without_a_valid_session(world: World) -> None:
         "export": call("GET", "/organizers/export?format=json", token=created["token"]),
         "decide": call("POST", "/organizers/decisions", {"ids": [created["id"]], "decision": "accepted"}),
         "cross-site": call(
-            "POST", "/organizers/release", cookie=cookie, headers={"origin": "https://evil.example"}
+            "POST", "/organizers/releases", cookie=cookie, headers={"origin": "https://evil.example"}
         ),
     }
     for name, response in refused.items():
@@ -239,20 +239,24 @@ def test_decisions_reach_authors_once_and_only_when_released(world: World) -> No
     assert unknown["statusCode"] == 404
     assert world.notifications() == [] and len(sent()) == before
 
-    preview = body_of(call("GET", "/organizers/release", cookie=cookie))
+    answer = call("POST", "/organizers/releases", cookie=cookie)
+    assert answer["statusCode"] == 201, answer
+    preview = body_of(answer)
     assert preview["pending"] == 2 and preview["undecided"] == 0
     kinds = {m["decision"]: m for m in preview["mails"]}
     assert "Poster session B." in kinds["accepted"]["text"]
     assert kinds["rejected"]["subject"].startswith("[AI Systems Workshop at SOSP 2017] Not accepted")
 
-    released = body_of(call("POST", "/organizers/release", cookie=cookie))
+    send = f"/organizers/releases/{preview['release_id']}/send"
+    released = body_of(call("POST", send, cookie=cookie))
+    assert released["state"] == "done"
     assert sorted(released["sent"]) == sorted([accepted["id"], rejected["id"]])
     queued = world.notifications()
     assert sorted(e["event_id"] for e in queued) == sorted(
-        [f"decision:{accepted['id']}:accepted", f"decision:{rejected['id']}:rejected"]
+        [f"decision:{accepted['id']}:v1", f"decision:{rejected['id']}:v1"]
     )
-    again = body_of(call("POST", "/organizers/release", cookie=cookie))
-    assert again == {"sent": [], "already_sent": 2}
+    assert call("POST", send, cookie=cookie)["statusCode"] == 409
+    assert body_of(call("POST", "/organizers/releases", cookie=cookie))["pending"] == 0
     bodies = [json.dumps(e) for e in queued]
     notifier.lambda_handler(sqs_event(bodies, "notifications"), FakeContext())
     mails = sent()[before:]

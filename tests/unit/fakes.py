@@ -174,13 +174,6 @@ class FakeStore:
     def markers(self, submission_id: str) -> set[str]:
         return set(self.marked.get(submission_id, set()))
 
-    def record_decision(
-        self, submission_id: str, decision: str, note: str, decided_by: str, now: datetime
-    ) -> None:
-        self._live(submission_id).change(
-            decision=decision, decision_note=note, decided_by=decided_by, decided_at=now, updated_at=now
-        )
-
     def save_sign_in_link(self, secret_hash: str, email: str, expires_at: datetime) -> None:
         self.links[secret_hash] = (email, expires_at)
 

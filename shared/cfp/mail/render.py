@@ -173,15 +173,20 @@ class MailRenderer:
     def withdrawn(self, submission: Submission) -> Mail:
         return self._author_mail(submission, f"Withdrawn: {submission.title}", "withdrawn")
 
-    def decision(self, submission: Submission, decision: Decision, note: str) -> Mail:
-        """The organizers' decision, with their note; sent only when the decisions are released."""
+    def decision(
+        self, submission: Submission, decision: Decision, note: str, corrected: bool = False
+    ) -> Mail:
+        """The organizers' decision, with their note; sent only when the decisions are released. A
+        ``corrected`` one replaces a decision the authors were sent before, and says so."""
         accepted = decision is Decision.ACCEPTED
         return self._author_mail(
             submission,
-            f"{'Accepted' if accepted else 'Not accepted'}: {submission.title}",
+            ("Correction: " if corrected else "")
+            + f"{'Accepted' if accepted else 'Not accepted'}: {submission.title}",
             "decision",
             accepted=accepted,
             note=note,
+            corrected=corrected,
         )
 
     def sign_in(self, email: str, url: str, expires_at: datetime) -> Mail:

@@ -19,6 +19,9 @@
     returnTo: null,
     archive: null,
     archiveTimer: null,
+    releasePreview: null,
+    releaseTimer: null,
+    releaseChanges: null,
     deadLetters: null,
   };
 
@@ -287,36 +290,82 @@
   $("accept-selected").addEventListener("click", () => decide([...state.selected], "accepted", $("bulk-note").value, $("release-status")));
   $("reject-selected").addEventListener("click", () => decide([...state.selected], "rejected", $("bulk-note").value, $("release-status")));
 
+  // A preview is recorded under an id: sending names it, so exactly the mails shown go out. The release
+  // runs on its own; the page asks about it once a second and shows how far it has come.
   $("release").addEventListener("click", async () => {
     clearProblem();
-    const preview = await api("GET", "/organizers/release");
-    const box = $("release-preview");
-    $("release-summary").textContent = preview.pending
-      ? preview.pending + " decision mail" + (preview.pending === 1 ? "" : "s") + " will be sent, one per submission" +
-        (preview.undecided ? "; " + preview.undecided + " submissions are still undecided and get nothing." : ".")
-      : "Every decision has been sent already.";
-    $("release-mails").replaceChildren(
-      ...preview.mails.map((m) =>
-        el("div", { class: "release-mail" },
-          el("h4", {}, m.count + " × " + m.decision + " (example: " + m.example_id + ")"),
-          el("p", {}, el("strong", {}, "Subject: "), m.subject),
-          el("pre", {}, m.text))
-      )
-    );
-    $("release-yes").hidden = !preview.pending;
-    box.hidden = false;
-    box.focus();
+    try {
+      const preview = await api("POST", "/organizers/releases");
+      state.releasePreview = preview.release_id;
+      const box = $("release-preview");
+      $("release-summary").textContent = preview.pending
+        ? preview.pending + " decision mail" + (preview.pending === 1 ? "" : "s") + " will be sent, one per submission" +
+          (preview.corrections ? ", " + preview.corrections + " of them correcting a decision sent before" : "") +
+          (preview.undecided ? "; " + preview.undecided + " submissions are still undecided and get nothing." : ".")
+        : "Every decision has been sent already.";
+      $("release-mails").replaceChildren(
+        ...preview.mails.map((m) =>
+          el("div", { class: "release-mail" },
+            el("h4", {}, m.count + " × " + m.decision + " (example: " + m.example_id + ")"),
+            el("p", {}, el("strong", {}, "Subject: "), m.subject),
+            el("pre", {}, m.text))
+        )
+      );
+      $("release-yes").hidden = !preview.pending;
+      box.hidden = false;
+      box.focus();
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    }
   });
   $("release-no").addEventListener("click", () => ($("release-preview").hidden = true));
+
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
+  function showRelease(release) {
+    const bar = $("release-progress");
+    $("release-job").hidden = false;
+    bar.max = Math.max(release.total, 1);
+    bar.value = release.total ? release.done : 1;
+    bar.setAttribute("aria-valuetext", release.done + " of " + release.total);
+    const changes = release.changes || state.releaseChanges;
+    if (release.changes) state.releaseChanges = release.changes;
+    const since = [];
+    if (changes && changes.decided_since.length) since.push(plural(changes.decided_since.length, "decision") + " made since the preview (not in it)");
+    if (changes && changes.changed_since.length) since.push(plural(changes.changed_since.length, "submission") + " changed since the preview (left out)");
+    if (changes && changes.sent_since.length) since.push(plural(changes.sent_since.length, "mail") + " sent by another release meanwhile");
+    const text = (release.state === "done"
+      ? "Sent " + plural(release.sent.length, "decision mail") + "."
+      : "Sending: " + release.done + " of " + release.total + " gone through, " + release.sent.length + " sent.") +
+      (since.length ? " Changed since the preview: " + since.join("; ") + ". Release again to send them." : "") +
+      (release.message ? " " + release.message : "");
+    if ($("release-status").textContent !== text) $("release-status").textContent = text;
+    clearTimeout(state.releaseTimer);
+    if (release.state !== "done") state.releaseTimer = setTimeout(() => followRelease(release.id), 1000);
+    else loadList();
+  }
+
+  async function followRelease(id) {
+    try {
+      showRelease(await api("GET", "/organizers/releases/" + id));
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    }
+  }
+
   $("release-yes").addEventListener("click", async () => {
     $("release-yes").disabled = true;
     try {
-      const result = await api("POST", "/organizers/release");
+      state.releaseChanges = null;
+      const release = await api("POST", "/organizers/releases/" + state.releasePreview + "/send");
       $("release-preview").hidden = true;
-      $("release-status").textContent = "Sent " + result.sent.length + " decision mail" + (result.sent.length === 1 ? "" : "s") +
-        (result.already_sent ? " (" + result.already_sent + " had been sent before)." : ".");
-      await loadList();
+      showRelease(release);
     } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
       problem(error.message);
     } finally {
       $("release-yes").disabled = false;

@@ -1,0 +1,329 @@
+"""DynamoDB adapter for decisions and their release, beside ``cfp.store`` in the same table.
+
+| pk               | sk                  | what                                                          |
+|------------------|---------------------|---------------------------------------------------------------|
+| ``SUB#<id>``     | ``META``            | the decision, its note and ``decision_version`` (+1 a change) |
+| ``SUB#<id>``     | ``SENT#decision:v<n>`` | version n's mail was claimed, by which release             |
+| ``RELEASE#<id>`` | ``JOB``             | a release: who previewed and started it, when, its state, counts |
+| ``RELEASE#<id>`` | ``PART#<nnnn>``     | the previewed submissions and versions, frozen, in parts      |
+
+Deciding many submissions is a few transactions of up to 50 submissions each (a decision and its audit
+entry per submission), after every id was read: nothing changes when one is unknown or withdrawn. Each
+update names the request it belongs to, so applying a part again changes nothing. Sending a decision is
+claimed by one transaction (the marker, the event in the outbox and the audit entry, provided the
+decision's version still stands), so however many releases run at once, each version is mailed, reported
+and audited once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from cfp.errors import SubmissionNotFound, SubmissionWithdrawn
+from cfp.events import NotificationEvent
+from cfp.releases import Claim, ReleaseRecord, decision_marker
+from cfp.store import _from_item, _iso, _pk, _to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# DynamoDB's limits: 100 keys a BatchGetItem, 100 actions a transaction (two per submission decided).
+_GET_BATCH = 100
+_DECIDE_BATCH = 50
+_PART_SIZE = 2000
+# A release's record is kept a month, long after its mails went (TTL).
+_RELEASE_KEEP = timedelta(days=30)
+_LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
+
+
+def _audit_put(
+    table: str, submission_id: str, by: str, action: str, detail: str, now: datetime, n: str
+) -> Any:
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": _to_item(
+                {
+                    "pk": _pk(submission_id),
+                    "sk": f"AUDIT#{_iso(now)}#{n}",
+                    "by": by,
+                    "action": action,
+                    "detail": detail,
+                    "at": _iso(now),
+                }
+            ),
+        }
+    }
+
+
+class DecisionStore:
+    """Decisions, their once-only sending and the release records; every write that must not race is
+    conditional."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # ---- deciding ------------------------------------------------------------------------------------
+
+    def _live_states(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Each named submission that exists: whether it is withdrawn, and its decision and note."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), _GET_BATCH):
+            keys = [_to_item({"pk": _pk(i), "sk": "META"}) for i in ids[start : start + _GET_BATCH]]
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": keys,
+                    # Without spaces: moto keeps only the first name of "a, b".
+                    "ProjectionExpression": "pk,withdrawn_at,decision,decision_note",
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    values = _from_item(item)
+                    found[str(values["pk"]).removeprefix("SUB#")] = values
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def decide_all(
+        self, ids: list[str], decision: str, note: str, by: str, now: datetime, request: str
+    ) -> None:
+        """Set the decision on every named submission, or (an unknown or withdrawn one) on none. One that
+        already stands as asked is left as it is: no new version, so no second mail."""
+        states = self._live_states(ids)
+        missing = [i for i in ids if i not in states]
+        if missing:
+            raise SubmissionNotFound(", ".join(missing))
+        withdrawn = [i for i in ids if "withdrawn_at" in states[i]]
+        if withdrawn:
+            raise SubmissionWithdrawn(f"withdrawn: {', '.join(withdrawn)}")
+        detail = decision + (f"; note: {note}" if note else "")
+        changing = [
+            i
+            for i in ids
+            if (states[i].get("decision"), states[i].get("decision_note", "")) != (decision, note)
+        ]
+        for start in range(0, len(changing), _DECIDE_BATCH):
+            part = changing[start : start + _DECIDE_BATCH]
+            writes: list[Any] = []
+            for n, submission_id in enumerate(part):
+                writes.append(
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": _to_item({"pk": _pk(submission_id), "sk": "META"}),
+                            "UpdateExpression": "SET decision = :d, decision_note = :n, decided_by = :by, "
+                            "decided_at = :now, updated_at = :now, decision_request = :request "
+                            "ADD decision_version :one",
+                            "ConditionExpression": f"{_LIVE} AND "
+                            "(attribute_not_exists(decision_request) OR decision_request <> :request)",
+                            "ExpressionAttributeValues": _to_item(
+                                {
+                                    ":d": decision,
+                                    ":n": note,
+                                    ":by": by,
+                                    ":now": _iso(now),
+                                    ":request": request,
+                                    ":one": 1,
+                                }
+                            ),
+                        }
+                    }
+                )
+                writes.append(
+                    _audit_put(self._table, submission_id, by, "decided", detail, now, f"{request}{n}")
+                )
+            self._client.transact_write_items(TransactItems=writes)
+
+    # ---- sending ---------------------------------------------------------------------------------------
+
+    def claim(self, claim: Claim, event: NotificationEvent, by: str, now: datetime) -> bool:
+        """Claim one decision version's mail for a release: the marker, the event in the outbox and the
+        audit entry, written only while that version stands on a live submission and nobody claimed it.
+        False (nothing written) otherwise."""
+        marker = decision_marker(claim.version, claim.decision)
+        version_holds = (
+            "decision_version = :v" if claim.version else "attribute_not_exists(decision_version)"
+        ) + " AND decision = :d"
+        values: dict[str, Any] = {":d": claim.decision}
+        if claim.version:
+            values[":v"] = claim.version
+        writes: list[Any] = [
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": _to_item({"pk": _pk(claim.submission_id), "sk": "META"}),
+                    "ConditionExpression": f"{_LIVE} AND {version_holds}",
+                    "ExpressionAttributeValues": _to_item(values),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_item(
+                        {
+                            "pk": _pk(claim.submission_id),
+                            "sk": f"SENT#{marker}",
+                            "at": _iso(now),
+                            "release": claim.release_id,
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_item(
+                        {
+                            "pk": _pk(claim.submission_id),
+                            "sk": f"OUTBOX#{event.event_id}",
+                            "event": event.model_dump_json(),
+                            "at": _iso(event.occurred_at),
+                        }
+                    ),
+                }
+            },
+            _audit_put(
+                self._table,
+                claim.submission_id,
+                by,
+                "released",
+                f"{claim.decision} (release {claim.release_id})",
+                now,
+                claim.release_id,
+            ),
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    # ---- release records ------------------------------------------------------------------------------
+
+    def save_release(self, record: ReleaseRecord) -> None:
+        pk = f"RELEASE#{record.id}"
+        expires = int((record.created_at + _RELEASE_KEEP).timestamp())
+        items = [f"{c.submission_id}:{c.version}:{c.decision}" for c in record.items]
+        parts = [items[i : i + _PART_SIZE] for i in range(0, len(items), _PART_SIZE)]
+        for n, part in enumerate(parts):
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(
+                    {"pk": pk, "sk": f"PART#{n:04d}", "items": json.dumps(part), "expires_epoch": expires}
+                ),
+            )
+        self._client.put_item(
+            TableName=self._table,
+            Item=_to_item(
+                {
+                    "pk": pk,
+                    "sk": "JOB",
+                    "previewed_by": record.previewed_by,
+                    "created_at": _iso(record.created_at),
+                    "state": record.state,
+                    "total": len(record.items),
+                    "expires_epoch": expires,
+                }
+            ),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def _items(self, pk: str) -> Iterator[dict[str, Any]]:
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                yield _from_item(item)
+
+    def release(self, release_id: str) -> ReleaseRecord | None:
+        """The release as recorded, with its frozen items; None for an unknown (or forgotten) one."""
+        job: dict[str, Any] | None = None
+        claims: list[Claim] = []
+        for item in self._items(f"RELEASE#{release_id}"):
+            if item["sk"] == "JOB":
+                job = item
+            elif str(item["sk"]).startswith("PART#"):
+                for entry in json.loads(str(item["items"])):
+                    submission_id, version, decision = str(entry).split(":")
+                    claims.append(Claim(release_id, submission_id, int(version), decision))
+        if job is None:
+            return None
+        return ReleaseRecord(
+            id=release_id,
+            previewed_by=str(job["previewed_by"]),
+            created_at=datetime.fromisoformat(str(job["created_at"])),
+            items=tuple(claims),
+            state=str(job["state"]),
+            started_by=str(job["started_by"]) if "started_by" in job else None,
+            started_at=datetime.fromisoformat(str(job["started_at"])) if "started_at" in job else None,
+            finished_at=datetime.fromisoformat(str(job["finished_at"])) if "finished_at" in job else None,
+            done=int(job.get("done", 0)),
+            sent=tuple(sorted(job.get("sent", set()))),
+            message=str(job.get("message", "")),
+        )
+
+    def _update(self, release_id: str, update: str, condition: str, values: dict[str, Any]) -> bool:
+        names = {
+            f"#{n}": n for n in ("state", "done", "sent", "message") if f"#{n}" in f"{update} {condition}"
+        }
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_to_item({"pk": f"RELEASE#{release_id}", "sk": "JOB"}),
+                UpdateExpression=update,
+                ConditionExpression=f"attribute_exists(pk) AND ({condition})",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=_to_item(values),
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def start_release(self, release_id: str, by: str, now: datetime) -> bool:
+        """Move a previewed release to queued, once; False when it was started already."""
+        return self._update(
+            release_id,
+            "SET #state = :queued, started_by = :by, started_at = :now",
+            "#state = :previewed",
+            {":queued": "queued", ":by": by, ":now": _iso(now), ":previewed": "previewed"},
+        )
+
+    def release_progress(self, release_id: str, done: int, sent: list[str], message: str = "") -> None:
+        """Record how far a release has come; the ids it sent are added to those recorded before."""
+        update = "SET #state = :sending, #done = :done, #message = :message"
+        values: dict[str, Any] = {
+            ":sending": "sending",
+            ":done": done,
+            ":message": message,
+            ":finished": "done",
+        }
+        if sent:
+            update += " ADD #sent :sent"
+            values[":sent"] = set(sent)
+        self._update(release_id, update, "#state <> :finished", values)
+
+    def finish_release(self, release_id: str, done: int, now: datetime) -> bool:
+        """Mark a release done, once; False when it already was."""
+        return self._update(
+            release_id,
+            "SET #state = :finished, #done = :done, finished_at = :now, #message = :none",
+            "#state <> :finished",
+            {":finished": "done", ":done": done, ":now": _iso(now), ":none": ""},
+        )
