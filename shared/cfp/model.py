@@ -17,12 +17,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cfp import deadline as rules
 from cfp.formatcheck.models import Verdict
+from cfp.request_guard import UNENCODABLE, encodable
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def _storable(value: str) -> str:
+    """Refuse a lone surrogate (JSON can carry ``\\ud800``): no store, mail or file can encode it."""
+    if not encodable(value):
+        raise ValueError(UNENCODABLE)
+    return value
+
+
 def _single_line(value: str) -> str:
     """Collapse runs of white space; refuse control characters, which would break mail headers."""
+    _storable(value)
     if _CONTROL.search(value.replace("\t", " ")):
         raise ValueError("must be a single line without control characters")
     return " ".join(value.split())
@@ -36,7 +45,7 @@ def _email(value: str) -> str:
     so ``jörg@uni.de`` is refused with a message saying so. An internationalised domain is kept in its
     ASCII (punycode) form, which every mail server accepts.
     """
-    value = value.strip()
+    value = _storable(value).strip()
     try:
         address = validate_email(value, check_deliverability=False, allow_smtputf8=False, strict=True)
     except EmailNotValidError as error:
@@ -46,7 +55,7 @@ def _email(value: str) -> str:
 
 def _text(value: str) -> str:
     """Checked before stripping, since ``str.strip`` would silently drop separators such as \\x1c."""
-    value = value.replace("\r\n", "\n")
+    value = _storable(value).replace("\r\n", "\n")
     if _CONTROL.search(value.replace("\n", " ").replace("\t", " ")):
         raise ValueError("must not contain control characters")
     return value.strip()
