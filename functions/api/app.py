@@ -55,6 +55,7 @@ from cfp.errors import (
     SubmissionWithdrawn,
     UploadNotFound,
 )
+from cfp.instants import InstantOutOfRange
 from cfp.model import Email
 from cfp.observability import logger, metrics
 from cfp.request_guard import MAX_REQUEST_BYTES, UNENCODABLE, body_bytes, unencodable_fields
@@ -218,6 +219,11 @@ def _invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
         for item in error.errors()
     ]
     return _field_errors(fields)
+
+
+@app.exception_handler(InstantOutOfRange)
+def _instant_out_of_range(error: InstantOutOfRange) -> Response[dict[str, Any]]:
+    return _field_errors([{"field": error.field, "problem": str(error)}])
 
 
 @app.exception_handler(NotAuthorized)

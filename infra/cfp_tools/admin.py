@@ -40,6 +40,7 @@ from cfp.errors import (
     SubmissionWithdrawn,
     UploadNotFound,
 )
+from cfp.instants import InstantOutOfRange
 from cfp.model import Decision
 from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
 from cfp.settings import Settings
@@ -380,7 +381,14 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
         return _COMMANDS[args.command](console, args, out)
     except SubmissionNotFound as error:
         print(f"cfp admin: no submission {error}; nothing was changed", file=sys.stderr)
-    except (SubmissionWithdrawn, UploadNotFound, QueueUnavailable, QueueNotFound, AdminError) as error:
+    except (
+        SubmissionWithdrawn,
+        UploadNotFound,
+        QueueUnavailable,
+        QueueNotFound,
+        InstantOutOfRange,
+        AdminError,
+    ) as error:
         print(f"cfp admin: {error}", file=sys.stderr)
     except NoCredentialsError:
         print("cfp admin: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID", file=sys.stderr)

@@ -42,6 +42,7 @@ from cfp.errors import (
     UploadNotFound,
 )
 from cfp.formatcheck.models import Verdict
+from cfp.instants import check_extension
 from cfp.keeper import unrecorded_objects
 from cfp.model import (
     Decision,
@@ -586,8 +587,10 @@ class Console:
         return ReleaseResult(sent=[s.id for s in unsent], already_sent=already)
 
     def extend(self, request: ExtensionRequest, by: str) -> list[str]:
-        """Give submissions until ``request.until`` (all or, for an unknown id, none)."""
+        """Give submissions until ``request.until`` (all or, for an unknown id, none): an instant after the
+        call's deadline and within a year of it (``cfp.instants``)."""
         records = self._all_exist(request.ids)
+        check_extension(request.until, self.settings.deadline)
         now = self.clock.now()
         for submission, _ in records:
             self.store.grant_extension(submission.id, request.until, by, now)

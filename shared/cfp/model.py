@@ -13,10 +13,11 @@ from enum import StrEnum
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from cfp import deadline as rules
 from cfp.formatcheck.models import Verdict
+from cfp.instants import readable
 from cfp.request_guard import UNENCODABLE, encodable
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -211,6 +212,12 @@ class Submission(BaseModel):
     decision_note: str = ""
     decided_by: str | None = None
     decided_at: datetime | None = None
+
+    @field_validator("extension_until")
+    @classmethod
+    def _within_range(cls, value: datetime | None) -> datetime | None:
+        """An extension stored before its range was enforced must not overflow whoever reads it."""
+        return readable(value)
 
     @property
     def withdrawn(self) -> bool:
