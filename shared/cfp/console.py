@@ -53,6 +53,7 @@ from cfp.model import (
     parse_upload_key,
     status_of,
 )
+from cfp.neutral import neutral_submission
 from cfp.ports import (
     ArchiveJob,
     ArchiveJobs,
@@ -325,7 +326,8 @@ class Console:
         rows: list[list[Cell]] = []
         counts: Counter[str] = Counter()
         decisions: Counter[str] = Counter()
-        for submission, versions in snapshot.records:
+        for stored, versions in snapshot.records:
+            submission = neutral_submission(stored)
             status = status_of(submission, versions, window)
             current = current_version(submission, versions, window)
             verdict = current.verdict if current else None
@@ -370,6 +372,7 @@ class Console:
         history: list[AuditEntry],
     ) -> SubmissionDetail:
         window = self.settings.window
+        submission = neutral_submission(submission)
         current = current_version(submission, versions, window)
         return SubmissionDetail(
             **facts_of(submission, versions, window),
@@ -560,7 +563,8 @@ class Console:
         for decision in Decision:
             kind = [s for s in unsent if s.decision is decision]
             if kind:
-                mail = self.renderer.decision(kind[0], decision, kind[0].decision_note)
+                example = neutral_submission(kind[0])
+                mail = self.renderer.decision(example, decision, example.decision_note)
                 mails.append(
                     MailPreview(
                         decision=decision,
