@@ -124,6 +124,10 @@ class UploadDetail(BaseModel):
     verdict: Verdict | None
     validated_at: datetime | None
     attention: str | None
+    reused_url: bool = Field(
+        default=False,
+        description="A further upload with an upload URL already used: kept, never checked or mailed about.",
+    )
 
 
 class AuditView(BaseModel):
@@ -399,6 +403,7 @@ class Console:
                     verdict=v.verdict,
                     validated_at=v.validated_at,
                     attention=v.attention,
+                    reused_url=v.reused_url,
                 )
                 for v in versions
             ],

@@ -164,7 +164,9 @@ class Version(BaseModel):
     """One upload: an object S3 stored in a version slot, or a slot issued but not used yet.
 
     A presigned POST can be used more than once before it expires, so one slot (``number``) may hold
-    several objects; each is kept and judged on its own, told apart by ``object_id`` (S3's version id).
+    several objects, told apart by ``object_id`` (S3's version id). One upload URL stands for one upload:
+    the first object recorded in a slot is judged; each further one is kept and flagged ``reused_url``,
+    never checked, mailed about or counted as the submission (``cfp.validation``).
     """
 
     number: int
@@ -180,10 +182,16 @@ class Version(BaseModel):
     verdict: Verdict | None = None
     validated_at: datetime | None = None
     attention: str | None = None
+    reused_url: bool = False
 
     @property
     def uploaded(self) -> bool:
         return self.uploaded_at is not None
+
+    @property
+    def counted(self) -> bool:
+        """Uploaded with its own upload URL: one that may stand for the submission."""
+        return self.uploaded and not self.reused_url
 
     @property
     def pending(self) -> bool:
@@ -297,13 +305,13 @@ def current_version(submission: Submission, versions: list[Version], window: Win
 
     A late upload never replaces an on-time one, even when it was written to the same slot.
     """
-    on_time = [v for v in versions if v.uploaded and not window.is_late(submission, v)]
+    on_time = [v for v in versions if v.counted and not window.is_late(submission, v)]
     return max(on_time, key=upload_order) if on_time else None
 
 
 def late_versions(submission: Submission, versions: list[Version], window: Window) -> list[Version]:
     """Uploads recorded after the deadline: kept and shown to organizers, never counted as the submission."""
-    late = [v for v in versions if v.uploaded and window.is_late(submission, v)]
+    late = [v for v in versions if v.counted and window.is_late(submission, v)]
     return sorted(late, key=upload_order)
 
 
