@@ -51,6 +51,7 @@ from cfp.errors import (
     SubmissionWithdrawn,
     UploadNotFound,
 )
+from cfp.instants import InstantOutOfRange
 from cfp.model import Email
 from cfp.observability import logger, metrics
 from cfp.releases import (
@@ -61,6 +62,7 @@ from cfp.releases import (
     ReleaseStarted,
     ReleaseView,
 )
+from cfp.request_guard import MAX_REQUEST_BYTES, UNENCODABLE, body_bytes, unencodable_fields
 from cfp.submissions import (
     CallClosed,
     IdempotencyKeyReused,
@@ -75,8 +77,6 @@ from cfp.submissions import (
 
 # Settings are parsed at import: a misconfigured function fails at cold start, naming the variable.
 wiring.load_settings()
-
-MAX_REQUEST_BYTES = 64 * 1024
 
 app = APIGatewayHttpResolver(enable_validation=True)
 TOKEN: list[dict[str, list[str]]] = [{"submissionToken": []}]
@@ -184,29 +184,38 @@ def _error(status: int, code: str, message: str, **extra: Any) -> Response[dict[
     )
 
 
-def _token() -> str | None:
-    header = app.current_event.headers.get("authorization") or ""
+def _token(authorization: str | None = None) -> str | None:
+    header = authorization if authorization is not None else app.current_event.headers.get("authorization")
+    header = header or ""
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _authenticate_first() -> None:
+def _authenticate_first(path: str | None = None, authorization: str | None = None) -> None:
     """A request about one submission is authenticated before its input is judged, so whoever lacks the
     token gets 401 whatever they sent, and learns nothing about the submission's rules or existence."""
-    about = _ABOUT_ONE.match(app.current_event.path)
+    about = _ABOUT_ONE.match(path if path is not None else app.current_event.path)
     if about is None:
         return
     if not re.match(ID_PATTERN, about["id"]):
         raise NotAuthorized("no submission with this id accepts this token")
-    wiring.submission_service().authorize(about["id"], _token())
+    wiring.submission_service().authorize(about["id"], _token(authorization))
+
+
+def _field_errors(
+    fields: list[dict[str, str]], path: str | None = None, authorization: str | None = None
+) -> Response[dict[str, Any]]:
+    """422 naming every field at fault, once the token of a request about one submission is checked."""
+    try:
+        _authenticate_first(path, authorization)
+    except NotAuthorized as refused:
+        return _error(401, "not_authorized", str(refused))
+    names = ", ".join(sorted({f["field"] for f in fields}))
+    return _error(422, "invalid_request", f"fix these fields: {names}", fields=fields)
 
 
 @app.exception_handler(RequestValidationError)
 def _invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
-    try:
-        _authenticate_first()
-    except NotAuthorized as refused:
-        return _error(401, "not_authorized", str(refused))
     fields = [
         {
             "field": ".".join(str(part) for part in item["loc"] if part != "body") or "body",
@@ -214,8 +223,12 @@ def _invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
         }
         for item in error.errors()
     ]
-    names = ", ".join(sorted({f["field"] for f in fields}))
-    return _error(422, "invalid_request", f"fix these fields: {names}", fields=fields)
+    return _field_errors(fields)
+
+
+@app.exception_handler(InstantOutOfRange)
+def _instant_out_of_range(error: InstantOutOfRange) -> Response[dict[str, Any]]:
+    return _field_errors([{"field": error.field, "problem": str(error)}])
 
 
 @app.exception_handler(NotAuthorized)
@@ -819,7 +832,7 @@ def openapi_json() -> str:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if len(event.get("body") or "") > MAX_REQUEST_BYTES:
+    if body_bytes(event) > MAX_REQUEST_BYTES:
         return {
             "statusCode": 413,
             "headers": {"Content-Type": content_types.APPLICATION_JSON},
@@ -838,5 +851,18 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "body": json.dumps(
                 {"error": "unsupported_media_type", "message": "send the body as application/json"}
             ),
+        }
+    unencodable = unencodable_fields(event.get("body"))
+    if unencodable:
+        headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+        answer = _field_errors(
+            [{"field": name, "problem": UNENCODABLE} for name in unencodable],
+            event.get("rawPath") or "",
+            headers.get("authorization") or "",
+        )
+        return {
+            "statusCode": answer.status_code,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(answer.body),
         }
     return app.resolve(event, context)

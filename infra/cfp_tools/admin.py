@@ -40,6 +40,7 @@ from cfp.errors import (
     SubmissionWithdrawn,
     UploadNotFound,
 )
+from cfp.instants import InstantOutOfRange
 from cfp.model import Decision
 from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
 from cfp.releases import DecisionRequest, ReleaseNotFound, Releases, ReleaseStarted, ReleaseView
@@ -424,6 +425,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
         QueueNotFound,
         ReleaseNotFound,
         ReleaseStarted,
+        InstantOutOfRange,
         AdminError,
     ) as error:
         print(f"cfp admin: {error}", file=sys.stderr)

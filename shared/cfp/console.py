@@ -40,6 +40,7 @@ from cfp.errors import (
     UploadNotFound,
 )
 from cfp.formatcheck.models import Verdict
+from cfp.instants import check_extension
 from cfp.keeper import unrecorded_objects
 from cfp.model import (
     Decision,
@@ -50,6 +51,7 @@ from cfp.model import (
     parse_upload_key,
     status_of,
 )
+from cfp.neutral import neutral_submission
 from cfp.ports import (
     ArchiveJob,
     ArchiveJobs,
@@ -120,6 +122,10 @@ class UploadDetail(BaseModel):
     verdict: Verdict | None
     validated_at: datetime | None
     attention: str | None
+    reused_url: bool = Field(
+        default=False,
+        description="A further upload with an upload URL already used: kept, never checked or mailed about.",
+    )
 
 
 class AuditView(BaseModel):
@@ -287,7 +293,8 @@ class Console:
         rows: list[list[Cell]] = []
         counts: Counter[str] = Counter()
         decisions: Counter[str] = Counter()
-        for submission, versions in snapshot.records:
+        for stored, versions in snapshot.records:
+            submission = neutral_submission(stored)
             status = status_of(submission, versions, window)
             current = current_version(submission, versions, window)
             verdict = current.verdict if current else None
@@ -332,6 +339,7 @@ class Console:
         history: list[AuditEntry],
     ) -> SubmissionDetail:
         window = self.settings.window
+        submission = neutral_submission(submission)
         current = current_version(submission, versions, window)
         return SubmissionDetail(
             **facts_of(submission, versions, window),
@@ -358,6 +366,7 @@ class Console:
                     verdict=v.verdict,
                     validated_at=v.validated_at,
                     attention=v.attention,
+                    reused_url=v.reused_url,
                 )
                 for v in versions
             ],
@@ -487,8 +496,10 @@ class Console:
         return found
 
     def extend(self, request: ExtensionRequest, by: str) -> list[str]:
-        """Give submissions until ``request.until`` (all or, for an unknown id, none)."""
+        """Give submissions until ``request.until`` (all or, for an unknown id, none): an instant after the
+        call's deadline and within a year of it (``cfp.instants``)."""
         records = self._all_exist(request.ids)
+        check_extension(request.until, self.settings.deadline)
         now = self.clock.now()
         for submission, _ in records:
             self.store.grant_extension(submission.id, request.until, by, now)

@@ -13,16 +13,26 @@ from enum import StrEnum
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from cfp import deadline as rules
 from cfp.formatcheck.models import Verdict
+from cfp.instants import readable
+from cfp.request_guard import UNENCODABLE, encodable
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def _storable(value: str) -> str:
+    """Refuse a lone surrogate (JSON can carry ``\\ud800``): no store, mail or file can encode it."""
+    if not encodable(value):
+        raise ValueError(UNENCODABLE)
+    return value
+
+
 def _single_line(value: str) -> str:
     """Collapse runs of white space; refuse control characters, which would break mail headers."""
+    _storable(value)
     if _CONTROL.search(value.replace("\t", " ")):
         raise ValueError("must be a single line without control characters")
     return " ".join(value.split())
@@ -36,7 +46,7 @@ def _email(value: str) -> str:
     so ``jörg@uni.de`` is refused with a message saying so. An internationalised domain is kept in its
     ASCII (punycode) form, which every mail server accepts.
     """
-    value = value.strip()
+    value = _storable(value).strip()
     try:
         address = validate_email(value, check_deliverability=False, allow_smtputf8=False, strict=True)
     except EmailNotValidError as error:
@@ -46,7 +56,7 @@ def _email(value: str) -> str:
 
 def _text(value: str) -> str:
     """Checked before stripping, since ``str.strip`` would silently drop separators such as \\x1c."""
-    value = value.replace("\r\n", "\n")
+    value = _storable(value).replace("\r\n", "\n")
     if _CONTROL.search(value.replace("\n", " ").replace("\t", " ")):
         raise ValueError("must not contain control characters")
     return value.strip()
@@ -154,7 +164,9 @@ class Version(BaseModel):
     """One upload: an object S3 stored in a version slot, or a slot issued but not used yet.
 
     A presigned POST can be used more than once before it expires, so one slot (``number``) may hold
-    several objects; each is kept and judged on its own, told apart by ``object_id`` (S3's version id).
+    several objects, told apart by ``object_id`` (S3's version id). One upload URL stands for one upload:
+    the first object recorded in a slot is judged; each further one is kept and flagged ``reused_url``,
+    never checked, mailed about or counted as the submission (``cfp.validation``).
     """
 
     number: int
@@ -170,10 +182,16 @@ class Version(BaseModel):
     verdict: Verdict | None = None
     validated_at: datetime | None = None
     attention: str | None = None
+    reused_url: bool = False
 
     @property
     def uploaded(self) -> bool:
         return self.uploaded_at is not None
+
+    @property
+    def counted(self) -> bool:
+        """Uploaded with its own upload URL: one that may stand for the submission."""
+        return self.uploaded and not self.reused_url
 
     @property
     def pending(self) -> bool:
@@ -204,6 +222,12 @@ class Submission(BaseModel):
     decided_at: datetime | None = None
     # Counts every change of decision or note: a release mails one version, and a later one is a correction.
     decision_version: int = 0
+
+    @field_validator("extension_until")
+    @classmethod
+    def _within_range(cls, value: datetime | None) -> datetime | None:
+        """An extension stored before its range was enforced must not overflow whoever reads it."""
+        return readable(value)
 
     @property
     def withdrawn(self) -> bool:
@@ -283,13 +307,13 @@ def current_version(submission: Submission, versions: list[Version], window: Win
 
     A late upload never replaces an on-time one, even when it was written to the same slot.
     """
-    on_time = [v for v in versions if v.uploaded and not window.is_late(submission, v)]
+    on_time = [v for v in versions if v.counted and not window.is_late(submission, v)]
     return max(on_time, key=upload_order) if on_time else None
 
 
 def late_versions(submission: Submission, versions: list[Version], window: Window) -> list[Version]:
     """Uploads recorded after the deadline: kept and shown to organizers, never counted as the submission."""
-    late = [v for v in versions if v.uploaded and window.is_late(submission, v)]
+    late = [v for v in versions if v.counted and window.is_late(submission, v)]
     return sorted(late, key=upload_order)
 
 

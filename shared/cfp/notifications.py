@@ -119,7 +119,7 @@ class Notifier:
         URL used ten times in a minute) so brings the author one mail, not ten."""
         window = self.renderer.window
         late = window.is_late(submission, version)
-        peers = [v for v in versions if v.uploaded and window.is_late(submission, v) == late]
+        peers = [v for v in versions if v.counted and window.is_late(submission, v) == late]
         newest = max(peers, key=upload_order)
         return (newest.number, newest.object_id) != (version.number, version.object_id)
 

@@ -47,7 +47,16 @@ if TYPE_CHECKING:
 _META = "META"
 _LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
 # What an object item records about the upload itself (its verdict and attention flag come later).
-_OBJECT_FIELDS = {"number", "object_id", "version_id", "uploaded_at", "sequencer", "size", "etag"}
+_OBJECT_FIELDS = {
+    "number",
+    "object_id",
+    "version_id",
+    "uploaded_at",
+    "sequencer",
+    "size",
+    "etag",
+    "reused_url",
+}
 _JOB_ATTRIBUTES = (
     "state",
     "attempt",

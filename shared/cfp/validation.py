@@ -22,7 +22,7 @@ from cfp import events
 from cfp.clock import Clock
 from cfp.errors import SubmissionNotFound
 from cfp.formatcheck.models import Verdict
-from cfp.model import Submission, Version, find_upload, parse_upload_key
+from cfp.model import Submission, Version, find_upload, parse_upload_key, upload_order
 from cfp.observability import logger
 from cfp.ports import EventPublisher, StoredObject, SubmissionRepository, UploadStorage
 from cfp.settings import Settings
@@ -121,15 +121,23 @@ class UploadValidator:
             return None
         submission, record, versions = found
         stored = find_upload(versions, record.number, record.object_id)
+        if stored is not None and stored.reused_url:
+            logger.info("a further upload with a used URL is kept, not checked", extra={"key": upload.key})
+            return None
         if stored is not None and stored.verdict is not None:
             verdict = stored.verdict
             logger.info("upload already judged; republishing its notification", extra={"key": upload.key})
         else:
             if stored is None:
                 self.store.record_upload(submission.id, record)
-                if self._over_the_limit(versions):
-                    self._flag(submission, record, self._limit_reason())
-                    return None
+                # Read again: an upload with the same URL recorded meanwhile by another batch is seen.
+                _, versions = self.store.get(submission.id)
+            if reused_url(record, versions):
+                self._flag(submission, record.model_copy(update={"reused_url": True}), _REUSED)
+                return None
+            if stored is None and self._over_the_limit(versions):
+                self._flag(submission, record, self._limit_reason())
+                return None
             data = self.bucket.read(upload.key, upload.version_id, self.settings.max_upload_bytes)
             verdict = self.checker(data)
             judged = record.model_copy(update={"verdict": verdict, "validated_at": self.clock.now()})
@@ -145,7 +153,7 @@ class UploadValidator:
         """True when the submission already has as many uploads as the call checks: one upload URL can be
         used again until it expires, so this bounds what one author can make the validator do."""
         most = self.settings.max_uploads_per_submission
-        return bool(most) and sum(1 for v in versions if v.uploaded) >= most
+        return bool(most) and sum(1 for v in versions if v.counted) > most
 
     def _limit_reason(self) -> str:
         most = self.settings.max_uploads_per_submission
@@ -169,6 +177,26 @@ class UploadValidator:
 
     def _slot(self, upload: UploadedObject) -> tuple[Submission, Version, list[Version]] | None:
         return locate(self.store, self.settings.upload_prefix, upload)
+
+
+_REUSED = (
+    "a further upload with an upload URL already used: kept, not checked and not mailed about; "
+    "the first upload with that URL stands"
+)
+
+
+def reused_url(record: Version, versions: list[Version]) -> bool:
+    """True when another object already stands for ``record``'s upload URL (its slot): one judged or
+    flagged, or one S3 recorded earlier. Each upload is recorded before this is asked, so of two uploads
+    with one URL handled at once, the later one by S3's order gives way whichever batch sees it first."""
+    for other in versions:
+        if other.number != record.number or not other.counted or other.object_id == record.object_id:
+            continue
+        if other.verdict is not None or other.attention is not None:
+            return True
+        if upload_order(other) < upload_order(record):
+            return True
+    return False
 
 
 def locate(

@@ -87,22 +87,85 @@ def test_a_submission_gets_at_most_its_upload_urls(world: World, monkeypatch: py
     assert "3 upload URLs" in json.loads(call("POST", path, token=created["token"])["body"])["message"]
 
 
-def test_uploads_past_the_limit_are_kept_and_flagged_not_checked(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    limits(monkeypatch, max_uploads_per_submission=2)
+def _post(world: World, key: str, seconds: int) -> dict[str, Any]:
+    """One object S3 stored at ``key``, and the validator's handling of its event."""
+    data = make_abstract(2)
+    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
+    at = world.clock.now() + timedelta(seconds=seconds)
+    record = s3_record(world.bucket, key, len(data), put["ETag"].strip('"'), at, put["VersionId"])
+    result: dict[str, Any] = validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext())
+    return result
+
+
+def test_one_upload_url_records_one_upload_and_keeps_the_rest_flagged(world: World) -> None:
     wiring.use_clock(world.clock)
     created = json.loads(call("POST", "/submissions", new())["body"])
     world.notifications()
     key = created["upload"]["fields"]["key"]
-    for i in range(3):
+    for i in range(30):
+        assert _post(world, key, i) == {"batchItemFailures": []}
+    state = json.loads(call("GET", f"/submissions/{created['id']}", token=created["token"])["body"])
+    assert (state["status"], state["current_version"]) == ("pass", 1)
+    assert [v["verdict"] is not None for v in state["versions"]] == [True] + [False] * 29
+    assert all("upload URL already used" in v["attention"] for v in state["versions"][1:])
+    assert len(world.s3.list_object_versions(Bucket=world.bucket)["Versions"]) == 30  # every one kept
+    kinds = [n["kind"] for n in world.notifications()]
+    assert kinds == ["verdict"] + ["attention"] * 29  # one verdict mail; the digest names the rest
+
+    # A 31st upload with the URL, after the first one's verdict, is kept and flagged as well.
+    assert _post(world, key, 40) == {"batchItemFailures": []}
+    assert [n["kind"] for n in world.notifications()] == ["attention"]
+
+
+def test_an_upload_recorded_earlier_stands_whichever_event_comes_first(world: World) -> None:
+    """Two objects with one URL whose events are handled at once (two batches): each is recorded before
+    either is judged, so both see each other, and only the one S3 recorded first is checked."""
+    wiring.use_clock(world.clock)
+    created = json.loads(call("POST", "/submissions", new())["body"])
+    key = created["upload"]["fields"]["key"]
+    records = []
+    for i in range(2):
         data = make_abstract(2)
         put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
         at = world.clock.now() + timedelta(seconds=i)
-        record = s3_record(world.bucket, key, len(data), put["ETag"].strip('"'), at, put["VersionId"])
-        assert validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext()) == {
+        records.append(s3_record(world.bucket, key, len(data), put["ETag"].strip('"'), at, put["VersionId"]))
+    first, second = records
+    store = wiring.store()
+    submission, _ = store.get(created["id"])
+    from cfp.validation import locate, uploaded_objects
+
+    prefix = wiring.settings().upload_prefix
+    for raw in (second, first):  # both recorded, the later one first, before any check
+        [obj] = uploaded_objects(s3_event_body(raw), prefix)
+        found = locate(store, prefix, obj)
+        assert found is not None
+        store.record_upload(submission.id, found[1])
+    for raw in (second, first):
+        assert validator.lambda_handler(sqs_event([s3_event_body(raw)]), FakeContext()) == {
             "batchItemFailures": []
         }
+    state = json.loads(call("GET", f"/submissions/{created['id']}", token=created["token"])["body"])
+    assert [(v["verdict"] is not None, v["attention"] is not None) for v in state["versions"]] == [
+        (True, False),
+        (False, True),
+    ]
+
+
+def test_uploads_past_the_limit_are_kept_and_flagged_not_checked(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limits(monkeypatch, max_uploads_per_submission=3)
+    wiring.use_clock(world.clock)
+    created = json.loads(call("POST", "/submissions", new())["body"])
+    path = f"/submissions/{created['id']}/upload-url"
+    keys = [created["upload"]["fields"]["key"]]
+    keys += [json.loads(call("POST", path, token=created["token"])["body"])["upload"]["fields"]["key"]]
+    keys += [json.loads(call("POST", path, token=created["token"])["body"])["upload"]["fields"]["key"]]
+    world.notifications()
+    limits(monkeypatch, max_uploads_per_submission=2)  # lowered after three URLs were given
+    wiring.use_clock(world.clock)
+    for i, key in enumerate(keys):
+        assert _post(world, key, i) == {"batchItemFailures": []}
     state = json.loads(call("GET", f"/submissions/{created['id']}", token=created["token"])["body"])
     assert [v["verdict"] is not None for v in state["versions"]] == [True, True, False]
     assert "the most the call checks" in state["versions"][2]["attention"]

@@ -54,6 +54,14 @@ def create(title: str = "Sparse Attention at Scale", contact: str = "alan@exampl
     return result
 
 
+def next_key(created: dict[str, Any]) -> str:
+    """The key of a new upload URL for the submission: each upload comes with a URL of its own."""
+    event = http_event("POST", f"/submissions/{created['id']}/upload-url", token=created["token"])
+    response = api.lambda_handler(event, FakeContext())
+    assert response["statusCode"] == 200, response
+    return str(json.loads(response["body"])["upload"]["fields"]["key"])
+
+
 def deliver(world: World, receive_count: int = 1) -> dict[str, Any]:
     bodies = [json.dumps(n) for n in world.notifications()]
     result: dict[str, Any] = notifier.lambda_handler(
@@ -219,14 +227,14 @@ def test_reminder_counts_down_from_the_instant_the_schedule_fired_for(world: Wor
     assert mail["Date"].startswith("Mon, 21 Aug 2017 00:00:00")
 
 
-def test_mails_speak_of_the_object_the_event_names_when_a_slot_holds_two(world: World) -> None:
+def test_mails_speak_of_the_upload_the_event_names(world: World) -> None:
     created = create()
+    keys = [created["upload"]["fields"]["key"], next_key(created)]
     world.notifications()
-    key = created["upload"]["fields"]["key"]
     deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
-    for data, at in (
-        (make_abstract(1), deadline - timedelta(minutes=1)),
-        (make_abstract(3), deadline + timedelta(hours=1)),
+    for key, data, at in (
+        (keys[0], make_abstract(1), deadline - timedelta(minutes=1)),
+        (keys[1], make_abstract(3), deadline + timedelta(hours=1)),
     ):
         put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
         record = s3_record(world.bucket, key, len(data), put["ETag"].strip('"'), at, put.get("VersionId"))
@@ -243,11 +251,11 @@ def test_mails_speak_of_the_object_the_event_names_when_a_slot_holds_two(world: 
 
 def test_a_burst_of_uploads_brings_one_verdict_mail_with_the_newest_verdict(world: World) -> None:
     created = create()
+    keys = [created["upload"]["fields"]["key"], *(next_key(created) for _ in range(9))]
     world.notifications()
-    key = created["upload"]["fields"]["key"]
     start = datetime.fromisoformat("2017-08-20T12:00:00-12:00")
-    # One upload URL used ten times within a minute: nine failing files, then a good one.
-    for i in range(10):
+    # Ten uploads within a minute, each with its own URL: nine failing files, then a good one.
+    for i, key in enumerate(keys):
         data = make_abstract(2) if i == 9 else make_abstract(4)
         put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
         at = start + timedelta(seconds=5 * i)

@@ -185,7 +185,7 @@ def test_failure_outside_the_file_is_retried_then_flagged(world: World, monkeypa
     assert "dead-letter" in read(created)["versions"][0]["attention"]
 
 
-def test_a_late_reupload_to_the_same_slot_keeps_the_on_time_one(world: World) -> None:
+def test_a_late_reupload_with_the_same_url_is_kept_flagged_and_the_on_time_one_stands(world: World) -> None:
     created = create(world)
     key = created["upload"]["fields"]["key"]
     deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
@@ -194,7 +194,8 @@ def test_a_late_reupload_to_the_same_slot_keeps_the_on_time_one(world: World) ->
     state = read(created)
     assert state["status"] == "pass"
     assert [(v["version"], v["late"]) for v in state["versions"]] == [(1, False), (1, True)]
-    assert [n["kind"] for n in world.notifications()] == ["verdict", "late_upload"]
+    assert state["versions"][1]["verdict"] is None and state["versions"][1]["attention"]
+    assert [n["kind"] for n in world.notifications()] == ["verdict", "attention"]
 
 
 def test_a_verdict_moves_with_the_deadline(world: World, monkeypatch: Any) -> None:

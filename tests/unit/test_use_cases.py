@@ -26,6 +26,7 @@ from cfp.submissions import (
     NotAuthorized,
     RateLimited,
     SubmissionCreate,
+    SubmissionCreated,
     SubmissionService,
 )
 from cfp.validation import (
@@ -274,9 +275,7 @@ def test_a_late_upload_is_announced_as_late(world: World) -> None:
     world.queue.events.clear()
     world.validator.validate(world.upload(created.upload.fields["key"], DEADLINE + timedelta(seconds=1)))
     assert world.queue.kinds() == ["late_upload"]
-    world.validator.validate(
-        world.upload(created.upload.fields["key"], DEADLINE + timedelta(milliseconds=999))
-    )
+    world.validator.validate(world.upload(next_key(world, created), DEADLINE + timedelta(milliseconds=999)))
     assert world.queue.kinds() == ["late_upload", "verdict"]
 
 
@@ -464,10 +463,11 @@ def test_an_upload_recorded_but_never_judged_is_judged_on_the_next_delivery(worl
 
 
 def test_the_upload_limit_counts_uploads_and_zero_means_none(world: World) -> None:
-    world.settings = settings(max_uploads_per_submission=2)
+    world.settings = settings(max_uploads_per_submission=3)
     created = world.service.create(REQUEST)
-    key = created.upload.fields["key"]
-    for second in range(3):
+    keys = [created.upload.fields["key"], next_key(world, created), next_key(world, created)]
+    world.settings = settings(max_uploads_per_submission=2)  # lowered after three URLs were given
+    for second, key in enumerate(keys):
         world.validator.validate(world.upload(key, T0 + timedelta(seconds=second)))
     assert len(world.checked) == 2
     _, versions = world.store.get(created.id)
@@ -478,13 +478,14 @@ def test_the_upload_limit_counts_uploads_and_zero_means_none(world: World) -> No
     ]
     [flagged] = [e for e in world.queue.events if e.kind == "attention"]
     assert (flagged.event_id, flagged.detail) == (
-        f"attention:{created.id}:v1:v3",
+        f"attention:{created.id}:v3:v3",
         {"reason": "not checked: the submission already has 2 uploads, the most the call checks"},
     )
     world.settings = settings(max_uploads_per_submission=0)
     unlimited = world.service.create(REQUEST)
     for second in range(25):
-        world.validator.validate(world.upload(unlimited.upload.fields["key"], T0 + timedelta(seconds=second)))
+        key = unlimited.upload.fields["key"] if second == 0 else next_key(world, unlimited)
+        world.validator.validate(world.upload(key, T0 + timedelta(seconds=second)))
     assert len(world.checked) == 27
 
 
@@ -664,8 +665,10 @@ def test_a_burst_of_uploads_brings_the_author_one_verdict_mail(world: World) -> 
     world.outcomes = ["fail", "fail", "pass"]
     created = world.service.create(REQUEST)
     world.queue.events.clear()
-    for i in range(3):
-        world.validator.validate(world.upload(created.upload.fields["key"], T0 + timedelta(seconds=i)))
+    keys = [created.upload.fields["key"], next_key(world, created), next_key(world, created)]
+    world.queue.events.clear()
+    for i, key in enumerate(keys):
+        world.validator.validate(world.upload(key, T0 + timedelta(seconds=i)))
     outbox, outcome = Outbox(), BatchOutcome()
     sender = notifier(world, outbox)
     for event in world.queue.events:
@@ -706,7 +709,7 @@ def subjects(outbox: Outbox, to: str) -> list[str]:
     return [m.subject for m in outbox.sent.values() if m.to == (to,)]
 
 
-def test_a_second_on_time_upload_to_the_same_slot_gets_its_own_verdict_mail(world: World) -> None:
+def test_a_second_on_time_upload_gets_its_own_verdict_mail(world: World) -> None:
     world.outcomes = ["fail", "pass"]
     created = world.service.create(REQUEST)
     outbox = Outbox()
@@ -715,7 +718,7 @@ def test_a_second_on_time_upload_to_the_same_slot_gets_its_own_verdict_mail(worl
     world.validator.validate(world.upload(key, T0))
     deliver(world, sender)
     world.clock.advance(timedelta(hours=1))
-    world.validator.validate(world.upload(key, T0 + timedelta(hours=1)))
+    world.validator.validate(world.upload(next_key(world, created), T0 + timedelta(hours=1)))
     deliver(world, sender)
     title = f"Learned Index Structures ({created.id})"
     assert subjects(outbox, "ada@example.org") == [
@@ -729,8 +732,10 @@ def test_a_late_upload_does_not_silence_the_verdict_of_the_on_time_one(world: Wo
     created = world.service.create(REQUEST)
     world.queue.events.clear()
     key = created.upload.fields["key"]
+    late_key = next_key(world, created)
+    world.queue.events.clear()
     world.validator.validate(world.upload(key, DEADLINE - timedelta(minutes=1)))
-    world.validator.validate(world.upload(key, DEADLINE + timedelta(minutes=1)))
+    world.validator.validate(world.upload(late_key, DEADLINE + timedelta(minutes=1)))
     outbox = Outbox()
     deliver(world, notifier(world, outbox))
     title = f"Learned Index Structures ({created.id})"
@@ -738,6 +743,11 @@ def test_a_late_upload_does_not_silence_the_verdict_of_the_on_time_one(world: Wo
         f"[Workshop] Format check PASS: {title}",
         f"[Workshop] Late upload kept, not counted: {title}",
     ]
+
+
+def next_key(world: World, created: SubmissionCreated) -> str:
+    """The key of a new upload URL for the submission: each upload comes with a URL of its own."""
+    return world.service.new_upload(created.id, created.token).upload.fields["key"]
 
 
 def event(kind: str, event_id: str, submission_id: str | None, **detail: Any) -> NotificationEvent:

@@ -21,6 +21,7 @@ from cfp.model import (
     late_versions,
     status_of,
 )
+from cfp.neutral import neutral
 
 
 @dataclass
@@ -44,10 +45,12 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
-    """Authors write titles and names; a leading quote keeps one such as =HYPERLINK(...) plain text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Authors write titles and names; a leading quote keeps one such as =HYPERLINK(...) plain text, and
+    bidirectional controls are shown rather than obeyed (``cfp.neutral``)."""
+    if not isinstance(value, str):
+        return value
+    value = neutral(value)
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _csv(rows: list[list[Any]]) -> bytes:
@@ -153,14 +156,14 @@ def digest_sections(
         version = find_upload(versions, event.version, event.object_id)
         link = link_for(submission.id, version if version is not None and version.uploaded else None)
         entry = DigestEntry(
-            submission.id, submission.title, _line_for(event, version, submission.withdrawn_at), link
+            submission.id, neutral(submission.title), _line_for(event, version, submission.withdrawn_at), link
         )
         failed = version is not None and version.verdict is not None and version.verdict.outcome == "fail"
         key = "failed" if event.kind is EventKind.VERDICT and failed else event.kind
         if key in sections:
             sections[key].entries.append(entry)
     for submission_id, address in bounces:
-        title = records[submission_id][0].title if submission_id in records else ""
+        title = neutral(records[submission_id][0].title) if submission_id in records else ""
         sections["bounced"].entries.append(
             DigestEntry(submission_id, title, f"mail to {address} was rejected permanently")
         )
