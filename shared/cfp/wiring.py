@@ -147,8 +147,11 @@ def session_key() -> bytes:
 
 def sign_in() -> SignIn:
     from cfp.signin import SignIn
+    from cfp.signin_store import DynamoSessions
 
-    return SignIn(settings(), store(), renderer(), mailer().send, clock(), session_key)
+    s = settings()
+    kept = DynamoSessions(client("dynamodb"), s.table_name)
+    return SignIn(s, store(), renderer(), mailer().send, clock(), session_key, kept)
 
 
 def console() -> Console:
