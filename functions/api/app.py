@@ -47,6 +47,7 @@ from cfp.errors import (
     SealingFailed,
     SecretUnavailable,
     SignInLinkInvalid,
+    SignInUnavailable,
     SubmissionNotFound,
     SubmissionWithdrawn,
     UploadNotFound,
@@ -311,6 +312,7 @@ def _release_started(error: ReleaseStarted) -> Response[dict[str, Any]]:
 
 @app.exception_handler(SecretUnavailable)
 @app.exception_handler(QueueUnavailable)
+@app.exception_handler(SignInUnavailable)
 def _console_unavailable(error: Exception) -> Response[dict[str, Any]]:
     logger.error("the console could not reach a resource", extra={"error": str(error)})
     return _error(503, "unavailable", "The console could not answer just now. Try again.")
@@ -562,6 +564,7 @@ def read_session() -> SessionView:
 
 @app.delete("/organizers/session", summary="Sign out")
 def close_session() -> Response[dict[str, str]]:
+    wiring.sign_in().sign_out(sessions.cookie_value(app.current_event.cookies or []))
     return Response(
         status_code=200,
         content_type=content_types.APPLICATION_JSON,

@@ -1,9 +1,8 @@
 """Digest benchmark: `cfp bench-digest [-n 10000]`.
 
-Times one organizer digest of N changes (half new submissions, half checked versions, each with a PDF
-link signed the way the notifier signs it) from the events to the MIME message SES receives, and prints
-its size beside SES's 40 MB limit. No AWS call is made: the links are signed locally with placeholder
-credentials.
+Times one organizer digest of N changes (half new submissions, half checked versions, each line linking
+to its submission's page in the console, as the notifier links it) from the events to the MIME message SES
+receives, and prints its size beside SES's 40 MB limit. No AWS call is made.
 """
 
 from __future__ import annotations
@@ -16,10 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from cfp.events import EventKind, NotificationEvent
 from cfp.formatcheck.models import Facts, Problem, Verdict
-from cfp.mail.digest import digest_sections, digest_title
+from cfp.mail.digest import console_link, digest_sections, digest_title
 from cfp.mail.render import CallInfo, MailRenderer
 from cfp.model import Author, Submission, Version, Window
-from cfp.uploads import UploadBucket
 
 TARGET_SECONDS = 1.0
 SES_MAX_BYTES = 40 * 1024 * 1024  # SES v2's largest message, after encoding
@@ -29,6 +27,7 @@ _CALL = CallInfo(
     window=Window(datetime.fromisoformat("2017-08-31T23:59:59-12:00")),
     organizers=("chair@example.org",),
     max_body_pages=2,
+    public_url="https://cfp.example.org/",
 )
 
 
@@ -73,17 +72,6 @@ def _record(index: int) -> tuple[Submission, list[Version]]:
 
 def run(changes: int) -> DigestRun:
     """Build the events and records first, then time sections, links, rendering and MIME."""
-    import boto3
-    from botocore.config import Config
-
-    s3 = boto3.client(
-        "s3",
-        region_name="us-east-1",
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="placeholder",  # noqa: S106 - signs links locally, never sent
-        config=Config(signature_version="s3v4"),
-    )
-    bucket = UploadBucket(s3, "cfp-uploads")
     records = {}
     events = []
     for index in range(changes // 2):
@@ -103,7 +91,7 @@ def run(changes: int) -> DigestRun:
     started = time.perf_counter()
 
     def link_for(submission_id: str, version: Version | None) -> str | None:
-        return bucket.download_link(version.key, "v", 7 * 24 * 3600) if version else None
+        return console_link(_CALL.public_url, submission_id)
 
     sections = digest_sections(events, records, link_for)
     mail = renderer.digest(digest_title(sections), sections, list(records.values()), _T0)

@@ -96,3 +96,7 @@ class ArchiveNotReady(Exception):
 
 class QueueNotFound(ValueError):
     """No dead-letter queue of that name."""
+
+
+class SignInUnavailable(Exception):
+    """The sign-in records (links, sessions) could not be read or written just now."""

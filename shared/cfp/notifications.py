@@ -33,8 +33,8 @@ _NOT_AFTER_WITHDRAWAL = {
     EventKind.ON_RECORD,
     EventKind.DECISION,
 }
-# Where a digest line links to: the submission's page in the console, or (with no public URL to build one
-# from) a presigned link to the upload the line speaks of.
+# Where a digest line links to: the submission's page in the console, or nowhere (with no public URL to
+# build one from); never to a file itself.
 LinkFor = Callable[[str, Version | None], str | None]
 
 

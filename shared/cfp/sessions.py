@@ -1,8 +1,9 @@
 """Organizer sessions: a signed cookie, and the one-time sign-in links that lead to one.
 
-A session is ``<payload>.<signature>``: the payload names the organizer and the instant it expires, the
-signature is an HMAC-SHA256 of it under the key the template keeps in Secrets Manager. Nothing about a
-session is stored, so a forged or edited cookie fails the signature check and an old one its expiry.
+A session is ``<payload>.<signature>``: the payload names the organizer, the instant it expires and the
+session's random id, the signature is an HMAC-SHA256 of it under the key the template keeps in Secrets
+Manager. A forged or edited cookie fails the signature check and an old one its expiry; the session itself
+is also kept on the server (by its id's hash), so signing out ends it for every copy of the cookie.
 
 A sign-in link carries a random secret; only its SHA-256 is stored (with a TTL), and redeeming it deletes
 that item in the same conditional write, so a link works once.
@@ -31,6 +32,7 @@ class Organizer:
 
     email: str
     expires_at: datetime
+    session_id: str = ""
 
 
 def new_link_secret() -> str:
@@ -49,16 +51,23 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign_session(key: bytes, email: str, now: datetime, lifetime: timedelta = SESSION_LIFETIME) -> str:
-    """The cookie value for ``email``, valid for ``lifetime`` from ``now``."""
+def new_session_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def sign_session(
+    key: bytes, email: str, now: datetime, lifetime: timedelta = SESSION_LIFETIME, session_id: str = ""
+) -> str:
+    """The cookie value for ``email``'s session ``session_id``, valid for ``lifetime`` from ``now``."""
     expires = int((now + lifetime).timestamp())
-    payload = _b64(json.dumps({"e": email, "x": expires}, separators=(",", ":")).encode())
+    claims = {"e": email, "x": expires, "s": session_id}
+    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
     signature = _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
     return f"{payload}.{signature}"
 
 
-def verify_session(key: bytes, value: str | None, now: datetime) -> Organizer:
-    """The organizer a cookie speaks for; raises NotSignedIn for a missing, forged or expired one."""
+def read_session(key: bytes, value: str | None) -> Organizer:
+    """The organizer a cookie speaks for, expired or not; raises NotSignedIn for a missing or forged one."""
     if not value or value.count(".") != 1:
         raise NotSignedIn("sign in at /organizers")
     payload, signature = value.split(".")
@@ -68,11 +77,18 @@ def verify_session(key: bytes, value: str | None, now: datetime) -> Organizer:
     try:
         claims = json.loads(_unb64(payload))
         email, expires = str(claims["e"]), datetime.fromtimestamp(int(claims["x"]), UTC)
-    except (ValueError, KeyError, TypeError) as error:
+        session_id = str(claims.get("s", ""))
+    except (ValueError, KeyError, TypeError, OverflowError, OSError) as error:
         raise NotSignedIn("sign in at /organizers") from error
-    if expires <= now:
+    return Organizer(email, expires, session_id)
+
+
+def verify_session(key: bytes, value: str | None, now: datetime) -> Organizer:
+    """The organizer a cookie speaks for; raises NotSignedIn for a missing, forged or expired one."""
+    organizer = read_session(key, value)
+    if organizer.expires_at <= now:
         raise NotSignedIn("your session has expired; sign in again at /organizers")
-    return Organizer(email, expires)
+    return organizer
 
 
 def cookie_value(cookies: list[str]) -> str | None:

@@ -2,8 +2,9 @@
 
 Organizers are the addresses in ``OrganizerEmails``. Asking for a link always gets the same answer after
 about the same time, so the page never tells whether an address is an organizer's; only organizers get a
-mail. The link's secret is stored as a hash for ``LINK_LIFETIME`` and works once; the session it gives is
-checked against the list again on every request, so removing an address ends its sessions.
+mail. The link's secret is stored as a hash for ``LINK_LIFETIME`` and works once. The session it gives is
+kept on the server and checked on every request, both that it is still open (signing out closes it, for
+every copy of the cookie) and that its address is still on the list (removing an address ends its sessions).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from cfp.errors import LimitReached, NotSignedIn, RecipientRejected, SignInLinkI
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer
 from cfp.observability import logger
-from cfp.ports import SubmissionRepository
+from cfp.ports import OrganizerSessions, SubmissionRepository
 from cfp.settings import Settings
 
 # Every request for a link takes at least this long, whether a mail is sent or not.
@@ -45,6 +46,7 @@ class SignIn:
     send: Callable[[Mail], object]
     clock: Clock
     key: Callable[[], bytes]
+    kept: OrganizerSessions
     sleep: Callable[[float], None] = field(default=time.sleep)
 
     def _is_organizer(self, email: str) -> bool:
@@ -90,12 +92,31 @@ class SignIn:
             raise SignInLinkInvalid("this sign-in link has expired or was already used; ask for a new one")
         self.store.audit(email, "signed_in", "with a one-time link", now)
         lifetime = sessions.SESSION_LIFETIME
-        cookie = sessions.sign_session(self.key(), email, now, lifetime)
-        return SignedIn(cookie, int(lifetime.total_seconds()), sessions.Organizer(email, now + lifetime))
+        session_id = sessions.new_session_id()
+        self.kept.open_session(sessions.hash_secret(session_id), email, now + lifetime)
+        cookie = sessions.sign_session(self.key(), email, now, lifetime, session_id)
+        organizer = sessions.Organizer(email, now + lifetime, session_id)
+        return SignedIn(cookie, int(lifetime.total_seconds()), organizer)
 
     def verify(self, cookie: str | None) -> sessions.Organizer:
         """The organizer a session cookie speaks for; raises NotSignedIn."""
-        organizer = sessions.verify_session(self.key(), cookie, self.clock.now())
+        now = self.clock.now()
+        organizer = sessions.verify_session(self.key(), cookie, now)
         if not self._is_organizer(organizer.email):
             raise NotSignedIn("this address is no longer one of the organizers'")
+        if not organizer.session_id or not self.kept.session_is_open(
+            sessions.hash_secret(organizer.session_id), now
+        ):
+            raise NotSignedIn("this session was signed out; sign in again at /organizers")
         return organizer
+
+    def sign_out(self, cookie: str | None) -> None:
+        """Close the session a cookie names, so no copy of it works again; a forged or missing cookie
+        closes nothing."""
+        try:
+            organizer = sessions.read_session(self.key(), cookie)
+        except NotSignedIn:
+            return
+        if organizer.session_id:
+            self.kept.close_session(sessions.hash_secret(organizer.session_id))
+            self.store.audit(organizer.email, "signed_out", "the session was closed", self.clock.now())

@@ -148,8 +148,11 @@ def session_key() -> bytes:
 
 def sign_in() -> SignIn:
     from cfp.signin import SignIn
+    from cfp.signin_store import DynamoSessions
 
-    return SignIn(settings(), store(), renderer(), mailer().send, clock(), session_key)
+    s = settings()
+    kept = DynamoSessions(client("dynamodb"), s.table_name)
+    return SignIn(s, store(), renderer(), mailer().send, clock(), session_key, kept)
 
 
 def console() -> Console:
@@ -231,9 +234,6 @@ def renderer(given: Settings | None = None) -> MailRenderer:
 
 # Idempotency records outlive any SQS redelivery (at most the queue's 4-day retention) by a wide margin.
 _SEND_ONCE_SECONDS = 30 * 24 * 3600
-# Without a public URL for the console, digest links are presigned GETs; SigV4 caps them at 7 days (and at
-# the signing credentials' lifetime).
-_LINK_SECONDS = 7 * 24 * 3600
 
 
 def send_once(delivery: Mailer, context: LambdaContext | None = None) -> SendOnce:
@@ -275,14 +275,14 @@ def notifier(context: LambdaContext | None = None) -> Notifier:
     from cfp.mail.digest import console_link
     from cfp.notifications import Notifier
 
-    uploads = bucket()
     delivery = mailer()
     public_url = settings().public_url
 
     def link_for(submission_id: str, upload: Version | None) -> str | None:
-        if public_url:
-            return console_link(public_url, submission_id)
-        return uploads.download_link(upload.key, upload.version_id, _LINK_SECONDS) if upload else None
+        """The submission's page in the console, where a PDF opens only for a signed-in organizer; never a
+        link to the file itself, which anyone the digest is forwarded to could open. Without a known
+        console address there is no link, and the digest says where to look instead."""
+        return console_link(public_url, submission_id) if public_url else None
 
     return Notifier(
         store(),

@@ -90,3 +90,13 @@ def visit(browser: Browser) -> Iterator[Any]:
         seen.page.context.close()
         refusals = [e for e in seen.errors if "status of 4" not in e]
         assert not refusals, refusals
+
+
+def shown_though_hidden(page: Page) -> list[str]:
+    """Every element the page hid with the ``hidden`` attribute that a style still lays out."""
+    found: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll('[hidden]')]
+            .filter(e => getComputedStyle(e).display !== 'none')
+            .map(e => e.id || e.className || e.tagName)"""
+    )
+    return found

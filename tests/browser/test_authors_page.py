@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.browser.conftest import AXE, PHONE
+from tests.browser.conftest import AXE, PHONE, shown_though_hidden
 from tests.infra.running import CFP, RunningStack
 
 if TYPE_CHECKING:
@@ -261,10 +261,14 @@ def test_the_manage_link_reopens_the_submission_for_edits_and_withdrawal(
     expect(page.get_by_role("button", name="Withdraw this submission")).to_be_focused()
     assert read(stack, submission)["status"] == "pass"
     page.get_by_role("button", name="Withdraw this submission").click()
+    expect(page.get_by_role("button", name="Withdraw this submission")).to_be_hidden()
+    assert shown_though_hidden(page) == []
     page.get_by_role("button", name="Yes, withdraw it").click()
     expect(page.locator("#verdict .outcome")).to_have_text("withdrawn")
     expect(page.locator("#closed")).to_contain_text("This submission was withdrawn")
     expect(page.get_by_label("Title", exact=True)).to_be_disabled()
+    expect(page.get_by_role("button", name="Save changes")).to_be_hidden()
+    assert shown_though_hidden(page) == []
     assert read(stack, submission)["status"] == "withdrawn"
 
 

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.browser.conftest import AXE, DESKTOP, PHONE
+from tests.browser.conftest import AXE, DESKTOP, PHONE, shown_though_hidden
 from tests.infra.running import RunningStack
 from tests.stories import read, text_of, upload, wait_for
 
@@ -230,6 +230,39 @@ def test_a_used_sign_in_link_gives_nothing(stack: RunningStack, visit: Any) -> N
     expect(again.locator("#problem")).to_contain_text("expired or was already used")
     expect(again.get_by_role("heading", name="Sign in to the organizers' console")).to_be_visible()
     assert again.context.cookies() == []
+
+
+def test_a_signed_out_visitor_sees_the_sign_in_form_alone_and_a_link_pasted_into_it_signs_in(
+    stack: RunningStack, visit: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    who = ORGANIZERS[5]
+    page = visit(f"{stack.api}/organizers").page
+    expect(page.get_by_role("heading", name="Sign in to the organizers' console")).to_be_visible()
+    expect(page.get_by_label("Your e-mail address")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    for section in ("#who", "#overview", "#detail", "#problem", "#link-sent"):
+        expect(page.locator(section)).to_be_hidden()
+    assert shown_though_hidden(page) == []
+
+    before = set(stack.mails())
+    page.get_by_label("Your e-mail address").fill(who)
+    page.get_by_role("button", name="Send me a sign-in link").click()
+    expect(page.locator("#link-sent")).to_be_focused()
+    assert shown_though_hidden(page) == []
+    link = sign_in_link(stack, before, who)
+    page.goto(link)
+    expect(page.locator("#who-email")).to_have_text(f"Signed in as {who}")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.locator("#overview")).to_be_visible()
+    assert page.url == f"{stack.api}/organizers", "the link's secret leaves the address bar"
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to the organizers' console")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    expect(page.get_by_label("Your e-mail address")).to_be_visible()
+    assert shown_though_hidden(page) == []
 
 
 def test_decide_export_and_release_once(

@@ -121,7 +121,6 @@ def test_verdict_mail_says_what_to_fix(world: World) -> None:
     assert re.search(r"^- FAIL: .*\(measured: 3; limit: 2\)$", body, re.MULTILINE), body
     assert f"POST /submissions/{created['id']}/upload-url" in body
     assert "Failed format checks (1)" in text_of(digest)
-    assert "X-Amz-Signature" in text_of(digest)
 
 
 def test_titles_are_escaped_in_html(world: World) -> None:
@@ -246,7 +245,9 @@ def test_mails_speak_of_the_upload_the_event_names(world: World) -> None:
     assert "received 2017-09-01 00:59:59 AoE" in text_of(late_mail)
     assert "does not replace version 1, which stays your submission on record" in text_of(late_mail)
     assert "Late uploads (kept, not counted) (1)" in text_of(digest)
-    assert text_of(digest).count("versionId=") == 2
+    assert re.search(r": version 1: pass, 2 page\(s\)", text_of(digest)), text_of(digest)
+    assert re.search(r": version 1 \(late\): fail, 4 page\(s\)", text_of(digest)), text_of(digest)
+    assert "versionId=" not in text_of(digest)
 
 
 def test_a_burst_of_uploads_brings_one_verdict_mail_with_the_newest_verdict(world: World) -> None:
@@ -353,3 +354,28 @@ def test_the_receipts_manage_link_carries_the_token_in_its_fragment(
     assert "?" not in link
     path, _, fragment = link.partition("#")
     assert created["token"] not in path and created["token"] in fragment
+
+
+def test_a_digest_never_links_to_a_pdf_itself(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A digest is forwarded; a link to the file would open it for anyone. Without a console address it
+    says where to look; with one, each line links to the submission's console page, behind sign-in."""
+    created = create()
+    world.notifications()
+    key = created["upload"]["fields"]["key"]
+    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=make_abstract(3))
+    record = s3_record(world.bucket, key, 1, put["ETag"].strip('"'), world.clock.now(), put.get("VersionId"))
+    validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext())
+    deliver(world)
+    [digest] = [m for m in sent() if m["To"].startswith("chair")]
+    for body in (text_of(digest), html_of(digest)):
+        assert "X-Amz-" not in body and world.bucket not in body, body
+        assert "organizers' console" in body and "PublicUrl" in body
+
+    monkeypatch.setenv("PUBLIC_URL", "https://cfp.example.org/")
+    wiring.reset()
+    wiring.use_clock(world.clock)
+    second = create(title="Dense Attention", contact="grace@example.org")
+    deliver(world)
+    digest = [m for m in sent() if m["To"].startswith("chair")][-1]
+    assert f"https://cfp.example.org/organizers#{second['id']}" in text_of(digest)
+    assert "X-Amz-" not in text_of(digest) + html_of(digest) and "PublicUrl" not in text_of(digest)

@@ -161,7 +161,7 @@ def test_digest_lists_each_change_on_its_own_line_and_moves_long_lists_to_csv() 
     assert "1 d 0 h 0 min left" in mail.text
     [attachment] = mail.attachments
     rows = list(csv.reader(io.StringIO(attachment.data.decode())))
-    assert rows[0] == ["section", "submission_id", "title", "change", "pdf_link"] and len(rows) == 32
+    assert rows[0] == ["section", "submission_id", "title", "change", "console_link"] and len(rows) == 32
 
 
 FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]

@@ -61,7 +61,7 @@ def _csv(rows: list[list[Any]]) -> bytes:
 
 
 def changes_csv(sections: list[DigestSection]) -> bytes:
-    rows: list[list[Any]] = [["section", "submission_id", "title", "change", "pdf_link"]]
+    rows: list[list[Any]] = [["section", "submission_id", "title", "change", "console_link"]]
     for section in sections:
         rows.extend(
             [section.heading, e.submission_id, e.title, e.line, e.link or ""] for e in section.entries

@@ -269,6 +269,7 @@ class MailRenderer:
             "total": len(everything),
             "time_left_text": rules.time_left(now, self._call.window.deadline).capitalize(),
             "attachment_name": attachment.filename if attachment else None,
+            "console_known": bool(self._call.public_url),
         }
         text, html = _render("digest", context)
         return Mail(

@@ -94,8 +94,10 @@
 
   // ---- signing in ----------------------------------------------------------------------------------
 
+  const SIGN_IN_FRAGMENT = /^#signin=([A-Za-z0-9_-]+)$/;
+
   async function redeemFragment() {
-    const match = /^#signin=([A-Za-z0-9_-]+)$/.exec(location.hash);
+    const match = SIGN_IN_FRAGMENT.exec(location.hash);
     if (!match) return;
     history.replaceState(null, "", location.pathname);
     const response = await fetch("/organizers/session", {
@@ -111,6 +113,8 @@
 
   function showSignIn() {
     $("who").hidden = true;
+    $("sign-in-form").hidden = false;
+    $("link-sent").hidden = true;
     show("sign-in");
   }
 
@@ -651,19 +655,26 @@
     }
   }
 
-  window.addEventListener("hashchange", route);
+  async function openSession() {
+    const response = await fetch("/organizers/session", { headers: { accept: "application/json" } });
+    if (!response.ok) return showSignIn();
+    const session = await response.json();
+    $("who-email").textContent = "Signed in as " + session.email;
+    $("who").hidden = false;
+    await route();
+  }
+
+  // A sign-in link pasted into the tab that asked for it changes only the fragment: no reload follows.
+  window.addEventListener("hashchange", async () => {
+    if (!SIGN_IN_FRAGMENT.test(location.hash)) return route();
+    clearProblem();
+    await redeemFragment();
+    await openSession();
+  });
 
   async function start() {
     await redeemFragment();
-    const response = await fetch("/organizers/session", { headers: { accept: "application/json" } });
-    if (!response.ok) {
-      showSignIn();
-    } else {
-      const session = await response.json();
-      $("who-email").textContent = "Signed in as " + session.email;
-      $("who").hidden = false;
-      await route();
-    }
+    await openSession();
     setInterval(() => state.list && ($("time-left").textContent = timeLeft(state.list.deadline)), 30000);
     document.body.dataset.ready = "true";
   }
