@@ -187,6 +187,7 @@ _DELEGATED_HELP = {
     "extend": "the same as cfp admin extend",
     "demo": "seed a running cfp local with a realistic call (cfp demo --help)",
     "coldstart": "time each function's import in fresh interpreters (cfp coldstart --help)",
+    "buildcheck": "sam build, then import and invoke each handler from the artifact (cfp buildcheck --help)",
     "mutate": "plant small bugs in the core rules and count those the fast tests catch (cfp mutate --help)",
 }
 
@@ -196,6 +197,7 @@ _DELEGATED = {
     "bench-digest": "cfp_tools.bench_digest",
     "bench-e2e": "cfp_tools.bench_e2e",
     "coldstart": "cfp_tools.coldstart",
+    "buildcheck": "cfp_tools.buildcheck",
     "cost": "cfp_tools.cost",
     "demo": "cfp_tools.demo",
     "admin": "cfp_tools.admin",

@@ -12,6 +12,7 @@ most 2x, the notifier and the deadline keeper at most 1.5x), because it holds on
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -36,7 +37,7 @@ print((time.perf_counter() - start) * 1000)
 """
 
 # The most each function's import may cost, as a multiple of the bare boto3 import.
-TARGETS = {"api": 2.0, "notifier": 1.5, "deadline": 1.5}
+TARGETS = {"api": 2.0, "notifier": 1.5, "deadline": 1.5, "validator": 1.5, "archiver": 1.5}
 
 _ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -54,36 +55,98 @@ _ENVIRONMENT = {
 }
 
 
+_ARTIFACT_PROBE = """
+import importlib, json, sys, time
+sys.path[:0] = json.loads(sys.argv[1])
+start = time.perf_counter()
+importlib.import_module(sys.argv[2])
+print((time.perf_counter() - start) * 1000)
+"""
+
+
+def _run(command: list[str], environment: dict[str, str]) -> float:
+    output = subprocess.run(  # noqa: S603 - runs an interpreter on the project's own code
+        command, env=environment, capture_output=True, text=True, check=True
+    )
+    return float(output.stdout.strip().splitlines()[-1])
+
+
 def measure(handler: Path | None, runs: int) -> list[float]:
     """Import times in ms of ``handler`` (or of bare boto3 when ``None``) in ``runs`` fresh processes."""
     environment = {**os.environ, **_ENVIRONMENT}
-    samples = []
     probe = [_BASELINE] if handler is None else [_PROBE, str(handler)]
-    for _ in range(runs):
-        output = subprocess.run(  # noqa: S603 - runs this interpreter on the project's own file
-            [sys.executable, "-c", *probe],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        samples.append(float(output.stdout.strip().splitlines()[-1]))
-    return samples
+    return [_run([sys.executable, "-c", *probe], environment) for _ in range(runs)]
+
+
+def _dev_probes(functions: Path) -> dict[str, list[str]]:
+    """Each function's import from the source tree in this venv (which holds bytecode for everything)."""
+    probes = {"import boto3": [sys.executable, "-c", _BASELINE]}
+    for handler in sorted(functions.glob("*/app.py")):
+        probes[handler.parent.name] = [sys.executable, "-c", _PROBE, str(handler)]
+    return probes
+
+
+def _artifact_probes(build_dir: Path, runtime: Path, python312: str) -> dict[str, list[str]]:
+    """Each handler's import from the built package, as Lambda imports it: a fresh ``python3.12 -I -S`` with
+    only the function, the layer and the runtime's boto3 on ``sys.path``; boto3 alone from the same place."""
+    from cfp_tools.template import Template, default_template_path
+
+    template = Template(default_template_path())
+    layer = build_dir / "SharedLayer" / "python"
+    if not layer.is_dir() or not runtime.is_dir():
+        raise SystemExit(f"cfp coldstart: no built artifact in {build_dir}; run cfp buildcheck first")
+
+    def command(paths: list[Path], module: str) -> list[str]:
+        return [python312, "-I", "-S", "-c", _ARTIFACT_PROBE, json.dumps([str(p) for p in paths]), module]
+
+    probes = {"import boto3": command([runtime], "boto3")}
+    for logical_id, resource in sorted(template.resources_of_type("AWS::Serverless::Function")):
+        name = Path(str(resource["Properties"]["CodeUri"])).name
+        module = str(template.properties(logical_id)["Handler"]).rpartition(".")[0]
+        probes[name] = command([build_dir / logical_id, layer, runtime], module)
+    return probes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cfp coldstart", description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per function (default 7)")
     parser.add_argument("--functions", type=Path, default=Path(__file__).resolve().parents[2] / "functions")
+    parser.add_argument(
+        "--artifact",
+        nargs="?",
+        type=Path,
+        const=Path("default"),
+        help="time the package cfp buildcheck built (default: its build for this machine), not the venv",
+    )
+    parser.add_argument(
+        "--python312", help="the Python 3.12 for --artifact (default: found as buildcheck does)"
+    )
+    parser.add_argument(
+        "--runtime", type=Path, help="the runtime's boto3 for --artifact (default: buildcheck's)"
+    )
     args = parser.parse_args(argv)
-    handlers = sorted(args.functions.glob("*/app.py"))
+    environment = {**os.environ, **_ENVIRONMENT}
+    if args.artifact is None:
+        probes = _dev_probes(args.functions)
+    else:
+        from cfp_tools import buildcheck
+
+        check = buildcheck.ROOT / ".aws-sam" / "check"
+        build_dir = (
+            check / (buildcheck.host_platform() or "arm64")
+            if args.artifact.name == "default"
+            else args.artifact
+        )
+        python312 = buildcheck.find_python312(args.python312)
+        if python312 is None:
+            raise SystemExit("cfp coldstart: no Python 3.12 runs here; pass --python312")
+        probes = _artifact_probes(build_dir, args.runtime or check / "runtime", python312)
+        environment = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", **_ENVIRONMENT}
     # Interleaved rounds, so a busy moment of the machine weighs on every row alike.
-    samples: dict[str, list[float]] = {"import boto3": []}
-    samples.update({handler.parent.name: [] for handler in handlers})
+    samples: dict[str, list[float]] = {name: [] for name in probes}
     for _ in range(args.runs):
-        samples["import boto3"] += measure(None, 1)
-        for handler in handlers:
-            samples[handler.parent.name] += measure(handler, 1)
+        for name, command in probes.items():
+            samples[name].append(_run(command, environment))
     baseline = statistics.median(samples["import boto3"])
     print(f"{'import':<12} {'median ms':>10} {'max ms':>8} {'x boto3':>8} {'target':>8}")
     held = True

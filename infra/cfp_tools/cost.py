@@ -129,7 +129,7 @@ def bill(template: Template, n: int, usage: Usage) -> tuple[list[Row], Row]:
     ddb_reads = n * 1 + n * usage.reads * 2 + uploads * 2 + events * 2
     kms = n * 2  # the API seals the receipt token, the notifier opens it
     traced = {
-        name: template.properties(f"{name}Function").get("Tracing") == "Active"
+        name: template.resolve(template.properties(f"{name}Function").get("Tracing")) == "Active"
         for name in ("Api", "Validator", "Notifier")
     }
     traces = (

@@ -38,7 +38,8 @@ PSEUDO_PARAMETERS: dict[str, str] = {
     "AWS::Region": REGION,
     "AWS::Partition": PARTITION,
     "AWS::URLSuffix": URL_SUFFIX,
-    "AWS::StackId": arn("cloudformation", f"stack/{STACK_NAME}/local"),
+    # Shaped as CloudFormation's (the template cuts names out of the id's UUID).
+    "AWS::StackId": arn("cloudformation", f"stack/{STACK_NAME}/0c1a2b3c-4d5e-6f70-8192-a3b4c5d6e7f8"),
 }
 
 _SHORT_TAGS = (
@@ -156,6 +157,12 @@ class Resolver:
             if key == "Fn::Join":
                 delimiter, items = argument
                 return str(delimiter).join(str(item) for item in self.resolve(items))
+            if key == "Fn::Split":
+                delimiter, text = argument
+                return str(self.resolve(text)).split(str(delimiter))
+            if key == "Fn::Select":
+                index, items = argument
+                return self.resolve(items)[int(self.resolve(index))]
             if key.startswith("Fn::"):
                 raise TemplateError(f"{key} is not supported by the local tooling")
         return {key: self.resolve(item) for key, item in value.items()}

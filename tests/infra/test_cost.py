@@ -21,3 +21,13 @@ def test_cost_prints_the_prices_it_assumed(capsys: pytest.CaptureFixture[str]) -
     cost.main(["-n", "1000"])
     out = capsys.readouterr().out
     assert "per 1,000 submissions" in out and "aws.amazon.com/lambda/pricing" in out
+
+
+def test_tracing_is_billed_only_when_the_operator_turns_it_on() -> None:
+    usage = cost.Usage(3, 1, 60, 120, 40, 0.5, 200, 3)
+    default = cost.load_template(None)
+    active = cost.load_template(None)
+    active.resolver.parameters["Tracing"] = "Active"
+    [quiet] = [row for row in cost.bill(default, 1000, usage)[0] if row.service == "X-Ray traces"]
+    [traced] = [row for row in cost.bill(active, 1000, usage)[0] if row.service == "X-Ray traces"]
+    assert quiet.quantity == 0 and traced.quantity > 1000

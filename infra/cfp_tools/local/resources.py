@@ -14,7 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 from cfp_tools.local.functions import FAKE_CREDENTIALS
-from cfp_tools.template import REGION, STACK_NAME, CorsRule, Template, arn
+from cfp_tools.template import REGION, STACK_NAME, CorsRule, Template, TemplateError, arn
+
+# Resource types the local stack leaves out on purpose, each with the reason; any other type it cannot
+# create stops the stack at start, so a resource added to the template is never silently missing here.
+NOT_EMULATED: dict[str, str] = {
+    "AWS::Logs::LogGroup": "the functions' logs go to the terminal, access logs are not written",
+    "AWS::CloudWatch::Alarm": "no metrics are kept locally, so no alarm could fire",
+    "AWS::SNS::Topic": "only alarms publish to it",
+    "AWS::SNS::Subscription": "only alarms publish to its topic",
+}
 
 
 def physical_name(logical_id: str) -> str:
@@ -70,6 +79,11 @@ class Resources:
         }
         creator = creators.get(resource_type)
         if creator is None:
+            if resource_type not in NOT_EMULATED:
+                raise TemplateError(
+                    f"{logical_id}: the local stack cannot create {resource_type}; give it a creator in "
+                    "cfp_tools/local/resources.py or list it in NOT_EMULATED with the reason"
+                )
             self.skipped.append(f"{logical_id} ({resource_type})")
             return
         creator(logical_id)
