@@ -246,7 +246,7 @@ def test_mails_speak_of_the_upload_the_event_names(world: World) -> None:
     assert "does not replace version 1, which stays your submission on record" in text_of(late_mail)
     assert "Late uploads (kept, not counted) (1)" in text_of(digest)
     assert re.search(r": version 1: pass, 2 page\(s\)", text_of(digest)), text_of(digest)
-    assert re.search(r": version 1 \(late\): fail, 4 page\(s\)", text_of(digest)), text_of(digest)
+    assert re.search(r": version 2 \(late\): fail, 4 page\(s\)", text_of(digest)), text_of(digest)
     assert "versionId=" not in text_of(digest)
 
 
