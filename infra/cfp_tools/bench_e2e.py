@@ -6,7 +6,7 @@ record. It prints wall time, submissions per second, upload-to-verdict median an
 by decile of the run (so a stack that slows down as it fills up shows it), and the mails in the outbox.
 A benchmark, not a test: the figures depend on the machine and on what else runs on it.
 
-The API's abuse limits (60 submissions per client IP an hour, 5 per contact address) would refuse a load
+The API's creation limit (60 submissions per client IP an hour) would refuse a load
 test from 127.0.0.1, so a stack started here raises ``MaxSubmissionsPerClientPerHour`` with ``--param``,
 and each author has an address of their own.
 """
