@@ -74,6 +74,7 @@ from cfp.submissions import (
     SubmissionPatch,
     SubmissionView,
     UploadIssued,
+    manage_link,
 )
 
 # Settings are parsed at import: a misconfigured function fails at cold start, naming the variable.
@@ -386,7 +387,8 @@ def create_submission(
     client = app.current_event.request_context.http.source_ip
     created = wiring.submission_service().create(request, idempotency_key, client)
     metrics.add_metric(name="SubmissionCreated", unit="Count", value=1)
-    return created
+    page = wiring.settings().public_url or f"https://{app.current_event.request_context.domain_name}"
+    return created.model_copy(update={"manage_url": manage_link(page, created.id, created.token)})
 
 
 @app.get(

@@ -8,7 +8,7 @@ where the CPU went: milliseconds per invocation of each function (what Lambda bi
 moto's services and the stack's fronts, and in all per submission (``/_local/usage``). Wall time depends on
 the machine and on what else runs on it; CPU per submission hardly does, so compare changes by it.
 
-The API's abuse limits (60 submissions per client IP an hour, 5 per contact address) would refuse a load
+The API's creation limit (60 submissions per client IP an hour) would refuse a load
 test from 127.0.0.1, so a stack started here raises ``MaxSubmissionsPerClientPerHour`` with ``--param``,
 and each author has an address of their own.
 """

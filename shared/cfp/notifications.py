@@ -17,6 +17,7 @@ from cfp.events import EventKind, NotificationEvent
 from cfp.mail.digest import digest_sections, digest_title
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer
+from cfp.mailbox import MailboxQuota
 from cfp.model import Decision, Submission, Version, find_upload, needs_reminder, upload_order
 from cfp.observability import logger, metrics
 from cfp.ports import SubmissionRepository, TokenSealer
@@ -44,6 +45,7 @@ class BatchOutcome:
 
     events: list[NotificationEvent] = field(default_factory=list)
     bounces: list[tuple[str, str]] = field(default_factory=list)
+    held: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Notifier:
     link_for: LinkFor
     clock: Clock
     sealer: TokenSealer
+    quota: MailboxQuota | None = None
 
     def handle(self, event: NotificationEvent, outcome: BatchOutcome) -> None:
         """Send the author mails an event calls for; remember it for the digest."""
@@ -68,6 +71,11 @@ class Notifier:
             logger.warning("event for an unknown submission", extra={"event_id": event.event_id})
             return
         mail = self._author_mail(event, submission, versions)
+        if mail is not None and self.quota is not None:
+            # What organizers send on purpose (decisions, resends) counts but is never held back.
+            chosen = event.kind is EventKind.DECISION or "resent_by" in event.detail
+            mail, held = self.quota.admit(mail, event.event_id, always=chosen)
+            outcome.held.extend((submission.id, address) for address in held)
         if mail is not None:
             try:
                 self.send_once(event.event_id, mail)
@@ -125,14 +133,18 @@ class Notifier:
 
     def digest(self, outcome: BatchOutcome) -> None:
         """One digest for everything the batch did; nothing for a quiet batch."""
-        if not outcome.events and not outcome.bounces:
+        if not outcome.events and not outcome.bounces and not outcome.held:
             return
         everything = self.store.all()
         records = {s.id: (s, v) for s, v in everything}
-        sections = digest_sections(outcome.events, records, self.link_for, outcome.bounces)
+        sections = digest_sections(outcome.events, records, self.link_for, outcome.bounces, outcome.held)
         mail = self.renderer.digest(digest_title(sections), sections, everything, self.clock.now())
         key = hashlib.sha256(
-            "|".join(sorted(e.event_id for e in outcome.events) + sorted(map(str, outcome.bounces))).encode()
+            "|".join(
+                sorted(e.event_id for e in outcome.events)
+                + sorted(map(str, outcome.bounces))
+                + sorted(f"held:{pair}" for pair in outcome.held)
+            ).encode()
         ).hexdigest()
         self._send_to_organizers(f"digest:{key}", mail)
 

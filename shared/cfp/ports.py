@@ -220,6 +220,15 @@ class JobQueue(Protocol):
     def send(self, body: str) -> None: ...
 
 
+class MailboxCounter(Protocol):
+    """Mails counted per mailbox and hour (``cfp.mailbox``)."""
+
+    def count_mail(self, mailbox: str, event_id: str, hour: datetime, end: datetime, most: int) -> bool:
+        """Count the mail about ``event_id`` to ``mailbox`` in the hour from ``hour`` to ``end``, once however
+        often it is asked; False (and nothing counted) when the mailbox already had ``most`` others."""
+        ...
+
+
 class EventPublisher(Protocol):
     """The notification queue: facts the notifier turns into mails."""
 

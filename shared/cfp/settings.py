@@ -80,7 +80,7 @@ class Settings(BaseModel):
     max_receive_count: int = Field(default=5, ge=1)
     # Abuse limits (README, "Limits"); 0 turns a limit off.
     max_uploads_per_submission: int = Field(default=20, ge=0)
-    max_submissions_per_contact_per_hour: int = Field(default=5, ge=0)
+    max_mails_per_mailbox_per_hour: int = Field(default=10, ge=0)
     max_submissions_per_client_per_hour: int = Field(default=60, ge=0)
     mails_per_second: float = Field(default=7.0, gt=0)
 

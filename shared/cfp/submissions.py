@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -134,6 +135,16 @@ class SubmissionCreated(SubmissionView):
         description="Bearer token for every later call about this submission; shown only once."
     )
     upload: UploadTicket
+    manage_url: str = Field(
+        default="",
+        description="The authors' page opened on this submission (the token in the fragment): the link the "
+        "receipt mail carries, which may be held back when the address has had its hourly share of mail.",
+    )
+
+
+def manage_link(page: str, submission_id: str, token: str) -> str:
+    """The authors' page opened on one submission: id and token in the fragment, which browsers never send."""
+    return f"{page.rstrip('/')}/#id={submission_id}&token={quote(token)}"
 
 
 class UploadIssued(BaseModel):
@@ -261,7 +272,7 @@ class SubmissionService:
             seen = self.store.find_request(key_hash)
             if seen is not None and seen.expires_at > now:
                 return self._replay(seen, request, now)
-        self._count_creation(request.contact_email, client, now)
+        self._count_creation(client, now)
         token = new_token()
         submission = Submission(
             id=new_submission_id(),
@@ -291,26 +302,23 @@ class SubmissionService:
         view = view_of(submission, [version], self.settings.window)
         return SubmissionCreated(**view.model_dump(), token=token, upload=ticket)
 
-    def _count_creation(self, contact: str, client: str | None, now: datetime) -> None:
-        """Count this creation against the hourly limits per contact address and per client, so no one can
-        make the service mail an address (or anyone) again and again."""
+    def _count_creation(self, client: str | None, now: datetime) -> None:
+        """Count this creation against the hourly limit per client. There is none per contact address:
+        anyone may type a rival's address, so such a limit would let a stranger lock its owner out; the
+        mail an address gets is limited instead (``cfp.mailbox``), and the creator always gets the token."""
         hour = now.replace(minute=0, second=0, microsecond=0)
         end = hour + timedelta(hours=1)
-        limits = [
-            ("contact", contact, self.settings.max_submissions_per_contact_per_hour, "this contact e-mail"),
-            ("client", client, self.settings.max_submissions_per_client_per_hour, "one client"),
-        ]
-        for kind, who, most, whom in limits:
-            if not most or not who:
-                continue
-            try:
-                self.store.count_once_more(f"{kind}#{hash_token(who)}", hour, end, most)
-            except LimitReached as error:
-                raise RateLimited(
-                    f"{whom} has opened {most} submissions this hour, the most the call allows; "
-                    "try again later or write to the organizers",
-                    retry_after=math.ceil((end - now).total_seconds()),
-                ) from error
+        most = self.settings.max_submissions_per_client_per_hour
+        if not most or not client:
+            return
+        try:
+            self.store.count_once_more(f"client#{hash_token(client)}", hour, end, most)
+        except LimitReached as error:
+            raise RateLimited(
+                f"one client has opened {most} submissions this hour, the most the call allows; "
+                "try again later or write to the organizers",
+                retry_after=math.ceil((end - now).total_seconds()),
+            ) from error
 
     def _replay(self, seen: RequestRecord, request: SubmissionCreate, now: datetime) -> SubmissionCreated:
         """The answer to a retried create: the same submission and token, and an upload URL that works."""

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cfp.keeper import DeadlineKeeper
     from cfp.mail.message import Mail
     from cfp.mail.render import MailRenderer
+    from cfp.mailbox import MailboxQuota
     from cfp.mailer import Mailer
     from cfp.model import Version
     from cfp.notifications import Notifier, SendOnce
@@ -291,4 +292,16 @@ def notifier(context: LambdaContext | None = None) -> Notifier:
         link_for,
         clock(),
         token_sealer(),
+        mailbox_quota(),
+    )
+
+
+def mailbox_quota() -> MailboxQuota:
+    """Author mails counted per mailbox and hour, in the submissions table."""
+    from cfp.mail_counts import MailCounts
+    from cfp.mailbox import MailboxQuota
+
+    s = settings()
+    return MailboxQuota(
+        MailCounts(client("dynamodb"), s.table_name), clock(), s.max_mails_per_mailbox_per_hour
     )

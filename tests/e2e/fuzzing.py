@@ -40,7 +40,7 @@ def fuzzed_stack(workdir: Path) -> RunningStack:
         "--param",
         "MaxSubmissionsPerClientPerHour=0",
         "--param",
-        "MaxSubmissionsPerContactPerHour=0",
+        "MaxMailsPerMailboxPerHour=0",
     ]
     return RunningStack(workdir, "--deadline", deadline, *no_limits)
 

@@ -3,20 +3,27 @@ says which limit and when it lifts; nothing accepted is dropped."""
 
 from __future__ import annotations
 
+import email
 import json
+import re
 from datetime import datetime, timedelta
+from email.message import Message
 from typing import Any
 
 import pytest
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
 
 from cfp import wiring
 from cfp.mailer import Mailer
 from cfp_tools.pdfs import make_abstract
 from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import World
+from tests.stories import text_of
 
 api = load_function("api")
 validator = load_function("validator")
+notifier = load_function("notifier")
 
 
 def new(contact: str = "ada@example.org", **extra: Any) -> dict[str, Any]:
@@ -41,23 +48,76 @@ def limits(monkeypatch: pytest.MonkeyPatch, **values: int) -> None:
     wiring.reset()
 
 
-def test_one_contact_address_opens_at_most_five_submissions_an_hour(
+def deliver(world: World) -> None:
+    """Hand every queued notification to the notifier, as one batch."""
+    bodies = [json.dumps(n) for n in world.notifications()]
+    assert notifier.lambda_handler(sqs_event(bodies, "notifications"), FakeContext()) == {
+        "batchItemFailures": []
+    }
+
+
+def mails_to(mailbox: str) -> list[Message]:
+    """Every mail SES accepted for an address of ``mailbox`` (any case, any +tag)."""
+    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    found = [email.message_from_string(m.raw_data) for m in backend.sent_messages]
+    local, _, domain = mailbox.partition("@")
+    pattern = re.compile(rf"\b{re.escape(local)}(\+[^@\s]*)?@{re.escape(domain)}\b", re.IGNORECASE)
+    return [m for m in found if pattern.search(f"{m['To']} {m['Cc'] or ''}")]
+
+
+def test_one_mailbox_gets_its_hourly_share_of_mail_however_its_address_is_written(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    limits(monkeypatch, max_submissions_per_contact_per_hour=5)
+    limits(monkeypatch, max_mails_per_mailbox_per_hour=5)
     wiring.use_clock(world.clock)
     world.clock.instant = datetime.fromisoformat("2017-08-20T12:40:00-12:00")
-    statuses = [call("POST", "/submissions", new(), ip=f"192.0.2.{i}")["statusCode"] for i in range(6)]
-    assert statuses == [201, 201, 201, 201, 201, 429]
-    refused = call("POST", "/submissions", new(contact="ADA@example.org"), ip="192.0.2.99")
-    body = json.loads(refused["body"])
-    assert (refused["statusCode"], body["error"]) == (429, "rate_limited")
-    assert "this contact e-mail has opened 5 submissions this hour" in body["message"]
-    assert refused["headers"]["Retry-After"] == str(20 * 60)
-    assert call("POST", "/submissions", new(contact="grace@example.org"))["statusCode"] == 201
+    spellings = ["ada@example.org", "Ada@Example.org", "ada+1@example.org", "ADA+cfp@example.org"]
+    answers = [
+        call("POST", "/submissions", new(contact=spellings[i % 4]), ip=f"192.0.2.{i}") for i in range(7)
+    ]
+    # Nobody is refused: the creator always has the token, whatever the address has been sent.
+    assert [a["statusCode"] for a in answers] == [201] * 7
+    for answer in map(json.loads, (a["body"] for a in answers)):
+        assert answer["manage_url"] == f"https://api.example.org/#id={answer['id']}&token={answer['token']}"
+    deliver(world)
+    assert len(mails_to("ada@example.org")) == 5
+    [digest] = [m for m in mails_to("chair@example.org") if "Digest" in m["Subject"]]
+    assert "Mails held back (the mailbox had its hourly share) (2)" in text_of(digest)
 
     world.clock.instant += timedelta(minutes=20)  # the next hour
-    assert call("POST", "/submissions", new())["statusCode"] == 201
+    call("POST", "/submissions", new(contact="ada+late@example.org"))
+    deliver(world)
+    assert len(mails_to("ada@example.org")) == 6
+
+
+def test_an_edited_contact_and_a_redelivered_batch_count_against_the_same_mailbox(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limits(monkeypatch, max_mails_per_mailbox_per_hour=2)
+    wiring.use_clock(world.clock)
+    world.clock.instant = datetime.fromisoformat("2017-08-20T12:10:00-12:00")
+    for i in range(2):
+        call("POST", "/submissions", new(contact=f"Grace+{i}@example.org"))
+    queued = [json.dumps(n) for n in world.notifications()]
+    for _ in range(2):  # the same two receipts delivered twice count once
+        notifier.lambda_handler(sqs_event(queued, "notifications"), FakeContext())
+    assert len(mails_to("grace@example.org")) == 2
+
+    # A stranger points their own submission at the mailbox and uploads: the verdict mail is held back.
+    mallory = json.loads(call("POST", "/submissions", new(contact="mallory@example.org"))["body"])
+    deliver(world)
+    patch = {"contact_email": "GRACE+x@example.org", "authors": [{"name": "M", "email": "grace@example.org"}]}
+    assert call("PATCH", f"/submissions/{mallory['id']}", patch, token=mallory["token"])["statusCode"] == 200
+    key = mallory["upload"]["fields"]["key"]
+    data = make_abstract(2)
+    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
+    record = s3_record(
+        world.bucket, key, len(data), put["ETag"].strip('"'), world.clock.now(), put["VersionId"]
+    )
+    validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext())
+    deliver(world)
+    assert len(mails_to("grace@example.org")) == 2
+    assert len(mails_to("mallory@example.org")) == 1  # the receipt, before the edit
 
 
 def test_one_client_opens_at_most_its_share_an_hour(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,7 +131,7 @@ def test_one_client_opens_at_most_its_share_an_hour(world: World, monkeypatch: p
 
 
 def test_a_retried_create_does_not_count_again(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    limits(monkeypatch, max_submissions_per_contact_per_hour=1)
+    limits(monkeypatch, max_submissions_per_client_per_hour=1)
     wiring.use_clock(world.clock)
     key = {"Idempotency-Key": "retry-me"}
     assert [call("POST", "/submissions", new(), headers=key)["statusCode"] for _ in range(3)] == [201] * 3

@@ -198,17 +198,17 @@ def test_a_retry_after_the_first_upload_url_expired_gets_a_new_one(world: World)
     assert again.id == first.id and again.upload.version == 2
 
 
-def test_the_hourly_limit_per_contact_counts_only_new_submissions(world: World) -> None:
-    world.settings = settings(max_submissions_per_contact_per_hour=2)
+def test_the_hourly_limit_per_client_counts_only_new_submissions(world: World) -> None:
+    world.settings = settings(max_submissions_per_client_per_hour=2)
     world.clock.instant = datetime(2017, 8, 20, 12, 45, tzinfo=UTC)
-    world.service.create(REQUEST, "a")
-    world.service.create(REQUEST, "a")
-    world.service.create(REQUEST, "b")
+    world.service.create(REQUEST, "a", client="192.0.2.1")
+    world.service.create(REQUEST, "a", client="192.0.2.1")
+    world.service.create(REQUEST, "b", client="192.0.2.1")
     with pytest.raises(RateLimited) as refused:
-        world.service.create(REQUEST, "c")
+        world.service.create(REQUEST, "c", client="192.0.2.1")
     assert refused.value.retry_after == 15 * 60
     world.clock.advance(timedelta(minutes=15))
-    world.service.create(REQUEST, "c")
+    world.service.create(REQUEST, "c", client="192.0.2.1")
 
 
 def test_the_hourly_limit_per_client(world: World) -> None:

@@ -126,6 +126,7 @@ _SECTIONS: list[tuple[str, str, str, str]] = [
     (EventKind.ATTENTION, "Needs attention", "needs attention", "need attention"),
     ("failed", "Failed format checks", "failed check", "failed checks"),
     ("bounced", "Bounced author addresses", "bounced address", "bounced addresses"),
+    ("held", "Mails held back (the mailbox had its hourly share)", "mail held back", "mails held back"),
     (EventKind.LATE_UPLOAD, "Late uploads (kept, not counted)", "late upload", "late uploads"),
     (EventKind.WITHDRAWN, "Withdrawals", "withdrawal", "withdrawals"),
     (EventKind.SUBMITTED, "New submissions", "new submission", "new submissions"),
@@ -145,6 +146,7 @@ def digest_sections(
     records: dict[str, tuple[Submission, list[Version]]],
     link_for: Callable[[str, Version | None], str | None],
     bounces: Sequence[tuple[str, str]] = (),
+    held: Sequence[tuple[str, str]] = (),
 ) -> list[DigestSection]:
     """Group a batch of events into digest sections, one line per event or bounced address."""
     sections = {key: DigestSection(heading, one, many) for key, heading, one, many in _SECTIONS}
@@ -162,11 +164,13 @@ def digest_sections(
         key = "failed" if event.kind is EventKind.VERDICT and failed else event.kind
         if key in sections:
             sections[key].entries.append(entry)
-    for submission_id, address in bounces:
-        title = neutral(records[submission_id][0].title) if submission_id in records else ""
-        sections["bounced"].entries.append(
-            DigestEntry(submission_id, title, f"mail to {address} was rejected permanently")
-        )
+    for key, pairs, line in (
+        ("bounced", bounces, "mail to {} was rejected permanently"),
+        ("held", held, "mail to {} held back: the mailbox had its hourly share of the call's mail"),
+    ):
+        for submission_id, address in pairs:
+            title = neutral(records[submission_id][0].title) if submission_id in records else ""
+            sections[key].entries.append(DigestEntry(submission_id, title, line.format(address)))
     return list(sections.values())
 
 
