@@ -89,8 +89,8 @@ def test_only_the_ses_statements_have_a_wildcard_and_they_are_pinned_to_the_send
                 text = text[0] if isinstance(text, list) else text
                 if isinstance(text, str) and text.endswith(":identity/*"):
                     wildcard.append((name, statement))
-    # The notifier's mails, and the API's sign-in links (sent at once, not batched).
-    assert sorted(name for name, _ in wildcard) == ["ApiFunctionRole", "NotifierFunctionRole"]
+    # The notifier's mails, and the sign-in links (sent at once, not batched, off the API's request path).
+    assert sorted(name for name, _ in wildcard) == ["NotifierFunctionRole", "SignInFunctionRole"]
     for _, statement in wildcard:
         assert set(_as_list(statement["Action"])) <= {"ses:SendEmail", "ses:SendRawEmail"}
         assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "SenderEmail"}
@@ -148,7 +148,7 @@ def test_alarm_topic_uses_a_rotated_key_that_cloudwatch_may_use(raw: dict[str, A
 
 
 def test_queue_consumers_have_capped_concurrency(raw: dict[str, Any]) -> None:
-    caps = {"ValidatorFunction": 5, "NotifierFunction": 2, "ArchiverFunction": 2}
+    caps = {"ValidatorFunction": 5, "NotifierFunction": 2, "ArchiverFunction": 2, "SignInFunction": 2}
     for name, cap in caps.items():
         props = raw["Resources"][name]["Properties"]
         assert props["ReservedConcurrentExecutions"] == cap, name
