@@ -215,7 +215,7 @@ class ArchiveJobs(Protocol):
 
 
 class JobQueue(Protocol):
-    """A queue that takes one plain message body (an archive job to build)."""
+    """A queue that takes one plain message body (an archive job to build, a sign-in request)."""
 
     def send(self, body: str) -> None: ...
 
@@ -263,11 +263,21 @@ class TokenSealer(Protocol):
     def open(self, sealed: str, submission_id: str) -> str: ...
 
 
-class OrganizerSessions(Protocol):
-    """Organizer sessions kept on the server by their id's hash, so one ends wherever its cookie went."""
+class SignInRecords(Protocol):
+    """Organizer sessions kept on the server by their id's hash, so one ends wherever its cookie went; and
+    when each organizer's mailbox last got a sign-in link, so requests for it are coalesced."""
 
     def open_session(self, session_hash: str, email: str, expires_at: datetime) -> None: ...
 
     def session_is_open(self, session_hash: str, now: datetime) -> bool: ...
 
     def close_session(self, session_hash: str) -> None: ...
+
+    def claim_link_mail(self, mailbox: str, now: datetime, mailed_before: datetime, until: datetime) -> bool:
+        """Record a link mailed now, unless one was mailed after ``mailed_before`` and not used since;
+        False then. The record lasts ``until`` the link expires."""
+        ...
+
+    def release_link_mail(self, mailbox: str) -> None:
+        """Forget the last link mailed (it was used, or its mail failed), so the next request mails one."""
+        ...

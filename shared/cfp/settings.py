@@ -69,6 +69,8 @@ class Settings(BaseModel):
     # The API is given these for the organizers' console: the secret that signs sessions, and the
     # dead-letter queues whose counts the console shows.
     session_key_secret_arn: str = ""
+    # Requests for sign-in links: the API queues each one, the sign-in function mails the link.
+    sign_in_queue_url: str = ""
     notification_dead_letter_queue_url: str = ""
     # The archive of every PDF: its queue (the API queues jobs; the console shows and moves back its dead
     # letters, and those of the validation queue; the deadline keeper marks failed the jobs whose messages

@@ -1,32 +1,37 @@
 """Organizers sign in without a shared password: a one-time link by mail, then a signed session cookie.
 
-Organizers are the addresses in ``OrganizerEmails``. Asking for a link always gets the same answer after
-about the same time, so the page never tells whether an address is an organizer's; only organizers get a
-mail. The link's secret is stored as a hash for ``LINK_LIFETIME`` and works once. The session it gives is
-kept on the server and checked on every request, both that it is still open (signing out closes it, for
-every copy of the cookie) and that its address is still on the list (removing an address ends its sessions).
+Organizers are the addresses in ``OrganizerEmails``, which are also the Reply-To of every author mail, so
+anyone can ask for a link to them. Asking does the same work for any address: the request is queued, and
+the answer given, without even looking at the list; so neither the answer nor its timing tells whether an
+address is an organizer's. The sign-in function takes the request off the queue and mails an organizer a
+link, at once unless a link still unused went to that address less than ``MAIL_INTERVAL`` ago: however
+often strangers ask, an organizer gets at most one mail a minute, and the last one always holds a link that
+works. There is no cap that a stranger could use up: an organizer who asks has a working link in their
+inbox within a minute. Using a link lets the next request mail a new one at once.
+
+A link's secret is stored as a hash for ``LINK_LIFETIME`` and works once. The session it gives is kept on
+the server and checked on every request, both that it is still open (signing out closes it, for every copy
+of the cookie) and that its address is still on the list (removing an address ends its sessions).
 """
 
 from __future__ import annotations
 
-import time
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from cfp import sessions
 from cfp.clock import Clock
-from cfp.errors import LimitReached, NotSignedIn, RecipientRejected, SignInLinkInvalid
+from cfp.errors import NotSignedIn, RecipientRejected, SignInLinkInvalid
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer
 from cfp.observability import logger
-from cfp.ports import OrganizerSessions, SubmissionRepository
+from cfp.ports import JobQueue, SignInRecords, SubmissionRepository
 from cfp.settings import Settings
 
-# Every request for a link takes at least this long, whether a mail is sent or not.
-ANSWER_FLOOR_SECONDS = 1.0
-# Links one address may ask for in an hour (counted for every address, organizer or not).
-LINKS_PER_ADDRESS_PER_HOUR = 5
+# An organizer's inbox gets at most one sign-in mail in this long while its link is unused.
+MAIL_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,10 @@ class SignedIn:
     organizer: sessions.Organizer
 
 
+def _mailbox(address: str) -> str:
+    return sessions.hash_secret(address.strip().lower())
+
+
 @dataclass(frozen=True)
 class SignIn:
     settings: Settings
@@ -46,43 +55,41 @@ class SignIn:
     send: Callable[[Mail], object]
     clock: Clock
     key: Callable[[], bytes]
-    kept: OrganizerSessions
-    sleep: Callable[[float], None] = field(default=time.sleep)
+    kept: SignInRecords
+    requests: JobQueue
 
     def _is_organizer(self, email: str) -> bool:
         return email.strip().lower() in {a.lower() for a in self.settings.organizer_emails}
 
     def request_link(self, email: str, base_url: str) -> None:
-        """Mail a one-time sign-in link if ``email`` is an organizer's; the same answer either way."""
-        started = time.monotonic()
-        try:
-            self._send_link(email.strip().lower(), base_url)
-        finally:
-            self.sleep(max(0.0, ANSWER_FLOOR_SECONDS - (time.monotonic() - started)))
+        """Queue a request for a link: the same single call whoever asks, organizer or not."""
+        self.requests.send(json.dumps({"email": email.strip().lower(), "base_url": base_url}))
 
-    def _send_link(self, address: str, base_url: str) -> None:
-        now = self.clock.now()
-        hour = now.replace(minute=0, second=0, microsecond=0)
-        try:
-            self.store.count_once_more(
-                f"signin#{sessions.hash_secret(address)}",
-                hour,
-                hour + timedelta(hours=1),
-                LINKS_PER_ADDRESS_PER_HOUR,
-            )
-        except LimitReached:
-            logger.warning("sign-in links asked for too often for one address")
-            return
+    def mail_link(self, request: str) -> bool:
+        """Mail an organizer a one-time link for a queued request, unless an unused one went to them less
+        than a minute ago (that mail already holds a working link); True when a mail went out."""
+        asked = json.loads(request)
+        address, base_url = str(asked["email"]), str(asked["base_url"])
         if not self._is_organizer(address):
-            return
-        secret = sessions.new_link_secret()
+            return False
+        now = self.clock.now()
         expires_at = now + sessions.LINK_LIFETIME
-        self.store.save_sign_in_link(sessions.hash_secret(secret), address, expires_at)
+        if not self.kept.claim_link_mail(_mailbox(address), now, now - MAIL_INTERVAL, expires_at):
+            logger.info("a sign-in link went to this address less than a minute ago; none sent")
+            return False
+        secret = sessions.new_link_secret()
         url = f"{base_url.rstrip('/')}/organizers#signin={secret}"
         try:
+            self.store.save_sign_in_link(sessions.hash_secret(secret), address, expires_at)
             self.send(self.renderer.sign_in(address, url, expires_at))
         except RecipientRejected:
             logger.exception("SES refused an organizer's sign-in mail")
+            return False
+        except Exception:
+            # Retried by the queue: the claim must not hold back the retry's mail.
+            self.kept.release_link_mail(_mailbox(address))
+            raise
+        return True
 
     def redeem(self, secret: str) -> SignedIn:
         """Exchange a link's secret for a session; raises SignInLinkInvalid for a used or expired one."""
@@ -90,6 +97,7 @@ class SignIn:
         email = self.store.redeem_sign_in_link(sessions.hash_secret(secret), now) if secret else None
         if email is None or not self._is_organizer(email):
             raise SignInLinkInvalid("this sign-in link has expired or was already used; ask for a new one")
+        self.kept.release_link_mail(_mailbox(email))
         self.store.audit(email, "signed_in", "with a one-time link", now)
         lifetime = sessions.SESSION_LIFETIME
         session_id = sessions.new_session_id()

@@ -1,10 +1,11 @@
-"""DynamoDB adapter for organizer sessions, in the submissions table beside the sign-in links.
+"""DynamoDB adapter for organizer sessions and sign-in mails, in the submissions table beside the links.
 
 | pk                 | sk          | what                                                              |
 |--------------------|-------------|-------------------------------------------------------------------|
 | ``SESSION#<hash>`` | ``SESSION`` | an open session: whose, until when (TTL); signing out deletes it   |
+| ``MAILED#<hash>``  | ``LINK``    | when a mailbox last got a link still unused (TTL: its expiry)      |
 
-Only the hash of a session's id is stored, so reading the table gives no cookie.
+Only hashes are stored (of a session's id, of an address), so reading the table gives no cookie.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _guarded(call: Callable[[], T]) -> T:
         raise SignInUnavailable(str(error)) from error
 
 
-class DynamoSessions:
+class DynamoSignInRecords:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
@@ -57,3 +58,29 @@ class DynamoSessions:
 
     def close_session(self, session_hash: str) -> None:
         _guarded(lambda: self._client.delete_item(TableName=self._table, Key=_key(session_hash)))
+
+    def claim_link_mail(self, mailbox: str, now: datetime, mailed_before: datetime, until: datetime) -> bool:
+        key = {"pk": {"S": f"MAILED#{mailbox}"}, "sk": {"S": "LINK"}}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression="SET mailed_epoch = :now, expires_epoch = :until",
+                ConditionExpression="attribute_not_exists(mailed_epoch) OR mailed_epoch <= :before",
+                ExpressionAttributeValues={
+                    ":now": {"N": str(now.timestamp())},
+                    ":before": {"N": str(mailed_before.timestamp())},
+                    ":until": {"N": str(int(until.timestamp()))},
+                },
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise SignInUnavailable(str(error)) from error
+        except BotoCoreError as error:
+            raise SignInUnavailable(str(error)) from error
+        return True
+
+    def release_link_mail(self, mailbox: str) -> None:
+        key = {"pk": {"S": f"MAILED#{mailbox}"}, "sk": {"S": "LINK"}}
+        _guarded(lambda: self._client.delete_item(TableName=self._table, Key=key))

@@ -148,12 +148,14 @@ def session_key() -> bytes:
 
 
 def sign_in() -> SignIn:
+    from cfp.queues import JobQueue
     from cfp.signin import SignIn
-    from cfp.signin_store import DynamoSessions
+    from cfp.signin_store import DynamoSignInRecords
 
     s = settings()
-    kept = DynamoSessions(client("dynamodb"), s.table_name)
-    return SignIn(s, store(), renderer(), mailer().send, clock(), session_key, kept)
+    kept = DynamoSignInRecords(client("dynamodb"), s.table_name)
+    requests = JobQueue(client("sqs"), s.sign_in_queue_url)
+    return SignIn(s, store(), renderer(), mailer().send, clock(), session_key, kept, requests)
 
 
 def console() -> Console:

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 CHAIR = "chair@example.org"
-# The call's six organizers. Each test signs in as its own, since one address may ask for five links an hour
-# (tested with the handlers), and the tests of one run would otherwise share one address's five.
+# The call's six organizers. Each test signs in as its own, since an address mailed a link still
+# unused gets no other for a minute (tested with the handlers): one test's request would hold back the next.
 ORGANIZERS = [CHAIR, "cochair@example.org", *(f"organizer{n}@example.org" for n in range(3, 7))]
 MAIL_SECONDS = 60
 

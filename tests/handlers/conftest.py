@@ -29,6 +29,20 @@ class World:
     s3: Any
     sqs: Any
     dynamodb: Any
+    sign_in_queue_url: str = ""
+
+    def sign_in_requests(self) -> list[str]:
+        """Drain the sign-in queue: the bodies the API queued."""
+        bodies: list[str] = []
+        while got := self.sqs.receive_message(QueueUrl=self.sign_in_queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            for message in got:
+                bodies.append(message["Body"])
+                self.sqs.delete_message(
+                    QueueUrl=self.sign_in_queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+        return bodies
 
     def notifications(self) -> list[dict[str, Any]]:
         """Drain the notification queue."""
@@ -81,6 +95,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         notification_dead_letters = sqs.create_queue(QueueName="cfp-test-notification-dlq")["QueueUrl"]
         archive_queue_url = sqs.create_queue(QueueName="cfp-test-archives")["QueueUrl"]
         archive_dead_letters = sqs.create_queue(QueueName="cfp-test-archive-dlq")["QueueUrl"]
+        sign_in_queue_url = sqs.create_queue(QueueName="cfp-test-sign-in")["QueueUrl"]
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
         token_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
         session_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
@@ -105,6 +120,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             "VALIDATION_DEAD_LETTER_QUEUE_URL": dead_letter_queue_url,
             "NOTIFICATION_DEAD_LETTER_QUEUE_URL": notification_dead_letters,
             "SESSION_KEY_SECRET_ARN": session_key,
+            "SIGN_IN_QUEUE_URL": sign_in_queue_url,
             "ARCHIVE_QUEUE_URL": archive_queue_url,
             "ARCHIVE_DEAD_LETTER_QUEUE_URL": archive_dead_letters,
             "ARCHIVE_PREFIX": "archives/",
@@ -124,4 +140,5 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             s3,
             sqs,
             dynamodb,
+            sign_in_queue_url,
         )

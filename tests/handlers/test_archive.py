@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cfp import signin, uploads
+from cfp import uploads
 from tests.aws import FakeContext, load_function, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import World
 from tests.handlers.test_console import CHAIR, body_of, call, create, sign_in, upload
@@ -23,11 +23,6 @@ from tests.handlers.test_console import CHAIR, body_of, call, create, sign_in, u
 archiver = load_function("archiver")
 keeper = load_function("deadline")
 validator = load_function("validator")
-
-
-@pytest.fixture(autouse=True)
-def quick_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(signin, "ANSWER_FLOOR_SECONDS", 0.05)
 
 
 def queued(world: World, variable: str) -> list[dict[str, Any]]:

@@ -141,3 +141,12 @@ def test_the_archiver_sample_drops_a_job_the_table_no_longer_holds(world: World)
     result = load_function("archiver").lambda_handler(sample("archiver-job"), FakeContext())
     assert result == {"batchItemFailures": []}
     assert world.s3.list_objects_v2(Bucket=world.bucket, Prefix="archives/").get("KeyCount") == 0
+
+
+def test_the_sign_in_sample_mails_the_organizer_a_link(world: World) -> None:
+    result = load_function("signin").lambda_handler(sample("signin-request"), FakeContext())
+    assert result == {"batchItemFailures": []}
+    [mail] = sent()
+    assert mail["To"] == "chair@example.org" and "https://cfp.example.org/organizers#signin=" in str(
+        mail.get_payload(0)
+    )

@@ -1,15 +1,31 @@
-"""Organizer sessions end on the server: signing out closes a session for every copy of its cookie, and
-removing an address from OrganizerEmails ends that organizer's sessions."""
+"""Signing in: asking for a link is the same work for any address, strangers can neither lock an organizer
+out nor flood their inbox, and sessions end on the server (signing out closes a session for every copy of
+its cookie; removing an address from OrganizerEmails ends that organizer's sessions)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from email.message import Message
+from typing import Any
+
 import pytest
+from botocore.client import BaseClient
 
 from cfp import wiring
+from cfp.errors import SendingBlocked
+from cfp.mailer import Mailer
+from tests.aws import FakeContext, sqs_event
 from tests.handlers.conftest import World
-from tests.handlers.test_console import CHAIR, body_of, call, quick_answers, sign_in
-
-__all__ = ["quick_answers"]
+from tests.handlers.test_console import (
+    CHAIR,
+    body_of,
+    call,
+    link_secret,
+    mail_sign_in_links,
+    sent,
+    sign_in,
+    signin_function,
+)
 
 
 def test_signing_out_ends_the_session_for_a_copied_cookie_too(world: World) -> None:
@@ -50,3 +66,84 @@ def test_an_address_taken_off_the_organizers_is_signed_out_at_once(
         refused = call("GET", path, cookie=cookie)
         assert refused["statusCode"] == 401 and body_of(refused)["error"] == "not_signed_in", path
     assert call("GET", "/organizers/submissions", cookie=sign_in(world))["statusCode"] == 200
+
+
+def _sign_in_mails(to: str = CHAIR) -> list[Message]:
+    return [m for m in sent() if m["To"] == to and "Sign in" in m["Subject"]]
+
+
+@pytest.fixture
+def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every AWS call made while a test runs, as (service, operation)."""
+    made: list[tuple[str, str]] = []
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def counted(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        made.append((client.meta.service_model.service_name, operation))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    return made
+
+
+def test_asking_for_a_link_is_the_same_work_for_an_organizer_as_for_anyone(
+    world: World, aws_calls: list[tuple[str, str]]
+) -> None:
+    call("POST", "/organizers/sign-in", {"email": "warm@example.org"})
+    answers, work = {}, {}
+    for address in ("mallory@example.org", CHAIR, "Chair@Example.org", "cochair@example.org"):
+        aws_calls.clear()
+        answers[address] = call("POST", "/organizers/sign-in", {"email": address})
+        work[address] = list(aws_calls)
+    assert set(map(tuple, work.values())) == {(("sqs", "SendMessage"),)}, work
+    assert len({(a["statusCode"], a["body"]) for a in answers.values()}) == 1, answers
+    assert sent() == [], "no mail is sent on the request path"
+    mail_sign_in_links(world)
+    assert [m["To"] for m in sent()] == [CHAIR, "cochair@example.org"]
+
+
+def test_strangers_can_neither_lock_an_organizer_out_nor_flood_their_inbox(world: World) -> None:
+    for _ in range(30):  # five minutes of strangers asking for the chair's address, 20 times every 10 s
+        for _ in range(20):
+            call("POST", "/organizers/sign-in", {"email": CHAIR})
+        mail_sign_in_links(world)
+        world.clock.advance(timedelta(seconds=10))
+    assert len(_sign_in_mails()) == 5, "one mail a minute, however many requests"
+
+    call("POST", "/organizers/sign-in", {"email": CHAIR})  # the chair asks, like anyone
+    mail_sign_in_links(world)
+    assert len(_sign_in_mails()) == 6
+    signed = call("POST", "/organizers/session", {"secret": link_secret()})
+    assert signed["statusCode"] == 200, "the link in the inbox works"
+
+    call("POST", "/organizers/sign-in", {"email": CHAIR})
+    mail_sign_in_links(world)
+    assert len(_sign_in_mails()) == 7, "once a link is used, the next request mails one at once"
+    assert call("POST", "/organizers/session", {"secret": link_secret()})["statusCode"] == 200
+
+
+def test_within_the_minute_the_last_mail_holds_a_working_link(world: World) -> None:
+    call("POST", "/organizers/sign-in", {"email": CHAIR})
+    mail_sign_in_links(world)
+    world.clock.advance(timedelta(seconds=40))
+    call("POST", "/organizers/sign-in", {"email": CHAIR})
+    mail_sign_in_links(world)
+    assert len(_sign_in_mails()) == 1
+    assert call("POST", "/organizers/session", {"secret": link_secret()})["statusCode"] == 200
+
+
+def test_a_sign_in_mail_that_fails_is_retried_and_sent(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    call("POST", "/organizers/sign-in", {"email": CHAIR})
+    [request] = world.sign_in_requests()
+    original = Mailer.send
+
+    def refuse(mailer: Mailer, mail: Any) -> str:
+        raise SendingBlocked("throttled")
+
+    monkeypatch.setattr(Mailer, "send", refuse)
+    failed = signin_function.lambda_handler(sqs_event([request], "sign-in"), FakeContext())
+    assert len(failed["batchItemFailures"]) == 1
+    monkeypatch.setattr(Mailer, "send", original)
+    retried = signin_function.lambda_handler(sqs_event([request], "sign-in", 2), FakeContext())
+    assert retried["batchItemFailures"] == []
+    assert len(_sign_in_mails()) == 1

@@ -17,7 +17,14 @@ from cfp_tools.template import Resolver, Template, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
-FUNCTIONS = ("ApiFunction", "ValidatorFunction", "NotifierFunction", "DeadlineFunction", "ArchiverFunction")
+FUNCTIONS = (
+    "ApiFunction",
+    "ValidatorFunction",
+    "NotifierFunction",
+    "DeadlineFunction",
+    "ArchiverFunction",
+    "SignInFunction",
+)
 
 
 @pytest.fixture(scope="module")

@@ -64,5 +64,5 @@ def test_calls_of_some_functions_only_are_not_judged_complete() -> None:
     recorded = [{"function": "api", "action": "dynamodb:GetItem", "resource": "TABLE_NAME"}]
     assert problems_with(recorded) == [
         "the handler tests recorded calls of ['api'], not of every function"
-        " ['api', 'archiver', 'deadline', 'notifier', 'validator']"
+        " ['api', 'archiver', 'deadline', 'notifier', 'signin', 'validator']"
     ]

@@ -89,8 +89,8 @@ def test_only_the_ses_statements_have_a_wildcard_and_they_are_pinned_to_the_send
                 text = text[0] if isinstance(text, list) else text
                 if isinstance(text, str) and text.endswith(":identity/*"):
                     wildcard.append((name, statement))
-    # The notifier's mails, and the API's sign-in links (sent at once, not batched).
-    assert sorted(name for name, _ in wildcard) == ["ApiFunctionRole", "NotifierFunctionRole"]
+    # The notifier's mails, and the sign-in links (sent at once, not batched, off the API's request path).
+    assert sorted(name for name, _ in wildcard) == ["NotifierFunctionRole", "SignInFunctionRole"]
     for _, statement in wildcard:
         assert set(_as_list(statement["Action"])) <= {"ses:SendEmail", "ses:SendRawEmail"}
         assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "SenderEmail"}
