@@ -1,6 +1,7 @@
 """Digest links match what botocore signs; a 10,000-change digest fits in one SES message.
 
-How fast it is built is the benchmark's to say (`cfp bench-digest`), not a test's: a busy machine is no defect.
+How fast it is built is the benchmark's to say (`cfp bench-digest`), not a test's: a busy machine is not a
+defect.
 """
 
 from __future__ import annotations
