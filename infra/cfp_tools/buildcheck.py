@@ -32,13 +32,6 @@ from typing import Any
 from cfp_tools.template import Template, default_template_path
 
 ROOT = default_template_path().parent
-SAMPLES = {
-    "ApiFunction": "api-create-submission",
-    "ValidatorFunction": "validator-s3-upload",
-    "NotifierFunction": "notifier-events",
-    "DeadlineFunction": "deadline-schedule",
-    "ArchiverFunction": "archiver-job",
-}
 # The sample events' submission, replaced by the one the API's sample creates.
 SAMPLE_SUBMISSION = "k7m2q9x4pa"
 # The modules the layer leaves out (pikepdf's image and XMP helpers need them; cfp never calls those).
@@ -247,14 +240,18 @@ class SampleRun:
     def samples(self) -> dict[str, str]:
         """Send each function its sample; what each answered, in a line. Raises on the first failure."""
         said: dict[str, str] = {}
-        created = self.invoke("ApiFunction", _sample(SAMPLES["ApiFunction"]))["result"]
+        created = self.invoke("ApiFunction", _sample(sample_path(self.template, "ApiFunction")))["result"]
         if created.get("statusCode") != 201:
             raise BuildCheckError(f"ApiFunction answered its sample with {created}")
         body = json.loads(created["body"])
         said["ApiFunction"] = f"201, submission {body['id']} created"
         uploaded = self._upload(body["upload"]["fields"]["key"])
-        for logical_id in ("ValidatorFunction", "NotifierFunction", "DeadlineFunction", "ArchiverFunction"):
-            event = _sample(SAMPLES[logical_id], body["id"])
+        functions = [name for name, _ in self.template.resources_of_type("AWS::Serverless::Function")]
+        # The validator first, so the queue samples that follow speak of a judged upload.
+        for logical_id in sorted(
+            set(functions) - {"ApiFunction"}, key=lambda name: name != "ValidatorFunction"
+        ):
+            event = _sample(sample_path(self.template, logical_id), body["id"])
             if logical_id == "ValidatorFunction":
                 event = _upload_event(event, uploaded)
             answer = self.invoke(logical_id, event)["result"]
@@ -274,8 +271,19 @@ class SampleRun:
         return {"bucket": bucket, "key": key, "size": len(data), "eTag": put["ETag"].strip('"'), **put}
 
 
-def _sample(name: str, submission: str | None = None) -> Any:
-    text = (ROOT / "events" / f"{name}.json").read_text(encoding="utf-8")
+def sample_path(template: Template, logical_id: str) -> Path:
+    """The one sample event of a function: ``events/<its code folder's name>-*.json``."""
+    folder = template.function(logical_id).code_dir.name
+    found = sorted((ROOT / "events").glob(f"{folder}-*.json"))
+    if len(found) != 1:
+        raise BuildCheckError(
+            f"{logical_id} needs exactly one sample event events/{folder}-*.json, not {found}"
+        )
+    return found[0]
+
+
+def _sample(path: Path, submission: str | None = None) -> Any:
+    text = path.read_text(encoding="utf-8")
     return json.loads(text.replace(SAMPLE_SUBMISSION, submission) if submission else text)
 
 

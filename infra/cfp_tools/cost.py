@@ -6,7 +6,8 @@ the API's from ``cfp bench-e2e`` (medians of 71 ms a GET and 256 ms a create thr
 weighted, an upper bound since moto and the local bridge are in them), the validator's from ``cfp bench``
 (18 ms a check) plus an allowance for the S3 read and the writes. Calls per submission are counted from
 the code paths and listed with each row. Prices are the us-east-1 list prices (on demand, no free tier)
-from the AWS pricing pages named in ``PRICES``.
+from the AWS pricing pages named in ``PRICES``. Keeping the PDFs is shown apart, per month kept: it
+follows how long the organizers keep them, not how many submissions the call handled.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ PRICES = {
     "kms_key_month": (1.00, "key-month", "aws.amazon.com/kms/pricing"),
     "xray_trace": (5.00 / 1e6, "trace recorded", "aws.amazon.com/xray/pricing"),
     "logs_gb": (0.50, "GB ingested", "aws.amazon.com/cloudwatch/pricing"),
+    "alarm_month": (0.10, "alarm-month (standard resolution)", "aws.amazon.com/cloudwatch/pricing"),
     "ses_message": (0.10 / 1000, "message", "aws.amazon.com/ses/pricing"),
 }
 TARGET_PER_1000 = 0.05
@@ -119,7 +121,6 @@ def bill(template: Template, n: int, usage: Usage) -> tuple[list[Row], Row]:
     sqs = n + uploads + 2 * validator_runs + uploads + 2 * math.ceil(events / 10)
     s3_writes = uploads
     s3_reads = uploads + n * 0.1  # the validator's GET; digest links opened by organizers
-    storage_gb = uploads * usage.pdf_mb / 1024
     # DynamoDB (1 KB items): create is a two-item transaction (2 WRU each) + two hourly counters + the
     # outbox cleared + the version issued; each upload is recorded and judged; each mail writes its
     # idempotency record twice (in progress, done).
@@ -166,13 +167,6 @@ def bill(template: Template, n: int, usage: Usage) -> tuple[list[Row], Row]:
             s3_writes * price["s3_write"] + s3_reads * price["s3_read"],
             f"{s3_writes:.0f} POST, {s3_reads:.0f} GET",
         ),
-        Row(
-            "S3 storage",
-            storage_gb,
-            "GB-month",
-            storage_gb * price["s3_gb_month"],
-            f"{usage.pdf_mb} MB a PDF, one month",
-        ),
         Row("DynamoDB writes", ddb_writes, "WRU", ddb_writes * price["ddb_write"], "on demand"),
         Row(
             "DynamoDB reads",
@@ -208,6 +202,18 @@ def bill(template: Template, n: int, usage: Usage) -> tuple[list[Row], Row]:
     return rows, mail
 
 
+def kept_monthly(n: int, usage: Usage) -> Row:
+    """Keeping the PDFs: a cost per month for as long as the organizers keep them, not per submission."""
+    storage_gb = n * usage.uploads * usage.pdf_mb / 1024
+    return Row(
+        "S3 storage",
+        storage_gb,
+        "GB-month",
+        storage_gb * PRICES["s3_gb_month"][0],
+        f"{usage.pdf_mb} MB a PDF, every upload kept (versioned)",
+    )
+
+
 def _lambda_note(*functions: Function) -> str:
     return ", ".join(f"{f.logical_id.removesuffix('Function')} {f.memory_mb} MB" for f in functions)
 
@@ -216,7 +222,15 @@ def fixed_monthly(template: Template) -> list[Row]:
     """Costs that follow the calendar, not the submissions."""
     keeper = template.function("DeadlineFunction")
     runs = 4 * 24 * 30  # every 15 minutes
+    alarms = sum(1 for _ in template.resources_of_type("AWS::CloudWatch::Alarm"))
     return [
+        Row(
+            "CloudWatch alarms",
+            alarms,
+            "alarms",
+            alarms * PRICES["alarm_month"][0],
+            "each function's errors and throttles, the API's 5xx, the dead letters",
+        ),
         Row("KMS key", 1, "key-month", PRICES["kms_key_month"][0], "ReceiptTokenKey"),
         Row("Scheduler", runs, "invocations", runs * PRICES["scheduler"][0], "the keeper every 15 min"),
         Row(
@@ -274,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(target < ${TARGET_PER_1000:.2f}: {verdict})"
     )
     _print([mail], "Mail, apart")
+    _print(
+        [kept_monthly(args.n, usage)], f"Keeping the PDFs of {args.n} submissions, each month they are kept"
+    )
     fixed = _print(fixed_monthly(template), "Each month the stack exists, whatever the submissions")
     print(f"  {'total':<17} {'':>12} {'':<10} {fixed:>10.5f}")
     print("Prices:")

@@ -31,3 +31,12 @@ def test_tracing_is_billed_only_when_the_operator_turns_it_on() -> None:
     [quiet] = [row for row in cost.bill(default, 1000, usage)[0] if row.service == "X-Ray traces"]
     [traced] = [row for row in cost.bill(active, 1000, usage)[0] if row.service == "X-Ray traces"]
     assert quiet.quantity == 0 and traced.quantity > 1000
+
+
+def test_the_template_defaults_handle_1000_submissions_under_5_cents_and_keeping_them_is_apart() -> None:
+    usage = cost.Usage(3, 1.5, 120, 120, 40, 0.5, 200, 3)
+    rows, _ = cost.bill(cost.load_template(None), 1000, usage)
+    assert sum(row.cost for row in rows) < cost.TARGET_PER_1000
+    assert "S3 storage" not in {row.service for row in rows}
+    kept = cost.kept_monthly(1000, usage)
+    assert kept.quantity == pytest.approx(1000 * 1.5 * 0.5 / 1024) and kept.unit == "GB-month"

@@ -17,13 +17,10 @@ from cfp_tools.template import Resolver, Template, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
-FUNCTIONS = (
-    "ApiFunction",
-    "ValidatorFunction",
-    "NotifierFunction",
-    "DeadlineFunction",
-    "ArchiverFunction",
-    "SignInFunction",
+FUNCTIONS = tuple(
+    name
+    for name, res in load_yaml(TEMPLATE)["Resources"].items()
+    if res["Type"] == "AWS::Serverless::Function"
 )
 
 
@@ -220,3 +217,44 @@ def test_every_function_environment_fits_in_4_kb_at_every_parameters_longest_val
         environment = template.function(name).environment
         size = sum(len(key.encode()) + len(value.encode()) for key, value in environment.items())
         assert size <= 4096, f"{name}: {size} bytes of environment at the parameters' longest values"
+
+
+def test_every_function_logs_to_a_group_of_its_own_that_goes_with_the_stack(raw: dict[str, Any]) -> None:
+    resources = raw["Resources"]
+    groups = set()
+    for name in FUNCTIONS:
+        group = resources[name]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert resources[group]["Type"] == "AWS::Logs::LogGroup", name
+        assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+        assert resources[group]["DeletionPolicy"] == "Delete", name
+        assert "LogGroupName" not in resources[group]["Properties"], name
+        groups.add(group)
+    assert len(groups) == len(FUNCTIONS)
+
+
+def _alarms(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    return [res["Properties"] for res in raw["Resources"].values() if res["Type"] == "AWS::CloudWatch::Alarm"]
+
+
+def test_every_function_s_errors_and_throttles_and_the_api_s_5xx_alarm_the_operator(
+    raw: dict[str, Any],
+) -> None:
+    topic = {"Ref": "DeadLetterAlarmTopic"}
+    watched = set()
+    for alarm in _alarms(raw):
+        assert alarm["AlarmActions"] == [topic]
+        assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        [dimension] = alarm["Dimensions"]
+        watched.add((alarm["Namespace"], alarm["MetricName"], str(dimension["Value"])))
+    for name in FUNCTIONS:
+        for metric in ("Errors", "Throttles"):
+            assert ("AWS/Lambda", metric, str({"Ref": name})) in watched, (name, metric)
+    assert ("AWS/ApiGateway", "5xx", str({"Ref": "HttpApi"})) in watched
+    subscription = raw["Resources"]["DeadLetterAlarmSubscription"]["Properties"]
+    assert subscription["TopicArn"] == topic and subscription["Endpoint"] == {"Ref": "OperatorEmail"}
+
+
+def test_tracing_records_nothing_unless_the_operator_turns_it_on(raw: dict[str, Any]) -> None:
+    assert raw["Globals"]["Function"]["Tracing"] == {"Ref": "Tracing"}
+    assert raw["Parameters"]["Tracing"]["Default"] == "PassThrough"
+    assert all("Tracing" not in raw["Resources"][name]["Properties"] for name in FUNCTIONS)
