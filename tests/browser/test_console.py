@@ -464,11 +464,6 @@ def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Brow
     context = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
     page = context.new_page()
     page.route("http://console.test/**", answer)
-    started = time.monotonic()
-    page.goto("http://console.test/organizers")
-    page.wait_for_selector("body[data-ready=true]")
-    loaded = time.monotonic() - started
-    assert page.locator("#shown").inner_text() == "Showing 3000 of 3000 submissions."
     # Each step is measured as the CPU time of the page's main thread (Chromium's ThreadTime), from the
     # action to the table laid out again: a busy machine stretches wall time (up to 3x in a full test run)
     # but not the work the page does. Wall time is kept for the failure message.
@@ -479,6 +474,12 @@ def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Brow
         metrics = cdp.send("Performance.getMetrics")["metrics"]
         result: float = next(m["value"] for m in metrics if m["name"] == "ThreadTime") * 1000
         return result
+
+    started, before_load = time.monotonic(), main_thread_ms()
+    page.goto("http://console.test/organizers")
+    page.wait_for_selector("body[data-ready=true]")
+    loaded = (time.monotonic() - started) * 1000, main_thread_ms() - before_load
+    assert page.locator("#shown").inner_text() == "Showing 3000 of 3000 submissions."
 
     def timed(action: str) -> tuple[float, float]:
         before = main_thread_ms()
@@ -508,7 +509,7 @@ def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Brow
     expect(page.locator("#shown")).to_have_text("Showing 500 of 3000 submissions.")
     assert page.locator("th[data-key=title]").get_attribute("aria-sort") == "ascending"
     context.close()
-    assert loaded < 5, loaded
+    assert loaded[1] < 3000, f"(wall ms, main-thread ms) to load: {loaded}"
     # About 750 ms of the main thread to sort and lay out 3,000 rows, 160 to filter them and 20 to search
     # (500, 110 and 10 ms of wall time on an idle 2-core machine).
     assert max(cpu for _, cpu in milliseconds.values()) < 1500, f"(wall ms, main-thread ms): {milliseconds}"
