@@ -34,7 +34,7 @@ from cfp_tools.local.outbox import Outbox
 from cfp_tools.local.pollers import SqsPoller
 from cfp_tools.local.resources import Resources, physical_name
 from cfp_tools.local.s3_front import S3Front
-from cfp_tools.local.usage import Meter, aws_operation, metered
+from cfp_tools.local.usage import Meter, aws_operation, metered, openapi_routes
 from cfp_tools.template import (
     ACCOUNT_ID,
     REGION,
@@ -110,7 +110,7 @@ class LocalStack:
         self.out = out
         self.stop_event = threading.Event()
         self.clock = StackClock()
-        self.meter = Meter()
+        self.meter = Meter(openapi_routes(options.template.parent / "openapi.json"))
         self.template = Template(options.template, options.overrides)
         self._reopened_from = self._open_a_past_deadline(options)
         self._link_mails_here(options)
