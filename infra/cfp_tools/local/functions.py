@@ -113,19 +113,6 @@ class CodeWatch:
         self._folders, self._files = folders, files
 
 
-def _operation(event: Any) -> str | None:
-    """An HTTP event's route, for the CPU report: a greedy route's paths with ids as ``{id}``."""
-    if not isinstance(event, dict) or not isinstance(event.get("routeKey"), str):
-        return None
-    route: str = event["routeKey"]
-    if "+}" not in route:
-        return route
-    method = event.get("requestContext", {}).get("http", {}).get("method", "")
-    path = str(event.get("rawPath", ""))
-    segments = ["{id}" if any(c.isdigit() for c in segment) else segment for segment in path.split("/")]
-    return f"{method} {'/'.join(segments)}"
-
-
 class FunctionWorker:
     """One function's warm worker process; invocations are serialised like one Lambda container.
 
@@ -251,7 +238,7 @@ class FunctionWorker:
                 "deadline_ms": int(deadline * 1000),
             }
             request = {"id": request_id, "event": event, "context": context, "clock": self._clock_offset()}
-            self._operations[request_id] = _operation(event)
+            self._operations[request_id] = self._meter.operation(event)
             try:
                 assert self._channel is not None
                 self._channel.sendall((json.dumps(request) + "\n").encode())

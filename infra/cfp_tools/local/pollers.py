@@ -19,6 +19,11 @@ from cfp_tools.local.usage import Meter
 from cfp_tools.template import REGION, SqsEvent
 
 RECEIVE_LIMIT = 10
+# Lambda's pollers long-poll an idle queue for 20 seconds; a message sent meanwhile is received at once.
+IDLE_WAIT_SECONDS = 20
+# Within a batching window, a drained queue is read again after this pause rather than at once: what
+# arrives meanwhile waits in the queue and joins the same batch, for one receive instead of one each.
+GATHER_PAUSE_SECONDS = 0.5
 
 
 def to_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
@@ -110,11 +115,11 @@ class SqsPoller:
             remaining = None if window_ends is None else window_ends - time.monotonic()
             if remaining is not None and remaining <= 0:
                 break
-            wait = 1 if remaining is None or remaining >= 1 else 0
+            wanted = min(RECEIVE_LIMIT, self.source.batch_size - len(batch))
             response = self.sqs.receive_message(
                 QueueUrl=self.queue_url,
-                MaxNumberOfMessages=min(RECEIVE_LIMIT, self.source.batch_size - len(batch)),
-                WaitTimeSeconds=wait,
+                MaxNumberOfMessages=wanted,
+                WaitTimeSeconds=IDLE_WAIT_SECONDS if remaining is None else 0,
                 MessageSystemAttributeNames=["All"],
                 MessageAttributeNames=["All"],
             )
@@ -125,8 +130,8 @@ class SqsPoller:
                 if self.source.batching_window_seconds == 0:
                     break
                 window_ends = time.monotonic() + self.source.batching_window_seconds
-            elif not messages and remaining is not None and wait == 0:
-                self.stop.wait(min(0.2, remaining))
+            elif remaining is not None and len(messages) < wanted:
+                self.stop.wait(min(GATHER_PAUSE_SECONDS, remaining))
         return list(batch.values())
 
     def deliver(self, batch: list[dict[str, Any]]) -> None:

@@ -29,11 +29,12 @@ from cfp_tools.local.functions import (
     InvocationError,
 )
 from cfp_tools.local.http_api import HttpApiServer, Route
+from cfp_tools.local.moto_server import keep_alive
 from cfp_tools.local.outbox import Outbox
 from cfp_tools.local.pollers import SqsPoller
 from cfp_tools.local.resources import Resources, physical_name
 from cfp_tools.local.s3_front import S3Front
-from cfp_tools.local.usage import Meter, aws_operation, metered
+from cfp_tools.local.usage import Meter, aws_operation, metered, openapi_routes
 from cfp_tools.template import (
     ACCOUNT_ID,
     REGION,
@@ -109,7 +110,7 @@ class LocalStack:
         self.out = out
         self.stop_event = threading.Event()
         self.clock = StackClock()
-        self.meter = Meter()
+        self.meter = Meter(openapi_routes(options.template.parent / "openapi.json"))
         self.template = Template(options.template, options.overrides)
         self._reopened_from = self._open_a_past_deadline(options)
         self._link_mails_here(options)
@@ -163,7 +164,8 @@ class LocalStack:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         server = self._moto._server
-        server.RequestHandlerClass = metered(server.RequestHandlerClass, self.meter, aws_operation)
+        handler = keep_alive(server.RequestHandlerClass)
+        server.RequestHandlerClass = metered(handler, self.meter, aws_operation)
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
         resources = self.resources = Resources(self.template, self.moto_url, self.options.port, self.log)

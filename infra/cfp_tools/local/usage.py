@@ -11,11 +11,14 @@ process's own CPU time and what its parts measured.
 
 from __future__ import annotations
 
+import json
+import re
 import resource
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 # What the stack's own process spent outside the parts it measures.
@@ -28,10 +31,28 @@ def process_cpu() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-class Meter:
-    """CPU seconds and calls by part of the stack, and by operation within a part; thread-safe."""
+def openapi_routes(document: Path) -> list[tuple[re.Pattern[str], str]]:
+    """The path templates of an OpenAPI document, as patterns matching the paths they describe (the ones
+    with fewer parameters first, so a literal ``/submissions/x`` route wins over ``/submissions/{id}``);
+    none when there is no such document."""
+    if not document.is_file():
+        return []
+    routes = []
+    for template in json.loads(document.read_text())["paths"]:
+        pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template))
+        routes.append((re.compile(f"^{pattern}$"), template))
+    return sorted(routes, key=lambda route: route[1].count("{"))
 
-    def __init__(self) -> None:
+
+class Meter:
+    """CPU seconds and calls by part of the stack, and by operation within a part; thread-safe.
+
+    ``routes`` (from the API's OpenAPI document) name an HTTP invocation's operation after its path
+    template, so the invocations of a greedy route (``ANY /{proxy+}``) are told apart by the API's own routes.
+    """
+
+    def __init__(self, routes: list[tuple[re.Pattern[str], str]] | None = None) -> None:
+        self._routes = routes or []
         self._lock = threading.Lock()
         self._parts: dict[str, list[float]] = {}
         self._operations: dict[str, list[float]] = {}
@@ -51,6 +72,19 @@ class Meter:
                 detail[1] += seconds
             if here:
                 self._here.add(part)
+
+    def operation(self, event: Any) -> str | None:
+        """An invocation's operation: an HTTP event's route, by the API's path templates when the route is
+        greedy (a path none names counts as ``(other)``, so probes do not add a line each); else none."""
+        if not isinstance(event, dict) or not isinstance(event.get("routeKey"), str):
+            return None
+        route: str = event["routeKey"]
+        if "+}" not in route:
+            return route
+        method = event.get("requestContext", {}).get("http", {}).get("method", "")
+        path = str(event.get("rawPath", ""))
+        template = next((name for pattern, name in self._routes if pattern.match(path)), "(other)")
+        return f"{method} {template}"
 
     def snapshot(self) -> dict[str, Any]:
         """Every part's calls and CPU seconds so far, with this process's unattributed CPU as a part."""
