@@ -27,7 +27,6 @@ from cfp import wiring
 from cfp.clock import SystemClock
 from cfp.console import (
     Console,
-    DeadLetterQueue,
     ExtensionRequest,
     SubmissionDetail,
 )
@@ -42,10 +41,8 @@ from cfp.errors import (
 )
 from cfp.instants import InstantOutOfRange
 from cfp.model import Decision
-from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
 from cfp.releases import DecisionRequest, ReleaseNotFound, Releases, ReleaseStarted, ReleaseView
 from cfp.settings import Settings
-from cfp.store import SubmissionStore
 from cfp.uploads import UploadBucket
 
 DEFAULT_API_URL = "http://127.0.0.1:3000"
@@ -110,34 +107,14 @@ def _stack_target(stack: str, region: str | None) -> Target:
 
 
 def build_console(target: Target) -> tuple[Console, UploadBucket]:
-    """The console's use cases wired to the target's resources, queues included."""
+    """The console's use cases as the API builds them (``wiring.console``: verdicts judged under the
+    rules in force, the queues), with the target's settings, clients and the operator's clock."""
     variables = {k.lower(): v for k, v in target.environment.items()}
     if not variables:
         raise AdminError("the stack's API function has no environment to read the call's settings from")
     settings = Settings.model_validate(variables)
-    sqs = target.client("sqs")
-    resources = target.resources
-    dead_letters = tuple(
-        DeadLetterQueue(name, DeadLetters(sqs, resources[dead]), resources[source])
-        for name, dead, source in (
-            ("validation", "ValidationDeadLetterQueue", "ValidationQueue"),
-            ("notification", "NotificationDeadLetterQueue", "NotificationQueue"),
-            ("archive", "ArchiveDeadLetterQueue", "ArchiveQueue"),
-        )
-        if dead in resources and source in resources
-    )
-    bucket = UploadBucket(target.client("s3"), settings.bucket_name)
-    console = Console(
-        settings,
-        SubmissionStore(target.client("dynamodb"), settings.table_name),
-        bucket,
-        NotificationQueue(sqs, settings.notification_queue_url),
-        wiring.renderer(settings),
-        SystemClock(),
-        ValidationQueue(sqs, resources["ValidationQueue"]) if "ValidationQueue" in resources else None,
-        dead_letters,
-    )
-    return console, bucket
+    console = wiring.console(given=settings, clients=target.client, at=SystemClock())
+    return console, wiring.bucket(given=settings, clients=target.client)
 
 
 # ---- commands -----------------------------------------------------------------------------------------
