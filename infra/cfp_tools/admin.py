@@ -129,12 +129,15 @@ def _list(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
         decision = str(cell["decision"] or "") + (
             "*" if cell["decision"] and not cell["decision_sent"] else ""
         )
+        verdict = str(cell["verdict"] or "") + ("~" if cell["older_checker"] else "")
         out.write(
-            f"{cell['id']!s:<12} {cell['status']!s:<16} {cell['verdict'] or '':<7} "
+            f"{cell['id']!s:<12} {cell['status']!s:<16} {verdict:<7} "
             f"{'' if cell['body_pages'] is None else cell['body_pages']!s:>4} {cell['late'] or '':>4} "
             f"{decision:<9} {cell['title']}\n"
         )
-    out.write(f"{len(listed.rows)} submissions; * decided, not released yet\n")
+    out.write(
+        f"{len(listed.rows)} submissions; * decided, not released yet; ~ measured by an older checker\n"
+    )
     return 0
 
 
@@ -153,6 +156,8 @@ def _print_detail(detail: SubmissionDetail, out: IO[str]) -> None:
         outcome = v.verdict.outcome if v.verdict else (v.attention or "pending")
         flags = " ".join(f for f, on in (("late", v.late), ("on record", v.current)) if on)
         codes = ", ".join(p.code for p in v.verdict.problems) if v.verdict else ""
+        if v.older_checker:
+            codes = f"{codes} (measured by an older checker; checking again)".lstrip()
         out.write(f"  v{v.version:<3} {v.uploaded_at.isoformat()}  {outcome:<7} {flags:<14} {codes}\n")
     for h in detail.history:
         out.write(f"  {h.at.isoformat()}  {h.by} {h.action} {h.detail}\n")
@@ -292,13 +297,14 @@ def _reconcile(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
         out.write(f"in the bucket, not on record: {key}\n")
     for key in report.unjudged:
         out.write(f"on record without a verdict: {key}\n")
+    for key in report.measured_by_older:
+        out.write(f"measured by an older checker: {key}\n")
     for name in report.missing_files:
         out.write(f"on record, missing from the bucket: {name}\n")
-    off = len(report.unrecorded) + len(report.unjudged) + len(report.missing_files)
+    checks = len(report.unrecorded) + len(report.unjudged) + len(report.measured_by_older)
+    off = checks + len(report.missing_files)
     if args.dry_run:
-        out.write(
-            f"{off} things off; would re-queue {len(report.unrecorded) + len(report.unjudged)} checks\n"
-        )
+        out.write(f"{off} things off; would re-queue {checks} checks\n")
     else:
         out.write(f"{off} things off; re-queued {report.requeued} checks\n")
     return 1 if report.missing_files else 0

@@ -183,6 +183,8 @@ class Version(BaseModel):
     validated_at: datetime | None = None
     attention: str | None = None
     reused_url: bool = False
+    # The outcome of the verdict an older measurer made, when this one replaced it (``cfp.validation``).
+    remeasured_from: str | None = None
 
     @property
     def uploaded(self) -> bool:
