@@ -440,7 +440,8 @@ class SubmissionStore:
                     "TableName": self._table,
                     "Item": _to_item(item),
                     "ConditionExpression": "attribute_exists(verdict) AND "
-                    "(attribute_not_exists(measurer) OR measurer < :measurer)",
+                    "(attribute_not_exists(#measurer) OR #measurer < :measurer)",
+                    "ExpressionAttributeNames": {"#measurer": "measurer"},
                     "ExpressionAttributeValues": {":measurer": {"N": str(upload.verdict.facts.measurer)}},
                 }
             }
