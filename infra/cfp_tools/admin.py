@@ -27,7 +27,6 @@ from cfp import wiring
 from cfp.clock import SystemClock
 from cfp.console import (
     Console,
-    DeadLetterQueue,
     ExtensionRequest,
     SubmissionDetail,
 )
@@ -42,10 +41,8 @@ from cfp.errors import (
 )
 from cfp.instants import InstantOutOfRange
 from cfp.model import Decision
-from cfp.queues import DeadLetters, NotificationQueue, ValidationQueue
 from cfp.releases import DecisionRequest, ReleaseNotFound, Releases, ReleaseStarted, ReleaseView
 from cfp.settings import Settings
-from cfp.store import SubmissionStore
 from cfp.uploads import UploadBucket
 
 DEFAULT_API_URL = "http://127.0.0.1:3000"
@@ -110,34 +107,14 @@ def _stack_target(stack: str, region: str | None) -> Target:
 
 
 def build_console(target: Target) -> tuple[Console, UploadBucket]:
-    """The console's use cases wired to the target's resources, queues included."""
+    """The console's use cases as the API builds them (``wiring.console``: verdicts judged under the
+    rules in force, the queues), with the target's settings, clients and the operator's clock."""
     variables = {k.lower(): v for k, v in target.environment.items()}
     if not variables:
         raise AdminError("the stack's API function has no environment to read the call's settings from")
     settings = Settings.model_validate(variables)
-    sqs = target.client("sqs")
-    resources = target.resources
-    dead_letters = tuple(
-        DeadLetterQueue(name, DeadLetters(sqs, resources[dead]), resources[source])
-        for name, dead, source in (
-            ("validation", "ValidationDeadLetterQueue", "ValidationQueue"),
-            ("notification", "NotificationDeadLetterQueue", "NotificationQueue"),
-            ("archive", "ArchiveDeadLetterQueue", "ArchiveQueue"),
-        )
-        if dead in resources and source in resources
-    )
-    bucket = UploadBucket(target.client("s3"), settings.bucket_name)
-    console = Console(
-        settings,
-        SubmissionStore(target.client("dynamodb"), settings.table_name),
-        bucket,
-        NotificationQueue(sqs, settings.notification_queue_url),
-        wiring.renderer(settings),
-        SystemClock(),
-        ValidationQueue(sqs, resources["ValidationQueue"]) if "ValidationQueue" in resources else None,
-        dead_letters,
-    )
-    return console, bucket
+    console = wiring.console(given=settings, clients=target.client, at=SystemClock())
+    return console, wiring.bucket(given=settings, clients=target.client)
 
 
 # ---- commands -----------------------------------------------------------------------------------------
@@ -152,12 +129,15 @@ def _list(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
         decision = str(cell["decision"] or "") + (
             "*" if cell["decision"] and not cell["decision_sent"] else ""
         )
+        verdict = str(cell["verdict"] or "") + ("~" if cell["older_checker"] else "")
         out.write(
-            f"{cell['id']!s:<12} {cell['status']!s:<16} {cell['verdict'] or '':<7} "
+            f"{cell['id']!s:<12} {cell['status']!s:<16} {verdict:<7} "
             f"{'' if cell['body_pages'] is None else cell['body_pages']!s:>4} {cell['late'] or '':>4} "
             f"{decision:<9} {cell['title']}\n"
         )
-    out.write(f"{len(listed.rows)} submissions; * decided, not released yet\n")
+    out.write(
+        f"{len(listed.rows)} submissions; * decided, not released yet; ~ measured by an older checker\n"
+    )
     return 0
 
 
@@ -176,6 +156,8 @@ def _print_detail(detail: SubmissionDetail, out: IO[str]) -> None:
         outcome = v.verdict.outcome if v.verdict else (v.attention or "pending")
         flags = " ".join(f for f, on in (("late", v.late), ("on record", v.current)) if on)
         codes = ", ".join(p.code for p in v.verdict.problems) if v.verdict else ""
+        if v.older_checker:
+            codes = f"{codes} (measured by an older checker; checking again)".lstrip()
         out.write(f"  v{v.version:<3} {v.uploaded_at.isoformat()}  {outcome:<7} {flags:<14} {codes}\n")
     for h in detail.history:
         out.write(f"  {h.at.isoformat()}  {h.by} {h.action} {h.detail}\n")
@@ -315,13 +297,14 @@ def _reconcile(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
         out.write(f"in the bucket, not on record: {key}\n")
     for key in report.unjudged:
         out.write(f"on record without a verdict: {key}\n")
+    for key in report.measured_by_older:
+        out.write(f"measured by an older checker: {key}\n")
     for name in report.missing_files:
         out.write(f"on record, missing from the bucket: {name}\n")
-    off = len(report.unrecorded) + len(report.unjudged) + len(report.missing_files)
+    checks = len(report.unrecorded) + len(report.unjudged) + len(report.measured_by_older)
+    off = checks + len(report.missing_files)
     if args.dry_run:
-        out.write(
-            f"{off} things off; would re-queue {len(report.unrecorded) + len(report.unjudged)} checks\n"
-        )
+        out.write(f"{off} things off; would re-queue {checks} checks\n")
     else:
         out.write(f"{off} things off; re-queued {report.requeued} checks\n")
     return 1 if report.missing_files else 0

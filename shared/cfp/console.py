@@ -64,6 +64,7 @@ from cfp.ports import (
     UploadStorage,
 )
 from cfp.releases import decision_sent
+from cfp.remeasure import measured_by_older
 from cfp.settings import Settings
 from cfp.submissions import SubmissionFacts, facts_of
 from cfp.validation import s3_event_body
@@ -90,6 +91,7 @@ ROW_COLUMNS = [
     "decision",
     "decision_sent",
     "updated",
+    "older_checker",
 ]
 
 Cell = str | int | bool | None
@@ -120,6 +122,10 @@ class UploadDetail(BaseModel):
     current: bool = Field(description="The upload that stands for the submission.")
     after_withdrawal: bool
     verdict: Verdict | None
+    older_checker: bool = Field(
+        default=False,
+        description="The verdict an older checker made, shown as stored until the file is measured again.",
+    )
     validated_at: datetime | None
     attention: str | None
     reused_url: bool = Field(
@@ -176,13 +182,16 @@ class Stats(BaseModel):
 
 
 class Reconciliation(BaseModel):
-    """What ``reconcile`` found: objects without a record or a verdict (their checks re-queued), and
-    records whose file is gone from the bucket."""
+    """What ``reconcile`` found: objects without a record or a verdict, or judged by an older checker
+    (their checks re-queued), and records whose file is gone from the bucket."""
 
     unrecorded: list[str]
     unjudged: list[str]
     missing_files: list[str]
     requeued: int
+    measured_by_older: list[str] = Field(
+        default_factory=list, description="Judged objects whose facts an older checker measured."
+    )
 
 
 def _instant_as_text(value: object) -> object:
@@ -317,6 +326,7 @@ class Console:
                     submission.decision.value if submission.decision else None,
                     sent,
                     submission.updated_at.isoformat(),
+                    bool(verdict and verdict.measured_by_older_checker()),
                 ]
             )
         now = self.clock.now()
@@ -364,6 +374,7 @@ class Console:
                     and (v.number, v.object_id) == (current.number, current.object_id),
                     after_withdrawal=submission.uploaded_after_withdrawal(v),
                     verdict=v.verdict,
+                    older_checker=bool(v.verdict and v.verdict.measured_by_older_checker()),
                     validated_at=v.validated_at,
                     attention=v.attention,
                     reused_url=v.reused_url,
@@ -530,7 +541,8 @@ class Console:
 
     def reconcile(self, requeue: bool = True) -> Reconciliation:
         """Compare the bucket with the records: re-queue the check of every object with no record or no
-        verdict, and name every record whose object is gone. Nothing is ever deleted."""
+        verdict or with facts an older checker measured, and name every record whose object is gone.
+        Nothing is ever deleted."""
         everything = self.store.all()
         listing = self.bucket.list_uploads(self.settings.upload_prefix)
         unrecorded = unrecorded_objects(self.settings.upload_prefix, everything, listing)
@@ -548,9 +560,10 @@ class Console:
                     stored = stored_by_key.get((v.key, v.version_id or v.etag or ""))
                     if stored is not None:
                         unjudged.append(stored)
+        stale = [o for _, o in measured_by_older(everything, listing)]
         requeued = 0
         if requeue and self.validation_queue is not None:
-            for stored in [o for _, o in unrecorded] + unjudged:
+            for stored in [o for _, o in unrecorded] + unjudged + stale:
                 self.validation_queue.send(s3_event_body(self.settings.bucket_name, stored))
                 requeued += 1
         return Reconciliation(
@@ -558,6 +571,7 @@ class Console:
             unjudged=[o.key for o in unjudged],
             missing_files=missing,
             requeued=requeued,
+            measured_by_older=[o.key for o in stale],
         )
 
     def dead_letters(self) -> dict[str, int]:

@@ -56,11 +56,16 @@ def withdrawn(submission_id: str, at: datetime) -> NotificationEvent:
     )
 
 
-def verdict(submission_id: str, version: int, object_id: str, at: datetime, late: bool) -> NotificationEvent:
+def verdict(
+    submission_id: str, version: int, object_id: str, at: datetime, late: bool, measured_again: int = 0
+) -> NotificationEvent:
+    """The verdict on one upload; ``measured_again`` names the measurer whose new verdict changed the
+    outcome of one an older measurer made, so its mail is a new one rather than the first one's replay."""
     kind = EventKind.LATE_UPLOAD if late else EventKind.VERDICT
+    again = f":measured{measured_again}" if measured_again else ""
     return NotificationEvent(
         kind=kind,
-        event_id=f"{kind}:{submission_id}:v{version}:{object_id}",
+        event_id=f"{kind}:{submission_id}:v{version}:{object_id}{again}",
         occurred_at=at,
         submission_id=submission_id,
         version=version,

@@ -41,6 +41,7 @@ from cfp.ports import (
     SubmissionRepository,
     UploadStorage,
 )
+from cfp.remeasure import measured_by_older
 from cfp.settings import Settings
 from cfp.validation import DeadLetterSweep, s3_event_body
 
@@ -239,7 +240,10 @@ class DeadlineKeeper:
         self, now: datetime, everything: list[tuple[Submission, list[Version]]], sent: dict[str, set[str]]
     ) -> set[str]:
         """Ids of submissions with an on-time object in S3 that the store has never seen, each such object
-        put back on the validation queue. Listed only while some closing step is still to come."""
+        put back on the validation queue. Listed only while some closing step is still to come; uploads
+        whose facts an older measurer produced are queued to be measured again then too, but nothing
+        waits for them: their stored verdicts stand, and a changed outcome brings a corrected
+        confirmation."""
         window = self.settings.window
         closed_marker = f"call_closed:{window.deadline.isoformat()}"
         still_to_close = closed_marker not in sent.get("", set()) or any(
@@ -250,7 +254,13 @@ class DeadlineKeeper:
             return set()
         unrecorded: set[str] = set()
         prefix = self.settings.upload_prefix
-        for submission, stored in unrecorded_objects(prefix, everything, self.bucket.list_uploads(prefix)):
+        listing = self.bucket.list_uploads(prefix)
+        for _, stored in measured_by_older(everything, listing):
+            logger.info(
+                "an upload was measured by an older checker; queueing its check", extra={"key": stored.key}
+            )
+            self.validation_queue.send(s3_event_body(self.settings.bucket_name, stored))
+        for submission, stored in unrecorded_objects(prefix, everything, listing):
             if stored.last_modified > window.closes_for(submission):
                 continue
             logger.warning(

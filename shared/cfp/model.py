@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from cfp import deadline as rules
-from cfp.formatcheck.models import Verdict
+from cfp.formatcheck.models import Outcome, Verdict
 from cfp.instants import readable
 from cfp.request_guard import UNENCODABLE, encodable
 
@@ -183,6 +183,8 @@ class Version(BaseModel):
     validated_at: datetime | None = None
     attention: str | None = None
     reused_url: bool = False
+    # The outcome of the verdict an older measurer made, when this one replaced it (``cfp.validation``).
+    remeasured_from: Outcome | None = None
 
     @property
     def uploaded(self) -> bool:

@@ -121,6 +121,13 @@ def _object_sk(number: int, object_id: str) -> str:
     return f"{_version_sk(number)}#OBJ#{object_id}"
 
 
+def _judged(upload: Version) -> dict[str, Any]:
+    """An object item's values with its verdict, and the measurer's version apart so writes can compare it."""
+    assert upload.verdict is not None
+    values = upload.model_dump(mode="json", include=_OBJECT_FIELDS | {"validated_at"})
+    return {**values, "verdict": upload.verdict.model_dump_json(), "measurer": upload.verdict.facts.measurer}
+
+
 def _versions_from(items: list[dict[str, Any]], judge_again: Rejudge | None = None) -> list[Version]:
     """Every object as a Version carrying its slot's details, and every slot not used yet, in slot order."""
     slots = {
@@ -138,7 +145,7 @@ def _versions_from(items: list[dict[str, Any]], judge_again: Rejudge | None = No
             objects.get(sk, []), key=lambda i: (str(i.get("uploaded_at", "")), str(i.get("sequencer") or ""))
         )
         for stored in in_upload_order or [{}]:
-            values = {**slot, **{k: v for k, v in stored.items() if k not in {"pk", "sk"}}}
+            values = {**slot, **{k: v for k, v in stored.items() if k not in {"pk", "sk", "measurer"}}}
             verdict = values.pop("verdict", None)
             if verdict is not None:
                 as_stored = Verdict.model_validate_json(verdict)
@@ -416,10 +423,38 @@ class SubmissionStore:
 
         False (and nothing changes) when the object already has a verdict: a redelivered event.
         """
-        assert upload.verdict is not None
-        values = upload.model_dump(mode="json", include=_OBJECT_FIELDS | {"validated_at"})
-        values["verdict"] = upload.verdict.model_dump_json()
-        return self._put_object_once(submission_id, upload, values, "attribute_not_exists(verdict)")
+        return self._put_object_once(submission_id, upload, _judged(upload), "attribute_not_exists(verdict)")
+
+    def replace_stale_verdict(
+        self, submission_id: str, upload: Version, outbox: NotificationEvent | None = None
+    ) -> bool:
+        """Store a verdict measured again over one whose facts an older measurer produced, with the event
+        that tells the author (if any), all or none. False (and nothing changes) when the stored facts are
+        not older: another delivery measured the file again first."""
+        assert upload.object_id is not None and upload.verdict is not None
+        values = {**_judged(upload), "remeasured_from": upload.remeasured_from}
+        item = {"pk": _pk(submission_id), "sk": _object_sk(upload.number, upload.object_id), **values}
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_item(item),
+                    "ConditionExpression": "attribute_exists(verdict) AND "
+                    "(attribute_not_exists(#measurer) OR #measurer < :measurer)",
+                    "ExpressionAttributeNames": {"#measurer": "measurer"},
+                    "ExpressionAttributeValues": {":measurer": {"N": str(upload.verdict.facts.measurer)}},
+                }
+            }
+        ]
+        if outbox is not None:
+            writes.append(self._outbox_put(submission_id, outbox))
+        try:
+            self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        except ClientError as error:
+            if _cancelled_by_condition(error):
+                return False
+            raise
+        return True
 
     def _put_object_once(
         self, submission_id: str, upload: Version, values: dict[str, Any], condition: str

@@ -124,6 +124,11 @@ class UploadValidator:
         if stored is not None and stored.reused_url:
             logger.info("a further upload with a used URL is kept, not checked", extra={"key": upload.key})
             return None
+        if stored is not None and stored.verdict is not None and stored.verdict.measured_by_older_checker():
+            return self._measure_again(submission, stored, stored.verdict, upload)
+        if stored is not None and stored.verdict is not None and stored.remeasured_from is not None:
+            logger.info("upload already measured again; its event went with it", extra={"key": upload.key})
+            return stored.verdict
         if stored is not None and stored.verdict is not None:
             verdict = stored.verdict
             logger.info("upload already judged; republishing its notification", extra={"key": upload.key})
@@ -147,6 +152,46 @@ class UploadValidator:
         self.queue.publish(
             events.verdict(submission.id, record.number, record.object_id or "", self.clock.now(), late)
         )
+        return verdict
+
+    def _measure_again(
+        self, submission: Submission, record: Version, before: Verdict, upload: UploadedObject
+    ) -> Verdict:
+        """Measure again an upload whose facts an older measurer produced, and replace its verdict; the
+        upload stays as recorded (a re-queued event carries the listing's time, not S3's first record).
+
+        The author was told the stored verdict's outcome, so they are mailed again only when the new one
+        differs: the event (with an id of its own, so the first mail's record does not swallow it) is
+        written with the verdict, all or none, and queued from there. The same outcome changes the details
+        (pages, problems) silently, on the console and the authors' page. A redelivery, or a second check
+        queued meanwhile, finds the upload measured again and publishes nothing: its event, if any, was
+        written with the verdict, and the deadline keeper queues what the validator could not."""
+        data = self.bucket.read(upload.key, upload.version_id, self.settings.max_upload_bytes)
+        verdict = self.checker(data)
+        judged = record.model_copy(
+            update={"verdict": verdict, "validated_at": self.clock.now(), "remeasured_from": before.outcome}
+        )
+        event = None
+        if verdict.outcome != before.outcome:
+            late = self.settings.window.is_late(submission, record)
+            event = events.verdict(
+                submission.id,
+                record.number,
+                record.object_id or "",
+                self.clock.now(),
+                late,
+                measured_again=verdict.facts.measurer,
+            )
+        if not self.store.replace_stale_verdict(submission.id, judged, event):
+            logger.info("this upload was measured again already", extra={"key": upload.key})
+            return verdict
+        logger.info(
+            "measured again with the current checker",
+            extra={"key": upload.key, "before": before.outcome, "after": verdict.outcome},
+        )
+        if event is not None:
+            self.queue.publish(event)
+            self.store.clear_outbox(submission.id, event.event_id)
         return verdict
 
     def _over_the_limit(self, versions: list[Version]) -> bool:
@@ -229,6 +274,7 @@ def locate(
             "verdict": None,
             "validated_at": None,
             "attention": None,
+            "remeasured_from": None,
         }
     )
     return submission, record, versions

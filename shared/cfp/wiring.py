@@ -8,6 +8,7 @@ drops every cached object between tests. ``use_clock`` is the single place where
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -76,20 +77,24 @@ def client(service: str) -> Any:
     return boto3.client(service, config=config)  # type: ignore[call-overload]
 
 
-def store() -> SubmissionStore:
+# Makes a boto3 client for a service name: the function's own (``client``), or an operator tool's.
+Clients = Callable[[str], Any]
+
+
+def store(*, given: Settings | None = None, clients: Clients | None = None) -> SubmissionStore:
     """The table, its verdicts read as the rules in force judge them."""
     from cfp.rejudge import under
 
-    s = settings()
-    return SubmissionStore(client("dynamodb"), s.table_name, under(s.format_spec))
+    s = given or settings()
+    return SubmissionStore((clients or client)("dynamodb"), s.table_name, under(s.format_spec))
 
 
-def bucket() -> UploadBucket:
-    return UploadBucket(client("s3"), settings().bucket_name)
+def bucket(*, given: Settings | None = None, clients: Clients | None = None) -> UploadBucket:
+    return UploadBucket((clients or client)("s3"), (given or settings()).bucket_name)
 
 
-def notification_queue() -> NotificationQueue:
-    return NotificationQueue(client("sqs"), settings().notification_queue_url)
+def notification_queue(*, given: Settings | None = None, clients: Clients | None = None) -> NotificationQueue:
+    return NotificationQueue((clients or client)("sqs"), (given or settings()).notification_queue_url)
 
 
 def deadline_keeper(at: Clock | None = None) -> DeadlineKeeper:
@@ -158,15 +163,19 @@ def sign_in() -> SignIn:
     return SignIn(s, store(), renderer(), mailer().send, clock(), session_key, kept, requests)
 
 
-def console() -> Console:
+def console(
+    *, given: Settings | None = None, clients: Clients | None = None, at: Clock | None = None
+) -> Console:
     """The console, with each dead-letter queue whose source queue it is also given (to move letters
-    back to) and the archive queue."""
+    back to), the validation queue (for reconcile) and the archive queue. The API gives nothing; ``cfp
+    admin`` gives the settings, clients and clock of the stack it works on, so both read the same."""
     from cfp.console import Console, DeadLetterQueue
-    from cfp.queues import DeadLetters, JobQueue
+    from cfp.queues import DeadLetters, JobQueue, ValidationQueue
 
-    s = settings()
+    s = given or settings()
+    sqs = (clients or client)("sqs")
     dead_letters = tuple(
-        DeadLetterQueue(name, DeadLetters(client("sqs"), url), source)
+        DeadLetterQueue(name, DeadLetters(sqs, url), source)
         for name, url, source in (
             ("validation", s.validation_dead_letter_queue_url, s.validation_queue_url),
             ("notification", s.notification_dead_letter_queue_url, s.notification_queue_url),
@@ -174,16 +183,18 @@ def console() -> Console:
         )
         if url and source
     )
+    kept = store(given=s, clients=clients)
     return Console(
         s,
-        store(),
-        bucket(),
-        notification_queue(),
-        renderer(),
-        clock(),
+        kept,
+        bucket(given=s, clients=clients),
+        notification_queue(given=s, clients=clients),
+        renderer(s),
+        at or clock(),
+        validation_queue=ValidationQueue(sqs, s.validation_queue_url) if s.validation_queue_url else None,
         dead_letter_queues=dead_letters,
-        archive_jobs=store(),
-        archive_queue=JobQueue(client("sqs"), s.archive_queue_url) if s.archive_queue_url else None,
+        archive_jobs=kept,
+        archive_queue=JobQueue(sqs, s.archive_queue_url) if s.archive_queue_url else None,
     )
 
 

@@ -7,15 +7,19 @@ import csv
 import email
 import io
 import json
+import os
 import re
 from datetime import timedelta
 from email.message import Message
 from typing import Any
 
+import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from cfp import sessions
+from cfp import sessions, wiring
+from cfp.settings import Settings
+from cfp_tools import admin as cfp_admin
 from cfp_tools.pdfs import make_abstract
 from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import World
@@ -314,3 +318,35 @@ def test_the_console_page_is_served_under_the_same_policy(world: World) -> None:
     assert "unsafe-inline" not in response["headers"]["Content-Security-Policy"]
     assert '<script src="/assets/console.js" defer></script>' in response["body"]
     assert call("GET", "/assets/console.js")["statusCode"] == 200
+
+
+def test_cfp_admin_shows_what_the_console_shows_after_the_page_limit_moves(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = create()
+    upload(world, created, body_pages=3)
+    monkeypatch.setenv("MAX_BODY_PAGES", "3")
+    wiring.reset()
+    wiring.use_clock(world.clock)
+    cookie = sign_in(world)
+    detail = body_of(call("GET", f"/organizers/submissions/{created['id']}", cookie=cookie))
+    listed = body_of(call("GET", "/organizers/submissions", cookie=cookie))
+    [version] = detail["versions"]
+    assert (version["verdict"]["outcome"], version["verdict"]["problems"]) == ("pass", [])
+
+    names = {name.upper() for name in Settings.model_fields}
+    environment = {k: v for k, v in os.environ.items() if k in names}
+    target = cfp_admin.Target({}, environment, wiring.client, "operator")
+    monkeypatch.setattr(cfp_admin, "_local_target", lambda api_url: target)
+
+    def admin(*command: str) -> str:
+        out = io.StringIO()
+        assert cfp_admin.main([*command, "--local"], out) == 0
+        return out.getvalue()
+
+    [line] = [text for text in admin("show", created["id"]).splitlines() if text.strip().startswith("v1 ")]
+    assert line.split()[2] == version["verdict"]["outcome"] and "too_many_body_pages" not in line
+    [row] = [text for text in admin("list").splitlines() if text.startswith(created["id"])]
+    assert row.split()[1:4] == [listed["rows"][0][4], "pass", "3"]
+    exported = json.loads(cfp_admin.build_console(target)[0].export_json().decode())
+    assert exported["submissions"][0]["versions"] == detail["versions"]

@@ -142,6 +142,21 @@ class FakeStore:
         objects[(upload.number, upload.object_id)] = upload.model_copy(update={"attention": None})
         return True
 
+    def replace_stale_verdict(
+        self, submission_id: str, upload: Version, outbox: NotificationEvent | None = None
+    ) -> bool:
+        assert upload.object_id is not None and upload.verdict is not None
+        objects = self._record(submission_id).objects
+        stored = objects.get((upload.number, upload.object_id))
+        if stored is None or stored.verdict is None:
+            return False
+        if stored.verdict.facts.measurer >= upload.verdict.facts.measurer:
+            return False
+        objects[(upload.number, upload.object_id)] = upload.model_copy(update={"attention": None})
+        if outbox is not None:
+            self.outbox[(submission_id, outbox.event_id)] = (outbox.occurred_at, outbox)
+        return True
+
     def mark_attention(self, submission_id: str, upload: Version, reason: str) -> None:
         assert upload.object_id is not None
         objects = self._record(submission_id).objects

@@ -31,6 +31,7 @@ CORE = [
     "settings",
     "call",
     "rejudge",
+    "remeasure",
     "console",
     "archive",
     "signin",

@@ -13,7 +13,7 @@ import pytest
 from cfp.clock import FixedClock
 from cfp.errors import RecipientRejected
 from cfp.events import NotificationEvent
-from cfp.formatcheck.models import Facts, Problem, Verdict
+from cfp.formatcheck.models import MEASURER_VERSION, Facts, Problem, Verdict
 from cfp.keeper import DeadlineKeeper
 from cfp.mail.message import Mail
 from cfp.mail.render import CallInfo, MailRenderer
@@ -74,7 +74,7 @@ def verdict(outcome: str = "pass", body_pages: int = 2) -> Verdict:
     return Verdict(
         outcome=outcome,
         problems=problems,
-        facts=Facts(bytes=100, header_offset=0),
+        facts=Facts(measurer=MEASURER_VERSION, bytes=100, header_offset=0),
         pages=3,
         body_pages=body_pages,
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cfp.formatcheck.models import (
     DEFAULT_SEVERITIES,
+    MEASURER_VERSION,
     Budget,
     Facts,
     FormatSpec,
@@ -45,6 +46,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_SEVERITIES",
+    "MEASURER_VERSION",
     "Budget",
     "Facts",
     "FormatSpec",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from cfp.formatcheck.isolation import Limits, run_isolated
 from cfp.formatcheck.judgement import judge
-from cfp.formatcheck.models import Budget, Facts, FormatSpec, Verdict
+from cfp.formatcheck.models import MEASURER_VERSION, Budget, Facts, FormatSpec, Verdict
 
 HEADER_WINDOW = 1024
 
@@ -42,8 +42,13 @@ def measure(data: bytes, budget: Budget | None = None) -> Facts:
 
 
 def measure_with_usage(data: bytes, budget: Budget | None = None) -> tuple[Facts, Usage]:
-    """`measure`, also returning what the check cost (for benchmarks and logs)."""
-    budget = budget or Budget()
+    """`measure`, also returning what the check cost (for benchmarks and logs); the facts are stamped with
+    the measurer's version whichever way measuring ended."""
+    facts, usage = _measure(data, budget or Budget())
+    return facts.model_copy(update={"measurer": MEASURER_VERSION}), usage
+
+
+def _measure(data: bytes, budget: Budget) -> tuple[Facts, Usage]:
     started = time.monotonic()
     facts = precheck(data)
     if facts.bytes == 0 or facts.bytes > budget.max_bytes or facts.header_offset is None:

@@ -11,6 +11,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# The measurer's version: bump it whenever extraction changes what it measures (a heading read differently, a
+# new fact), so facts an older measurer stored are measured again instead of being judged as if current.
+# Facts stored before the measurer was versioned have none and read as version 0.
+MEASURER_VERSION = 1
+
 Severity = Literal["fail", "warn", "ignore"]
 Outcome = Literal["pass", "warn", "fail"]
 
@@ -138,8 +143,12 @@ class Heading(BaseModel):
 
 class Facts(BaseModel):
     """What the checker measured within a `Budget` (`budget` says which limit it hit, if one); the spec
-    plays no part, so the same facts are judged under any rules."""
+    plays no part, so the same facts are judged under any rules. ``measurer`` is the version of the
+    measurer that produced them (``MEASURER_VERSION`` when measured now, 0 when stored unversioned)."""
 
+    measurer: int = Field(
+        default=0, ge=0, description="The version of the checker that measured these facts."
+    )
     bytes: int = 0
     header_offset: int | None = None
     pdf_version: str | None = None
@@ -185,3 +194,8 @@ class Verdict(BaseModel):
     body_pages: int | None
     problems: list[Problem]
     facts: Facts
+
+    def measured_by_older_checker(self) -> bool:
+        """True when an older measurer produced these facts: the verdict stands as stored until the file
+        is measured again, since today's rules may read today's facts differently."""
+        return self.facts.measurer < MEASURER_VERSION

@@ -169,7 +169,7 @@
       el("td", {}, record.authors),
       el("td", {}, record.contact),
       el("td", {}, tag(record.status)),
-      el("td", {}, tag(record.verdict)),
+      el("td", {}, tag(record.verdict), record.older_checker ? " (older checker)" : ""),
       el("td", {}, record.body_pages === null ? "" : String(record.body_pages)),
       el("td", {}, record.late ? tag("late", "late ×" + record.late) : ""),
       el("td", { class: "when" }, short(record.extension)),
@@ -515,6 +515,7 @@
 
   function verdictCell(version) {
     if (!version.verdict) return version.attention ? tag("needs_attention", "needs attention") : "pending";
+    if (version.older_checker) return el("span", {}, tag(version.verdict.outcome), " (measured by an older checker; checking again)");
     return tag(version.verdict.outcome);
   }
 
