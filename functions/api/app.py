@@ -564,9 +564,29 @@ def read_session() -> SessionView:
     return SessionView(email=organizer.email, expires_at=organizer.expires_at)
 
 
-@app.delete("/organizers/session", summary="Sign out")
-def close_session() -> Response[dict[str, str]]:
-    wiring.sign_in().sign_out(sessions.cookie_value(app.current_event.cookies or []))
+@app.delete(
+    "/organizers/session",
+    summary="Sign out",
+    responses=_answers(
+        200,
+        "The session is ended and the cookie cleared.",
+        {
+            503: _documented(
+                ErrorAnswer, "unavailable: the cookie is cleared, but the session could not be ended."
+            )
+        },
+    ),
+)
+def close_session() -> Response[dict[str, Any]]:
+    """The browser forgets the cookie whatever happens; a session the server could not close is a 503, so
+    the page can say that copies of the cookie still work and to try again."""
+    try:
+        wiring.sign_in().sign_out(sessions.cookie_value(app.current_event.cookies or []))
+    except SignInUnavailable as error:
+        logger.error("a session could not be closed", extra={"error": str(error)})
+        unavailable = _error(503, "unavailable", "The session could not be ended just now. Try again.")
+        unavailable.cookies = [_session_cookie("", 0)]
+        return unavailable
     return Response(
         status_code=200,
         content_type=content_types.APPLICATION_JSON,

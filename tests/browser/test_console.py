@@ -238,7 +238,8 @@ def test_a_signed_out_visitor_sees_the_sign_in_form_alone_and_a_link_pasted_into
     from playwright.sync_api import expect
 
     who = ORGANIZERS[5]
-    page = visit(f"{stack.api}/organizers").page
+    visited = visit(f"{stack.api}/organizers")
+    page = visited.page
     expect(page.get_by_role("heading", name="Sign in to the organizers' console")).to_be_visible()
     expect(page.get_by_label("Your e-mail address")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
@@ -257,6 +258,22 @@ def test_a_signed_out_visitor_sees_the_sign_in_form_alone_and_a_link_pasted_into
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.locator("#overview")).to_be_visible()
     assert page.url == f"{stack.api}/organizers", "the link's secret leaves the address bar"
+
+    # A sign-out the server could not record is said plainly, not shown as done.
+    def unavailable(route: Any) -> None:
+        if route.request.method != "DELETE":
+            route.continue_()
+            return
+        body = '{"error": "unavailable", "message": "The session could not be ended just now. Try again."}'
+        route.fulfill(status=503, content_type="application/json", body=body)
+
+    page.route(f"{stack.api}/organizers/session", unavailable)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#problem")).to_contain_text("could not end the session")
+    visited.errors[:] = [e for e in visited.errors if "status of 503" not in e]  # the one the test made
+    page.unroute(f"{stack.api}/organizers/session")
+    page.goto(f"{stack.api}/organizers")
+    expect(page.locator("#who-email")).to_have_text(f"Signed in as {who}")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in to the organizers' console")).to_be_visible()

@@ -12,8 +12,9 @@ import pytest
 from botocore.client import BaseClient
 
 from cfp import wiring
-from cfp.errors import SendingBlocked
+from cfp.errors import SendingBlocked, SignInUnavailable
 from cfp.mailer import Mailer
+from cfp.signin_store import DynamoSignInRecords
 from tests.aws import FakeContext, sqs_event
 from tests.handlers.conftest import World
 from tests.handlers.test_console import (
@@ -44,6 +45,26 @@ def test_signing_out_ends_the_session_for_a_copied_cookie_too(world: World) -> N
     assert call("GET", "/organizers/submissions", cookie=other)["statusCode"] == 200, "others stay in"
     assert any(e.action == "signed_out" and e.by == CHAIR for e in wiring.store().history())
     assert sign_in(world) != cookie, "signing in again opens a new session"
+
+
+def test_a_sign_out_the_server_cannot_record_says_so_and_the_browser_still_forgets_the_cookie(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cookie = sign_in(world)
+
+    def unreachable(self: DynamoSignInRecords, session_hash: str) -> None:
+        raise SignInUnavailable("the table could not be reached")
+
+    monkeypatch.setattr(DynamoSignInRecords, "close_session", unreachable)
+    refused = call("DELETE", "/organizers/session", cookie=cookie)
+    assert refused["statusCode"] == 503
+    assert body_of(refused)["error"] == "unavailable"
+    assert any("Max-Age=0" in c for c in refused["cookies"]), refused["cookies"]
+
+    monkeypatch.undo()
+    assert call("GET", "/organizers/submissions", cookie=cookie)["statusCode"] == 200, "still open: try again"
+    assert call("DELETE", "/organizers/session", cookie=cookie)["statusCode"] == 200
+    assert call("GET", "/organizers/submissions", cookie=cookie)["statusCode"] == 401
 
 
 def test_signing_out_with_a_forged_or_missing_cookie_closes_nothing(world: World) -> None:

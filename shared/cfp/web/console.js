@@ -148,9 +148,17 @@
   });
 
   $("sign-out").addEventListener("click", async () => {
-    await fetch("/organizers/session", { method: "DELETE" });
+    // The answer always makes this browser forget its cookie; a 503 (or no answer) means the server could
+    // not end the session, so a copy of the cookie would still work, which the organizer must be told.
+    const ended = await fetch("/organizers/session", { method: "DELETE" }).then((r) => r.ok, () => false);
     state.list = null;
     showSignIn();
+    if (!ended) {
+      problem(
+        "This browser is signed out, but the server could not end the session just now: a copy of this " +
+          "browser's cookie would keep working until the session expires, within 12 hours.",
+      );
+    }
   });
 
   // ---- the table -----------------------------------------------------------------------------------
