@@ -84,6 +84,11 @@ def iam_actions(prefix: str, operation: str, params: dict[str, Any]) -> list[tup
             for entry in params.get("TransactItems", [])
             for kind, item in entry.items()
         ]
+    if prefix == "dynamodb" and operation in {"BatchGetItem", "BatchWriteItem"}:
+        return [
+            (f"dynamodb:{operation}", _resource({"TableName": table}))
+            for table in params.get("RequestItems", {})
+        ]
     if prefix == "sqs":
         operation = _SQS_ACTIONS.get(operation, operation)
     if prefix == "s3":

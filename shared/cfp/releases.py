@@ -12,8 +12,10 @@ decision changed after its mail went out is released again as a correction, whic
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -22,22 +24,25 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cfp import events
 from cfp.clock import Clock
-from cfp.errors import PublishFailed
+from cfp.errors import PublishFailed, QueueUnavailable
 from cfp.events import NotificationEvent
 from cfp.model import Decision, Submission
 from cfp.observability import logger
-from cfp.ports import EventPublisher, SubmissionRepository
+from cfp.ports import EventPublisher, JobQueue, SubmissionRepository
 
 if TYPE_CHECKING:
     from cfp.mail.render import MailRenderer
 
 NOTE_MAX = 2000
+# Up to this many submissions are decided within the request, in one transaction (all or none at once);
+# more are recorded whole as a job and applied off the request path.
+DECIDE_AT_ONCE = 50
 # Progress is recorded after this many submissions, so a release of thousands shows it moving.
 PROGRESS_EVERY = 50
 
 
 class ReleaseNotFound(Exception):
-    """No release with that id (or it was forgotten)."""
+    """No release (or decision job) with that id, or it was forgotten."""
 
 
 class ReleaseStarted(Exception):
@@ -68,6 +73,23 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class DecisionJob:
+    """A decision on more submissions than one transaction holds, recorded whole (every id checked first)
+    and applied off the request path; applying it again changes nothing twice."""
+
+    id: str
+    by: str
+    decision: str
+    note: str
+    created_at: datetime
+    ids: tuple[str, ...]
+    state: str = "applying"  # applying or done
+    done: int = 0
+    finished_at: datetime | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class ReleaseRecord:
     """A release as recorded: what its preview showed, frozen, and how far its sending has come."""
 
@@ -87,9 +109,30 @@ class ReleaseRecord:
 class DecisionRecords(Protocol):
     """Decisions, their once-only sending and the release records (``cfp.decision_store``)."""
 
-    def decide_all(
-        self, ids: list[str], decision: str, note: str, by: str, now: datetime, request: str
+    def check_live(self, ids: list[str]) -> None: ...
+
+    def apply_decision(
+        self,
+        ids: list[str],
+        decision: str,
+        note: str,
+        by: str,
+        now: datetime,
+        request: str,
+        progress: Callable[[int], None] | None = None,
     ) -> None: ...
+
+    def save_decision_job(self, job: DecisionJob) -> None: ...
+
+    def decision_job(self, job_id: str) -> DecisionJob | None: ...
+
+    def decision_progress(self, job_id: str, done: int, message: str = "") -> None: ...
+
+    def finish_decision_job(self, job_id: str, now: datetime) -> bool: ...
+
+    def unstart_release(self, release_id: str) -> None: ...
+
+    def claimed_before(self, claim: Claim, event_id: str) -> tuple[bool, bool]: ...
 
     def claim(self, claim: Claim, event: NotificationEvent, by: str, now: datetime) -> bool: ...
 
@@ -114,6 +157,22 @@ class DecisionRequest(BaseModel):
 
 class Decided(BaseModel):
     decided: list[str]
+    job: str | None = Field(
+        default=None, description="With many submissions: the job applying them, to follow (state applying)."
+    )
+    state: str = Field(default="done", description="done, or applying while the job applies them.")
+
+
+class DecisionJobView(BaseModel):
+    id: str
+    state: str = Field(description="applying or done.")
+    decision: Decision
+    by: str
+    created_at: datetime
+    finished_at: datetime | None
+    total: int
+    done: int = Field(description="Of them, how many are applied.")
+    message: str
 
 
 class MailPreview(BaseModel):
@@ -174,21 +233,71 @@ def view_of(record: ReleaseRecord, changes: ReleaseChanges | None = None) -> Rel
     )
 
 
+def job_message(kind: str, job_id: str) -> str:
+    """The message that has the releaser apply a decision job or send a release."""
+    return json.dumps({kind: job_id})
+
+
 @dataclass(frozen=True)
 class Releases:
+    """``jobs`` queues work for the releaser function; without it (an operator's tool against a stack
+    that has no release queue) the work is done at once, in the caller."""
+
     store: SubmissionRepository
     records: DecisionRecords
     queue: EventPublisher
     renderer: MailRenderer
     clock: Clock
+    jobs: JobQueue | None = None
 
     def decide(self, request: DecisionRequest, by: str) -> Decided:
-        """Record a decision on each submission (all or, for an unknown or withdrawn one, none)."""
+        """Record a decision on each submission: all or, for an unknown or withdrawn one, none. Many are
+        recorded whole as a job that the releaser applies (``decision_job`` follows it)."""
         ids = list(dict.fromkeys(request.ids))
-        self.records.decide_all(
-            ids, request.decision.value, request.note.strip(), by, self.clock.now(), secrets.token_hex(8)
+        self.records.check_live(ids)
+        now, note = self.clock.now(), request.note.strip()
+        job = DecisionJob(secrets.token_hex(8), by, request.decision.value, note, now, tuple(ids))
+        if len(ids) <= DECIDE_AT_ONCE or self.jobs is None:
+            self.records.apply_decision(ids, job.decision, note, by, now, job.id)
+            return Decided(decided=ids)
+        self.records.save_decision_job(job)
+        self.jobs.send(job_message("decision_job", job.id))
+        return Decided(decided=ids, job=job.id, state="applying")
+
+    def decision_job(self, job_id: str) -> DecisionJobView:
+        job = self.records.decision_job(job_id)
+        if job is None:
+            raise ReleaseNotFound(f"no decision job {job_id}")
+        return DecisionJobView(
+            id=job.id,
+            state=job.state,
+            decision=Decision(job.decision),
+            by=job.by,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
+            total=len(job.ids),
+            done=len(job.ids) if job.state == "done" else job.done,
+            message=job.message,
         )
-        return Decided(decided=ids)
+
+    def apply_decision_job(self, job_id: str) -> None:
+        """Apply a recorded decision job (the releaser); applying it again changes nothing twice."""
+        job = self.records.decision_job(job_id)
+        if job is None:
+            logger.warning("a decision job the table no longer holds", extra={"job": job_id})
+            return
+        if job.state == "done":
+            return
+        self.records.apply_decision(
+            list(job.ids),
+            job.decision,
+            job.note,
+            job.by,
+            job.created_at,
+            job.id,
+            lambda done: self.records.decision_progress(job_id, done),
+        )
+        self.records.finish_decision_job(job_id, self.clock.now())
 
     def _pending(self) -> tuple[list[tuple[Submission, bool]], int]:
         """Live submissions whose standing decision was not mailed (each with whether it corrects one
@@ -253,8 +362,15 @@ class Releases:
         if not self.records.start_release(release_id, by, now):
             raise ReleaseStarted(f"the release {release_id} was started already; preview again")
         changes = self._changes(record)
+        if self.jobs is None:
+            self.process(release_id)
+        else:
+            try:
+                self.jobs.send(job_message("release_id", release_id))
+            except QueueUnavailable:
+                self.records.unstart_release(release_id)
+                raise
         self.store.audit(by, "release started", f"{release_id}: {len(record.items)} decision mails", now)
-        self.process(release_id)
         return view_of(self._record(release_id), changes)
 
     def _changes(self, record: ReleaseRecord) -> ReleaseChanges:
@@ -285,10 +401,13 @@ class Releases:
             sent_since=sorted(sent_since),
         )
 
-    def process(self, release_id: str) -> ReleaseView:
+    def process(self, release_id: str) -> ReleaseView | None:
         """Send each frozen decision version whose claim this release wins; safe to run again or at the
         same time as another run (each claim is won once), and resumed from the start after a fault."""
-        record = self._record(release_id)
+        record = self.records.release(release_id)
+        if record is None:
+            logger.warning("a release the table no longer holds", extra={"release": release_id})
+            return None
         if record.state == "done":
             return view_of(record)
         by = record.started_by or record.previewed_by
@@ -304,7 +423,8 @@ class Releases:
                 and submission.decision is not None
                 and submission.decision.value == claim.decision
             ):
-                markers = snapshot.markers.get(claim.submission_id, set())
+                own = decision_marker(claim.version, claim.decision)
+                markers = snapshot.markers.get(claim.submission_id, set()) - {own}
                 event = events.decision(
                     claim.submission_id,
                     claim.decision,
@@ -314,12 +434,17 @@ class Releases:
                     corrected=any(m.startswith("decision:") for m in markers),
                 )
                 if self.records.claim(claim, event, by, self.clock.now()):
+                    ours, unqueued = True, True
+                else:
+                    ours, unqueued = self.records.claimed_before(claim, event.event_id)
+                if unqueued:
                     try:
                         self.queue.publish(event)
                     except PublishFailed:
                         logger.warning("a decision stays in the outbox", extra={"event_id": event.event_id})
                     else:
                         self.store.clear_outbox(claim.submission_id, event.event_id)
+                if ours:
                     unreported.append(claim.submission_id)
             if n % PROGRESS_EVERY == 0:
                 self.records.release_progress(release_id, n, unreported)

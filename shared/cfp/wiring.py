@@ -165,6 +165,7 @@ def console() -> Console:
             ("validation", s.validation_dead_letter_queue_url, s.validation_queue_url),
             ("notification", s.notification_dead_letter_queue_url, s.notification_queue_url),
             ("archive", s.archive_dead_letter_queue_url, s.archive_queue_url),
+            ("release", s.release_dead_letter_queue_url, s.release_queue_url),
         )
         if url and source
     )
@@ -184,10 +185,13 @@ def console() -> Console:
 def releases() -> Releases:
     """Deciding and releasing decisions, with the store's decision records beside the submissions."""
     from cfp.decision_store import DecisionStore
+    from cfp.queues import JobQueue
     from cfp.releases import Releases
 
-    decisions = DecisionStore(client("dynamodb"), settings().table_name)
-    return Releases(store(), decisions, notification_queue(), renderer(), clock())
+    s = settings()
+    decisions = DecisionStore(client("dynamodb"), s.table_name)
+    jobs = JobQueue(client("sqs"), s.release_queue_url) if s.release_queue_url else None
+    return Releases(store(), decisions, notification_queue(), renderer(), clock(), jobs)
 
 
 def archive_builder() -> ArchiveBuilder:

@@ -51,6 +51,8 @@ def test_calls_are_named_by_the_actions_iam_checks() -> None:
             ("dynamodb:PutItem", "CFP_TEST_TABLE"),
             ("dynamodb:ConditionCheckItem", "CFP_TEST_TABLE"),
         ]
+        batch = {"RequestItems": {"submissions-table": {"Keys": []}}}
+        assert iam_actions("dynamodb", "BatchGetItem", batch) == [("dynamodb:BatchGetItem", "CFP_TEST_TABLE")]
     finally:
         del os.environ["CFP_TEST_TABLE"]
     assert iam_actions("s3", "GetObject", {"VersionId": "v"}) == [("s3:GetObjectVersion", None)]
@@ -64,5 +66,5 @@ def test_calls_of_some_functions_only_are_not_judged_complete() -> None:
     recorded = [{"function": "api", "action": "dynamodb:GetItem", "resource": "TABLE_NAME"}]
     assert problems_with(recorded) == [
         "the handler tests recorded calls of ['api'], not of every function"
-        " ['api', 'archiver', 'deadline', 'notifier', 'validator']"
+        " ['api', 'archiver', 'deadline', 'notifier', 'releaser', 'validator']"
     ]

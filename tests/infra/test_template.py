@@ -148,7 +148,7 @@ def test_alarm_topic_uses_a_rotated_key_that_cloudwatch_may_use(raw: dict[str, A
 
 
 def test_queue_consumers_have_capped_concurrency(raw: dict[str, Any]) -> None:
-    caps = {"ValidatorFunction": 5, "NotifierFunction": 2, "ArchiverFunction": 2}
+    caps = {"ValidatorFunction": 5, "NotifierFunction": 2, "ArchiverFunction": 2, "ReleaserFunction": 2}
     for name, cap in caps.items():
         props = raw["Resources"][name]["Properties"]
         assert props["ReservedConcurrentExecutions"] == cap, name
