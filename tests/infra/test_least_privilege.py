@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from cfp_tools.template import load_yaml, transform_offline
 from tests.least_privilege import TEMPLATE, Permissions, compare, environment_of, problems_with
@@ -51,7 +52,7 @@ def test_calls_are_named_by_the_actions_iam_checks() -> None:
             ("dynamodb:PutItem", "CFP_TEST_TABLE"),
             ("dynamodb:ConditionCheckItem", "CFP_TEST_TABLE"),
         ]
-        batch = {"RequestItems": {"submissions-table": {"Keys": []}}}
+        batch: dict[str, Any] = {"RequestItems": {"submissions-table": {"Keys": []}}}
         assert iam_actions("dynamodb", "BatchGetItem", batch) == [("dynamodb:BatchGetItem", "CFP_TEST_TABLE")]
     finally:
         del os.environ["CFP_TEST_TABLE"]
