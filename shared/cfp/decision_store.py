@@ -39,6 +39,9 @@ _PART_SIZE = 2000
 # A release's record is kept a month, long after its mails went (TTL).
 _RELEASE_KEEP = timedelta(days=30)
 _LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
+# A claim is four transaction actions; a transaction meeting another at the same items is tried again.
+_CLAIM_ACTIONS = 4
+_CONFLICT_RETRIES = 5
 
 
 def _audit_put(
@@ -237,10 +240,9 @@ class DecisionStore:
 
     # ---- sending ---------------------------------------------------------------------------------------
 
-    def claim(self, claim: Claim, event: NotificationEvent, by: str, now: datetime) -> bool:
-        """Claim one decision version's mail for a release: the marker, the event in the outbox and the
-        audit entry, written only while that version stands on a live submission and nobody claimed it.
-        False (nothing written) otherwise."""
+    def _claim_writes(self, claim: Claim, event: NotificationEvent, by: str, now: datetime) -> list[Any]:
+        """One decision version's claim: the marker, the event in the outbox and the audit entry, written
+        only while that version stands on a live submission and nobody claimed it (four actions)."""
         marker = decision_marker(claim.version, claim.decision)
         version_holds = (
             "decision_version = :v" if claim.version else "attribute_not_exists(decision_version)"
@@ -294,13 +296,37 @@ class DecisionStore:
                 claim.release_id,
             ),
         ]
-        try:
-            self._client.transact_write_items(TransactItems=writes)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-                return False
-            raise
-        return True
+        return writes
+
+    def claim_many(self, claims: list[tuple[Claim, NotificationEvent]], by: str, now: datetime) -> set[str]:
+        """Claim decision versions' mails for a release, up to 25 in one transaction; the submission ids
+        whose claim this call won. A claim whose condition fails (claimed elsewhere, changed, withdrawn)
+        is left out and the rest written again; a transaction that meets another at the same items is
+        tried again a few times."""
+        pending = list(claims)
+        conflicts = 0
+        while pending:
+            writes = [w for claim, event in pending for w in self._claim_writes(claim, event, by, now)]
+            try:
+                self._client.transact_write_items(TransactItems=writes)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                codes = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+                refused = {
+                    pending[n // _CLAIM_ACTIONS][0].submission_id
+                    for n, code in enumerate(codes)
+                    if code == "ConditionalCheckFailed"
+                }
+                if refused:
+                    pending = [(c, e) for c, e in pending if c.submission_id not in refused]
+                    continue
+                conflicts += 1
+                if conflicts > _CONFLICT_RETRIES:
+                    raise
+                continue
+            return {claim.submission_id for claim, _ in pending}
+        return set()
 
     def claimed_before(self, claim: Claim, event_id: str) -> tuple[bool, bool]:
         """Whether this release claimed the version on an earlier try, and whether its event is still in

@@ -37,8 +37,9 @@ NOTE_MAX = 2000
 # Up to this many submissions are decided within the request, in one transaction (all or none at once);
 # more are recorded whole as a job and applied off the request path.
 DECIDE_AT_ONCE = 50
-# Progress is recorded after this many submissions, so a release of thousands shows it moving.
-PROGRESS_EVERY = 50
+# Claims are written this many at a time (four items each, a transaction holds 100), and progress is
+# recorded after each such part, so a release of thousands shows it moving.
+PROGRESS_EVERY = 25
 
 
 class ReleaseNotFound(Exception):
@@ -134,7 +135,9 @@ class DecisionRecords(Protocol):
 
     def claimed_before(self, claim: Claim, event_id: str) -> tuple[bool, bool]: ...
 
-    def claim(self, claim: Claim, event: NotificationEvent, by: str, now: datetime) -> bool: ...
+    def claim_many(
+        self, claims: list[tuple[Claim, NotificationEvent]], by: str, now: datetime
+    ) -> set[str]: ...
 
     def save_release(self, record: ReleaseRecord) -> None: ...
 
@@ -401,6 +404,29 @@ class Releases:
             sent_since=sorted(sent_since),
         )
 
+    def _event(
+        self, claim: Claim, submission: Submission | None, markers: dict[str, set[str]]
+    ) -> NotificationEvent | None:
+        """The decision event of a frozen version, if that version still stands on a live submission."""
+        if (
+            submission is None
+            or submission.withdrawn
+            or submission.decision_version != claim.version
+            or submission.decision is None
+            or submission.decision.value != claim.decision
+        ):
+            return None
+        # Any other decision mail sent before makes this one a correction.
+        earlier = markers.get(claim.submission_id, set()) - {decision_marker(claim.version, claim.decision)}
+        return events.decision(
+            claim.submission_id,
+            claim.decision,
+            submission.decision_note,
+            self.clock.now(),
+            claim.version,
+            corrected=any(m.startswith("decision:") for m in earlier),
+        )
+
     def process(self, release_id: str) -> ReleaseView | None:
         """Send each frozen decision version whose claim this release wins; safe to run again or at the
         same time as another run (each claim is won once), and resumed from the start after a fault."""
@@ -414,26 +440,16 @@ class Releases:
         snapshot = self.store.snapshot()
         current = {s.id: s for s, _ in snapshot.records}
         unreported: list[str] = []
-        for n, claim in enumerate(record.items, 1):
-            submission = current.get(claim.submission_id)
-            if (
-                submission is not None
-                and not submission.withdrawn
-                and submission.decision_version == claim.version
-                and submission.decision is not None
-                and submission.decision.value == claim.decision
-            ):
-                own = decision_marker(claim.version, claim.decision)
-                markers = snapshot.markers.get(claim.submission_id, set()) - {own}
-                event = events.decision(
-                    claim.submission_id,
-                    claim.decision,
-                    submission.decision_note,
-                    self.clock.now(),
-                    claim.version,
-                    corrected=any(m.startswith("decision:") for m in markers),
-                )
-                if self.records.claim(claim, event, by, self.clock.now()):
+        for start in range(0, len(record.items), PROGRESS_EVERY):
+            chunk = record.items[start : start + PROGRESS_EVERY]
+            wanted = [
+                (claim, self._event(claim, current.get(claim.submission_id), snapshot.markers))
+                for claim in chunk
+            ]
+            standing = [(claim, event) for claim, event in wanted if event is not None]
+            won = self.records.claim_many(standing, by, self.clock.now())
+            for claim, event in standing:
+                if claim.submission_id in won:
                     ours, unqueued = True, True
                 else:
                     ours, unqueued = self.records.claimed_before(claim, event.event_id)
@@ -446,9 +462,8 @@ class Releases:
                         self.store.clear_outbox(claim.submission_id, event.event_id)
                 if ours:
                     unreported.append(claim.submission_id)
-            if n % PROGRESS_EVERY == 0:
-                self.records.release_progress(release_id, n, unreported)
-                unreported = []
+            self.records.release_progress(release_id, start + len(chunk), unreported)
+            unreported = []
         now = self.clock.now()
         self.records.release_progress(release_id, len(record.items), unreported)
         finished = self.records.finish_release(release_id, len(record.items), now)

@@ -145,18 +145,21 @@ def test_a_release_sends_what_its_preview_showed_and_says_what_changed(world: Wo
 
 
 def test_a_decision_version_is_claimed_once(world: World) -> None:
-    created = create("ada@example.org")
+    a, b = create("ada@example.org")["id"], create("bob@example.org")["id"]
     cookie = sign_in(world)
-    decide(cookie, [created["id"]], "accepted")
+    decide(cookie, [a, b], "accepted")
     decisions = DecisionStore(world.dynamodb, world.table)
     now = world.clock.now()
-    event = events.decision(created["id"], "accepted", "", now, 1)
-    first, second = (Claim(release_id, created["id"], 1, "accepted") for release_id in ("r1", "r2"))
-    assert decisions.claim(first, event, CHAIR, now)
-    assert not decisions.claim(second, event, CHAIR, now)
+    event_a, event_b = (events.decision(i, "accepted", "", now, 1) for i in (a, b))
+    assert decisions.claim_many([(Claim("r1", a, 1, "accepted"), event_a)], CHAIR, now) == {a}
+    # Another release claims both at once: the one claimed before is left out, the other is won.
+    both = [(Claim("r2", a, 1, "accepted"), event_a), (Claim("r2", b, 1, "accepted"), event_b)]
+    assert decisions.claim_many(both, CHAIR, now) == {b}
+    assert decisions.claimed_before(Claim("r1", a, 1, "accepted"), event_a.event_id) == (True, True)
+    assert decisions.claimed_before(Claim("r2", a, 1, "accepted"), event_a.event_id) == (False, False)
     # A version that no longer stands is not claimed either.
-    decide(cookie, [created["id"]], "rejected")
-    assert not decisions.claim(Claim("r3", created["id"], 2, "accepted"), event, CHAIR, now)
+    decide(cookie, [a], "rejected")
+    assert decisions.claim_many([(Claim("r3", a, 2, "accepted"), event_a)], CHAIR, now) == set()
 
 
 def test_releases_at_once_each_send_report_and_audit_a_submission_once(world: World) -> None:
