@@ -55,6 +55,7 @@ _S3_ACTIONS = {
 _SQS_ACTIONS = {
     "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
     "DeleteMessageBatch": "DeleteMessage",
+    "SendMessageBatch": "SendMessage",
 }
 _TRANSACTION_ITEMS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
 _TRANSACTION_ITEMS["ConditionCheck"] = "ConditionCheckItem"

@@ -445,8 +445,9 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
         decisions = DecisionStore(target.client("dynamodb"), console.settings.table_name)
         release_queue = target.resources.get("ReleaseQueue")
         jobs = JobQueue(target.client("sqs"), release_queue) if release_queue else None
+        notifications = NotificationQueue(target.client("sqs"), console.settings.notification_queue_url)
         args.releases = Releases(
-            console.store, decisions, console.queue, console.renderer, console.clock, jobs
+            console.store, decisions, notifications, console.renderer, console.clock, jobs
         )
         if args.command == "download":
             return _download(console, bucket, args, out)

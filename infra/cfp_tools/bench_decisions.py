@@ -82,12 +82,13 @@ def measure(api: str, outbox: Path, n: int) -> int:
     target = _local_target(api)
     console, _ = build_console(target)
     from cfp.decision_store import DecisionStore
-    from cfp.queues import JobQueue
+    from cfp.queues import JobQueue, NotificationQueue
     from cfp.releases import DecisionRequest, Releases
 
     jobs = JobQueue(target.client("sqs"), target.resources["ReleaseQueue"])
     decisions = DecisionStore(target.client("dynamodb"), console.settings.table_name)
-    releases = Releases(console.store, decisions, console.queue, console.renderer, console.clock, jobs)
+    notifications = NotificationQueue(target.client("sqs"), console.settings.notification_queue_url)
+    releases = Releases(console.store, decisions, notifications, console.renderer, console.clock, jobs)
     started = time.monotonic()
     ids = seed(target, console.settings.table_name, n)
     seeded = time.monotonic() - started

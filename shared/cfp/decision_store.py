@@ -22,10 +22,11 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from cfp.errors import SubmissionNotFound, SubmissionWithdrawn
 from cfp.events import NotificationEvent
+from cfp.observability import logger
 from cfp.releases import Claim, DecisionJob, ReleaseRecord, decision_marker
 from cfp.store import _from_item, _iso, _pk, _to_item
 
@@ -327,6 +328,25 @@ class DecisionStore:
                 continue
             return {claim.submission_id for claim, _ in pending}
         return set()
+
+    def clear_outboxes(self, events: list[tuple[str, str]]) -> None:
+        """Forget queued events (submission id, event id), 25 a request. Best effort: a leftover is queued
+        again by the deadline keeper, and the notifier sends each event's mail once."""
+        for start in range(0, len(events), 25):
+            request: dict[str, Any] = {
+                self._table: [
+                    {"DeleteRequest": {"Key": _to_item({"pk": _pk(sid), "sk": f"OUTBOX#{eid}"})}}
+                    for sid, eid in events[start : start + 25]
+                ]
+            }
+            try:
+                while request:
+                    request = (
+                        self._client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+                    )
+            except (BotoCoreError, ClientError):
+                logger.warning("outbox entries stay behind; they will be queued again")
+                return
 
     def claimed_before(self, claim: Claim, event_id: str) -> tuple[bool, bool]:
         """Whether this release claimed the version on an earlier try, and whether its event is still in

@@ -24,11 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cfp import events
 from cfp.clock import Clock
-from cfp.errors import PublishFailed, QueueUnavailable
+from cfp.errors import QueueUnavailable
 from cfp.events import NotificationEvent
 from cfp.model import Decision, Submission
 from cfp.observability import logger
-from cfp.ports import EventPublisher, JobQueue, SubmissionRepository
+from cfp.ports import JobQueue, SubmissionRepository
 
 if TYPE_CHECKING:
     from cfp.mail.render import MailRenderer
@@ -139,6 +139,8 @@ class DecisionRecords(Protocol):
         self, claims: list[tuple[Claim, NotificationEvent]], by: str, now: datetime
     ) -> set[str]: ...
 
+    def clear_outboxes(self, events: list[tuple[str, str]]) -> None: ...
+
     def save_release(self, record: ReleaseRecord) -> None: ...
 
     def release(self, release_id: str) -> ReleaseRecord | None: ...
@@ -148,6 +150,12 @@ class DecisionRecords(Protocol):
     def release_progress(self, release_id: str, done: int, sent: list[str], message: str = "") -> None: ...
 
     def finish_release(self, release_id: str, done: int, now: datetime) -> bool: ...
+
+
+class DecisionPublisher(Protocol):
+    """The notification queue, taking a part of a release's events at once (``cfp.queues``)."""
+
+    def publish_many(self, events: list[NotificationEvent]) -> list[str]: ...
 
 
 class DecisionRequest(BaseModel):
@@ -248,7 +256,7 @@ class Releases:
 
     store: SubmissionRepository
     records: DecisionRecords
-    queue: EventPublisher
+    queue: DecisionPublisher
     renderer: MailRenderer
     clock: Clock
     jobs: JobQueue | None = None
@@ -448,20 +456,21 @@ class Releases:
             ]
             standing = [(claim, event) for claim, event in wanted if event is not None]
             won = self.records.claim_many(standing, by, self.clock.now())
+            unqueued: list[NotificationEvent] = []
             for claim, event in standing:
-                if claim.submission_id in won:
-                    ours, unqueued = True, True
-                else:
-                    ours, unqueued = self.records.claimed_before(claim, event.event_id)
-                if unqueued:
-                    try:
-                        self.queue.publish(event)
-                    except PublishFailed:
-                        logger.warning("a decision stays in the outbox", extra={"event_id": event.event_id})
-                    else:
-                        self.store.clear_outbox(claim.submission_id, event.event_id)
+                ours, waiting = (
+                    (True, True)
+                    if claim.submission_id in won
+                    else self.records.claimed_before(claim, event.event_id)
+                )
+                if waiting:
+                    unqueued.append(event)
                 if ours:
                     unreported.append(claim.submission_id)
+            queued = set(self.queue.publish_many(unqueued))
+            self.records.clear_outboxes(
+                [(str(e.submission_id), e.event_id) for e in unqueued if e.event_id in queued]
+            )
             self.records.release_progress(release_id, start + len(chunk), unreported)
             unreported = []
         now = self.clock.now()

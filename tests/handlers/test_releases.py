@@ -269,21 +269,21 @@ def test_many_decisions_are_applied_whole_off_the_request_and_a_release_resumes_
     assert shown["pending"] == len(ids)
     send(cookie, shown["release_id"])
     [message] = world.drain(world.release_queue_url)
-    publish = NotificationQueue.publish
+    publish_many = NotificationQueue.publish_many
     published: list[str] = []
 
-    def crash_after_three(self: NotificationQueue, event: NotificationEvent) -> None:
-        if len(published) == 3:
+    def crash_at_the_second_part(self: NotificationQueue, events: list[NotificationEvent]) -> list[str]:
+        if published:
             raise RuntimeError("the releaser was cut off")
-        published.append(event.event_id)
-        publish(self, event)
+        published.extend(publish_many(self, events))
+        return published
 
-    monkeypatch.setattr(NotificationQueue, "publish", crash_after_three)
+    monkeypatch.setattr(NotificationQueue, "publish_many", crash_at_the_second_part)
     failed = releaser.lambda_handler(sqs_event([json.dumps(message)], "releases"), FakeContext())
     assert len(failed["batchItemFailures"]) == 1
     view = body_of(call("GET", f"/organizers/releases/{shown['release_id']}", cookie=cookie))
     assert (view["state"], view["done"], len(view["sent"])) == ("sending", 2, 2)
-    monkeypatch.setattr(NotificationQueue, "publish", publish)
+    monkeypatch.setattr(NotificationQueue, "publish_many", publish_many)
     # SQS delivers the message again: the release picks up where it stopped, the cut-off mail included.
     releaser.lambda_handler(sqs_event([json.dumps(message)], "releases", receive_count=2), FakeContext())
     view = body_of(call("GET", f"/organizers/releases/{shown['release_id']}", cookie=cookie))
