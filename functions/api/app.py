@@ -53,7 +53,7 @@ from cfp.errors import (
 )
 from cfp.model import Email
 from cfp.observability import logger, metrics
-from cfp.releases import (
+from cfp.release_records import (
     Decided,
     DecisionJobView,
     DecisionRequest,

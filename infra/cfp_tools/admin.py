@@ -33,7 +33,6 @@ from cfp.console import (
     SubmissionDetail,
 )
 from cfp.deadline import describe, parse_deadline
-from cfp.decision_store import DecisionStore
 from cfp.errors import (
     QueueNotFound,
     QueueUnavailable,
@@ -43,7 +42,9 @@ from cfp.errors import (
 )
 from cfp.model import Decision
 from cfp.queues import DeadLetters, JobQueue, NotificationQueue, ValidationQueue
-from cfp.releases import DecisionRequest, ReleaseNotFound, Releases, ReleaseStarted, ReleaseView
+from cfp.release_records import DecisionRequest, ReleaseNotFound, ReleaseStarted, ReleaseView
+from cfp.release_store import ReleaseStore
+from cfp.releases import Releases
 from cfp.settings import Settings
 from cfp.store import SubmissionStore
 from cfp.uploads import UploadBucket
@@ -442,7 +443,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
             target = _local_target(args.api_url or args.local or DEFAULT_API_URL)
         args.operator = target.operator
         console, bucket = build_console(target)
-        decisions = DecisionStore(target.client("dynamodb"), console.settings.table_name)
+        decisions = ReleaseStore(target.client("dynamodb"), console.settings.table_name)
         release_queue = target.resources.get("ReleaseQueue")
         jobs = JobQueue(target.client("sqs"), release_queue) if release_queue else None
         notifications = NotificationQueue(target.client("sqs"), console.settings.notification_queue_url)

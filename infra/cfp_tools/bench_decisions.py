@@ -81,12 +81,13 @@ def settled(api: str, wait: float) -> bool:
 def measure(api: str, outbox: Path, n: int) -> int:
     target = _local_target(api)
     console, _ = build_console(target)
-    from cfp.decision_store import DecisionStore
     from cfp.queues import JobQueue, NotificationQueue
-    from cfp.releases import DecisionRequest, Releases
+    from cfp.release_records import DecisionRequest
+    from cfp.release_store import ReleaseStore
+    from cfp.releases import Releases
 
     jobs = JobQueue(target.client("sqs"), target.resources["ReleaseQueue"])
-    decisions = DecisionStore(target.client("dynamodb"), console.settings.table_name)
+    decisions = ReleaseStore(target.client("dynamodb"), console.settings.table_name)
     notifications = NotificationQueue(target.client("sqs"), console.settings.notification_queue_url)
     releases = Releases(console.store, decisions, notifications, console.renderer, console.clock, jobs)
     started = time.monotonic()

@@ -61,7 +61,7 @@ from cfp.ports import (
     SubmissionRepository,
     UploadStorage,
 )
-from cfp.releases import decision_sent
+from cfp.release_records import decision_sent
 from cfp.settings import Settings
 from cfp.submissions import SubmissionFacts, facts_of
 from cfp.validation import s3_event_body

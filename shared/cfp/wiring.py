@@ -184,12 +184,12 @@ def console() -> Console:
 
 def releases() -> Releases:
     """Deciding and releasing decisions, with the store's decision records beside the submissions."""
-    from cfp.decision_store import DecisionStore
     from cfp.queues import JobQueue
+    from cfp.release_store import ReleaseStore
     from cfp.releases import Releases
 
     s = settings()
-    decisions = DecisionStore(client("dynamodb"), s.table_name)
+    decisions = ReleaseStore(client("dynamodb"), s.table_name)
     jobs = JobQueue(client("sqs"), s.release_queue_url) if s.release_queue_url else None
     return Releases(store(), decisions, notification_queue(), renderer(), clock(), jobs)
 

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from cfp import events, releases, wiring
-from cfp.decision_store import DecisionStore
 from cfp.errors import SendInProgress
 from cfp.events import NotificationEvent
 from cfp.mail.message import Mail
 from cfp.mailer import Mailer
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.queues import NotificationQueue
-from cfp.releases import Claim
+from cfp.release_records import Claim
+from cfp.release_store import ReleaseStore
 from tests.aws import FakeContext, load_function, sqs_event
 from tests.handlers.conftest import World
 from tests.handlers.test_console import CHAIR, body_of, call, create, sent, sign_in
@@ -148,7 +148,7 @@ def test_a_decision_version_is_claimed_once(world: World) -> None:
     a, b = create("ada@example.org")["id"], create("bob@example.org")["id"]
     cookie = sign_in(world)
     decide(cookie, [a, b], "accepted")
-    decisions = DecisionStore(world.dynamodb, world.table)
+    decisions = ReleaseStore(world.dynamodb, world.table)
     now = world.clock.now()
     event_a, event_b = (events.decision(i, "accepted", "", now, 1) for i in (a, b))
     assert decisions.claim_many([(Claim("r1", a, 1, "accepted"), event_a)], CHAIR, now) == {a}
