@@ -55,6 +55,7 @@ _S3_ACTIONS = {
 _SQS_ACTIONS = {
     "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
     "DeleteMessageBatch": "DeleteMessage",
+    "SendMessageBatch": "SendMessage",
 }
 _TRANSACTION_ITEMS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
 _TRANSACTION_ITEMS["ConditionCheck"] = "ConditionCheckItem"
@@ -83,6 +84,11 @@ def iam_actions(prefix: str, operation: str, params: dict[str, Any]) -> list[tup
             (f"dynamodb:{_TRANSACTION_ITEMS[kind]}", _resource(item))
             for entry in params.get("TransactItems", [])
             for kind, item in entry.items()
+        ]
+    if prefix == "dynamodb" and operation in {"BatchGetItem", "BatchWriteItem"}:
+        return [
+            (f"dynamodb:{operation}", _resource({"TableName": table}))
+            for table in params.get("RequestItems", {})
         ]
     if prefix == "sqs":
         operation = _SQS_ACTIONS.get(operation, operation)

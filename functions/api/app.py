@@ -55,8 +55,9 @@ from cfp.errors import (
 from cfp.instants import InstantOutOfRange
 from cfp.model import Email
 from cfp.observability import logger, metrics
-from cfp.releases import (
+from cfp.release_records import (
     Decided,
+    DecisionJobView,
     DecisionRequest,
     ReleaseNotFound,
     ReleasePreview,
@@ -86,9 +87,11 @@ ORGANIZER: list[dict[str, list[str]]] = [{"organizerSession": []}]
 
 ID_PATTERN = r"^[a-z0-9]{4,40}$"
 SubmissionId = Annotated[str, Path(pattern=ID_PATTERN, description="The submission's id.")]
-JobId = Annotated[str, Path(pattern=r"^[a-f0-9]{16}$", description="The archive job's id.")]
+JobId = Annotated[str, Path(pattern=r"^[a-f0-9]{16}$", description="The job's id.")]
 ReleaseId = Annotated[str, Path(pattern=r"^[a-f0-9]{16}$", description="The release's id, from its preview.")]
-QueueName = Annotated[str, Path(pattern=r"^[a-z]{1,40}$", description="validation, notification or archive.")]
+QueueName = Annotated[
+    str, Path(pattern=r"^[a-z]{1,40}$", description="validation, notification, archive or release.")
+]
 _ABOUT_ONE = re.compile(r"^/submissions/(?P<id>[^/]+)(?:/upload-url)?/?$")
 
 
@@ -644,6 +647,21 @@ def decide(request: DecisionRequest) -> Decided:
     return wiring.releases().decide(request, _organizer())
 
 
+@app.get(
+    "/organizers/decisions/<job_id>",
+    summary="How far a decision on many submissions has come: applying (done of total) or done",
+    security=ORGANIZER,
+    responses=_answers(
+        200,
+        "The decision job as it stands.",
+        {**_CONSOLE_ANSWERS, 404: _documented(ErrorAnswer, "not_found: no such decision job.")},
+    ),
+)
+def read_decision_job(job_id: JobId) -> DecisionJobView:
+    _organizer()
+    return wiring.releases().decision_job(job_id)
+
+
 _RELEASE_ANSWERS: dict[int, OpenAPIResponse] = {
     **_CONSOLE_ANSWERS,
     404: _documented(ErrorAnswer, "not_found: no such release; preview again."),
@@ -664,9 +682,10 @@ def preview_release() -> ReleasePreview:
 
 @app.post(
     "/organizers/releases/<release_id>/send",
-    summary="Send exactly the decision mails the preview showed, each once, and say what changed since",
+    status_code=202,
+    summary="Start sending exactly the decision mails the preview showed, each once; say what changed since",
     security=ORGANIZER,
-    responses=_answers(200, "The release, and what changed since its preview.", _RELEASE_ANSWERS),
+    responses=_answers(202, "The release, queued, and what changed since its preview.", _RELEASE_ANSWERS),
 )
 def send_release(release_id: ReleaseId) -> ReleaseView:
     return wiring.releases().start(release_id, _organizer())

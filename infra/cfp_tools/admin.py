@@ -13,6 +13,7 @@ import getpass
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -31,7 +32,6 @@ from cfp.console import (
     SubmissionDetail,
 )
 from cfp.deadline import describe, parse_deadline
-from cfp.decision_store import DecisionStore
 from cfp.errors import (
     QueueNotFound,
     QueueUnavailable,
@@ -41,11 +41,15 @@ from cfp.errors import (
 )
 from cfp.instants import InstantOutOfRange
 from cfp.model import Decision
-from cfp.releases import DecisionRequest, ReleaseNotFound, Releases, ReleaseStarted, ReleaseView
+from cfp.release_records import DecisionRequest, ReleaseNotFound, ReleaseStarted, ReleaseView
+from cfp.releases import Releases
 from cfp.settings import Settings
 from cfp.uploads import UploadBucket
 
 DEFAULT_API_URL = "http://127.0.0.1:3000"
+# A release that has not moved for longer than the releaser's timeout has stopped (its message is retried
+# or dead-lettered); send-decisions stops waiting for it then.
+STALLED_SECONDS = 960
 
 
 class AdminError(Exception):
@@ -225,6 +229,15 @@ def _decide(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
     decision = Decision.ACCEPTED if args.accept else Decision.REJECTED
     request = DecisionRequest(ids=args.ids, decision=decision, note=args.note)
     decided = args.releases.decide(request, args.operator)
+    if decided.job is not None:
+        # Many at once are applied by the stack's releaser; wait for it, showing how far it has come.
+        job = args.releases.decision_job(decided.job)
+        while job.state != "done":
+            _progress(job.done, job.total, f"decision {decided.job}")
+            time.sleep(1)
+            job = args.releases.decision_job(decided.job)
+        _progress(job.total, job.total, f"decision {decided.job}")
+        sys.stderr.write("\n")
     out.write(f"{len(decided.decided)} marked {decision.value}; send-decisions mails the authors\n")
     return 0
 
@@ -262,7 +275,25 @@ def _send_decisions(console: Console, args: argparse.Namespace, out: IO[str]) ->
                 out.write(f"Subject: {mail.subject}\n\n{mail.text}")
             out.write(f"\nsend them with: cfp admin send-decisions --release {release_id}\n")
             return 0
-    _release_report(releases.start(release_id, args.operator), out)
+    view = releases.start(release_id, args.operator)
+    changes = view.changes
+    # The stack's releaser sends it; wait for it, showing how far it has come, while it moves.
+    moved = time.monotonic()
+    while view.state != "done":
+        _progress(view.done, view.total, f"release {release_id}")
+        time.sleep(1)
+        before, view = view, releases.view(release_id)
+        if (view.done, view.state) != (before.done, before.state):
+            moved = time.monotonic()
+        elif time.monotonic() - moved > STALLED_SECONDS:
+            sys.stderr.write("\n")
+            out.write(f"release {release_id} has not moved for {STALLED_SECONDS} s: see release-status\n")
+            _release_report(view, out)
+            return 1
+    if view.total:
+        _progress(view.total, view.total, f"release {release_id}")
+        sys.stderr.write("\n")
+    _release_report(view.model_copy(update={"changes": changes}), out)
     return 0
 
 
@@ -355,7 +386,7 @@ def _parser() -> argparse.ArgumentParser:
     resend.add_argument("id")
     resend.add_argument("what", choices=["receipt", "verdict"])
     redrive = commands.add_parser("redrive", parents=[target], help="move dead letters back to their queue")
-    redrive.add_argument("queue", choices=["validation", "notification", "archive"])
+    redrive.add_argument("queue", choices=["validation", "notification", "archive", "release"])
     redrive.add_argument("--dry-run", action="store_true", help="only show how many wait")
     reconcile = commands.add_parser("reconcile", parents=[target], help="compare the bucket and the records")
     reconcile.add_argument("--dry-run", action="store_true", help="re-queue nothing")
@@ -394,8 +425,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
             target = _local_target(args.api_url or args.local or DEFAULT_API_URL)
         args.operator = target.operator
         console, bucket = build_console(target)
-        decisions = DecisionStore(target.client("dynamodb"), console.settings.table_name)
-        args.releases = Releases(console.store, decisions, console.queue, console.renderer, console.clock)
+        args.releases = wiring.releases(given=console.settings, clients=target.client, at=console.clock)
         if args.command == "download":
             return _download(console, bucket, args, out)
         return _COMMANDS[args.command](console, args, out)

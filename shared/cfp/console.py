@@ -63,7 +63,7 @@ from cfp.ports import (
     SubmissionRepository,
     UploadStorage,
 )
-from cfp.releases import decision_sent
+from cfp.release_records import decision_sent
 from cfp.remeasure import measured_by_older
 from cfp.settings import Settings
 from cfp.submissions import SubmissionFacts, facts_of
@@ -265,6 +265,10 @@ def describe_dead_letter(body: str, upload_prefix: str) -> str:
         return f"the {kind} mail for submission {about}" if about else f"the {kind} mail for the whole call"
     if isinstance(message.get("job_id"), str):
         return f"the archive {message['job_id']}"
+    if isinstance(message.get("release_id"), str):
+        return f"the release of decisions {message['release_id']}"
+    if isinstance(message.get("decision_job"), str):
+        return f"the decision on many submissions {message['decision_job']}"
     return "a message of an unknown kind"
 
 

@@ -1,4 +1,5 @@
-"""DynamoDB adapter for decisions and their release, beside ``cfp.store`` in the same table.
+"""DynamoDB adapter for decisions (and, in ``cfp.release_store``, their release), beside ``cfp.store`` in the
+same table.
 
 | pk               | sk                  | what                                                          |
 |------------------|---------------------|---------------------------------------------------------------|
@@ -6,6 +7,7 @@
 | ``SUB#<id>``     | ``SENT#decision:v<n>`` | version n's mail was claimed, by which release             |
 | ``RELEASE#<id>`` | ``JOB``             | a release: who previewed and started it, when, its state, counts |
 | ``RELEASE#<id>`` | ``PART#<nnnn>``     | the previewed submissions and versions, frozen, in parts      |
+| ``DECIDE#<id>``  | ``JOB``, ``PART#<nnnn>`` | a decision on many submissions: who, what, progress; the ids |
 
 Deciding many submissions is a few transactions of up to 50 submissions each (a decision and its audit
 entry per submission), after every id was read: nothing changes when one is unknown or withdrawn. Each
@@ -18,15 +20,14 @@ and audited once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from cfp.errors import SubmissionNotFound, SubmissionWithdrawn
-from cfp.events import NotificationEvent
-from cfp.releases import Claim, ReleaseRecord, decision_marker
+from cfp.release_records import DecisionJob
 from cfp.store import _from_item, _iso, _pk, _to_item
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ _RELEASE_KEEP = timedelta(days=30)
 _LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
 
 
-def _audit_put(
+def audit_put(
     table: str, submission_id: str, by: str, action: str, detail: str, now: datetime, n: str
 ) -> Any:
     return {
@@ -92,11 +93,8 @@ class DecisionStore:
                 request = answer.get("UnprocessedKeys") or {}
         return found
 
-    def decide_all(
-        self, ids: list[str], decision: str, note: str, by: str, now: datetime, request: str
-    ) -> None:
-        """Set the decision on every named submission, or (an unknown or withdrawn one) on none. One that
-        already stands as asked is left as it is: no new version, so no second mail."""
+    def check_live(self, ids: list[str]) -> None:
+        """SubmissionNotFound naming every unknown id, or SubmissionWithdrawn naming every withdrawn one."""
         states = self._live_states(ids)
         missing = [i for i in ids if i not in states]
         if missing:
@@ -104,140 +102,162 @@ class DecisionStore:
         withdrawn = [i for i in ids if "withdrawn_at" in states[i]]
         if withdrawn:
             raise SubmissionWithdrawn(f"withdrawn: {', '.join(withdrawn)}")
+
+    def apply_decision(
+        self,
+        ids: list[str],
+        decision: str,
+        note: str,
+        by: str,
+        now: datetime,
+        request: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Set the decision on every named live submission, in transactions of 50, each update naming
+        ``request``: applying the same request again (a retry, a resumed job) changes nothing twice. One
+        that already stands as asked is left as it is (no new version, so no second mail), and one
+        withdrawn meanwhile is left out."""
+        states = self._live_states(ids)
         detail = decision + (f"; note: {note}" if note else "")
         changing = [
             i
             for i in ids
-            if (states[i].get("decision"), states[i].get("decision_note", "")) != (decision, note)
+            if i in states
+            and "withdrawn_at" not in states[i]
+            and (states[i].get("decision"), states[i].get("decision_note", "")) != (decision, note)
         ]
         for start in range(0, len(changing), _DECIDE_BATCH):
             part = changing[start : start + _DECIDE_BATCH]
-            writes: list[Any] = []
-            for n, submission_id in enumerate(part):
-                writes.append(
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": _to_item({"pk": _pk(submission_id), "sk": "META"}),
-                            "UpdateExpression": "SET decision = :d, decision_note = :n, decided_by = :by, "
-                            "decided_at = :now, updated_at = :now, decision_request = :request "
-                            "ADD decision_version :one",
-                            "ConditionExpression": f"{_LIVE} AND "
-                            "(attribute_not_exists(decision_request) OR decision_request <> :request)",
-                            "ExpressionAttributeValues": _to_item(
-                                {
-                                    ":d": decision,
-                                    ":n": note,
-                                    ":by": by,
-                                    ":now": _iso(now),
-                                    ":request": request,
-                                    ":one": 1,
-                                }
-                            ),
-                        }
+            while part:
+                try:
+                    self._client.transact_write_items(
+                        TransactItems=self._decision_writes(part, decision, note, detail, by, now, request)
+                    )
+                    break
+                except ClientError as error:
+                    reasons = error.response.get("CancellationReasons", [])
+                    refused = {
+                        part[n // 2]
+                        for n, reason in enumerate(reasons)
+                        if reason.get("Code") == "ConditionalCheckFailed"
                     }
-                )
-                writes.append(
-                    _audit_put(self._table, submission_id, by, "decided", detail, now, f"{request}{n}")
-                )
-            self._client.transact_write_items(TransactItems=writes)
+                    if not refused:
+                        raise
+                    # Applied by this request before, or withdrawn since: the rest goes ahead.
+                    part = [i for i in part if i not in refused]
+            if progress is not None:
+                progress(min(start + _DECIDE_BATCH, len(changing)))
 
-    # ---- sending ---------------------------------------------------------------------------------------
-
-    def claim(self, claim: Claim, event: NotificationEvent, by: str, now: datetime) -> bool:
-        """Claim one decision version's mail for a release: the marker, the event in the outbox and the
-        audit entry, written only while that version stands on a live submission and nobody claimed it.
-        False (nothing written) otherwise."""
-        marker = decision_marker(claim.version, claim.decision)
-        version_holds = (
-            "decision_version = :v" if claim.version else "attribute_not_exists(decision_version)"
-        ) + " AND decision = :d"
-        values: dict[str, Any] = {":d": claim.decision}
-        if claim.version:
-            values[":v"] = claim.version
-        writes: list[Any] = [
-            {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": _to_item({"pk": _pk(claim.submission_id), "sk": "META"}),
-                    "ConditionExpression": f"{_LIVE} AND {version_holds}",
-                    "ExpressionAttributeValues": _to_item(values),
+    def _decision_writes(
+        self, ids: list[str], decision: str, note: str, detail: str, by: str, now: datetime, request: str
+    ) -> list[Any]:
+        writes: list[Any] = []
+        for n, submission_id in enumerate(ids):
+            writes.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _to_item({"pk": _pk(submission_id), "sk": "META"}),
+                        "UpdateExpression": "SET decision = :d, decision_note = :n, decided_by = :by, "
+                        "decided_at = :now, updated_at = :now, decision_request = :request "
+                        "ADD decision_version :one",
+                        "ConditionExpression": f"{_LIVE} AND "
+                        "(attribute_not_exists(decision_request) OR decision_request <> :request)",
+                        "ExpressionAttributeValues": _to_item(
+                            {
+                                ":d": decision,
+                                ":n": note,
+                                ":by": by,
+                                ":now": _iso(now),
+                                ":request": request,
+                                ":one": 1,
+                            }
+                        ),
+                    }
                 }
-            },
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": _to_item(
-                        {
-                            "pk": _pk(claim.submission_id),
-                            "sk": f"SENT#{marker}",
-                            "at": _iso(now),
-                            "release": claim.release_id,
-                        }
-                    ),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": _to_item(
-                        {
-                            "pk": _pk(claim.submission_id),
-                            "sk": f"OUTBOX#{event.event_id}",
-                            "event": event.model_dump_json(),
-                            "at": _iso(event.occurred_at),
-                        }
-                    ),
-                }
-            },
-            _audit_put(
-                self._table,
-                claim.submission_id,
-                by,
-                "released",
-                f"{claim.decision} (release {claim.release_id})",
-                now,
-                claim.release_id,
-            ),
-        ]
-        try:
-            self._client.transact_write_items(TransactItems=writes)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-                return False
-            raise
-        return True
-
-    # ---- release records ------------------------------------------------------------------------------
-
-    def save_release(self, record: ReleaseRecord) -> None:
-        pk = f"RELEASE#{record.id}"
-        expires = int((record.created_at + _RELEASE_KEEP).timestamp())
-        items = [f"{c.submission_id}:{c.version}:{c.decision}" for c in record.items]
-        parts = [items[i : i + _PART_SIZE] for i in range(0, len(items), _PART_SIZE)]
-        for n, part in enumerate(parts):
-            self._client.put_item(
-                TableName=self._table,
-                Item=_to_item(
-                    {"pk": pk, "sk": f"PART#{n:04d}", "items": json.dumps(part), "expires_epoch": expires}
-                ),
             )
+            writes.append(audit_put(self._table, submission_id, by, "decided", detail, now, f"{request}{n}"))
+        return writes
+
+    # ---- bulk decisions, applied off the request path ----------------------------------------------
+
+    def save_decision_job(self, job: DecisionJob) -> None:
+        pk = f"DECIDE#{job.id}"
+        expires = int((job.created_at + _RELEASE_KEEP).timestamp())
+        self._save_parts(pk, list(job.ids), expires)
         self._client.put_item(
             TableName=self._table,
             Item=_to_item(
                 {
                     "pk": pk,
                     "sk": "JOB",
-                    "previewed_by": record.previewed_by,
-                    "created_at": _iso(record.created_at),
-                    "state": record.state,
-                    "total": len(record.items),
+                    "by": job.by,
+                    "decision": job.decision,
+                    "note": job.note,
+                    "created_at": _iso(job.created_at),
+                    "state": job.state,
+                    "total": len(job.ids),
                     "expires_epoch": expires,
                 }
             ),
             ConditionExpression="attribute_not_exists(pk)",
         )
+
+    def decision_job(self, job_id: str) -> DecisionJob | None:
+        job, parts = self._job_and_parts(f"DECIDE#{job_id}")
+        if job is None:
+            return None
+        return DecisionJob(
+            id=job_id,
+            by=str(job["by"]),
+            decision=str(job["decision"]),
+            note=str(job.get("note", "")),
+            created_at=datetime.fromisoformat(str(job["created_at"])),
+            ids=tuple(parts),
+            state=str(job["state"]),
+            done=int(job.get("done", 0)),
+            finished_at=datetime.fromisoformat(str(job["finished_at"])) if "finished_at" in job else None,
+            message=str(job.get("message", "")),
+        )
+
+    def decision_progress(self, job_id: str, done: int, message: str = "") -> None:
+        self._update(
+            f"DECIDE#{job_id}",
+            "SET #state = :applying, #done = :done, #message = :message",
+            "#state <> :finished",
+            {":applying": "applying", ":done": done, ":message": message, ":finished": "done"},
+        )
+
+    def finish_decision_job(self, job_id: str, now: datetime) -> bool:
+        return self._update(
+            f"DECIDE#{job_id}",
+            "SET #state = :finished, finished_at = :now, #message = :none",
+            "#state <> :finished",
+            {":finished": "done", ":now": _iso(now), ":none": ""},
+        )
+
+    # ---- jobs' records -------------------------------------------------------------------------------
+
+    def _save_parts(self, pk: str, items: list[str], expires: int) -> None:
+        """A job's list, in parts well under DynamoDB's 400 KB an item (written before the job itself)."""
+        for n, start in enumerate(range(0, len(items), _PART_SIZE)):
+            part = items[start : start + _PART_SIZE]
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(
+                    {"pk": pk, "sk": f"PART#{n:04d}", "items": json.dumps(part), "expires_epoch": expires}
+                ),
+            )
+
+    def _job_and_parts(self, pk: str) -> tuple[dict[str, Any] | None, list[str]]:
+        job: dict[str, Any] | None = None
+        items: list[str] = []
+        for item in self._items(pk):
+            if item["sk"] == "JOB":
+                job = item
+            elif str(item["sk"]).startswith("PART#"):
+                items.extend(str(entry) for entry in json.loads(str(item["items"])))
+        return job, items
 
     def _items(self, pk: str) -> Iterator[dict[str, Any]]:
         pages = self._client.get_paginator("query").paginate(
@@ -250,41 +270,14 @@ class DecisionStore:
             for item in page.get("Items", []):
                 yield _from_item(item)
 
-    def release(self, release_id: str) -> ReleaseRecord | None:
-        """The release as recorded, with its frozen items; None for an unknown (or forgotten) one."""
-        job: dict[str, Any] | None = None
-        claims: list[Claim] = []
-        for item in self._items(f"RELEASE#{release_id}"):
-            if item["sk"] == "JOB":
-                job = item
-            elif str(item["sk"]).startswith("PART#"):
-                for entry in json.loads(str(item["items"])):
-                    submission_id, version, decision = str(entry).split(":")
-                    claims.append(Claim(release_id, submission_id, int(version), decision))
-        if job is None:
-            return None
-        return ReleaseRecord(
-            id=release_id,
-            previewed_by=str(job["previewed_by"]),
-            created_at=datetime.fromisoformat(str(job["created_at"])),
-            items=tuple(claims),
-            state=str(job["state"]),
-            started_by=str(job["started_by"]) if "started_by" in job else None,
-            started_at=datetime.fromisoformat(str(job["started_at"])) if "started_at" in job else None,
-            finished_at=datetime.fromisoformat(str(job["finished_at"])) if "finished_at" in job else None,
-            done=int(job.get("done", 0)),
-            sent=tuple(sorted(job.get("sent", set()))),
-            message=str(job.get("message", "")),
-        )
-
-    def _update(self, release_id: str, update: str, condition: str, values: dict[str, Any]) -> bool:
+    def _update(self, pk: str, update: str, condition: str, values: dict[str, Any]) -> bool:
         names = {
             f"#{n}": n for n in ("state", "done", "sent", "message") if f"#{n}" in f"{update} {condition}"
         }
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": f"RELEASE#{release_id}", "sk": "JOB"}),
+                Key=_to_item({"pk": pk, "sk": "JOB"}),
                 UpdateExpression=update,
                 ConditionExpression=f"attribute_exists(pk) AND ({condition})",
                 ExpressionAttributeNames=names,
@@ -295,35 +288,3 @@ class DecisionStore:
                 return False
             raise
         return True
-
-    def start_release(self, release_id: str, by: str, now: datetime) -> bool:
-        """Move a previewed release to queued, once; False when it was started already."""
-        return self._update(
-            release_id,
-            "SET #state = :queued, started_by = :by, started_at = :now",
-            "#state = :previewed",
-            {":queued": "queued", ":by": by, ":now": _iso(now), ":previewed": "previewed"},
-        )
-
-    def release_progress(self, release_id: str, done: int, sent: list[str], message: str = "") -> None:
-        """Record how far a release has come; the ids it sent are added to those recorded before."""
-        update = "SET #state = :sending, #done = :done, #message = :message"
-        values: dict[str, Any] = {
-            ":sending": "sending",
-            ":done": done,
-            ":message": message,
-            ":finished": "done",
-        }
-        if sent:
-            update += " ADD #sent :sent"
-            values[":sent"] = set(sent)
-        self._update(release_id, update, "#state <> :finished", values)
-
-    def finish_release(self, release_id: str, done: int, now: datetime) -> bool:
-        """Mark a release done, once; False when it already was."""
-        return self._update(
-            release_id,
-            "SET #state = :finished, #done = :done, finished_at = :now, #message = :none",
-            "#state <> :finished",
-            {":finished": "done", ":done": done, ":now": _iso(now), ":none": ""},
-        )

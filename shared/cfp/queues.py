@@ -29,6 +29,22 @@ class NotificationQueue:
         except (BotoCoreError, ClientError) as error:
             raise PublishFailed(f"{event.event_id}: {error}") from error
 
+    def publish_many(self, events: list[NotificationEvent]) -> list[str]:
+        """Queue events ten to a request; the ids of those SQS took (the others are logged)."""
+        taken: list[str] = []
+        for start in range(0, len(events), 10):
+            batch = events[start : start + 10]
+            entries = [{"Id": str(n), "MessageBody": e.model_dump_json()} for n, e in enumerate(batch)]
+            try:
+                answer = self._client.send_message_batch(QueueUrl=self._url, Entries=entries)  # type: ignore[arg-type]
+            except (BotoCoreError, ClientError):
+                logger.warning("events stay in the outbox", extra={"count": len(batch)})
+                continue
+            taken.extend(batch[int(entry["Id"])].event_id for entry in answer.get("Successful", []))
+            if answer.get("Failed"):
+                logger.warning("events stay in the outbox", extra={"count": len(answer["Failed"])})
+        return taken
+
     def retry_soon(self, receipt_handle: str, seconds: int) -> None:
         """Make a message handed back visible again after ``seconds`` instead of the queue's visibility
         timeout. Best effort: if SQS does not take it, the message comes back after the timeout."""

@@ -15,180 +15,107 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING
 
 from cfp import events
 from cfp.clock import Clock
-from cfp.errors import PublishFailed
+from cfp.errors import QueueUnavailable
 from cfp.events import NotificationEvent
 from cfp.model import Decision, Submission
 from cfp.observability import logger
-from cfp.ports import EventPublisher, SubmissionRepository
+from cfp.ports import JobQueue, SubmissionRepository
+from cfp.release_records import (
+    Claim,
+    Decided,
+    DecisionJob,
+    DecisionJobView,
+    DecisionPublisher,
+    DecisionRecords,
+    DecisionRequest,
+    MailPreview,
+    ReleaseChanges,
+    ReleaseNotFound,
+    ReleasePreview,
+    ReleaseRecord,
+    ReleaseStarted,
+    ReleaseView,
+    decision_marker,
+    decision_sent,
+    job_message,
+    view_of,
+)
 
 if TYPE_CHECKING:
     from cfp.mail.render import MailRenderer
 
-NOTE_MAX = 2000
-# Progress is recorded after this many submissions, so a release of thousands shows it moving.
-PROGRESS_EVERY = 50
-
-
-class ReleaseNotFound(Exception):
-    """No release with that id (or it was forgotten)."""
-
-
-class ReleaseStarted(Exception):
-    """The release was started already: a preview is sent once."""
-
-
-def decision_marker(version: int, outcome: str) -> str:
-    """The once-only marker of one decision version's mail (version 0: a decision recorded before versions
-    were counted, marked by its outcome as it was then)."""
-    return f"decision:v{version}" if version else f"decision:{outcome}"
-
-
-def decision_sent(submission: Submission, markers: set[str]) -> bool:
-    """Whether the decision standing now was mailed (an earlier one may have been)."""
-    return submission.decision is not None and (
-        decision_marker(submission.decision_version, submission.decision.value) in markers
-    )
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One decision version a release would send."""
-
-    release_id: str
-    submission_id: str
-    version: int
-    decision: str
-
-
-@dataclass(frozen=True)
-class ReleaseRecord:
-    """A release as recorded: what its preview showed, frozen, and how far its sending has come."""
-
-    id: str
-    previewed_by: str
-    created_at: datetime
-    items: tuple[Claim, ...]
-    state: str = "previewed"  # previewed, queued, sending or done
-    started_by: str | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    done: int = 0
-    sent: tuple[str, ...] = ()
-    message: str = ""
-
-
-class DecisionRecords(Protocol):
-    """Decisions, their once-only sending and the release records (``cfp.decision_store``)."""
-
-    def decide_all(
-        self, ids: list[str], decision: str, note: str, by: str, now: datetime, request: str
-    ) -> None: ...
-
-    def claim(self, claim: Claim, event: NotificationEvent, by: str, now: datetime) -> bool: ...
-
-    def save_release(self, record: ReleaseRecord) -> None: ...
-
-    def release(self, release_id: str) -> ReleaseRecord | None: ...
-
-    def start_release(self, release_id: str, by: str, now: datetime) -> bool: ...
-
-    def release_progress(self, release_id: str, done: int, sent: list[str], message: str = "") -> None: ...
-
-    def finish_release(self, release_id: str, done: int, now: datetime) -> bool: ...
-
-
-class DecisionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ids: list[str] = Field(min_length=1, max_length=5000)
-    decision: Decision
-    note: str = Field(default="", max_length=NOTE_MAX)
-
-
-class Decided(BaseModel):
-    decided: list[str]
-
-
-class MailPreview(BaseModel):
-    decision: Decision
-    count: int = Field(description="Mails of this kind the release would send.")
-    example_id: str
-    subject: str
-    text: str
-
-
-class ReleasePreview(BaseModel):
-    release_id: str = Field(description="Name it to send exactly these mails.")
-    pending: int
-    undecided: int
-    corrections: int = Field(description="Of the pending, decisions changed after their mail went out.")
-    mails: list[MailPreview]
-
-
-class ReleaseChanges(BaseModel):
-    """What changed between the preview and the start of its release."""
-
-    decided_since: list[str] = Field(description="Decided after the preview: not in it; release again.")
-    changed_since: list[str] = Field(
-        description="In the preview, but changed or withdrawn since: left out; release again."
-    )
-    sent_since: list[str] = Field(description="In the preview, but mailed by another release since.")
-
-
-class ReleaseView(BaseModel):
-    id: str
-    state: str = Field(description="previewed, queued, sending or done.")
-    previewed_by: str
-    created_at: datetime
-    started_by: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
-    total: int = Field(description="Decision mails the preview showed.")
-    done: int = Field(description="Of them, how many were gone through.")
-    sent: list[str] = Field(description="Submissions whose decision mail this release sent.")
-    message: str
-    changes: ReleaseChanges | None = Field(default=None, description="Given when the release starts.")
-
-
-def view_of(record: ReleaseRecord, changes: ReleaseChanges | None = None) -> ReleaseView:
-    return ReleaseView(
-        id=record.id,
-        state=record.state,
-        previewed_by=record.previewed_by,
-        created_at=record.created_at,
-        started_by=record.started_by,
-        started_at=record.started_at,
-        finished_at=record.finished_at,
-        total=len(record.items),
-        done=record.done,
-        sent=list(record.sent),
-        message=record.message,
-        changes=changes,
-    )
+# Up to this many submissions are decided within the request, in one transaction (all or none at once);
+# more are recorded whole as a job and applied off the request path.
+DECIDE_AT_ONCE = 50
+# Claims are written this many at a time (four items each, a transaction holds 100), and progress is
+# recorded after each such part, so a release of thousands shows it moving.
+PROGRESS_EVERY = 25
 
 
 @dataclass(frozen=True)
 class Releases:
+    """``jobs`` queues work for the releaser function; without it (an operator's tool against a stack
+    that has no release queue) the work is done at once, in the caller."""
+
     store: SubmissionRepository
     records: DecisionRecords
-    queue: EventPublisher
+    queue: DecisionPublisher
     renderer: MailRenderer
     clock: Clock
+    jobs: JobQueue | None = None
 
     def decide(self, request: DecisionRequest, by: str) -> Decided:
-        """Record a decision on each submission (all or, for an unknown or withdrawn one, none)."""
+        """Record a decision on each submission: all or, for an unknown or withdrawn one, none. Many are
+        recorded whole as a job that the releaser applies (``decision_job`` follows it)."""
         ids = list(dict.fromkeys(request.ids))
-        self.records.decide_all(
-            ids, request.decision.value, request.note.strip(), by, self.clock.now(), secrets.token_hex(8)
+        self.records.check_live(ids)
+        now, note = self.clock.now(), request.note.strip()
+        job = DecisionJob(secrets.token_hex(8), by, request.decision.value, note, now, tuple(ids))
+        if len(ids) <= DECIDE_AT_ONCE or self.jobs is None:
+            self.records.apply_decision(ids, job.decision, note, by, now, job.id)
+            return Decided(decided=ids)
+        self.records.save_decision_job(job)
+        self.jobs.send(job_message("decision_job", job.id))
+        return Decided(decided=ids, job=job.id, state="applying")
+
+    def decision_job(self, job_id: str) -> DecisionJobView:
+        job = self.records.decision_job(job_id)
+        if job is None:
+            raise ReleaseNotFound(f"no decision job {job_id}")
+        return DecisionJobView(
+            id=job.id,
+            state=job.state,
+            decision=Decision(job.decision),
+            by=job.by,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
+            total=len(job.ids),
+            done=len(job.ids) if job.state == "done" else job.done,
+            message=job.message,
         )
-        return Decided(decided=ids)
+
+    def apply_decision_job(self, job_id: str) -> None:
+        """Apply a recorded decision job (the releaser); applying it again changes nothing twice."""
+        job = self.records.decision_job(job_id)
+        if job is None:
+            logger.warning("a decision job the table no longer holds", extra={"job": job_id})
+            return
+        if job.state == "done":
+            return
+        self.records.apply_decision(
+            list(job.ids),
+            job.decision,
+            job.note,
+            job.by,
+            job.created_at,
+            job.id,
+            lambda done: self.records.decision_progress(job_id, done),
+        )
+        self.records.finish_decision_job(job_id, self.clock.now())
 
     def _pending(self) -> tuple[list[tuple[Submission, bool]], int]:
         """Live submissions whose standing decision was not mailed (each with whether it corrects one
@@ -253,8 +180,15 @@ class Releases:
         if not self.records.start_release(release_id, by, now):
             raise ReleaseStarted(f"the release {release_id} was started already; preview again")
         changes = self._changes(record)
+        if self.jobs is None:
+            self.process(release_id)
+        else:
+            try:
+                self.jobs.send(job_message("release_id", release_id))
+            except QueueUnavailable:
+                self.records.unstart_release(release_id)
+                raise
         self.store.audit(by, "release started", f"{release_id}: {len(record.items)} decision mails", now)
-        self.process(release_id)
         return view_of(self._record(release_id), changes)
 
     def _changes(self, record: ReleaseRecord) -> ReleaseChanges:
@@ -285,45 +219,67 @@ class Releases:
             sent_since=sorted(sent_since),
         )
 
-    def process(self, release_id: str) -> ReleaseView:
+    def _event(
+        self, claim: Claim, submission: Submission | None, markers: dict[str, set[str]]
+    ) -> NotificationEvent | None:
+        """The decision event of a frozen version, if that version still stands on a live submission."""
+        if (
+            submission is None
+            or submission.withdrawn
+            or submission.decision_version != claim.version
+            or submission.decision is None
+            or submission.decision.value != claim.decision
+        ):
+            return None
+        # Any other decision mail sent before makes this one a correction.
+        earlier = markers.get(claim.submission_id, set()) - {decision_marker(claim.version, claim.decision)}
+        return events.decision(
+            claim.submission_id,
+            claim.decision,
+            submission.decision_note,
+            self.clock.now(),
+            claim.version,
+            corrected=any(m.startswith("decision:") for m in earlier),
+        )
+
+    def process(self, release_id: str) -> ReleaseView | None:
         """Send each frozen decision version whose claim this release wins; safe to run again or at the
         same time as another run (each claim is won once), and resumed from the start after a fault."""
-        record = self._record(release_id)
+        record = self.records.release(release_id)
+        if record is None:
+            logger.warning("a release the table no longer holds", extra={"release": release_id})
+            return None
         if record.state == "done":
             return view_of(record)
         by = record.started_by or record.previewed_by
         snapshot = self.store.snapshot()
         current = {s.id: s for s, _ in snapshot.records}
         unreported: list[str] = []
-        for n, claim in enumerate(record.items, 1):
-            submission = current.get(claim.submission_id)
-            if (
-                submission is not None
-                and not submission.withdrawn
-                and submission.decision_version == claim.version
-                and submission.decision is not None
-                and submission.decision.value == claim.decision
-            ):
-                markers = snapshot.markers.get(claim.submission_id, set())
-                event = events.decision(
-                    claim.submission_id,
-                    claim.decision,
-                    submission.decision_note,
-                    self.clock.now(),
-                    claim.version,
-                    corrected=any(m.startswith("decision:") for m in markers),
+        for start in range(0, len(record.items), PROGRESS_EVERY):
+            chunk = record.items[start : start + PROGRESS_EVERY]
+            wanted = [
+                (claim, self._event(claim, current.get(claim.submission_id), snapshot.markers))
+                for claim in chunk
+            ]
+            standing = [(claim, event) for claim, event in wanted if event is not None]
+            won = self.records.claim_many(standing, by, self.clock.now())
+            unqueued: list[NotificationEvent] = []
+            for claim, event in standing:
+                ours, waiting = (
+                    (True, True)
+                    if claim.submission_id in won
+                    else self.records.claimed_before(claim, event.event_id)
                 )
-                if self.records.claim(claim, event, by, self.clock.now()):
-                    try:
-                        self.queue.publish(event)
-                    except PublishFailed:
-                        logger.warning("a decision stays in the outbox", extra={"event_id": event.event_id})
-                    else:
-                        self.store.clear_outbox(claim.submission_id, event.event_id)
+                if waiting:
+                    unqueued.append(event)
+                if ours:
                     unreported.append(claim.submission_id)
-            if n % PROGRESS_EVERY == 0:
-                self.records.release_progress(release_id, n, unreported)
-                unreported = []
+            queued = set(self.queue.publish_many(unqueued))
+            self.records.clear_outboxes(
+                [(str(e.submission_id), e.event_id) for e in unqueued if e.event_id in queued]
+            )
+            self.records.release_progress(release_id, start + len(chunk), unreported)
+            unreported = []
         now = self.clock.now()
         self.records.release_progress(release_id, len(record.items), unreported)
         finished = self.records.finish_release(release_id, len(record.items), now)

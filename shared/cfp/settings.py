@@ -79,6 +79,10 @@ class Settings(BaseModel):
     archive_queue_url: str = ""
     archive_dead_letter_queue_url: str = ""
     archive_prefix: str = "archives/"
+    # The API queues releases of decisions and bulk decisions here for the releaser, and shows and moves
+    # back its dead letters.
+    release_queue_url: str = ""
+    release_dead_letter_queue_url: str = ""
     max_receive_count: int = Field(default=5, ge=1)
     # Abuse limits (README, "Limits"); 0 turns a limit off.
     max_uploads_per_submission: int = Field(default=20, ge=0)

@@ -180,6 +180,7 @@ def console(
             ("validation", s.validation_dead_letter_queue_url, s.validation_queue_url),
             ("notification", s.notification_dead_letter_queue_url, s.notification_queue_url),
             ("archive", s.archive_dead_letter_queue_url, s.archive_queue_url),
+            ("release", s.release_dead_letter_queue_url, s.release_queue_url),
         )
         if url and source
     )
@@ -198,13 +199,27 @@ def console(
     )
 
 
-def releases() -> Releases:
-    """Deciding and releasing decisions, with the store's decision records beside the submissions."""
-    from cfp.decision_store import DecisionStore
+def releases(
+    *, given: Settings | None = None, clients: Clients | None = None, at: Clock | None = None
+) -> Releases:
+    """Deciding and releasing decisions, with the store's decision records beside the submissions; ``cfp
+    admin`` gives the settings, clients and clock of the stack it works on, as for ``console``."""
+    from cfp.queues import JobQueue
+    from cfp.release_store import ReleaseStore
     from cfp.releases import Releases
 
-    decisions = DecisionStore(client("dynamodb"), settings().table_name)
-    return Releases(store(), decisions, notification_queue(), renderer(), clock())
+    s = given or settings()
+    make = clients or client
+    decisions = ReleaseStore(make("dynamodb"), s.table_name)
+    jobs = JobQueue(make("sqs"), s.release_queue_url) if s.release_queue_url else None
+    return Releases(
+        store(given=s, clients=clients),
+        decisions,
+        notification_queue(given=s, clients=clients),
+        renderer(s),
+        at or clock(),
+        jobs,
+    )
 
 
 def archive_builder() -> ArchiveBuilder:

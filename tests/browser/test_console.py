@@ -175,7 +175,7 @@ def test_an_organizer_signs_in_lists_filters_and_opens_a_pdf(
     expect(page.locator("#counts")).to_contain_text("2pass")
     expect(page.locator("#time-left")).to_contain_text("left")
     expect(page.locator("#dead-letters li > span")).to_have_text(
-        ["validation: 0 waiting", "notification: 0 waiting", "archive: 0 waiting"]
+        ["validation: 0 waiting", "notification: 0 waiting", "archive: 0 waiting", "release: 0 waiting"]
     )
     page.get_by_label("Status").select_option("pass")
     expect(page.locator("#shown")).to_have_text("Showing 2 of 5 submissions.")
@@ -319,6 +319,7 @@ def test_decide_export_and_release_once(
     page.screenshot(path=artifacts / "console-phone-release.png", full_page=True)
     page.get_by_role("button", name="Send the decision mails").click()
     expect(page.locator("#release-status")).to_have_text("Sent 3 decision mails.")
+    expect(page.locator("#release-progress")).to_have_attribute("aria-valuetext", "3 of 3")
     page.get_by_role("button", name="Release decisions…").click()
     expect(page.locator("#release-summary")).to_have_text("Every decision has been sent already.")
 

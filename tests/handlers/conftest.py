@@ -26,6 +26,7 @@ class World:
     notification_queue_url: str
     validation_queue_url: str
     dead_letter_queue_url: str
+    release_queue_url: str
     s3: Any
     sqs: Any
     dynamodb: Any
@@ -46,19 +47,21 @@ class World:
 
     def notifications(self) -> list[dict[str, Any]]:
         """Drain the notification queue."""
+        return self.drain(self.notification_queue_url)
+
+    def drain(self, queue_url: str) -> list[dict[str, Any]]:
+        """Every message now in a queue, taken out of it."""
         import json
 
         bodies: list[dict[str, Any]] = []
         while True:
-            got = self.sqs.receive_message(QueueUrl=self.notification_queue_url, MaxNumberOfMessages=10)
+            got = self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
             messages = got.get("Messages", [])
             if not messages:
                 return bodies
             for message in messages:
                 bodies.append(json.loads(message["Body"]))
-                self.sqs.delete_message(
-                    QueueUrl=self.notification_queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
+                self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 @pytest.fixture
@@ -96,6 +99,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         archive_queue_url = sqs.create_queue(QueueName="cfp-test-archives")["QueueUrl"]
         archive_dead_letters = sqs.create_queue(QueueName="cfp-test-archive-dlq")["QueueUrl"]
         sign_in_queue_url = sqs.create_queue(QueueName="cfp-test-sign-in")["QueueUrl"]
+        release_queue_url = sqs.create_queue(QueueName="cfp-test-releases")["QueueUrl"]
+        release_dead_letters = sqs.create_queue(QueueName="cfp-test-release-dlq")["QueueUrl"]
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
         token_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
         session_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
@@ -124,6 +129,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             "ARCHIVE_QUEUE_URL": archive_queue_url,
             "ARCHIVE_DEAD_LETTER_QUEUE_URL": archive_dead_letters,
             "ARCHIVE_PREFIX": "archives/",
+            "RELEASE_QUEUE_URL": release_queue_url,
+            "RELEASE_DEAD_LETTER_QUEUE_URL": release_dead_letters,
         }
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
@@ -137,6 +144,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             notification_queue_url,
             validation_queue_url,
             dead_letter_queue_url,
+            release_queue_url,
             s3,
             sqs,
             dynamodb,

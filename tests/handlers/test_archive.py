@@ -276,15 +276,21 @@ def test_dead_letters_are_shown_then_moved_back_from_the_console(world: World) -
         "validation": ("VALIDATION_DEAD_LETTER_QUEUE_URL", "VALIDATION_QUEUE_URL", check),
         "notification": ("NOTIFICATION_DEAD_LETTER_QUEUE_URL", "NOTIFICATION_QUEUE_URL", mail),
         "archive": ("ARCHIVE_DEAD_LETTER_QUEUE_URL", "ARCHIVE_QUEUE_URL", '{"job_id": "0123456789abcdef"}'),
+        "release": (
+            "RELEASE_DEAD_LETTER_QUEUE_URL",
+            "RELEASE_QUEUE_URL",
+            '{"release_id": "0123456789abcdef"}',
+        ),
     }
     for dead, _, body in letters.values():
         world.sqs.send_message(QueueUrl=os.environ[dead], MessageBody=body)
     counts = body_of(call("GET", "/organizers/dead-letters", cookie=cookie))
-    assert counts == {"validation": 1, "notification": 1, "archive": 1}
+    assert counts == {"validation": 1, "notification": 1, "archive": 1, "release": 1}
     about = {
         "validation": f"the check of submission {created['id']}, version 1",
         "notification": f"the submitted mail for submission {created['id']}",
         "archive": "the archive 0123456789abcdef",
+        "release": "the release of decisions 0123456789abcdef",
     }
     for name, (_, source, body) in letters.items():
         listing = body_of(call("GET", f"/organizers/dead-letters/{name}", cookie=cookie))
@@ -300,6 +306,7 @@ def test_dead_letters_are_shown_then_moved_back_from_the_console(world: World) -
         "validation": 0,
         "notification": 0,
         "archive": 0,
+        "release": 0,
     }
     assert call("GET", "/organizers/dead-letters/nosuchqueue", cookie=cookie)["statusCode"] == 404
     assert call("POST", "/organizers/dead-letters/validation/redrive")["statusCode"] == 401
@@ -310,5 +317,6 @@ def test_dead_letters_are_shown_then_moved_back_from_the_console(world: World) -
     )["Items"]
     changes = sorted((i["action"]["S"], i["detail"]["S"], i["by"]["S"]) for i in history)
     assert [c for c in changes if c[0] != "signed_in"] == [
-        ("redrove", f"1 messages from {name}", CHAIR) for name in ("archive", "notification", "validation")
+        ("redrove", f"1 messages from {name}", CHAIR)
+        for name in ("archive", "notification", "release", "validation")
     ]

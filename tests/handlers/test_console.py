@@ -29,6 +29,7 @@ api = load_function("api")
 signin_function = load_function("signin")
 validator = load_function("validator")
 notifier = load_function("notifier")
+releaser = load_function("releaser")
 
 CHAIR = "chair@example.org"
 
@@ -245,7 +246,11 @@ def test_decisions_reach_authors_once_and_only_when_released(world: World) -> No
     assert kinds["rejected"]["subject"].startswith("[AI Systems Workshop at SOSP 2017] Not accepted")
 
     send = f"/organizers/releases/{preview['release_id']}/send"
-    released = body_of(call("POST", send, cookie=cookie))
+    started = call("POST", send, cookie=cookie)
+    assert started["statusCode"] == 202 and body_of(started)["state"] == "queued"
+    [job] = world.drain(world.release_queue_url)
+    releaser.lambda_handler(sqs_event([json.dumps(job)], "releases"), FakeContext())
+    released = body_of(call("GET", f"/organizers/releases/{preview['release_id']}", cookie=cookie))
     assert released["state"] == "done"
     assert sorted(released["sent"]) == sorted([accepted["id"], rejected["id"]])
     queued = world.notifications()
@@ -309,7 +314,7 @@ def test_extensions_and_resends_name_who_and_when(world: World) -> None:
     assert sorted(h["action"] for h in detail["history"]) == ["extended", "resent"]
     world.sqs.send_message(QueueUrl=world.dead_letter_queue_url, MessageBody="{}")
     counts = body_of(call("GET", "/organizers/dead-letters", cookie=cookie))
-    assert counts == {"validation": 1, "notification": 0, "archive": 0}
+    assert counts == {"validation": 1, "notification": 0, "archive": 0, "release": 0}
 
 
 def test_the_console_page_is_served_under_the_same_policy(world: World) -> None:

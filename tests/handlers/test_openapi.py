@@ -43,6 +43,7 @@ def test_document_is_served_over_http() -> None:
         "/organizers/submissions/{submission_id}/versions/{version}/link",
         "/organizers/submissions/{submission_id}/resend",
         "/organizers/decisions",
+        "/organizers/decisions/{job_id}",
         "/organizers/releases",
         "/organizers/releases/{release_id}",
         "/organizers/releases/{release_id}/send",

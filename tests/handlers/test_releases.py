@@ -9,20 +9,22 @@ from typing import Any
 
 import pytest
 
-from cfp import events, wiring
-from cfp.decision_store import DecisionStore
+from cfp import events, releases, wiring
 from cfp.errors import SendInProgress
 from cfp.events import NotificationEvent
 from cfp.mail.message import Mail
 from cfp.mailer import Mailer
 from cfp.notifications import BatchOutcome, Notifier
-from cfp.releases import Claim
+from cfp.queues import NotificationQueue
+from cfp.release_records import Claim
+from cfp.release_store import ReleaseStore
 from tests.aws import FakeContext, load_function, sqs_event
 from tests.handlers.conftest import World
 from tests.handlers.test_console import CHAIR, body_of, call, create, sent, sign_in
 from tests.stories import text_of
 
 notifier = load_function("notifier")
+releaser = load_function("releaser")
 
 
 def decide(cookie: str, ids: list[str], decision: str, note: str = "") -> None:
@@ -38,15 +40,29 @@ def preview(cookie: str) -> dict[str, Any]:
     return dict(body_of(answer))
 
 
-def send(cookie: str, release_id: str) -> dict[str, Any]:
+def send(cookie: str, release_id: str, world: World | None = None) -> dict[str, Any]:
+    """Start a release; with ``world``, let the releaser send it and answer the release as it ends."""
     answer = call("POST", f"/organizers/releases/{release_id}/send", cookie=cookie)
-    assert answer["statusCode"] == 200, answer
-    return dict(body_of(answer))
+    assert answer["statusCode"] == 202, answer
+    started = dict(body_of(answer))
+    assert started["state"] == "queued"
+    if world is None:
+        return started
+    run_releaser(world)
+    ended = dict(body_of(call("GET", f"/organizers/releases/{release_id}", cookie=cookie)))
+    return {**ended, "changes": started["changes"]}
+
+
+def run_releaser(world: World) -> None:
+    """Hand the releaser every job queued, as its event source does."""
+    while jobs := world.drain(world.release_queue_url):
+        answer = releaser.lambda_handler(sqs_event([json.dumps(j) for j in jobs], "releases"), FakeContext())
+        assert answer == {"batchItemFailures": []}
 
 
 def release(world: World, cookie: str) -> dict[str, Any]:
     """Preview, send, and let the notifier mail what the release queued."""
-    result = send(cookie, preview(cookie)["release_id"])
+    result = send(cookie, preview(cookie)["release_id"], world)
     deliver(world)
     return result
 
@@ -78,7 +94,7 @@ def test_a_decision_changed_after_release_is_mailed_as_a_correction_once(world: 
     assert shown["pending"] == 1 and shown["corrections"] == 1
     [example] = shown["mails"]
     assert example["subject"].startswith("[AI Systems Workshop at SOSP 2017] Correction: Accepted")
-    result = send(cookie, shown["release_id"])
+    result = send(cookie, shown["release_id"], world)
     assert result["sent"] == [created["id"]]
     deliver(world)
     # Deciding the same again is no change: nothing new to release.
@@ -110,7 +126,7 @@ def test_a_release_sends_what_its_preview_showed_and_says_what_changed(world: Wo
     decide(cookie, [later["id"]], "rejected")
     decide(cookie, [changed["id"]], "rejected")
 
-    result = send(cookie, shown["release_id"])
+    result = send(cookie, shown["release_id"], world)
     assert sorted(result["sent"]) == sorted([shown_a["id"], shown_b["id"]])
     assert result["total"] == 3 and result["done"] == 3
     assert result["changes"] == {
@@ -129,18 +145,21 @@ def test_a_release_sends_what_its_preview_showed_and_says_what_changed(world: Wo
 
 
 def test_a_decision_version_is_claimed_once(world: World) -> None:
-    created = create("ada@example.org")
+    a, b = create("ada@example.org")["id"], create("bob@example.org")["id"]
     cookie = sign_in(world)
-    decide(cookie, [created["id"]], "accepted")
-    decisions = DecisionStore(world.dynamodb, world.table)
+    decide(cookie, [a, b], "accepted")
+    decisions = ReleaseStore(world.dynamodb, world.table)
     now = world.clock.now()
-    event = events.decision(created["id"], "accepted", "", now, 1)
-    first, second = (Claim(release_id, created["id"], 1, "accepted") for release_id in ("r1", "r2"))
-    assert decisions.claim(first, event, CHAIR, now)
-    assert not decisions.claim(second, event, CHAIR, now)
+    event_a, event_b = (events.decision(i, "accepted", "", now, 1) for i in (a, b))
+    assert decisions.claim_many([(Claim("r1", a, 1, "accepted"), event_a)], CHAIR, now) == {a}
+    # Another release claims both at once: the one claimed before is left out, the other is won.
+    both = [(Claim("r2", a, 1, "accepted"), event_a), (Claim("r2", b, 1, "accepted"), event_b)]
+    assert decisions.claim_many(both, CHAIR, now) == {b}
+    assert decisions.claimed_before(Claim("r1", a, 1, "accepted"), event_a.event_id) == (True, True)
+    assert decisions.claimed_before(Claim("r2", a, 1, "accepted"), event_a.event_id) == (False, False)
     # A version that no longer stands is not claimed either.
-    decide(cookie, [created["id"]], "rejected")
-    assert not decisions.claim(Claim("r3", created["id"], 2, "accepted"), event, CHAIR, now)
+    decide(cookie, [a], "rejected")
+    assert decisions.claim_many([(Claim("r3", a, 2, "accepted"), event_a)], CHAIR, now) == set()
 
 
 def test_releases_at_once_each_send_report_and_audit_a_submission_once(world: World) -> None:
@@ -151,7 +170,10 @@ def test_releases_at_once_each_send_report_and_audit_a_submission_once(world: Wo
     decide(cookie, ids, "accepted")
     previews = [preview(cookie)["release_id"] for _ in range(3)]
     # Each release read the table before any of them sent: the claims alone keep them apart.
-    results = [send(cookie, release_id) for release_id in previews]
+    for release_id in previews:
+        send(cookie, release_id)
+    run_releaser(world)
+    results = [body_of(call("GET", f"/organizers/releases/{r}", cookie=cookie)) for r in previews]
 
     reported = [submission_id for result in results for submission_id in result["sent"]]
     assert sorted(reported) == sorted(ids)
@@ -211,3 +233,61 @@ def test_a_mail_another_batch_is_sending_comes_back_within_seconds(
     answer = notifier.lambda_handler(event, FakeContext())
     assert answer["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
     assert [(c["ReceiptHandle"], c["VisibilityTimeout"]) for c in changed] == [(message["ReceiptHandle"], 5)]
+
+
+def test_many_decisions_are_applied_whole_off_the_request_and_a_release_resumes_after_a_fault(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small numbers stand for thousands: more than 5 at once is a job, progress is recorded every 2.
+    monkeypatch.setattr(releases, "DECIDE_AT_ONCE", 5)
+    monkeypatch.setattr(releases, "PROGRESS_EVERY", 2)
+    ids = [create(f"author{n}@example.org")["id"] for n in range(8)]
+    cookie = sign_in(world)
+    deliver(world)
+    unknown = call(
+        "POST", "/organizers/decisions", {"ids": [*ids, "nosuchone"], "decision": "accepted"}, cookie=cookie
+    )
+    assert unknown["statusCode"] == 404 and world.drain(world.release_queue_url) == []
+
+    answer = body_of(
+        call("POST", "/organizers/decisions", {"ids": ids, "decision": "accepted"}, cookie=cookie)
+    )
+    assert answer["state"] == "applying" and answer["decided"] == ids
+    job = body_of(call("GET", f"/organizers/decisions/{answer['job']}", cookie=cookie))
+    assert (job["state"], job["done"], job["total"]) == ("applying", 0, len(ids))
+    [message] = world.drain(world.release_queue_url)
+    for _ in range(2):  # delivered twice: applied once
+        releaser.lambda_handler(sqs_event([json.dumps(message)], "releases"), FakeContext())
+    job = body_of(call("GET", f"/organizers/decisions/{answer['job']}", cookie=cookie))
+    assert (job["state"], job["done"]) == ("done", len(ids))
+    for submission_id in ids[:3]:
+        detail = body_of(call("GET", f"/organizers/submissions/{submission_id}", cookie=cookie))
+        assert detail["decision"] == "accepted"
+        assert [h["action"] for h in detail["history"]] == ["decided"]
+
+    shown = preview(cookie)
+    assert shown["pending"] == len(ids)
+    send(cookie, shown["release_id"])
+    [message] = world.drain(world.release_queue_url)
+    publish_many = NotificationQueue.publish_many
+    published: list[str] = []
+
+    def crash_at_the_second_part(self: NotificationQueue, events: list[NotificationEvent]) -> list[str]:
+        if published:
+            raise RuntimeError("the releaser was cut off")
+        published.extend(publish_many(self, events))
+        return published
+
+    monkeypatch.setattr(NotificationQueue, "publish_many", crash_at_the_second_part)
+    failed = releaser.lambda_handler(sqs_event([json.dumps(message)], "releases"), FakeContext())
+    assert len(failed["batchItemFailures"]) == 1
+    view = body_of(call("GET", f"/organizers/releases/{shown['release_id']}", cookie=cookie))
+    assert (view["state"], view["done"], len(view["sent"])) == ("sending", 2, 2)
+    monkeypatch.setattr(NotificationQueue, "publish_many", publish_many)
+    # SQS delivers the message again: the release picks up where it stopped, the cut-off mail included.
+    releaser.lambda_handler(sqs_event([json.dumps(message)], "releases", receive_count=2), FakeContext())
+    view = body_of(call("GET", f"/organizers/releases/{shown['release_id']}", cookie=cookie))
+    assert view["state"] == "done" and sorted(view["sent"]) == sorted(ids)
+    events = world.notifications()
+    assert sorted(e["submission_id"] for e in events) == sorted(ids)
+    assert not any(e["detail"].get("corrected") for e in events)

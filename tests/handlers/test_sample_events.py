@@ -17,6 +17,8 @@ from moto.ses.models import ses_backends
 
 from cfp import wiring
 from cfp.ports import ArchiveJob
+from cfp.release_records import Claim, ReleaseRecord
+from cfp.release_store import ReleaseStore
 from cfp_tools.pdfs import make_abstract
 from tests.aws import ROOT, FakeContext, http_event, load_function
 from tests.handlers.conftest import World
@@ -150,3 +152,24 @@ def test_the_sign_in_sample_mails_the_organizer_a_link(world: World) -> None:
     assert mail["To"] == "chair@example.org" and "https://cfp.example.org/organizers#signin=" in str(
         mail.get_payload(0)
     )
+
+
+def test_the_releaser_sample_sends_the_release_it_names(world: World) -> None:
+    created = create_from_sample()
+    world.notifications()
+    release_id = json.loads(sample("releaser-release")["Records"][0]["body"])["release_id"]
+    decisions = ReleaseStore(world.dynamodb, world.table)
+    decisions.apply_decision([created["id"]], "accepted", "", "chair@example.org", world.clock.now(), "r1")
+    claim = Claim(release_id, created["id"], 1, "accepted")
+    decisions.save_release(ReleaseRecord(release_id, "chair@example.org", world.clock.now(), (claim,)))
+    assert decisions.start_release(release_id, "chair@example.org", world.clock.now())
+    result = load_function("releaser").lambda_handler(sample("releaser-release"), FakeContext())
+    assert result == {"batchItemFailures": []}
+    [event] = world.notifications()
+    assert (event["kind"], event["event_id"]) == ("decision", f"decision:{created['id']}:v1")
+
+
+def test_the_releaser_sample_drops_a_release_the_table_no_longer_holds(world: World) -> None:
+    result = load_function("releaser").lambda_handler(sample("releaser-release"), FakeContext())
+    assert result == {"batchItemFailures": []}
+    assert world.notifications() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from cfp_tools.template import load_yaml, transform_offline
 from tests.least_privilege import TEMPLATE, Permissions, compare, environment_of, problems_with
@@ -51,6 +52,8 @@ def test_calls_are_named_by_the_actions_iam_checks() -> None:
             ("dynamodb:PutItem", "CFP_TEST_TABLE"),
             ("dynamodb:ConditionCheckItem", "CFP_TEST_TABLE"),
         ]
+        batch: dict[str, Any] = {"RequestItems": {"submissions-table": {"Keys": []}}}
+        assert iam_actions("dynamodb", "BatchGetItem", batch) == [("dynamodb:BatchGetItem", "CFP_TEST_TABLE")]
     finally:
         del os.environ["CFP_TEST_TABLE"]
     assert iam_actions("s3", "GetObject", {"VersionId": "v"}) == [("s3:GetObjectVersion", None)]
@@ -64,5 +67,5 @@ def test_calls_of_some_functions_only_are_not_judged_complete() -> None:
     recorded = [{"function": "api", "action": "dynamodb:GetItem", "resource": "TABLE_NAME"}]
     assert problems_with(recorded) == [
         "the handler tests recorded calls of ['api'], not of every function"
-        " ['api', 'archiver', 'deadline', 'notifier', 'signin', 'validator']"
+        " ['api', 'archiver', 'deadline', 'notifier', 'releaser', 'signin', 'validator']"
     ]

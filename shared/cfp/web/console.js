@@ -288,7 +288,15 @@
   async function decide(ids, decision, note, status) {
     clearProblem();
     try {
-      const answer = await api("POST", "/organizers/decisions", { ids, decision, note });
+      let answer = await api("POST", "/organizers/decisions", { ids, decision, note });
+      // Many at once are applied by a job: follow it until every one is recorded.
+      while (answer.state === "applying") {
+        status.textContent = "Recording " + decision + " for " + ids.length + " submissions…";
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const job = await api("GET", "/organizers/decisions/" + answer.job);
+        status.textContent = "Recording " + decision + ": " + job.done + " of " + job.total + "…";
+        if (job.state === "done") answer = { decided: ids, state: "done" };
+      }
       status.textContent = answer.decided.length + " marked " + decision + ". Nothing is sent until you release the decisions.";
       state.selected.clear();
       $("select-all").checked = false;
