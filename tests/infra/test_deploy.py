@@ -79,7 +79,7 @@ def test_no_concurrency_is_reserved_unless_the_operator_asks(raw: dict[str, Any]
     default = _defaults(raw)
     capped = _defaults(raw, ReservedConcurrency="true")
     assert raw["Parameters"]["ReservedConcurrency"]["Default"] == "false"
-    caps = {"ValidatorFunction": 5, "NotifierFunction": 2, "ArchiverFunction": 2}
+    caps = {"ValidatorFunction": 5, "NotifierFunction": 2, "ArchiverFunction": 2, "ReleaserFunction": 2}
     for name in FUNCTIONS:
         props = raw["Resources"][name]["Properties"]
         reserved = props.get("ReservedConcurrentExecutions")
