@@ -218,3 +218,60 @@ def test_the_server_finds_a_hosts_backend_once() -> None:
         [sys.executable, "-c", _DISPATCH], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+# A transaction copies, once, the partitions it names and nothing else, however full the table is.
+_COPIES = textwrap.dedent(
+    """
+    import os
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+    import boto3, pytest
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+    from moto.dynamodb.models.dynamo_type import Item
+    from cfp_tools.local import moto_speedups
+
+    moto_speedups.apply()
+    copies = []
+    original = Item.__deepcopy__
+    Item.__deepcopy__ = lambda self, memo: copies.append(1) or original(self, memo)
+    with mock_aws():
+        db = boto3.client("dynamodb")
+        db.create_table(
+            TableName="t",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk in range(300):
+            for sk in ("a", "b"):
+                db.put_item(TableName="t", Item={"pk": {"S": str(pk)}, "sk": {"S": sk}})
+        puts = [
+            {"Put": {"TableName": "t", "Item": {"pk": {"S": str(pk)}, "sk": {"S": "c"}}}} for pk in range(10)
+        ]
+        copies.clear()
+        db.transact_write_items(TransactItems=puts)
+        assert len(copies) == 20, f"{len(copies)} items copied for a transaction on 10 partitions of 2"
+        refused = {"Put": {"TableName": "t", "Item": {"pk": {"S": "0"}, "sk": {"S": "a"}},
+                   "ConditionExpression": "attribute_not_exists(pk)"}}
+        fresh = {"Put": {"TableName": "t", "Item": {"pk": {"S": "new"}, "sk": {"S": "a"}}}}
+        with pytest.raises(ClientError, match="TransactionCanceled"):
+            db.transact_write_items(TransactItems=[fresh, refused])
+        assert "Item" not in db.get_item(TableName="t", Key={"pk": {"S": "new"}, "sk": {"S": "a"}})
+        assert len(db.scan(TableName="t")["Items"]) == 610
+    print("ok")
+    """
+)
+
+
+def test_a_transaction_copies_only_the_partitions_it_names() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _COPIES], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]

@@ -4,13 +4,14 @@ Profiling ``cfp local`` under load showed three moto operations whose cost grows
 stack slowed down as it filled up (a ``POST /submissions`` went from 26 ms to 4.4 s over 1,000
 submissions):
 
-- ``TransactWriteItems`` deep-copies every table it touches, item by item, to roll back on failure;
+- ``TransactWriteItems`` deep-copies every table it touches, item by item and once per operation, to roll
+  back on failure;
 - ``Query`` on a table's key sorts every item of the table to find one partition;
 - every SQS send and receive rebuilds the queue's attributes, which counts every message in the queue.
 
 DynamoDB and SQS answer these in time independent of the table's or queue's size, so the local stack
 patches them (in its own process only, never in the functions or the tests' in-process moto):
-transactions snapshot only the partitions they write, key queries read only their partition, and the
+transactions save only the partitions they write, once, key queries read only their partition, and the
 retention and deduplication checks read the one attribute they need. And since moto's server finds every
 request's backend by listing its own package's folders and trying every service's URL patterns, the
 backend for a host is looked up once. What each call returns is unchanged.
@@ -27,7 +28,6 @@ from __future__ import annotations
 import copy
 import inspect
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
@@ -54,30 +54,35 @@ def _partition_keys(table: Any, operations: Iterable[dict[str, Any]]) -> set[Any
     return keys
 
 
-def _snapshot(table: Any, partitions: set[Any]) -> Any:
-    """A copy of ``table`` that shares every item except those in ``partitions``, which are deep-copied.
+_ABSENT = object()
 
-    Rolling back to it restores what the transaction may have changed: moto's writes replace items in the
-    table's dictionaries, and updates change items in place only within the partitions named here.
-    """
-    snapshot = copy.copy(table)
-    items: defaultdict[Any, Any] = defaultdict(dict)
-    for hash_key, stored in table.items.items():
-        if hash_key in partitions:
-            items[hash_key] = copy.deepcopy(stored)
+
+def _save_partitions(backend: Any, operations: list[dict[str, Any]]) -> list[tuple[Any, Any, Any]]:
+    """A deep copy of each partition a transaction names (or ``_ABSENT``), taken once before it runs."""
+    saved = []
+    for table in {id(t): t for t in backend.tables.values()}.values():
+        for hash_key in _partition_keys(table, operations):
+            stored = table.items.get(hash_key, _ABSENT)
+            saved.append((table, hash_key, _ABSENT if stored is _ABSENT else copy.deepcopy(stored)))
+    return saved
+
+
+def _restore_partitions(saved: list[tuple[Any, Any, Any]]) -> None:
+    """Put back what a cancelled transaction may have changed: only the partitions it names can differ."""
+    for table, hash_key, stored in saved:
+        if stored is _ABSENT:
+            table.items.pop(hash_key, None)
         else:
-            items[hash_key] = dict(stored) if table.range_key_attr else stored
-    snapshot.items = items
-    return snapshot
+            table.items[hash_key] = stored
 
 
 def _deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-    """moto's ``copy.deepcopy``, except that a table copied for a transaction's rollback is a snapshot."""
+    """moto's ``copy.deepcopy``, except that a table a transaction would copy whole for its rollback (once
+    per operation) is handed back as it is: the transaction saved the partitions it names instead."""
     from moto.dynamodb.models.table import Table
 
-    operations = getattr(_scope, "transaction", None)
-    if operations is not None and isinstance(value, Table):
-        return _snapshot(value, _partition_keys(value, operations))
+    if getattr(_scope, "transaction", False) and isinstance(value, Table):
+        return value
     return copy.deepcopy(value, memo)
 
 
@@ -87,11 +92,16 @@ def _patch_transactions() -> None:
     original: Callable[..., None] = models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        _scope.transaction = transact_items
+        saved = _save_partitions(self, transact_items)
+        _scope.transaction = True
         try:
             original(self, transact_items)
+        except BaseException:
+            # moto puts back its "copies", which are the live tables: the saved partitions undo the writes.
+            _restore_partitions(saved)
+            raise
         finally:
-            _scope.transaction = None
+            _scope.transaction = False
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     models.copy = SimpleNamespace(deepcopy=_deepcopy)  # type: ignore[attr-defined, assignment]
