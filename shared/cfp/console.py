@@ -41,7 +41,6 @@ from cfp.errors import (
 )
 from cfp.formatcheck.models import Verdict
 from cfp.instants import check_extension
-from cfp.keeper import unrecorded_objects
 from cfp.model import (
     Decision,
     Submission,
@@ -66,7 +65,6 @@ from cfp.ports import (
 from cfp.releases import decision_sent
 from cfp.settings import Settings
 from cfp.submissions import SubmissionFacts, facts_of
-from cfp.validation import s3_event_body
 
 if TYPE_CHECKING:
     # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.
@@ -530,7 +528,11 @@ class Console:
 
     def reconcile(self, requeue: bool = True) -> Reconciliation:
         """Compare the bucket with the records: re-queue the check of every object with no record or no
-        verdict, and name every record whose object is gone. Nothing is ever deleted."""
+        verdict, and name every record whose object is gone. Nothing is ever deleted. The keeper's and the
+        validator's modules (with the S3 event's models) load here, not with the API."""
+        from cfp.keeper import unrecorded_objects
+        from cfp.validation import s3_event_body
+
         everything = self.store.all()
         listing = self.bucket.list_uploads(self.settings.upload_prefix)
         unrecorded = unrecorded_objects(self.settings.upload_prefix, everything, listing)
