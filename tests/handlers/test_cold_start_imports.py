@@ -26,11 +26,23 @@ print(json.dumps(sorted(sys.modules)))
 
 # Loaded by no handler's import: e-mail validation (with dnspython) only where an address is validated.
 NOWHERE = ("email_validator", "dns")
+# Loaded only by the import of the handler that uses them on every invocation: the PDF libraries and the
+# format check's extraction by the validator (it warms them up for its checks), the mail templates by the
+# notifier.
+ONLY = {
+    "pikepdf": "validator",
+    "pypdfium2": "validator",
+    "cfp.formatcheck.extract": "validator",
+    "jinja2": "notifier",
+    "cfp.mail": "notifier",
+}
 # Each function's import leaves these out as well.
 LEFT_OUT = {
     "deadline": ("cfp.store", "cfp.model", "cfp.events", "cfp.formatcheck", "cfp.keeper"),
     # The console's reconciliation alone uses the keeper's and the validator's rules (and S3's event models).
-    "api": ("cfp.keeper", "cfp.validation", "pikepdf", "pypdfium2", "jinja2"),
+    "api": ("cfp.keeper", "cfp.validation"),
+    # Sign-in links are mailed through the store and the renderer, built on the first request.
+    "signin": ("cfp.store", "cfp.model", "cfp.events"),
 }
 
 
@@ -60,6 +72,11 @@ def test_every_function_of_the_template_is_covered() -> None:
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_no_handler_loads_email_validation_at_import(name: str) -> None:
     assert _present(_loaded(name), NOWHERE) == []
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_the_pdf_and_mail_libraries_load_only_where_every_invocation_uses_them(name: str) -> None:
+    assert _present(_loaded(name), tuple(p for p, user in ONLY.items() if user != name)) == []
 
 
 @pytest.mark.parametrize("name", sorted(LEFT_OUT))
