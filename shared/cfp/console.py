@@ -41,7 +41,6 @@ from cfp.errors import (
 )
 from cfp.formatcheck.models import Verdict
 from cfp.instants import check_extension
-from cfp.keeper import unrecorded_objects
 from cfp.model import (
     Decision,
     Submission,
@@ -67,7 +66,6 @@ from cfp.release_records import decision_sent
 from cfp.remeasure import measured_by_older
 from cfp.settings import Settings
 from cfp.submissions import SubmissionFacts, facts_of
-from cfp.validation import s3_event_body
 
 if TYPE_CHECKING:
     # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.
@@ -546,7 +544,11 @@ class Console:
     def reconcile(self, requeue: bool = True) -> Reconciliation:
         """Compare the bucket with the records: re-queue the check of every object with no record or no
         verdict or with facts an older checker measured, and name every record whose object is gone.
-        Nothing is ever deleted."""
+        Nothing is ever deleted. The keeper's and the validator's modules (with the S3 event's models) load
+        here, not with the API."""
+        from cfp.keeper import unrecorded_objects
+        from cfp.validation import s3_event_body
+
         everything = self.store.all()
         listing = self.bucket.list_uploads(self.settings.upload_prefix)
         unrecorded = unrecorded_objects(self.settings.upload_prefix, everything, listing)

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from cfp import deadline as rules
@@ -44,8 +43,11 @@ def _email(value: str) -> str:
     ``email-validator`` applies RFC 5321's syntax and length limits (``strict``) without DNS look-ups.
     The local part must be ASCII: SES cannot send to internationalised local parts (that needs SMTPUTF8),
     so ``jörg@uni.de`` is refused with a message saying so. An internationalised domain is kept in its
-    ASCII (punycode) form, which every mail server accepts.
+    ASCII (punycode) form, which every mail server accepts. The library (and the dnspython it loads) is
+    imported here, on the first address validated, not by every function that imports the models.
     """
+    from email_validator import EmailNotValidError, validate_email
+
     value = _storable(value).strip()
     try:
         address = validate_email(value, check_deliverability=False, allow_smtputf8=False, strict=True)

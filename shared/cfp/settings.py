@@ -13,13 +13,15 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cfp.deadline import parse_deadline
-from cfp.formatcheck.models import FormatSpec
-from cfp.model import Window
+
+if TYPE_CHECKING:
+    from cfp.formatcheck.models import FormatSpec
+    from cfp.model import Window
 
 
 class SettingsError(ValueError):
@@ -121,11 +123,16 @@ class Settings(BaseModel):
 
     @property
     def format_spec(self) -> FormatSpec:
-        """The format rules this call's parameters set (the rest are the checker's defaults)."""
+        """The format rules this call's parameters set (the rest are the checker's defaults); their models
+        load here, in the functions that judge or re-judge a file, not with the settings at cold start."""
+        from cfp.formatcheck.models import FormatSpec
+
         return FormatSpec(max_body_pages=self.max_body_pages, max_bytes=self.max_upload_bytes)
 
     @property
     def window(self) -> Window:
+        from cfp.model import Window
+
         return Window(self.deadline, self.grace)
 
 

@@ -1,9 +1,10 @@
 """Builds the adapters and services a handler needs, lazily and once per warm container.
 
-Each function imports only what it uses (mail rendering only in the notifier), which keeps cold starts
-short. A handler loads its settings at import (``load_settings``), so a misconfigured function fails at
-cold start; clients and services are built on first use, so tests can start moto first, and ``reset``
-drops every cached object between tests. ``use_clock`` is the single place where the time is injected.
+Each function imports only what it uses (mail rendering only in the notifier; the store, the queues and
+the models they carry on first use, not at import), which keeps cold starts short. A handler loads its
+settings at import (``load_settings``), so a misconfigured function fails at cold start; clients and
+services are built on first use, so tests can start moto first, and ``reset`` drops every cached object
+between tests. ``use_clock`` is the single place where the time is injected.
 """
 
 from __future__ import annotations
@@ -16,10 +17,7 @@ import boto3
 from botocore.config import Config
 
 from cfp.clock import Clock, SystemClock
-from cfp.queues import NotificationQueue
 from cfp.settings import Settings, SettingsError, get_settings
-from cfp.store import SubmissionStore
-from cfp.uploads import UploadBucket
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -35,9 +33,12 @@ if TYPE_CHECKING:
     from cfp.model import Version
     from cfp.notifications import Notifier, SendOnce
     from cfp.ports import TokenSealer
+    from cfp.queues import NotificationQueue
     from cfp.releases import Releases
     from cfp.signin import SignIn
+    from cfp.store import SubmissionStore
     from cfp.submissions import SubmissionService
+    from cfp.uploads import UploadBucket
     from cfp.validation import UploadValidator
 
 _clock: list[Clock] = [SystemClock()]
@@ -84,16 +85,21 @@ Clients = Callable[[str], Any]
 def store(*, given: Settings | None = None, clients: Clients | None = None) -> SubmissionStore:
     """The table, its verdicts read as the rules in force judge them."""
     from cfp.rejudge import under
+    from cfp.store import SubmissionStore
 
     s = given or settings()
     return SubmissionStore((clients or client)("dynamodb"), s.table_name, under(s.format_spec))
 
 
 def bucket(*, given: Settings | None = None, clients: Clients | None = None) -> UploadBucket:
+    from cfp.uploads import UploadBucket
+
     return UploadBucket((clients or client)("s3"), (given or settings()).bucket_name)
 
 
 def notification_queue(*, given: Settings | None = None, clients: Clients | None = None) -> NotificationQueue:
+    from cfp.queues import NotificationQueue
+
     return NotificationQueue((clients or client)("sqs"), (given or settings()).notification_queue_url)
 
 

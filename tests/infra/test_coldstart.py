@@ -58,3 +58,18 @@ def test_the_table_states_each_handler_against_boto3_from_the_same_place(
 def test_without_a_build_it_says_to_run_the_build_check(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="run cfp buildcheck first"):
         coldstart._artifact_probes(tmp_path, tmp_path / "runtime", sys.executable)
+
+
+def test_each_import_is_reported_with_its_cpu_time_beside_the_wall_clock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build, runtime = _artifact(tmp_path)
+    probes = coldstart._artifact_probes(build, runtime, sys.executable)
+    wall, cpu = coldstart._sample(probes["api"], {"PATH": ""})
+    assert wall >= 0 and cpu >= 0
+    arguments = ["--artifact", str(build), "--runtime", str(runtime), "--runs", "1", "--python312"]
+    coldstart.main([*arguments, sys.executable])
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header.split()[:7] == ["import", "median", "ms", "max", "ms", "x", "boto3"]
+    assert "CPU x" in header
+    assert all(len(row.split()) >= 6 for row in rows)
