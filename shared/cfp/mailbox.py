@@ -8,8 +8,9 @@ tells the organizers which addresses were.
 
 Addresses are counted by mailbox, as most providers deliver them: lower-cased (the local part too) and
 without a ``+tag``, so ``Ada+1@Example.org`` and ``ada+2@example.org`` are both ``ada@example.org``.
-Dots in the local part are kept: only some providers (Gmail) ignore them, and folding them would merge
-distinct people's mailboxes elsewhere.
+Dots in the local part are kept, since folding them would merge distinct people's mailboxes elsewhere,
+except at Gmail, whose documented rule is that dots do not matter and that ``googlemail.com`` is
+``gmail.com``: there ``A.da@googlemail.com`` is ``ada@gmail.com``, or each spelling would get its own share.
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ from cfp.mail.message import Mail
 from cfp.observability import logger, metrics
 from cfp.ports import MailboxCounter
 
+# Google's domains whose mailboxes ignore dots in the local part, and the one they all deliver to.
+_GMAIL = frozenset({"gmail.com", "googlemail.com"})
+
 
 def mailbox(address: str) -> str:
     """The mailbox an address delivers to: lower case, no ``+tag`` (a local part that starts with ``+``
-    is all tag, and kept)."""
+    is all tag, and kept); at Gmail, no dots either, and the domain ``gmail.com``."""
     local, _, domain = address.strip().lower().rpartition("@")
-    return f"{local.partition('+')[0] or local}@{domain}"
+    local = local.partition("+")[0] or local
+    if domain in _GMAIL:
+        return f"{local.replace('.', '')}@gmail.com"
+    return f"{local}@{domain}"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Mail is counted per mailbox: an address's case and +tag name the same mailbox; dots do not."""
+"""Mail is counted per mailbox: an address's case and +tag name the same mailbox; dots do not, except at
+Gmail, which ignores them."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ def test_a_mailbox_is_the_address_lower_cased_without_its_tag() -> None:
     assert mailbox("ada+a+b@example.org") == "ada@example.org"
     assert mailbox("a.da@example.org") == "a.da@example.org"
     assert mailbox("+only+x@example.org") == "+only+x@example.org"
+
+
+def test_gmail_ignores_dots_and_googlemail_is_gmail() -> None:
+    spellings = ["ada@gmail.com", "a.da@gmail.com", "A.D.A+cfp@GMail.com", "ad.a@googlemail.com"]
+    assert {mailbox(address) for address in spellings} == {"ada@gmail.com"}
+    assert mailbox("a.da@gmail.com.example.org") == "a.da@gmail.com.example.org"
+    assert mailbox("a.da@mail.gmail.com") == "a.da@mail.gmail.com"
 
 
 def test_only_the_mailboxes_under_their_limit_stay_on_a_mail() -> None:
