@@ -10,7 +10,8 @@ the notifier's grants on the table).
 
 Only a hash of the mailbox is stored. Each count is one conditional update that names what it counts (the
 submission, the event), so two notifiers counting at once never pass a limit and nothing counts twice; an
-admission is counted before its marker is written, so a crash between the two is repaired by the next ask.
+admission is counted before its marker is written, so a crash between the two is repaired by the next ask
+in that hour (in a later hour it costs the mailbox one more admission).
 """
 
 from __future__ import annotations
