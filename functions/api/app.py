@@ -64,7 +64,7 @@ from cfp.release_records import (
     ReleaseStarted,
     ReleaseView,
 )
-from cfp.request_guard import MAX_REQUEST_BYTES, UNENCODABLE, body_bytes, unencodable_fields
+from cfp.request_guard import MAX_REQUEST_BYTES, body_bytes, body_problems
 from cfp.submissions import (
     CallClosed,
     IdempotencyKeyReused,
@@ -135,7 +135,9 @@ _CLOSED = _documented(CallClosedAnswer, "call_closed: the deadline has passed fo
 _WITHDRAWN = _documented(ErrorAnswer, "withdrawn: the submission was withdrawn and cannot change.")
 _TOO_LARGE = _documented(ErrorAnswer, "request_too_large: the body is over 64 KiB.")
 _NOT_JSON = _documented(ErrorAnswer, "unsupported_media_type: the body is not application/json.")
-_INVALID = _documented(InvalidRequestAnswer, "invalid_request: every field at fault, in fields.")
+_INVALID = _documented(
+    InvalidRequestAnswer, "invalid_request: every field at fault, in fields (body: nested over 32 deep)."
+)
 _RATE_LIMITED = _documented(ErrorAnswer, "rate_limited: too many requests of this kind; try again later.")
 _KEY_REUSED = _documented(ErrorAnswer, "idempotency_key_reused: the key was used for a different request.")
 _UNAVAILABLE = _documented(ErrorAnswer, "unavailable: nothing was saved; try again.")
@@ -149,6 +151,7 @@ _CONSOLE_ANSWERS: dict[int, OpenAPIResponse] = {
     409: _WITHDRAWN,
     413: _TOO_LARGE,
     415: _NOT_JSON,
+    422: _INVALID,
     503: _documented(ErrorAnswer, "unavailable: the console could not reach a resource; try again."),
 }
 _EXPORTED: OpenAPIResponse = {
@@ -162,6 +165,7 @@ _LINK_INVALID: dict[int, OpenAPIResponse] = {
     401: _documented(ErrorAnswer, "sign_in_link_invalid: the link is unknown, used or expired."),
     413: _TOO_LARGE,
     415: _NOT_JSON,
+    422: _INVALID,
 }
 _CREATED_LINKS = {
     name: {
@@ -460,7 +464,11 @@ def withdraw_submission(submission_id: SubmissionId) -> SubmissionView:
     return wiring.submission_service().withdraw(submission_id, _token())
 
 
-@app.get("/call", summary="The call's public facts: deadline, upload and field limits")
+@app.get(
+    "/call",
+    summary="The call's public facts: deadline, upload and field limits",
+    responses=_answers(200, "The call's facts.", {422: _INVALID}),
+)
 def read_call() -> CallFacts:
     return call_facts(wiring.settings(), wiring.clock().now())
 
@@ -529,6 +537,9 @@ def _session_cookie(value: str, max_age: int) -> Cookie:
     "/organizers/sign-in",
     status_code=202,
     summary="Ask for a one-time sign-in link (mailed only to organizers; the answer is the same for anyone)",
+    responses=_answers(
+        202, "Asked: the same answer for any address.", {413: _TOO_LARGE, 415: _NOT_JSON, 422: _INVALID}
+    ),
 )
 def ask_for_sign_in_link(request: SignInRequest) -> SignInAnswer:
     s = wiring.settings()
@@ -574,9 +585,10 @@ def read_session() -> SessionView:
         200,
         "The session is ended and the cookie cleared.",
         {
+            422: _INVALID,
             503: _documented(
                 ErrorAnswer, "unavailable: the cookie is cleared, but the session could not be ended."
-            )
+            ),
         },
     ),
 )
@@ -896,14 +908,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 {"error": "unsupported_media_type", "message": "send the body as application/json"}
             ),
         }
-    unencodable = unencodable_fields(event.get("body"))
-    if unencodable:
+    problems = body_problems(event)
+    if problems:
         headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-        answer = _field_errors(
-            [{"field": name, "problem": UNENCODABLE} for name in unencodable],
-            event.get("rawPath") or "",
-            headers.get("authorization") or "",
-        )
+        answer = _field_errors(problems, event.get("rawPath") or "", headers.get("authorization") or "")
         return {
             "statusCode": answer.status_code,
             "headers": {"Content-Type": content_types.APPLICATION_JSON},

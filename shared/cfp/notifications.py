@@ -72,9 +72,11 @@ class Notifier:
             return
         mail = self._author_mail(event, submission, versions)
         if mail is not None and self.quota is not None:
-            # What organizers send on purpose (decisions, resends) counts but is never held back.
+            # What organizers send on purpose (decisions, resends) is never held back; what the submission is
+            # owed (reminders, the confirmation) goes wherever it was admitted (``cfp.mailbox``).
             chosen = event.kind is EventKind.DECISION or "resent_by" in event.detail
-            mail, held = self.quota.admit(mail, event.event_id, always=chosen)
+            owed = event.kind in {EventKind.REMINDER, EventKind.ON_RECORD}
+            mail, held = self.quota.admit(mail, event.event_id, submission.id, always=chosen, owed=owed)
             outcome.held.extend((submission.id, address) for address in held)
         if mail is not None:
             try:

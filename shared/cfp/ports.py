@@ -225,11 +225,19 @@ class JobQueue(Protocol):
 
 
 class MailboxCounter(Protocol):
-    """Mails counted per mailbox and hour (``cfp.mailbox``)."""
+    """Submissions admitted to a mailbox per hour, and each one's mails per hour (``cfp.mailbox``)."""
 
-    def count_mail(self, mailbox: str, event_id: str, hour: datetime, end: datetime, most: int) -> bool:
-        """Count the mail about ``event_id`` to ``mailbox`` in the hour from ``hour`` to ``end``, once however
-        often it is asked; False (and nothing counted) when the mailbox already had ``most`` others."""
+    def admit(self, mailbox: str, submission: str, hour: datetime, end: datetime, most: int) -> bool:
+        """Whether mail about ``submission`` may go to ``mailbox``: True once it was admitted (in any hour);
+        otherwise it is admitted now if fewer than ``most`` others were in the hour from ``hour`` to ``end``
+        (once however often it is asked), and False (nothing counted) if not."""
+        ...
+
+    def count_mail(
+        self, mailbox: str, submission: str, event_id: str, hour: datetime, end: datetime, most: int
+    ) -> bool:
+        """Count the mail about ``event_id`` to ``mailbox`` about ``submission`` in the hour, once however
+        often it is asked; False (and nothing counted) when that pair already had ``most`` others."""
         ...
 
 

@@ -92,3 +92,49 @@ def test_a_base64_body_is_measured_once_decoded(world: World) -> None:
     assert api.lambda_handler(event, FakeContext())["statusCode"] == 415
     event["body"] = base64.b64encode(b"x" * 70_000).decode()
     assert api.lambda_handler(event, FakeContext())["statusCode"] == 413
+
+
+DEEP = "[" * 1100 + "]" * 1100
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/submissions"),
+        ("POST", "/organizers/sign-in"),
+        ("POST", "/organizers/session"),
+        ("POST", "/organizers/decisions"),
+        ("GET", "/call"),
+    ],
+)
+def test_a_body_that_nests_too_deeply_is_a_field_error_on_every_route(
+    world: World, method: str, path: str
+) -> None:
+    """A JSON parser recurses once per bracket: a few kilobytes of brackets would exhaust Python's stack
+    (a RecursionError, a 500) if the body were parsed; it is refused before any parse."""
+    status, answer = call(method, path, DEEP)
+    assert (status, answer["error"]) == (422, "invalid_request"), answer
+    assert answer["fields"] == [{"field": "body", "problem": "the body nests too deeply (at most 32 levels)"}]
+    brackets = "[{" * 100  # in text, not nesting
+    wrapped = json.dumps({**NEW, "title": brackets, "authors": [{"name": "Ada", "affiliation": brackets}]})
+    assert call("POST", "/submissions", wrapped)[0] == 201
+
+
+def test_a_deep_body_about_one_submission_is_refused_after_the_token_is_checked(world: World) -> None:
+    wiring.use_clock(world.clock)
+    created = call("POST", "/submissions", as_json(NEW))[1]
+    path = f"/submissions/{created['id']}"
+    deep_object = '{"title":' * 40 + '"x"' + "}" * 40
+    assert call("PATCH", path, deep_object)[0] == 401
+    status, answer = call("PATCH", path, deep_object, token=created["token"])
+    assert (status, [f["field"] for f in answer["fields"]]) == (422, ["body"])
+
+
+def test_a_deep_base64_body_is_judged_once_decoded(world: World) -> None:
+    import base64
+
+    event = http_event("POST", "/organizers/sign-in", raw_body=base64.b64encode(DEEP.encode()).decode())
+    event["isBase64Encoded"] = True
+    response = api.lambda_handler(event, FakeContext())
+    assert response["statusCode"] == 422
+    assert json.loads(response["body"])["fields"][0]["field"] == "body"

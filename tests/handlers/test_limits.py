@@ -120,6 +120,75 @@ def test_an_edited_contact_and_a_redelivered_batch_count_against_the_same_mailbo
     assert len(mails_to("mallory@example.org")) == 1  # the receipt, before the edit
 
 
+def _upload(world: World, created: dict[str, Any]) -> None:
+    key = created["upload"]["fields"]["key"]
+    data = make_abstract(2)
+    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
+    record = s3_record(
+        world.bucket, key, len(data), put["ETag"].strip('"'), world.clock.now(), put["VersionId"]
+    )
+    assert validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext()) == {
+        "batchItemFailures": []
+    }
+
+
+def test_a_strangers_submissions_for_an_authors_address_cannot_hold_back_her_own_mail(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limits(monkeypatch, max_mails_per_mailbox_per_hour=10)
+    wiring.use_clock(world.clock)
+    world.clock.instant = datetime.fromisoformat("2017-08-20T12:05:00-12:00")
+    ada = json.loads(call("POST", "/submissions", new(contact="ada@example.org"))["body"])
+    deliver(world)
+    world.clock.instant += timedelta(minutes=5)
+    for n in range(10):
+        call("POST", "/submissions", new(contact=f"ada+{n}@example.org"), ip="203.0.113.9")
+    deliver(world)
+    assert len(mails_to("ada@example.org")) == 10  # her receipt and nine of the stranger's: one held
+    [digest] = [m for m in mails_to("chair@example.org") if "held back" in text_of(m)]
+    assert "ada+9@example.org" in text_of(digest)
+
+    _upload(world, ada)
+    deliver(world)
+    mails = mails_to("ada@example.org")
+    assert len(mails) == 11
+    assert ada["id"] in text_of(mails[-1]) and "receipt" not in mails[-1]["Subject"].lower()
+
+
+def test_admissions_and_mails_are_counted_once_however_often_they_are_asked(world: World) -> None:
+    from cfp.mail_counts import MailCounts
+
+    counts = MailCounts(world.dynamodb, world.table)
+    hour = datetime.fromisoformat("2017-08-20T12:00:00+00:00")
+    end = hour + timedelta(hours=1)
+    assert [counts.admit("ada@example.org", "s1", hour, end, 1) for _ in range(3)] == [True] * 3
+    assert not counts.admit("ada@example.org", "s2", hour, end, 1)
+    assert counts.admit("ada@example.org", "s1", end, end + timedelta(hours=1), 1)  # admitted for good
+    assert [counts.count_mail("ada@example.org", "s1", "e1", hour, end, 2) for _ in range(3)] == [True] * 3
+    assert counts.count_mail("ada@example.org", "s1", "e2", hour, end, 2)
+    assert not counts.count_mail("ada@example.org", "s1", "e3", hour, end, 2)
+    assert counts.count_mail("ada@example.org", "s2", "e3", hour, end, 2)  # its own count
+    # A crash after the hour's count, before the admission's marker: the next ask finds it counted.
+    digest = counts_pk("grace@example.org")
+    world.dynamodb.put_item(
+        TableName=world.table,
+        Item={
+            "pk": {"S": digest},
+            "sk": {"S": f"ADMIT#{hour.isoformat()}"},
+            "n": {"N": "1"},
+            "subs": {"SS": ["s9"]},
+        },
+    )
+    assert counts.admit("grace@example.org", "s9", hour, end, 1)
+    assert not counts.admit("grace@example.org", "s8", hour, end, 1)
+
+
+def counts_pk(box: str) -> str:
+    import hashlib
+
+    return f"LIMIT#mailbox#{hashlib.sha256(box.encode()).hexdigest()}"
+
+
 def test_one_client_opens_at_most_its_share_an_hour(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     limits(monkeypatch, max_submissions_per_client_per_hour=3)
     wiring.use_clock(world.clock)

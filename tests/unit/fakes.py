@@ -393,3 +393,34 @@ class FakeSealer:
         parsed = json.loads(sealed)
         assert parsed["for"] == submission_id, "a sealed token opened for another submission"
         return str(parsed["sealed"])[::-1]
+
+
+class FakeMailCounts:
+    """``cfp.ports.MailboxCounter`` in memory."""
+
+    def __init__(self) -> None:
+        self.admitted: set[tuple[str, str]] = set()
+        self.admissions: dict[tuple[str, datetime], set[str]] = {}
+        self.mails: dict[tuple[str, str, datetime], set[str]] = {}
+
+    def admit(self, mailbox: str, submission: str, hour: datetime, end: datetime, most: int) -> bool:
+        if (mailbox, submission) in self.admitted:
+            return True
+        if not _counted(self.admissions.setdefault((mailbox, hour), set()), submission, most):
+            return False
+        self.admitted.add((mailbox, submission))
+        return True
+
+    def count_mail(
+        self, mailbox: str, submission: str, event_id: str, hour: datetime, end: datetime, most: int
+    ) -> bool:
+        return _counted(self.mails.setdefault((mailbox, submission, hour), set()), event_id, most)
+
+
+def _counted(seen: set[str], name: str, most: int) -> bool:
+    if name in seen:
+        return True
+    if len(seen) >= most:
+        return False
+    seen.add(name)
+    return True

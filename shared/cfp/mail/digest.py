@@ -166,7 +166,11 @@ def digest_sections(
             sections[key].entries.append(entry)
     for key, pairs, line in (
         ("bounced", bounces, "mail to {} was rejected permanently"),
-        ("held", held, "mail to {} held back: the mailbox had its hourly share of the call's mail"),
+        (
+            "held",
+            held,
+            "mail to {} held back: its mailbox or this submission had its hourly share; a resend goes",
+        ),
     ):
         for submission_id, address in pairs:
             title = neutral(records[submission_id][0].title) if submission_id in records else ""
