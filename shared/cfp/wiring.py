@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cfp.keeper import DeadlineKeeper
     from cfp.mail.message import Mail
     from cfp.mail.render import MailRenderer
+    from cfp.mail_feedback import MailFeedback
     from cfp.mailbox import MailboxQuota
     from cfp.mailer import Mailer
     from cfp.model import Version
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from cfp.releases import Releases
     from cfp.signin import SignIn
     from cfp.submissions import SubmissionService
+    from cfp.suppression_store import DynamoSuppressions
     from cfp.validation import UploadValidator
 
 _clock: list[Clock] = [SystemClock()]
@@ -215,7 +217,14 @@ def mailer() -> Mailer:
     from cfp.mailer import Mailer
 
     s = settings()
-    return Mailer(client("sesv2"), s.sender_email, s.conference_name, clock(), s.mails_per_second)
+    return Mailer(
+        client("sesv2"),
+        s.sender_email,
+        s.conference_name,
+        clock(),
+        s.mails_per_second,
+        configuration_set=s.configuration_set,
+    )
 
 
 def renderer(given: Settings | None = None) -> MailRenderer:
@@ -295,7 +304,22 @@ def notifier(context: LambdaContext | None = None) -> Notifier:
         clock(),
         token_sealer(),
         mailbox_quota(),
+        suppressions(),
     )
+
+
+def suppressions() -> DynamoSuppressions:
+    from cfp.suppression_store import DynamoSuppressions
+
+    return DynamoSuppressions(client("dynamodb"), settings().table_name)
+
+
+def mail_feedback() -> MailFeedback:
+    """Records SES's bounces and complaints: suppressions, the submissions they name, digest events."""
+    from cfp.mail_feedback import MailFeedback
+
+    s = settings()
+    return MailFeedback(store(), suppressions(), notification_queue(), s.organizer_emails, s.copy_all_authors)
 
 
 def mailbox_quota() -> MailboxQuota:

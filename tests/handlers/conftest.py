@@ -96,7 +96,9 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         archive_queue_url = sqs.create_queue(QueueName="cfp-test-archives")["QueueUrl"]
         archive_dead_letters = sqs.create_queue(QueueName="cfp-test-archive-dlq")["QueueUrl"]
         sign_in_queue_url = sqs.create_queue(QueueName="cfp-test-sign-in")["QueueUrl"]
-        boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
+        ses = boto3.client("sesv2", region_name="us-east-1")
+        ses.create_email_identity(EmailIdentity="example.org")
+        ses.create_configuration_set(ConfigurationSetName="cfp-test-mail")
         token_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
         session_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
             Name="cfp-test-console-session-key", SecretString="k" * 64
@@ -124,6 +126,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             "ARCHIVE_QUEUE_URL": archive_queue_url,
             "ARCHIVE_DEAD_LETTER_QUEUE_URL": archive_dead_letters,
             "ARCHIVE_PREFIX": "archives/",
+            "CONFIGURATION_SET": "cfp-test-mail",
         }
         for name, value in environment.items():
             monkeypatch.setenv(name, value)

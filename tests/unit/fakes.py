@@ -378,3 +378,16 @@ class FakeSealer:
         parsed = json.loads(sealed)
         assert parsed["for"] == submission_id, "a sealed token opened for another submission"
         return str(parsed["sealed"])[::-1]
+
+
+class FakeSuppressions:
+    """The suppression list, in memory."""
+
+    def __init__(self) -> None:
+        self.reasons: dict[str, str] = {}
+
+    def suppress(self, address: str, reason: str, at: datetime) -> None:
+        self.reasons[address] = reason
+
+    def suppressed(self, addresses: set[str]) -> set[str]:
+        return addresses & set(self.reasons)
