@@ -85,6 +85,10 @@ def iam_actions(prefix: str, operation: str, params: dict[str, Any]) -> list[tup
             for entry in params.get("TransactItems", [])
             for kind, item in entry.items()
         ]
+    if prefix == "dynamodb" and operation in {"BatchGetItem", "BatchWriteItem"}:
+        return [
+            (f"dynamodb:{operation}", _resource({"TableName": t})) for t in params.get("RequestItems", {})
+        ]
     if prefix == "ses" and params.get("ConfigurationSetName"):
         # SES authorises a send on the sending identity and on the configuration set it names.
         named = {"ConfigurationSetName": params["ConfigurationSetName"]}

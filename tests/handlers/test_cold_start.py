@@ -10,7 +10,7 @@ import pytest
 from cfp.settings import SettingsError
 from tests.aws import FUNCTION_ENVIRONMENT, import_function
 
-FUNCTIONS = ["api", "validator", "notifier", "deadline", "archiver", "signin"]
+FUNCTIONS = ["api", "validator", "notifier", "deadline", "archiver", "signin", "feedback"]
 _fresh = itertools.count()
 
 

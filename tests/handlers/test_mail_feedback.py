@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from cfp import wiring
+from cfp_tools.ses_events import bounce, complaint, sns_body, sqs_event
 from tests.aws import FakeContext, load_function
 from tests.handlers.conftest import World
 from tests.handlers.test_notifier import create, deliver, sent
-from tests.ses_events import bounce, complaint, sns_body, sqs_event
 from tests.stories import text_of
 
 feedback = load_function("feedback")
@@ -36,6 +36,7 @@ def test_a_hard_bounce_is_recorded_digested_and_stops_the_authors_mail(world: Wo
     assert report(sns_body(bounce(["Alan@Example.org"]))) == {"batchItemFailures": []}
     [line] = bounced_on(world, created["id"])
     assert line.startswith("alan@example.org: hard bounce (Permanent/General")
+    assert wiring.console().show(created["id"]).bounced == [line]
     before = len(sent())
     assert deliver(world) == {"batchItemFailures": []}
     digest = sent()[before]

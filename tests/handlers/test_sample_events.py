@@ -150,3 +150,11 @@ def test_the_sign_in_sample_mails_the_organizer_a_link(world: World) -> None:
     assert mail["To"] == "chair@example.org" and "https://cfp.example.org/organizers#signin=" in str(
         mail.get_payload(0)
     )
+
+
+def test_the_feedback_sample_suppresses_the_address_that_bounced(world: World) -> None:
+    result = load_function("feedback").lambda_handler(sample("feedback-bounce"), FakeContext())
+    assert result == {"batchItemFailures": []}
+    assert wiring.suppressions().suppressed({"nobody@example.org", "other@example.org"}) == {
+        "nobody@example.org"
+    }

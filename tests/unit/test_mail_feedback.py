@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from cfp.mail_feedback import FeedbackKind, MailFeedback
 from cfp.notifications import BatchOutcome
 from cfp.ses_feedback import feedback_in
-from tests.ses_events import bounce, complaint, sns_body
+from cfp_tools.ses_events import bounce, complaint, sns_body
 from tests.unit.fakes import FakeSuppressions
 from tests.unit.test_use_cases import REQUEST, Outbox, World, notifier
 

@@ -1,6 +1,7 @@
 """SES's bounce and complaint events as they reach the feedback queue: the JSON SES publishes for a
 configuration set's event destination, wrapped in the SNS notification that SNS delivers to SQS (not raw
-delivery). Shapes follow AWS's documented examples, headers trimmed."""
+delivery). Shapes follow AWS's documented examples, headers trimmed. The tests and ``cfp bounce`` (which
+puts one on a running local stack's feedback queue, since moto's SES never bounces) build them here."""
 
 from __future__ import annotations
 
