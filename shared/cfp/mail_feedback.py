@@ -87,6 +87,8 @@ class MailFeedback:
             return 0
         organizers = {normalised(a) for a in self.organizers}
         everything = [submission for submission, _ in self.store.all()]
+        # A report delivered again finds its line recorded (it is recorded only once its digest event is
+        # queued) and adds nothing, so a digest names each report once.
         recorded = 0
         for report in reports:
             address = normalised(report.address)
@@ -100,9 +102,9 @@ class MailFeedback:
                 metrics.add_metric(name="OrganizerMailFeedback", unit="Count", value=1)
             line = report.describe()
             for submission in everything:
-                if names(submission, address, self.copy_all_authors):
-                    self.store.record_bounce(submission.id, line)
+                if names(submission, address, self.copy_all_authors) and line not in submission.bounced:
                     self.queue.publish(mail_feedback(submission.id, line, report.feedback_id, report.at))
+                    self.store.record_bounce(submission.id, line)
                     recorded += 1
             metrics.add_metric(name="MailFeedback", unit="Count", value=1)
         return recorded

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 from pydantic import ValidationError
 
+from cfp.errors import PublishFailed
 from cfp.mail_feedback import FeedbackKind, MailFeedback
 from cfp.notifications import BatchOutcome
 from cfp.ses_feedback import feedback_in
@@ -121,3 +122,24 @@ def test_an_organizer_address_is_recorded_and_counted_but_never_held(world: Worl
     # Suppressed for author mail, should an organizer also be an author; organizer mail never reads the list.
     assert set(suppressions.reasons) == {"chair@example.org"}
     assert world.queue.events == []
+
+
+def test_a_report_delivered_again_is_digested_once(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    report = feedback_in(sns_body(bounce(["ada@example.org"])))
+    assert recorder(world, FakeSuppressions()).record(report) == 1
+    assert recorder(world, FakeSuppressions()).record(report) == 0
+    assert len(world.queue.events) == 1 and len(world.store.get(created.id)[0].bounced) == 1
+
+
+def test_a_report_whose_digest_event_was_not_queued_is_recorded_when_delivered_again(world: World) -> None:
+    created = world.service.create(REQUEST)
+    world.queue.events.clear()
+    report = feedback_in(sns_body(complaint(["ada@example.org"])))
+    world.queue.down = True
+    with pytest.raises(PublishFailed):
+        recorder(world, FakeSuppressions()).record(report)
+    assert world.store.get(created.id)[0].bounced == []
+    world.queue.down = False
+    assert recorder(world, FakeSuppressions()).record(report) == 1
