@@ -53,6 +53,15 @@ def test_the_deadline_keeper_fails_the_import_without_the_archive_dead_letters(
         _cold_start("deadline")
 
 
+@pytest.mark.parametrize("name", ["notifier", "signin"])
+def test_a_mailing_function_fails_the_import_without_the_configuration_set(
+    name: str, environment: pytest.MonkeyPatch
+) -> None:
+    environment.delenv("CONFIGURATION_SET")
+    with pytest.raises(SettingsError, match=r"it needs CONFIGURATION_SET$"):
+        _cold_start(name)
+
+
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_a_configured_function_imports(name: str, environment: pytest.MonkeyPatch) -> None:
     _cold_start(name)
