@@ -19,7 +19,10 @@ DEFAULT_API_URL = "http://127.0.0.1:3000"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cfp bounce", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="cfp bounce",
+        description="Put SES's report of a mail to ADDRESS on a running cfp local's feedback queue.",
+    )
     parser.add_argument("addresses", nargs="+", metavar="ADDRESS", help="the recipients SES reports")
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument("--transient", action="store_true", help="a soft bounce (recorded, suppresses nothing)")
