@@ -39,6 +39,7 @@ FUNCTION_ENVIRONMENT = {
     "VALIDATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/cfp-validation",
     "VALIDATION_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/cfp-validation-dlq",
     "ARCHIVE_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/cfp-archive-dlq",
+    "CONFIGURATION_SET": "cfp-mail",
 }
 
 

@@ -17,7 +17,7 @@ from cfp_tools.template import load_yaml, references, transform_offline
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
-FUNCTIONS = {"api", "validator", "notifier", "deadline", "archiver", "signin", "releaser"}
+FUNCTIONS = {"api", "validator", "notifier", "deadline", "archiver", "signin", "releaser", "feedback"}
 
 Grant = tuple[str, str | None]  # an action pattern and the logical id of its resource (None: not ours)
 

@@ -70,6 +70,7 @@ def _resource(params: dict[str, Any]) -> str | None:
         or params.get("Bucket")
         or params.get("KeyId")
         or params.get("SecretId")
+        or params.get("ConfigurationSetName")
     )
     if not named:
         return None
@@ -87,9 +88,12 @@ def iam_actions(prefix: str, operation: str, params: dict[str, Any]) -> list[tup
         ]
     if prefix == "dynamodb" and operation in {"BatchGetItem", "BatchWriteItem"}:
         return [
-            (f"dynamodb:{operation}", _resource({"TableName": table}))
-            for table in params.get("RequestItems", {})
+            (f"dynamodb:{operation}", _resource({"TableName": t})) for t in params.get("RequestItems", {})
         ]
+    if prefix == "ses" and params.get("ConfigurationSetName"):
+        # SES authorises a send on the sending identity and on the configuration set it names.
+        named = {"ConfigurationSetName": params["ConfigurationSetName"]}
+        return [(f"ses:{operation}", None), (f"ses:{operation}", _resource(named))]
     if prefix == "sqs":
         operation = _SQS_ACTIONS.get(operation, operation)
     if prefix == "s3":

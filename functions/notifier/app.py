@@ -20,8 +20,9 @@ from cfp.events import NotificationEvent
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.observability import logger, metrics
 
-# Settings are parsed at import: a misconfigured function fails at cold start, naming the variable.
-wiring.load_settings()
+# Settings are parsed at import: a misconfigured function fails at cold start, naming the variable (a send
+# without the configuration set would leave its bounces and complaints unreported).
+wiring.load_settings("configuration_set")
 processor = LoggedBatchProcessor()
 # A mail in flight elsewhere is sent (or its claim released) within seconds; look at it again then.
 IN_PROGRESS_RETRY_SECONDS = 5

@@ -17,8 +17,9 @@ from cfp import wiring
 from cfp.batches import LoggedBatchProcessor
 from cfp.observability import logger, metrics
 
-# Settings are parsed at import: a misconfigured function fails at cold start, naming the variable.
-wiring.load_settings()
+# Settings are parsed at import: a misconfigured function fails at cold start, naming the variable (a send
+# without the configuration set would leave its bounces and complaints unreported).
+wiring.load_settings("configuration_set")
 processor = LoggedBatchProcessor()
 
 

@@ -190,6 +190,7 @@ _DELEGATED_HELP = {
     "coldstart": "time each function's import in fresh interpreters (cfp coldstart --help)",
     "buildcheck": "sam build, then import and invoke each handler from the artifact (cfp buildcheck --help)",
     "mutate": "plant small bugs in the core rules and count those the fast tests catch (cfp mutate --help)",
+    "bounce": "report a bounce or complaint for an address to a running cfp local (cfp bounce --help)",
 }
 
 # Subcommands with parsers of their own: every argument after the name goes to their main(argv).
@@ -204,6 +205,7 @@ _DELEGATED = {
     "demo": "cfp_tools.demo",
     "admin": "cfp_tools.admin",
     "mutate": "cfp_tools.mutate",
+    "bounce": "cfp_tools.bounce",
 }
 
 

@@ -54,6 +54,7 @@ _ENVIRONMENT = {
     "VALIDATION_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/validation-dlq",
     "ARCHIVE_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/archive-dlq",
     "IDEMPOTENCY_TABLE_NAME": "idempotency",
+    "CONFIGURATION_SET": "mail",
 }
 
 

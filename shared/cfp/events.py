@@ -23,6 +23,7 @@ class EventKind(StrEnum):
     CALL_CLOSED = "call_closed"
     ATTENTION = "attention"
     DECISION = "decision"
+    MAIL_FEEDBACK = "mail_feedback"
 
 
 class NotificationEvent(BaseModel):
@@ -153,4 +154,17 @@ def resent(
         version=version,
         object_id=object_id,
         detail={"resent_by": by},
+    )
+
+
+def mail_feedback(submission_id: str, line: str, feedback_id: str, at: datetime) -> NotificationEvent:
+    """A bounce or complaint SES reported for an address the submission's mail goes to (``line`` says
+    which and what follows); for the digest only, no author mail."""
+    address = line.partition(":")[0]
+    return NotificationEvent(
+        kind=EventKind.MAIL_FEEDBACK,
+        event_id=f"mail_feedback:{submission_id}:{feedback_id}:{address}",
+        occurred_at=at,
+        submission_id=submission_id,
+        detail={"line": line},
     )

@@ -47,6 +47,7 @@ class Mailer:
         clock: Clock,
         mails_per_second: float = 0,
         sleep: Callable[[float], None] = time.sleep,
+        configuration_set: str = "",
     ) -> None:
         self._client = client
         self._sender = sender
@@ -55,6 +56,8 @@ class Mailer:
         self._interval = 1 / mails_per_second if mails_per_second else 0.0
         self._sleep = sleep
         self._last_send = -float("inf")
+        # Names the configuration set whose event destination reports bounces and complaints.
+        self._options = {"ConfigurationSetName": configuration_set} if configuration_set else {}
 
     def _pace(self) -> None:
         """Keep this sender under its share of SES's sending rate, so a burst is sent, not throttled."""
@@ -73,6 +76,7 @@ class Mailer:
                 Destination={"ToAddresses": list(mail.to), "CcAddresses": list(mail.cc)},
                 ReplyToAddresses=list(mail.reply_to),
                 Content={"Raw": {"Data": mail.to_mime(self._sender, self._sender_name, self._clock.now())}},
+                **self._options,  # type: ignore[arg-type]
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")

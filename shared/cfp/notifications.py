@@ -17,10 +17,11 @@ from cfp.events import EventKind, NotificationEvent
 from cfp.mail.digest import digest_sections, digest_title
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer
+from cfp.mail_feedback import held_for_suppression
 from cfp.mailbox import MailboxQuota
 from cfp.model import Decision, Submission, Version, find_upload, needs_reminder, upload_order
 from cfp.observability import logger, metrics
-from cfp.ports import SubmissionRepository, TokenSealer
+from cfp.ports import SubmissionRepository, SuppressionList, TokenSealer
 
 SendOnce = Callable[[str, Mail], None]
 
@@ -46,6 +47,9 @@ class BatchOutcome:
     events: list[NotificationEvent] = field(default_factory=list)
     bounces: list[tuple[str, str]] = field(default_factory=list)
     held: list[tuple[str, str]] = field(default_factory=list)
+    # Addresses held back because they bounced for good or complained, and SES's reports of such.
+    suppressed: list[tuple[str, str]] = field(default_factory=list)
+    feedback: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,15 @@ class Notifier:
     clock: Clock
     sealer: TokenSealer
     quota: MailboxQuota | None = None
+    suppressions: SuppressionList | None = None
 
     def handle(self, event: NotificationEvent, outcome: BatchOutcome) -> None:
         """Send the author mails an event calls for; remember it for the digest."""
         if event.kind is EventKind.CALL_CLOSED:
             self._close_call(event)
+            return
+        if event.kind is EventKind.MAIL_FEEDBACK:
+            outcome.feedback.append((str(event.submission_id), str(event.detail.get("line", ""))))
             return
         if event.submission_id is None:
             raise ValueError(f"{event.kind} event without a submission id")
@@ -71,6 +79,9 @@ class Notifier:
             logger.warning("event for an unknown submission", extra={"event_id": event.event_id})
             return
         mail = self._author_mail(event, submission, versions)
+        if mail is not None:
+            mail, suppressed = held_for_suppression(mail, self.suppressions)
+            outcome.suppressed.extend((submission.id, address) for address in suppressed)
         if mail is not None and self.quota is not None:
             # What organizers send on purpose (decisions, resends) is never held back; what the submission is
             # owed (reminders, the confirmation) goes wherever it was admitted (``cfp.mailbox``).
@@ -135,17 +146,27 @@ class Notifier:
 
     def digest(self, outcome: BatchOutcome) -> None:
         """One digest for everything the batch did; nothing for a quiet batch."""
-        if not outcome.events and not outcome.bounces and not outcome.held:
+        if not (outcome.events or outcome.bounces or outcome.held or outcome.suppressed or outcome.feedback):
             return
         everything = self.store.all()
         records = {s.id: (s, v) for s, v in everything}
-        sections = digest_sections(outcome.events, records, self.link_for, outcome.bounces, outcome.held)
+        sections = digest_sections(
+            outcome.events,
+            records,
+            self.link_for,
+            outcome.bounces,
+            outcome.held,
+            outcome.suppressed,
+            outcome.feedback,
+        )
         mail = self.renderer.digest(digest_title(sections), sections, everything, self.clock.now())
         key = hashlib.sha256(
             "|".join(
                 sorted(e.event_id for e in outcome.events)
                 + sorted(map(str, outcome.bounces))
                 + sorted(f"held:{pair}" for pair in outcome.held)
+                + sorted(f"suppressed:{pair}" for pair in outcome.suppressed)
+                + sorted(f"feedback:{pair}" for pair in outcome.feedback)
             ).encode()
         ).hexdigest()
         self._send_to_organizers(f"digest:{key}", mail)

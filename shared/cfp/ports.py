@@ -241,6 +241,16 @@ class MailboxCounter(Protocol):
         ...
 
 
+class SuppressionList(Protocol):
+    """Addresses no author mail may go to: they bounced for good or complained (``cfp.mail_feedback``)."""
+
+    def suppress(self, address: str, reason: str, at: datetime) -> None: ...
+
+    def suppressed(self, addresses: set[str]) -> set[str]:
+        """Those of ``addresses`` (normalised) that are suppressed."""
+        ...
+
+
 class EventPublisher(Protocol):
     """The notification queue: facts the notifier turns into mails."""
 

@@ -91,6 +91,8 @@ class Settings(BaseModel):
     max_mails_per_mailbox_per_hour: int = Field(default=10, ge=0)
     max_submissions_per_client_per_hour: int = Field(default=60, ge=0)
     mails_per_second: float = Field(default=7.0, gt=0)
+    # The SES configuration set every send names: its event destination reports bounces and complaints.
+    configuration_set: str = ""
 
     @field_validator("deadline", mode="before")
     @classmethod

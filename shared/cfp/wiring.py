@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cfp.keeper import DeadlineKeeper
     from cfp.mail.message import Mail
     from cfp.mail.render import MailRenderer
+    from cfp.mail_feedback import MailFeedback
     from cfp.mailbox import MailboxQuota
     from cfp.mailer import Mailer
     from cfp.model import Version
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from cfp.signin import SignIn
     from cfp.store import SubmissionStore
     from cfp.submissions import SubmissionService
+    from cfp.suppression_store import DynamoSuppressions
     from cfp.uploads import UploadBucket
     from cfp.validation import UploadValidator
 
@@ -247,7 +249,14 @@ def mailer() -> Mailer:
     from cfp.mailer import Mailer
 
     s = settings()
-    return Mailer(client("sesv2"), s.sender_email, s.conference_name, clock(), s.mails_per_second)
+    return Mailer(
+        client("sesv2"),
+        s.sender_email,
+        s.conference_name,
+        clock(),
+        s.mails_per_second,
+        configuration_set=s.configuration_set,
+    )
 
 
 def renderer(given: Settings | None = None) -> MailRenderer:
@@ -327,7 +336,22 @@ def notifier(context: LambdaContext | None = None) -> Notifier:
         clock(),
         token_sealer(),
         mailbox_quota(),
+        suppressions(),
     )
+
+
+def suppressions() -> DynamoSuppressions:
+    from cfp.suppression_store import DynamoSuppressions
+
+    return DynamoSuppressions(client("dynamodb"), settings().table_name)
+
+
+def mail_feedback() -> MailFeedback:
+    """Records SES's bounces and complaints: suppressions, the submissions they name, digest events."""
+    from cfp.mail_feedback import MailFeedback
+
+    s = settings()
+    return MailFeedback(store(), suppressions(), notification_queue(), s.organizer_emails, s.copy_all_authors)
 
 
 def mailbox_quota() -> MailboxQuota:

@@ -120,3 +120,19 @@ def test_concurrent_creates_all_succeed_without_a_server_error(stack: RunningSta
     assert len({submission["id"] for submission in created}) == 40
     output = stack.output()
     assert "Traceback" not in output, output[output.index("Traceback") - 200 :][:3000]
+
+
+def test_a_bounce_reported_by_cfp_bounce_reaches_the_digest(stack: RunningStack) -> None:
+    from cfp_tools.bounce import main as bounce
+
+    created = _create(stack, contact="gone@uni.example")
+    stack.settle()
+    assert bounce(["gone@uni.example", "--api-url", stack.api]) == 0
+    stack.settle()
+    texts = []
+    for path in stack.mails():
+        mail = message_from_bytes(path.read_bytes(), policy=default)
+        body = mail.get_body(("plain",))
+        texts.append(body.get_content() if body is not None else "")
+    [digest] = [t for t in texts if "gone@uni.example: hard bounce" in t]
+    assert created["id"] in digest and "no more mail goes to it" in digest

@@ -101,7 +101,9 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         sign_in_queue_url = sqs.create_queue(QueueName="cfp-test-sign-in")["QueueUrl"]
         release_queue_url = sqs.create_queue(QueueName="cfp-test-releases")["QueueUrl"]
         release_dead_letters = sqs.create_queue(QueueName="cfp-test-release-dlq")["QueueUrl"]
-        boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
+        ses = boto3.client("sesv2", region_name="us-east-1")
+        ses.create_email_identity(EmailIdentity="example.org")
+        ses.create_configuration_set(ConfigurationSetName="cfp-test-mail")
         token_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
         session_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
             Name="cfp-test-console-session-key", SecretString="k" * 64
@@ -131,6 +133,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             "ARCHIVE_PREFIX": "archives/",
             "RELEASE_QUEUE_URL": release_queue_url,
             "RELEASE_DEAD_LETTER_QUEUE_URL": release_dead_letters,
+            "CONFIGURATION_SET": "cfp-test-mail",
         }
         for name, value in environment.items():
             monkeypatch.setenv(name, value)

@@ -10,7 +10,7 @@ import pytest
 from cfp.settings import SettingsError
 from tests.aws import FUNCTION_ENVIRONMENT, import_function
 
-FUNCTIONS = ["api", "validator", "notifier", "deadline", "archiver", "signin", "releaser"]
+FUNCTIONS = ["api", "validator", "notifier", "deadline", "archiver", "signin", "releaser", "feedback"]
 _fresh = itertools.count()
 
 
@@ -51,6 +51,15 @@ def test_the_deadline_keeper_fails_the_import_without_the_archive_dead_letters(
     environment.delenv("ARCHIVE_DEAD_LETTER_QUEUE_URL")
     with pytest.raises(SettingsError, match=r"it needs ARCHIVE_DEAD_LETTER_QUEUE_URL$"):
         _cold_start("deadline")
+
+
+@pytest.mark.parametrize("name", ["notifier", "signin"])
+def test_a_mailing_function_fails_the_import_without_the_configuration_set(
+    name: str, environment: pytest.MonkeyPatch
+) -> None:
+    environment.delenv("CONFIGURATION_SET")
+    with pytest.raises(SettingsError, match=r"it needs CONFIGURATION_SET$"):
+        _cold_start(name)
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)

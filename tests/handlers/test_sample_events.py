@@ -173,3 +173,11 @@ def test_the_releaser_sample_drops_a_release_the_table_no_longer_holds(world: Wo
     result = load_function("releaser").lambda_handler(sample("releaser-release"), FakeContext())
     assert result == {"batchItemFailures": []}
     assert world.notifications() == []
+
+
+def test_the_feedback_sample_suppresses_the_address_that_bounced(world: World) -> None:
+    result = load_function("feedback").lambda_handler(sample("feedback-bounce"), FakeContext())
+    assert result == {"batchItemFailures": []}
+    assert wiring.suppressions().suppressed({"nobody@example.org", "other@example.org"}) == {
+        "nobody@example.org"
+    }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
+
 from cfp_tools.template import load_yaml, transform_offline
 from tests.least_privilege import TEMPLATE, Permissions, compare, environment_of, problems_with
 
@@ -63,9 +65,22 @@ def test_calls_are_named_by_the_actions_iam_checks() -> None:
     assert iam_actions("sqs", "ChangeMessageVisibilityBatch", {}) == [("sqs:ChangeMessageVisibility", None)]
 
 
+def test_a_send_naming_a_configuration_set_needs_both_resources(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.recorded_calls import iam_actions
+
+    monkeypatch.setenv("CONFIGURATION_SET", "cfp-mail")
+    monkeypatch.setenv("TABLE_NAME", "cfp-table")
+    assert iam_actions("ses", "SendEmail", {"ConfigurationSetName": "cfp-mail"}) == [
+        ("ses:SendEmail", None),
+        ("ses:SendEmail", "CONFIGURATION_SET"),
+    ]
+    batch: dict[str, Any] = {"RequestItems": {"cfp-table": {"Keys": []}}}
+    assert iam_actions("dynamodb", "BatchGetItem", batch) == [("dynamodb:BatchGetItem", "TABLE_NAME")]
+
+
 def test_calls_of_some_functions_only_are_not_judged_complete() -> None:
     recorded = [{"function": "api", "action": "dynamodb:GetItem", "resource": "TABLE_NAME"}]
     assert problems_with(recorded) == [
         "the handler tests recorded calls of ['api'], not of every function"
-        " ['api', 'archiver', 'deadline', 'notifier', 'releaser', 'signin', 'validator']"
+        " ['api', 'archiver', 'deadline', 'feedback', 'notifier', 'releaser', 'signin', 'validator']"
     ]

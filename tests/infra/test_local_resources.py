@@ -42,8 +42,16 @@ def test_every_resource_of_the_template_is_created_or_deliberately_left_out(moto
     resources = _build(template, moto_url)
     left_out = {entry.split(" (")[1].rstrip(")") for entry in resources.skipped}
     assert left_out <= set(NOT_EMULATED)
-    # The alarms, their topic and the functions' log groups are what the local stack leaves out.
-    assert {"AWS::CloudWatch::Alarm", "AWS::Logs::LogGroup", "AWS::SNS::Topic"} <= left_out
+    # The alarms, what SES would publish to and the functions' log groups are what the local stack leaves out.
+    assert {
+        "AWS::CloudWatch::Alarm",
+        "AWS::Logs::LogGroup",
+        "AWS::SES::ConfigurationSetEventDestination",
+    } <= left_out
+    # Every send names the configuration set, which exists as on AWS.
+    named = template.function("NotifierFunction").environment["CONFIGURATION_SET"]
+    sets = resources.client("sesv2").list_configuration_sets()["ConfigurationSets"]
+    assert named in sets
     bucket = template.resolver.physical_ids["UploadsBucket"]
     assert template.function("ValidatorFunction").environment["BUCKET_NAME"] == bucket
     assert bucket in {b["Name"] for b in resources.client("s3").list_buckets()["Buckets"]}

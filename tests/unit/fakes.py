@@ -424,3 +424,16 @@ def _counted(seen: set[str], name: str, most: int) -> bool:
         return False
     seen.add(name)
     return True
+
+
+class FakeSuppressions:
+    """The suppression list, in memory."""
+
+    def __init__(self) -> None:
+        self.reasons: dict[str, str] = {}
+
+    def suppress(self, address: str, reason: str, at: datetime) -> None:
+        self.reasons[address] = reason
+
+    def suppressed(self, addresses: set[str]) -> set[str]:
+        return addresses & set(self.reasons)

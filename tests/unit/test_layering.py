@@ -15,6 +15,8 @@ ADAPTERS = {
     "cfp.mailer",
     "cfp.batches",
     "cfp.secrets",
+    "cfp.suppression_store",
+    "cfp.ses_feedback",
 }
 OUTSIDE = {"cfp.wiring", "boto3", "botocore"}
 CORE = [
@@ -36,6 +38,7 @@ CORE = [
     "archive",
     "signin",
     "sessions",
+    "mail_feedback",
 ]
 
 

@@ -21,8 +21,11 @@ from cfp_tools.template import REGION, STACK_NAME, CorsRule, Template, TemplateE
 NOT_EMULATED: dict[str, str] = {
     "AWS::Logs::LogGroup": "the functions' logs go to the terminal, access logs are not written",
     "AWS::CloudWatch::Alarm": "no metrics are kept locally, so no alarm could fire",
-    "AWS::SNS::Topic": "only alarms publish to it",
-    "AWS::SNS::Subscription": "only alarms publish to its topic",
+    "AWS::SNS::Subscription": "alarms and SES's reports publish to the topics, and neither happens locally",
+    "AWS::SNS::TopicPolicy": "SES publishes nothing locally",
+    "AWS::SES::ConfigurationSetEventDestination": (
+        "moto's SES never bounces; `cfp bounce ADDRESS` puts SES's report on the feedback queue instead"
+    ),
 }
 
 
@@ -76,6 +79,8 @@ class Resources:
             "AWS::Serverless::HttpApi": self._create_http_api,
             "AWS::KMS::Key": self._create_kms_key,
             "AWS::SecretsManager::Secret": self._create_secret,
+            "AWS::SNS::Topic": self._create_topic,
+            "AWS::SES::ConfigurationSet": self._create_configuration_set,
         }
         creator = creators.get(resource_type)
         if creator is None:
@@ -98,6 +103,16 @@ class Resources:
         description = str(self.template.properties(logical_id).get("Description", logical_id))
         metadata = self.client("kms").create_key(Description=description)["KeyMetadata"]
         self.remember(logical_id, metadata["KeyId"], Arn=metadata["Arn"])
+
+    def _create_topic(self, logical_id: str) -> None:
+        """A topic to name (the feedback queue's policy does); nothing publishes to it locally."""
+        arn = self.client("sns").create_topic(Name=physical_name(logical_id))["TopicArn"]
+        self.remember(logical_id, arn, TopicName=physical_name(logical_id), TopicArn=arn)
+
+    def _create_configuration_set(self, logical_id: str) -> None:
+        """The configuration set every send names, so a send naming it works as on AWS."""
+        self.client("sesv2").create_configuration_set(ConfigurationSetName=physical_name(logical_id))
+        self.remember(logical_id, physical_name(logical_id))
 
     def _create_secret(self, logical_id: str) -> None:
         """A secret whose value is generated here, as ``GenerateSecretString`` does on AWS."""

@@ -126,7 +126,7 @@ _SECTIONS: list[tuple[str, str, str, str]] = [
     (EventKind.ATTENTION, "Needs attention", "needs attention", "need attention"),
     ("failed", "Failed format checks", "failed check", "failed checks"),
     ("bounced", "Bounced author addresses", "bounced address", "bounced addresses"),
-    ("held", "Mails held back (the mailbox had its hourly share)", "mail held back", "mails held back"),
+    ("held", "Mails held back", "mail held back", "mails held back"),
     (EventKind.LATE_UPLOAD, "Late uploads (kept, not counted)", "late upload", "late uploads"),
     (EventKind.WITHDRAWN, "Withdrawals", "withdrawal", "withdrawals"),
     (EventKind.SUBMITTED, "New submissions", "new submission", "new submissions"),
@@ -147,6 +147,8 @@ def digest_sections(
     link_for: Callable[[str, Version | None], str | None],
     bounces: Sequence[tuple[str, str]] = (),
     held: Sequence[tuple[str, str]] = (),
+    suppressed: Sequence[tuple[str, str]] = (),
+    feedback: Sequence[tuple[str, str]] = (),
 ) -> list[DigestSection]:
     """Group a batch of events into digest sections, one line per event or bounced address."""
     sections = {key: DigestSection(heading, one, many) for key, heading, one, many in _SECTIONS}
@@ -171,6 +173,8 @@ def digest_sections(
             held,
             "mail to {} held back: its mailbox or this submission had its hourly share; a resend goes",
         ),
+        ("held", suppressed, "mail to {} held back: it bounced for good or complained before"),
+        ("bounced", feedback, "{}"),
     ):
         for submission_id, address in pairs:
             title = neutral(records[submission_id][0].title) if submission_id in records else ""

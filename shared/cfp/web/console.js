@@ -580,7 +580,8 @@
     fact(facts, "Withdrawn", when(d.withdrawn_at));
     fact(facts, "Deadline", when(d.deadline));
     if (d.extension_until) fact(facts, "Extension", when(d.extension_until) + ", granted by " + d.extension_granted_by);
-    if (d.bounced.length) fact(facts, "Bounced", d.bounced.join(", "));
+    // Refusals at sending and SES's later bounces and complaints, one line each, as recorded.
+    if (d.bounced.length) facts.append(el("dt", {}, "Bounces and complaints"), ...d.bounced.map((line) => el("dd", {}, line)));
     $("detail-abstract").textContent = d.abstract;
     $("detail-decision").textContent = d.decision
       ? d.decision + " by " + d.decided_by + " on " + when(d.decided_at) + (d.decision_sent ? "; mailed to the authors." : "; not released yet.") + (d.decision_note ? " Note: " + d.decision_note : "")
