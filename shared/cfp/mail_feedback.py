@@ -20,12 +20,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from cfp.events import mail_feedback
-from cfp.mail.message import Mail
 from cfp.model import Submission
 from cfp.observability import logger, metrics
 from cfp.ports import EventPublisher, SubmissionRepository, SuppressionList
+
+if TYPE_CHECKING:
+    # Only the notifier, which renders mail, holds mail back; the feedback function loads no mail module.
+    from cfp.mail.message import Mail
 
 
 class FeedbackKind(StrEnum):
