@@ -55,13 +55,13 @@ def test_a_sign_out_the_server_cannot_record_says_so_and_the_browser_still_forge
     def unreachable(self: DynamoSignInRecords, session_hash: str) -> None:
         raise SignInUnavailable("the table could not be reached")
 
-    monkeypatch.setattr(DynamoSignInRecords, "close_session", unreachable)
-    refused = call("DELETE", "/organizers/session", cookie=cookie)
+    with monkeypatch.context() as outage:
+        outage.setattr(DynamoSignInRecords, "close_session", unreachable)
+        refused = call("DELETE", "/organizers/session", cookie=cookie)
     assert refused["statusCode"] == 503
     assert body_of(refused)["error"] == "unavailable"
     assert any("Max-Age=0" in c for c in refused["cookies"]), refused["cookies"]
 
-    monkeypatch.undo()
     assert call("GET", "/organizers/submissions", cookie=cookie)["statusCode"] == 200, "still open: try again"
     assert call("DELETE", "/organizers/session", cookie=cookie)["statusCode"] == 200
     assert call("GET", "/organizers/submissions", cookie=cookie)["statusCode"] == 401
