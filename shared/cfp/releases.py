@@ -22,6 +22,7 @@ from cfp.clock import Clock
 from cfp.errors import QueueUnavailable
 from cfp.events import NotificationEvent
 from cfp.model import Decision, Submission
+from cfp.neutral import neutral_submission
 from cfp.observability import logger
 from cfp.ports import JobQueue, SubmissionRepository
 from cfp.release_records import (
@@ -145,7 +146,9 @@ class Releases:
             kind = [(s, corrected) for s, corrected in pending if s.decision is decision]
             if kind:
                 example, corrected = kind[0]
-                mail = self.renderer.decision(example, decision, example.decision_note, corrected)
+                # Organizers read the example: authors' text with its direction controls written out.
+                shown = neutral_submission(example)
+                mail = self.renderer.decision(shown, decision, shown.decision_note, corrected)
                 mails.append(
                     MailPreview(
                         decision=decision,

@@ -79,3 +79,11 @@ def test_organizers_see_bidi_controls_written_out_everywhere(world: World) -> No
 
     authors_view = body_of(call("GET", f"/submissions/{created['id']}", token=str(created["token"])))
     assert (authors_view["title"], authors_view["authors"][0]["name"]) == (TITLE, NAME)
+
+    # The release's preview is what a chair reads before every decision mail goes out.
+    decided = {"ids": [created["id"]], "decision": "accepted", "note": "\u202eWell done"}
+    assert call("POST", "/organizers/decisions", decided, cookie=cookie)["statusCode"] == 200
+    preview = body_of(call("POST", "/organizers/releases", cookie=cookie))
+    [mail] = preview["mails"]
+    assert SHOWN_TITLE in mail["subject"] + mail["text"] and "[U+202E]Well done" in mail["text"]
+    assert not any(c in mail["subject"] + mail["text"] for c in CONTROLS)
