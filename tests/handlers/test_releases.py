@@ -234,6 +234,14 @@ def test_a_mail_another_batch_is_sending_comes_back_within_seconds(
     assert answer["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
     assert [(c["ReceiptHandle"], c["VisibilityTimeout"]) for c in changed] == [(message["ReceiptHandle"], 5)]
 
+    # Delivered again and still in progress elsewhere, it waits longer each time rather than being
+    # dead-lettered while it only waits.
+    for deliveries, seconds in ((2, 15), (3, 45), (4, 135)):
+        changed.clear()
+        event["Records"][0]["attributes"]["ApproximateReceiveCount"] = str(deliveries)
+        notifier.lambda_handler(event, FakeContext())
+        assert [c["VisibilityTimeout"] for c in changed] == [seconds]
+
 
 def test_many_decisions_are_applied_whole_off_the_request_and_a_release_resumes_after_a_fault(
     world: World, monkeypatch: pytest.MonkeyPatch
