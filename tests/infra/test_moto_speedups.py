@@ -275,3 +275,62 @@ def test_a_transaction_copies_only_the_partitions_it_names() -> None:
         [sys.executable, "-c", _COPIES], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+# A Scan read page by page gives every item once, in order, each page starting where the last ended.
+_PAGES = textwrap.dedent(
+    """
+    import os
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models.table import Table
+    from cfp_tools.local import moto_speedups
+
+    def pages(db, **scan):
+        found = []
+        for page in db.get_paginator("scan").paginate(TableName="t", **scan):
+            found += [(i["pk"]["S"], i["sk"]["S"]) for i in page["Items"]]
+        return found
+
+    def fill(db):
+        db.create_table(
+            TableName="t",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk in range(120):
+            for sk in ("b", "a", "c"):
+                db.put_item(TableName="t", Item={"pk": {"S": f"p{pk:03d}"}, "sk": {"S": sk}})
+
+    with mock_aws():
+        db = boto3.client("dynamodb")
+        fill(db)
+        expected = pages(db, PaginationConfig={"PageSize": 7})
+    moto_speedups.apply()
+    compared = []
+    original = Table._item_comes_before_dct
+    Table._item_comes_before_dct = lambda *a, **k: compared.append(1) or original(*a, **k)
+    with mock_aws():
+        db = boto3.client("dynamodb")
+        fill(db)
+        assert pages(db, PaginationConfig={"PageSize": 7}) == expected
+        assert len(expected) == 360 and expected == sorted(expected)
+        assert compared == [], f"{len(compared)} items walked past to find where pages start"
+    print("ok")
+    """
+)
+
+
+def test_a_paginated_scan_starts_each_page_where_the_last_ended() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _PAGES], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
