@@ -17,7 +17,7 @@ error and counted (``OrganizerMailFeedback``), which raises an alarm for the ope
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -119,11 +119,7 @@ def without_suppressed(mail: Mail, suppressed: set[str]) -> tuple[Mail | None, l
     held = [a for a in mail.recipients() if normalised(a) in suppressed]
     if not held:
         return mail, []
-    to = tuple(a for a in mail.to if normalised(a) not in suppressed)
-    cc = tuple(a for a in mail.cc if normalised(a) not in suppressed)
-    if not to and not cc:
-        return None, held
-    return replace(mail, to=to or cc, cc=cc if to else ()), held
+    return mail.without(set(held)), held
 
 
 def held_for_suppression(mail: Mail, suppressions: SuppressionList | None) -> tuple[Mail | None, list[str]]:

@@ -32,7 +32,7 @@ except at Gmail, whose documented rule is that dots do not matter and that ``goo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cfp.clock import Clock
@@ -86,11 +86,7 @@ class MailboxQuota:
             return mail, []
         metrics.add_metric(name="MailHeldBack", unit="Count", value=len(held))
         logger.info("mail held back: a mailbox is over an hourly limit", extra={"event_id": event_id})
-        to = tuple(a for a in mail.to if admitted[mailbox(a)])
-        cc = tuple(a for a in mail.cc if admitted[mailbox(a)])
-        if not to and not cc:
-            return None, held
-        return replace(mail, to=to or cc, cc=cc if to else ()), held
+        return mail.without(set(held)), held
 
     def _allows(
         self, box: str, submission: str, event_id: str, hour: datetime, end: datetime, owed: bool

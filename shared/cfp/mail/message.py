@@ -6,7 +6,7 @@ CR/LF in header values, so a title or name can never inject a header. HTML is re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
@@ -31,6 +31,15 @@ class Mail:
 
     def recipients(self) -> list[str]:
         return [*self.to, *self.cc]
+
+    def without(self, held: set[str]) -> Mail | None:
+        """This mail to its other recipients only (a copy moves up to To when every To is held), or None
+        when every recipient is held."""
+        to = tuple(a for a in self.to if a not in held)
+        cc = tuple(a for a in self.cc if a not in held)
+        if not to and not cc:
+            return None
+        return replace(self, to=to or cc, cc=cc if to else ())
 
     def to_mime(self, sender: str, sender_name: str, sent_at: datetime) -> bytes:
         message = EmailMessage()
