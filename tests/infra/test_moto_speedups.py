@@ -9,6 +9,25 @@ import subprocess
 import sys
 import textwrap
 
+# Each script defines the keyed table it writes to as ``TABLE``: pk and sk, paid per request.
+_TABLE = """
+TABLE = dict(
+    TableName="t",
+    AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    BillingMode="PAY_PER_REQUEST",
+)
+"""
+
+
+def _passes(script: str) -> None:
+    """Run a check in a fresh interpreter (so the patches reach no other test's moto); it prints ok."""
+    result = subprocess.run(
+        [sys.executable, "-c", _TABLE + script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
 _SCRIPT = textwrap.dedent(
     """
     import os
@@ -93,10 +112,7 @@ _SCRIPT = textwrap.dedent(
 
 
 def test_answers_are_unchanged_by_the_patches() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+    _passes(_SCRIPT)
 
 
 # A write from another thread, made while a transaction is under way (inside ``hooked``, which the
@@ -135,18 +151,7 @@ _RACES = textwrap.dedent(
 
     with mock_aws():
         db, other = boto3.client("dynamodb"), boto3.client("dynamodb")
-        db.create_table(
-            TableName="t",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        db.create_table(**TABLE)
         for pk in "abc":
             db.put_item(TableName="t", Item=key(pk))
 
@@ -175,10 +180,7 @@ _RACES = textwrap.dedent(
 
 
 def test_a_transaction_is_isolated_from_concurrent_writes() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _RACES], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+    _passes(_RACES)
 
 
 # moto's server looks up a request's backend by listing its own package's folders: once per host here.
@@ -214,10 +216,7 @@ _DISPATCH = textwrap.dedent(
 
 
 def test_the_server_finds_a_hosts_backend_once() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _DISPATCH], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+    _passes(_DISPATCH)
 
 
 # A transaction copies, once, the partitions it names and nothing else, however full the table is.
@@ -237,18 +236,7 @@ _COPIES = textwrap.dedent(
     Item.__deepcopy__ = lambda self, memo: copies.append(1) or original(self, memo)
     with mock_aws():
         db = boto3.client("dynamodb")
-        db.create_table(
-            TableName="t",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        db.create_table(**TABLE)
         for pk in range(300):
             for sk in ("a", "b"):
                 db.put_item(TableName="t", Item={"pk": {"S": str(pk)}, "sk": {"S": sk}})
@@ -271,10 +259,7 @@ _COPIES = textwrap.dedent(
 
 
 def test_a_transaction_copies_only_the_partitions_it_names() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _COPIES], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+    _passes(_COPIES)
 
 
 # A Scan read page by page gives every item once, in order, each page starting where the last ended.
@@ -294,18 +279,7 @@ _PAGES = textwrap.dedent(
         return found
 
     def fill(db):
-        db.create_table(
-            TableName="t",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        db.create_table(**TABLE)
         for pk in range(120):
             for sk in ("b", "a", "c"):
                 db.put_item(TableName="t", Item={"pk": {"S": f"p{pk:03d}"}, "sk": {"S": sk}})
@@ -330,7 +304,4 @@ _PAGES = textwrap.dedent(
 
 
 def test_a_paginated_scan_starts_each_page_where_the_last_ended() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _PAGES], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+    _passes(_PAGES)
