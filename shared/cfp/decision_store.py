@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 
 from cfp.errors import SubmissionNotFound, SubmissionWithdrawn
 from cfp.release_records import DecisionJob
-from cfp.store import _from_item, _iso, _pk, _to_item
+from cfp.store import _from_item, _iso, _pk, _to_item, partition_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -260,15 +260,7 @@ class DecisionStore:
         return job, items
 
     def _items(self, pk: str) -> Iterator[dict[str, Any]]:
-        pages = self._client.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": pk}},
-            ConsistentRead=True,
-        )
-        for page in pages:
-            for item in page.get("Items", []):
-                yield _from_item(item)
+        return partition_items(self._client, self._table, pk)
 
     def _update(self, pk: str, update: str, condition: str, values: dict[str, Any]) -> bool:
         names = {

@@ -154,6 +154,19 @@ def _versions_from(items: list[dict[str, Any]], judge_again: Rejudge | None = No
     return versions
 
 
+def partition_items(client: Any, table: str, pk: str) -> Iterator[dict[str, Any]]:
+    """Every item of one partition, read consistently, page by page, as plain values."""
+    pages = client.get_paginator("query").paginate(
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": pk}},
+        ConsistentRead=True,
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            yield _from_item(item)
+
+
 class SubmissionStore:
     """Reads and writes submissions and versions; every write that must not race is conditional."""
 
@@ -268,16 +281,7 @@ class SubmissionStore:
         return _submission_from(meta), _versions_from(items, self._judge_again)
 
     def _query(self, pk: str) -> Iterator[dict[str, Any]]:
-        paginator = self._client.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": pk}},
-            ConsistentRead=True,
-        )
-        for page in pages:
-            for item in page.get("Items", []):
-                yield _from_item(item)
+        return partition_items(self._client, self._table, pk)
 
     def all(self) -> list[tuple[Submission, list[Version]]]:
         """Every submission with its versions, oldest first."""
