@@ -305,3 +305,96 @@ _PAGES = textwrap.dedent(
 
 def test_a_paginated_scan_starts_each_page_where_the_last_ended() -> None:
     _passes(_PAGES)
+
+
+# Every attribute type, nested, reads back the same through GetItem, Query, Scan and BatchGetItem with and
+# without the patches; binary values take moto's own path (they are base64-encoded on the way out).
+_ITEMS = textwrap.dedent(
+    """
+    import json, os, sys
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+    import boto3
+    from moto import mock_aws
+    from cfp_tools.local import moto_speedups
+
+    if sys.argv[1] == "patched":
+        moto_speedups.apply()
+    values = {
+        "s": {"S": "é ✓"}, "n": {"N": "12.5"}, "yes": {"BOOL": True}, "none": {"NULL": True},
+        "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "b": {"B": b"\\x00\\xff"},
+        "bs": {"BS": [b"\\x01", b"\\x02"]},
+        "m": {"M": {"inner": {"L": [{"S": "x"}, {"N": "1"}, {"M": {"deep": {"B": b"\\x07"}}}]}}},
+        "l": {"L": [{"S": "plain"}, {"BOOL": False}]},
+    }
+    with mock_aws():
+        db = boto3.client("dynamodb")
+        db.create_table(**TABLE)
+        db.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": "binary"}, **values})
+        plain = {k: v for k, v in values.items() if k not in ("b", "bs", "m")}
+        db.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": "plain"}, **plain})
+        key = {"pk": {"S": "p"}, "sk": {"S": "plain"}}
+        answers = [
+            db.get_item(TableName="t", Key=key)["Item"],
+            db.query(
+                TableName="t",
+                KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "p"}},
+            )["Items"],
+            db.scan(TableName="t")["Items"],
+            db.batch_get_item(RequestItems={"t": {"Keys": [key]}})["Responses"],
+        ]
+    print(repr(answers))
+    """
+)
+
+
+def test_items_read_back_the_same_with_the_patches() -> None:
+    def answers(mode: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", _TABLE + _ITEMS, mode],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    patched = answers("patched")
+    assert "binary" in patched and "plain" in patched
+    assert patched == answers("unpatched")
+
+
+# moto's own serializer takes about 0.6 ms an item; the patched one reads 5,000 items well within a second.
+_SCAN_COST = textwrap.dedent(
+    """
+    import os, time
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+    import boto3
+    from moto import mock_aws
+    from cfp_tools.local import moto_speedups
+
+    moto_speedups.apply()
+    with mock_aws():
+        db = boto3.client("dynamodb")
+        db.create_table(**TABLE)
+        for start in range(0, 5000, 25):
+            db.batch_write_item(RequestItems={"t": [
+                {"PutRequest": {"Item": {
+                    "pk": {"S": f"SUB#{n}"}, "sk": {"S": "META"}, "title": {"S": "A poster"},
+                    "count": {"N": "3"}, "tags": {"M": {"a": {"S": "b"}, "c": {"L": [{"N": "1"}]}}},
+                }}}
+                for n in range(start, start + 25)
+            ]})
+        started = time.process_time()
+        read = sum(len(page["Items"]) for page in db.get_paginator("scan").paginate(TableName="t"))
+        spent = time.process_time() - started
+        assert read == 5000, read
+        assert spent < 2.0, f"a Scan of 5,000 items took {spent:.2f} s of CPU"
+    print("ok")
+    """
+)
+
+
+def test_a_scan_costs_little_per_item() -> None:
+    _passes(_SCAN_COST)
