@@ -50,6 +50,7 @@ from cfp.errors import (
     SignInUnavailable,
     SubmissionNotFound,
     SubmissionWithdrawn,
+    TableUnavailable,
     UploadNotFound,
 )
 from cfp.instants import InstantOutOfRange
@@ -65,6 +66,17 @@ from cfp.release_records import (
     ReleaseView,
 )
 from cfp.request_guard import MAX_REQUEST_BYTES, body_bytes, body_problems
+from cfp.reviews import (
+    CommentInput,
+    CommentView,
+    Conflicted,
+    ConflictInput,
+    ReviewConflict,
+    ReviewInput,
+    ReviewLocked,
+    ReviewView,
+    Standing,
+)
 from cfp.submissions import (
     CallClosed,
     IdempotencyKeyReused,
@@ -318,7 +330,23 @@ def _release_started(error: ReleaseStarted) -> Response[dict[str, Any]]:
     return _error(409, "already_started", str(error))
 
 
+@app.exception_handler(Conflicted)
+def _conflicted(error: Conflicted) -> Response[dict[str, Any]]:
+    return _error(403, "conflicted", str(error))
+
+
+@app.exception_handler(ReviewLocked)
+def _locked(error: ReviewLocked) -> Response[dict[str, Any]]:
+    return _error(409, "locked", str(error))
+
+
+@app.exception_handler(ReviewConflict)
+def _review_conflict(error: ReviewConflict) -> Response[dict[str, Any]]:
+    return _error(409, "conflict", str(error))
+
+
 @app.exception_handler(SecretUnavailable)
+@app.exception_handler(TableUnavailable)
 @app.exception_handler(QueueUnavailable)
 @app.exception_handler(SignInUnavailable)
 def _console_unavailable(error: Exception) -> Response[dict[str, Any]]:
@@ -617,8 +645,7 @@ def close_session() -> Response[dict[str, Any]]:
     responses=_answers(200, "Every submission, one row each, with the counts.", _CONSOLE_ANSWERS),
 )
 def list_for_organizers() -> SubmissionList:
-    _organizer()
-    return wiring.console().listing()
+    return wiring.console().listing(_organizer())
 
 
 @app.get(
@@ -630,8 +657,62 @@ def list_for_organizers() -> SubmissionList:
     ),
 )
 def show_for_organizers(submission_id: SubmissionId) -> SubmissionDetail:
-    _organizer()
-    return wiring.console().show(submission_id)
+    return wiring.console().show(submission_id, _organizer())
+
+
+_REVIEW_ANSWERS: dict[int, OpenAPIResponse] = {
+    **_CONSOLE_ANSWERS,
+    403: _documented(ErrorAnswer, "conflicted: you declared a conflict with this submission."),
+    409: _documented(
+        ErrorAnswer,
+        "locked: the decision was released, so reviews no longer change; withdrawn: the submission was "
+        "withdrawn; conflict: it changed meanwhile, or you declared a conflict over your own review.",
+    ),
+}
+
+
+@app.put(
+    "/organizers/submissions/<submission_id>/review",
+    summary="Write or change your review: merit 1-5, confidence 1-4, comments for authors and organizers",
+    security=ORGANIZER,
+    responses=_answers(200, "Your review as it stands now.", _REVIEW_ANSWERS),
+)
+def put_review(submission_id: SubmissionId, review: ReviewInput) -> ReviewView:
+    return wiring.reviewing().review(submission_id, _organizer(), review)
+
+
+@app.delete(
+    "/organizers/submissions/<submission_id>/review",
+    summary="Withdraw your review (until the decision is released)",
+    security=ORGANIZER,
+    responses=_answers(200, "Withdrawn: what you may see of the reviewing now.", _REVIEW_ANSWERS),
+)
+def withdraw_review(submission_id: SubmissionId) -> Standing:
+    organizer = _organizer()
+    reviewing = wiring.reviewing()
+    reviewing.withdraw_review(submission_id, organizer)
+    return reviewing.sight(submission_id, organizer).standing()
+
+
+@app.put(
+    "/organizers/submissions/<submission_id>/conflict",
+    summary="Declare or lift your conflict with a submission (false also dismisses a suggested one)",
+    security=ORGANIZER,
+    responses=_answers(200, "What you may see of the reviewing now.", _REVIEW_ANSWERS),
+)
+def put_conflict(submission_id: SubmissionId, conflict: ConflictInput) -> Standing:
+    return wiring.reviewing().set_conflict(submission_id, _organizer(), conflict.conflicted)
+
+
+@app.post(
+    "/organizers/submissions/<submission_id>/comments",
+    status_code=201,
+    summary="Add a comment to the organizers' discussion of a submission",
+    security=ORGANIZER,
+    responses=_answers(201, "The comment, added.", _REVIEW_ANSWERS),
+)
+def add_comment(submission_id: SubmissionId, comment: CommentInput) -> CommentView:
+    return wiring.reviewing().comment(submission_id, _organizer(), comment)
 
 
 @app.post(
@@ -813,9 +894,9 @@ def link_to_archive(job_id: JobId) -> PdfLink:
     responses={200: _EXPORTED, **_CONSOLE_ANSWERS},
 )
 def export(format: Annotated[Literal["csv", "json"], Query()] = "csv") -> Response[str]:
-    _organizer()
+    viewer = _organizer()
     console = wiring.console()
-    data = console.export_csv() if format == "csv" else console.export_json()
+    data = console.export_csv(viewer) if format == "csv" else console.export_json(viewer)
     kind = "text/csv; charset=utf-8" if format == "csv" else "application/json"
     return Response(
         status_code=200,

@@ -59,11 +59,13 @@ from cfp.ports import (
     DeadLetterReader,
     EventPublisher,
     JobQueue,
+    Snapshot,
     SubmissionRepository,
     UploadStorage,
 )
 from cfp.release_records import decision_sent
 from cfp.remeasure import measured_by_older
+from cfp.reviews import CommentView, ReviewRecords, ReviewRepository, ReviewView, Sight, Standing
 from cfp.settings import Settings
 from cfp.submissions import SubmissionFacts, facts_of
 
@@ -90,9 +92,17 @@ ROW_COLUMNS = [
     "decision_sent",
     "updated",
     "older_checker",
+    "review_count",
+    "score_mean",
+    "score_min",
+    "score_max",
+    "score_spread",
+    "my_score",
+    "conflicted",
+    "conflict_suggested",
 ]
 
-Cell = str | int | bool | None
+Cell = str | int | float | bool | None
 
 
 class SubmissionList(BaseModel):
@@ -140,7 +150,8 @@ class AuditView(BaseModel):
 
 
 class SubmissionDetail(SubmissionFacts):
-    """Everything on record about one submission (never its token's hash)."""
+    """Everything on record about one submission (never its token's hash), as the organizer asking may see
+    it: a conflicted organizer gets no decision (null), reviews or comments."""
 
     extension_until: datetime | None
     extension_granted_by: str | None
@@ -150,9 +161,20 @@ class SubmissionDetail(SubmissionFacts):
     decision_note: str
     decided_by: str | None
     decided_at: datetime | None
-    decision_sent: bool
+    decision_sent: bool | None
     versions: list[UploadDetail]
     history: list[AuditView]
+    standing: Standing | None = Field(
+        default=None, description="The reviewing as the signed-in organizer may see it."
+    )
+    reviews: list[ReviewView] = Field(
+        default_factory=list,
+        description="Every review once the signed-in organizer has submitted theirs; until then only their "
+        "own; none for a conflicted organizer.",
+    )
+    comments: list[CommentView] = Field(
+        default_factory=list, description="The organizers' discussion, under the same rules as reviews."
+    )
 
 
 class Export(BaseModel):
@@ -294,12 +316,21 @@ class Console:
     dead_letter_queues: tuple[DeadLetterQueue, ...] = field(default=())
     archive_jobs: ArchiveJobs | None = None
     archive_queue: JobQueue | None = None
+    reviews: ReviewRepository | None = None
 
     # ---- reading -----------------------------------------------------------------------------------
 
-    def listing(self) -> SubmissionList:
-        """Every submission in one answer: one Scan, one compact row each."""
+    def _reviewing(self, snapshot: Snapshot) -> dict[str, ReviewRecords]:
+        return self.reviews.from_snapshot(snapshot) if self.reviews is not None else {}
+
+    def _records(self, submission_id: str) -> ReviewRecords:
+        return self.reviews.review_records(submission_id) if self.reviews is not None else ReviewRecords()
+
+    def listing(self, viewer: str | None = None) -> SubmissionList:
+        """Every submission in one answer: one Scan, one compact row each, its reviewing and decision as
+        ``viewer`` may see them (without a viewer, an operator's view: decisions, no reviewing)."""
         snapshot = self.store.snapshot()
+        reviewing = self._reviewing(snapshot)
         window = self.settings.window
         rows: list[list[Cell]] = []
         counts: Counter[str] = Counter()
@@ -309,11 +340,15 @@ class Console:
             status = status_of(submission, versions, window)
             current = current_version(submission, versions, window)
             verdict = current.verdict if current else None
+            sight = Sight(viewer, reviewing.get(submission.id, ReviewRecords()), submission)
+            standing = sight.standing()
             sent = decision_sent(submission, snapshot.markers.get(submission.id, set()))
             counts[status.value] += 1
-            decisions[submission.decision.value if submission.decision else "undecided"] += 1
-            if submission.decision and not sent and not submission.withdrawn:
-                decisions["unsent"] += 1
+            if sight.sees_decision:
+                decisions[submission.decision.value if submission.decision else "undecided"] += 1
+                if submission.decision and not sent and not submission.withdrawn:
+                    decisions["unsent"] += 1
+            decision = submission.decision.value if submission.decision and sight.sees_decision else None
             rows.append(
                 [
                     submission.id,
@@ -325,10 +360,18 @@ class Console:
                     verdict.body_pages if verdict else None,
                     len(late_versions(submission, versions, window)),
                     submission.extension_until.isoformat() if submission.extension_until else None,
-                    submission.decision.value if submission.decision else None,
-                    sent,
+                    decision,
+                    sent if sight.sees_decision else None,
                     submission.updated_at.isoformat(),
                     bool(verdict and verdict.measured_by_older_checker()),
+                    standing.review_count,
+                    standing.score_mean,
+                    standing.score_min,
+                    standing.score_max,
+                    standing.score_spread,
+                    standing.my_score,
+                    standing.conflicted,
+                    standing.conflict_suggested,
                 ]
             )
         now = self.clock.now()
@@ -349,21 +392,23 @@ class Console:
         versions: list[Version],
         markers: set[str],
         history: list[AuditEntry],
+        sight: Sight,
     ) -> SubmissionDetail:
         window = self.settings.window
         submission = neutral_submission(submission)
         current = current_version(submission, versions, window)
+        seen = sight.sees_decision
         return SubmissionDetail(
             **facts_of(submission, versions, window),
             extension_until=submission.extension_until,
             extension_granted_by=submission.extension_granted_by,
             extension_granted_at=submission.extension_granted_at,
             bounced=submission.bounced,
-            decision=submission.decision,
-            decision_note=submission.decision_note,
-            decided_by=submission.decided_by,
-            decided_at=submission.decided_at,
-            decision_sent=decision_sent(submission, markers),
+            decision=submission.decision if seen else None,
+            decision_note=submission.decision_note if seen else "",
+            decided_by=submission.decided_by if seen else None,
+            decided_at=submission.decided_at if seen else None,
+            decision_sent=decision_sent(submission, markers) if seen else None,
             versions=[
                 UploadDetail(
                     version=v.number,
@@ -383,14 +428,24 @@ class Console:
                 )
                 for v in versions
             ],
-            history=[AuditView(at=h.at, by=h.by, action=h.action, detail=h.detail) for h in history],
+            history=[
+                AuditView(at=h.at, by=h.by, action=h.action, detail=h.detail) for h in sight.history(history)
+            ],
+            standing=sight.standing() if sight.viewer is not None else None,
+            reviews=sight.reviews(),
+            comments=sight.comments(),
         )
 
-    def show(self, submission_id: str) -> SubmissionDetail:
-        """One submission with every version; raises SubmissionNotFound."""
+    def show(self, submission_id: str, viewer: str | None = None) -> SubmissionDetail:
+        """One submission with every version, as ``viewer`` may see it; raises SubmissionNotFound."""
         submission, versions = self.store.get(submission_id)
+        sight = Sight(viewer, self._records(submission_id), submission)
         return self._detail(
-            submission, versions, self.store.markers(submission_id), self.store.history(submission_id)
+            submission,
+            versions,
+            self.store.markers(submission_id),
+            self.store.history(submission_id),
+            sight,
         )
 
     def pdf_link(self, submission_id: str, version: int, object_id: str | None = None) -> PdfLink:
@@ -424,15 +479,21 @@ class Console:
 
     # ---- export ------------------------------------------------------------------------------------
 
-    def export_csv(self) -> bytes:
-        """Every submission as a formula-safe CSV (the final digest's, with the decisions)."""
+    def export_csv(self, viewer: str | None = None) -> bytes:
+        """Every submission as a formula-safe CSV (the final digest's, with the decisions and the reviews'
+        aggregates as ``viewer`` may see them)."""
         from cfp.mail.digest import submissions_csv
 
-        return submissions_csv(self.store.all(), self.settings.window)
-
-    def export_json(self) -> bytes:
-        """Everything on record: every submission with every version, verdict, decision and change."""
         snapshot = self.store.snapshot()
+        reviewing = self._reviewing(snapshot)
+        sights = {s.id: Sight(viewer, reviewing.get(s.id, ReviewRecords()), s) for s, _ in snapshot.records}
+        return submissions_csv(snapshot.records, self.settings.window, sights)
+
+    def export_json(self, viewer: str | None = None) -> bytes:
+        """Everything on record: every submission with every version, verdict, decision and change, and the
+        reviews ``viewer`` may see."""
+        snapshot = self.store.snapshot()
+        reviewing = self._reviewing(snapshot)
         document = Export(
             conference=self.settings.conference_name,
             deadline=self.settings.deadline,
@@ -443,6 +504,7 @@ class Console:
                     versions,
                     snapshot.markers.get(submission.id, set()),
                     snapshot.audit.get(submission.id, []),
+                    Sight(viewer, reviewing.get(submission.id, ReviewRecords()), submission),
                 )
                 for submission, versions in snapshot.records
             ],

@@ -100,3 +100,7 @@ class QueueNotFound(ValueError):
 
 class SignInUnavailable(Exception):
     """The sign-in records (links, sessions) could not be read or written just now."""
+
+
+class TableUnavailable(Exception):
+    """The table could not be read or written just now; nothing was changed."""

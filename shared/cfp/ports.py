@@ -41,6 +41,8 @@ class Snapshot:
     markers: dict[str, set[str]]
     outbox: list[tuple[datetime, NotificationEvent]]
     audit: dict[str, list[AuditEntry]] = field(default_factory=dict)
+    # Each submission's reviewing items (reviews, conflicts, comments) as stored, for ``cfp.review_store``.
+    reviewing: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cfp import events
 from cfp.clock import Clock
@@ -45,6 +45,7 @@ from cfp.release_records import (
     job_message,
     view_of,
 )
+from cfp.reviews import Conflicted
 
 if TYPE_CHECKING:
     from cfp.mail.render import MailRenderer
@@ -55,6 +56,10 @@ DECIDE_AT_ONCE = 50
 # Claims are written this many at a time (four items each, a transaction holds 100), and progress is
 # recorded after each such part, so a release of thousands shows it moving.
 PROGRESS_EVERY = 25
+
+
+class ConflictRecords(Protocol):
+    def declared_conflicts(self, organizer: str, ids: list[str]) -> set[str]: ...
 
 
 @dataclass(frozen=True)
@@ -68,12 +73,19 @@ class Releases:
     renderer: MailRenderer
     clock: Clock
     jobs: JobQueue | None = None
+    conflicts: ConflictRecords | None = None
 
     def decide(self, request: DecisionRequest, by: str) -> Decided:
-        """Record a decision on each submission: all or, for an unknown or withdrawn one, none. Many are
-        recorded whole as a job that the releaser applies (``decision_job`` follows it)."""
+        """Record a decision on each submission: all or, for an unknown or withdrawn one, or one the
+        organizer declared a conflict with (``Conflicted``), none. Many are recorded whole as a job that
+        the releaser applies (``decision_job`` follows it)."""
         ids = list(dict.fromkeys(request.ids))
         self.records.check_live(ids)
+        if self.conflicts is not None:
+            conflicted = self.conflicts.declared_conflicts(by, ids)
+            if conflicted:
+                named = ", ".join(i for i in ids if i in conflicted)
+                raise Conflicted(f"you declared a conflict with {named}: another organizer decides it")
         now, note = self.clock.now(), request.note.strip()
         job = DecisionJob(secrets.token_hex(8), by, request.decision.value, note, now, tuple(ids))
         if len(ids) <= DECIDE_AT_ONCE or self.jobs is None:

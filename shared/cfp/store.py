@@ -10,6 +10,7 @@ Single table, one partition per submission:
 | ``SUB#<id>``  | ``SENT#<what>`` | a once-only marker (a reminder, a final confirmation)     |
 | ``SUB#<id>``  | ``OUTBOX#<event>`` | an event written with the change that caused it, until it is queued |
 | ``SUB#<id>``  | ``AUDIT#<at>#<n>`` | a change an organizer made: who, when, what              |
+| ``SUB#<id>``  | ``REVIEW#``, ``CONFLICT#``, ``COMMENT#`` | reviewing: see ``cfp.review_store`` |
 | ``CALL``      | ``SENT#<what>`` | a once-only marker for the whole call (the final digest)  |
 | ``CALL``      | ``AUDIT#<at>#<n>`` | an organizer's action on the whole call (release, sign-in) |
 | ``LINK#<hash>``| ``LINK``       | a one-time sign-in link, until used or expired (TTL ``expires_epoch``) |
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _META = "META"
+# Items of a submission's partition that ``cfp.review_store`` reads; a snapshot hands them over as they are.
+REVIEWING_KEYS = ("REVIEW#", "CONFLICT#", "COMMENT#")
 _LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
 # What an object item records about the upload itself (its verdict and attention flag come later).
 _OBJECT_FIELDS = {
@@ -294,6 +297,7 @@ class SubmissionStore:
         markers: dict[str, set[str]] = {}
         outbox: list[tuple[datetime, NotificationEvent]] = []
         audit: dict[str, list[AuditEntry]] = {}
+        reviewing: dict[str, list[dict[str, Any]]] = {}
         for page in self._client.get_paginator("scan").paginate(TableName=self._table, ConsistentRead=True):
             for raw in page.get("Items", []):
                 item = _from_item(raw)
@@ -307,6 +311,8 @@ class SubmissionStore:
                 elif sk.startswith("AUDIT#"):
                     owner = pk.removeprefix("SUB#") if pk != "CALL" else ""
                     audit.setdefault(owner, []).append(_audit_from(item))
+                elif sk.startswith(REVIEWING_KEYS):
+                    reviewing.setdefault(pk.removeprefix("SUB#"), []).append(item)
                 elif pk.startswith("SUB#"):
                     grouped.setdefault(pk, []).append(item)
         records = []
@@ -317,7 +323,7 @@ class SubmissionStore:
         records.sort(key=lambda pair: (pair[0].created_at, pair[0].id))
         for entries in audit.values():
             entries.sort(key=lambda entry: entry.at)
-        return Snapshot(records, markers, sorted(outbox, key=lambda pair: pair[0]), audit)
+        return Snapshot(records, markers, sorted(outbox, key=lambda pair: pair[0]), audit, reviewing)
 
     def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> Submission:
         """Apply edited fields to a live submission; returns it as stored now."""

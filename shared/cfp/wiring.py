@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from cfp.ports import TokenSealer
     from cfp.queues import NotificationQueue
     from cfp.releases import Releases
+    from cfp.review_store import ReviewStore
+    from cfp.reviews import Reviewing
     from cfp.signin import SignIn
     from cfp.store import SubmissionStore
     from cfp.submissions import SubmissionService
@@ -204,7 +206,24 @@ def console(
         dead_letter_queues=dead_letters,
         archive_jobs=kept,
         archive_queue=JobQueue(sqs, s.archive_queue_url) if s.archive_queue_url else None,
+        reviews=review_store(given=s, clients=clients),
     )
+
+
+def review_store(*, given: Settings | None = None, clients: Clients | None = None) -> ReviewStore:
+    from cfp.review_store import ReviewStore
+
+    return ReviewStore((clients or client)("dynamodb"), (given or settings()).table_name)
+
+
+def reviewing(
+    *, given: Settings | None = None, clients: Clients | None = None, at: Clock | None = None
+) -> Reviewing:
+    """Reviews, conflicts and comments; ``cfp admin`` gives its stack's settings, clients and clock."""
+    from cfp.reviews import Reviewing
+
+    s = given or settings()
+    return Reviewing(store(given=s, clients=clients), review_store(given=s, clients=clients), at or clock())
 
 
 def releases(
@@ -227,6 +246,7 @@ def releases(
         renderer(s),
         at or clock(),
         jobs,
+        review_store(given=s, clients=clients),
     )
 
 

@@ -23,6 +23,7 @@ from cfp.errors import (
 from cfp.events import NotificationEvent
 from cfp.model import Author, Submission, Version, upload_order
 from cfp.ports import ArchiveJob, AuditEntry, DeadLetter, PresignedPost, Snapshot, StoredObject
+from cfp.reviews import Comment, Review, ReviewConflict, ReviewRecords
 
 
 @dataclass
@@ -437,3 +438,50 @@ class FakeSuppressions:
 
     def suppressed(self, addresses: set[str]) -> set[str]:
         return addresses & set(self.reasons)
+
+
+class FakeReviews:
+    """Reviews, conflicts and comments as dictionaries, with the audit entries each change writes."""
+
+    def __init__(self) -> None:
+        self.by_submission: dict[str, ReviewRecords] = {}
+        self.audited: list[tuple[str, AuditEntry]] = []
+
+    def review_records(self, submission_id: str) -> ReviewRecords:
+        records = self.by_submission.get(submission_id, ReviewRecords())
+        return ReviewRecords(dict(records.reviews), dict(records.conflicts), list(records.comments))
+
+    def _records(self, submission_id: str) -> ReviewRecords:
+        return self.by_submission.setdefault(submission_id, ReviewRecords())
+
+    def save_review(
+        self, submission_id: str, review: Review, before: Review | None, action: str, detail: str
+    ) -> None:
+        stored = self._records(submission_id).reviews.get(review.organizer)
+        if stored != before:
+            raise ReviewConflict("your review changed meanwhile")
+        self._records(submission_id).reviews[review.organizer] = review
+        self.audited.append((submission_id, AuditEntry(review.updated_at, review.organizer, action, detail)))
+
+    def delete_review(self, submission_id: str, before: Review, detail: str, now: datetime) -> None:
+        del self._records(submission_id).reviews[before.organizer]
+        self.audited.append((submission_id, AuditEntry(now, before.organizer, "review withdrawn", detail)))
+
+    def set_conflict(
+        self, submission_id: str, organizer: str, state: str | None, action: str, now: datetime
+    ) -> None:
+        conflicts = self._records(submission_id).conflicts
+        if state is None:
+            conflicts.pop(organizer, None)
+        else:
+            conflicts[organizer] = state
+        self.audited.append((submission_id, AuditEntry(now, organizer, action, "")))
+
+    def add_comment(self, submission_id: str, comment: Comment) -> None:
+        self._records(submission_id).comments.append(comment)
+
+    def from_snapshot(self, snapshot: Snapshot) -> dict[str, ReviewRecords]:
+        return {i: self.review_records(i) for i in self.by_submission}
+
+    def declared_conflicts(self, organizer: str, ids: list[str]) -> set[str]:
+        return {i for i in ids if self.review_records(i).conflicted(organizer)}

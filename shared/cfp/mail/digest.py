@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from cfp.model import (
     status_of,
 )
 from cfp.neutral import neutral
+from cfp.reviews import Sight
 
 
 @dataclass
@@ -69,8 +70,13 @@ def changes_csv(sections: list[DigestSection]) -> bytes:
     return _csv(rows)
 
 
-def submissions_csv(everything: list[tuple[Submission, list[Version]]], window: Window) -> bytes:
-    """Every submission as organizers need it at the deadline."""
+def submissions_csv(
+    everything: list[tuple[Submission, list[Version]]],
+    window: Window,
+    sights: Mapping[str, Sight] | None = None,
+) -> bytes:
+    """Every submission as organizers need it at the deadline; with ``sights`` (an export), each row's
+    decision and reviews' aggregates as the organizer exporting may see them."""
     rows: list[list[Any]] = [
         [
             "id",
@@ -90,9 +96,12 @@ def submissions_csv(everything: list[tuple[Submission, list[Version]]], window: 
             "decision",
             "decision_note",
             "decided_by",
+            *(_REVIEW_COLUMNS if sights is not None else ()),
         ]
     ]
     for submission, versions in everything:
+        sight = sights.get(submission.id) if sights is not None else None
+        hidden = sight is not None and not sight.sees_decision
         current = current_version(submission, versions, window)
         verdict = current.verdict if current else None
         rows.append(
@@ -111,12 +120,33 @@ def submissions_csv(everything: list[tuple[Submission, list[Version]]], window: 
                 submission.updated_at.isoformat(),
                 "yes" if late_versions(submission, versions, window) else "",
                 submission.extension_until.isoformat() if submission.extension_until else "",
-                submission.decision.value if submission.decision else "",
-                submission.decision_note,
-                submission.decided_by or "",
+                submission.decision.value if submission.decision and not hidden else "",
+                submission.decision_note if not hidden else "",
+                (submission.decided_by or "") if not hidden else "",
+                *(_review_cells(sight) if sights is not None else ()),
             ]
         )
     return _csv(rows)
+
+
+_REVIEW_COLUMNS = (
+    "review_count",
+    "score_mean",
+    "score_min",
+    "score_max",
+    "score_spread",
+    "my_score",
+    "conflicted",
+)
+
+
+def _review_cells(sight: Sight | None) -> list[Any]:
+    """A row's aggregates, empty where the organizer exporting may not see them."""
+    if sight is None or sight.viewer is None:
+        return [""] * len(_REVIEW_COLUMNS)
+    standing = sight.standing()
+    values = [getattr(standing, name) for name in _REVIEW_COLUMNS[:-1]]
+    return [*("" if value is None else value for value in values), "yes" if standing.conflicted else ""]
 
 
 # Every digest section in reading order (what needs the organizers first, then the routine news), keyed
