@@ -398,3 +398,59 @@ _SCAN_COST = textwrap.dedent(
 
 def test_a_scan_costs_little_per_item() -> None:
     _passes(_SCAN_COST)
+
+
+# Four receivers drain one queue at once through moto's server, as the local stack's pollers do: each
+# message is received once and, once deleted, nothing stays in flight.
+_RECEIVERS = textwrap.dedent(
+    """
+    import os, threading
+    from collections import Counter
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+    import boto3
+    from moto.server import ThreadedMotoServer
+    from cfp_tools.local import moto_speedups
+    from cfp_tools.local.moto_server import keep_alive
+
+    moto_speedups.apply()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    server._server.RequestHandlerClass = keep_alive(server._server.RequestHandlerClass)
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    sqs = boto3.client("sqs", endpoint_url=url)
+    queue = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "600"})["QueueUrl"]
+    for start in range(0, 1500, 10):
+        entries = [{"Id": str(n), "MessageBody": str(start + n)} for n in range(10)]
+        sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+    received, lock = [], threading.Lock()
+
+    def receive():
+        client = boto3.client("sqs", endpoint_url=url)
+        while True:
+            got = client.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            messages = got.get("Messages", [])
+            if not messages:
+                return
+            with lock:
+                received.extend(m["Body"] for m in messages)
+            handles = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)]
+            assert not client.delete_message_batch(QueueUrl=queue, Entries=handles).get("Failed")
+
+    threads = [threading.Thread(target=receive) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    twice = [body for body, n in Counter(received).items() if n > 1]
+    assert len(received) == 1500 and not twice, (len(received), twice[:5])
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0", attributes
+    server.stop()
+    print("ok")
+    """
+)
+
+
+def test_concurrent_receivers_each_get_a_message_once() -> None:
+    _passes(_RECEIVERS)

@@ -21,6 +21,12 @@ transaction copying a table while another request adds an item fails ("dictionar
 iteration"), and a cancelled one puts back the table as it was, losing what other requests wrote meanwhile.
 DynamoDB serialises what touches one item and isolates transactions, so the local stack runs DynamoDB
 requests one at a time; each is short, and the interpreter's lock runs them one at a time anyway.
+
+moto's SQS backend takes no lock either: two pollers receiving from one queue at once could both take the
+same message (each then holding a receipt handle, one of which no longer deletes it), leaving messages
+in flight that nobody held until their visibility ran out, half an hour on the notification queue. SQS
+hands a message to one receiver at a time, so the local stack runs what reads or changes a queue's
+messages one request at a time too, except while a long poll waits for a message to arrive.
 """
 
 from __future__ import annotations
@@ -251,6 +257,63 @@ def _patch_items() -> None:
     BaseJSONSerializer._serialize_type_map = serialize_map  # type: ignore[method-assign]
 
 
+class _QueueGate:
+    """One lock for moto's SQS message operations, taken once per request (an operation that calls
+    another, such as a batch send, takes it once) and let go while a long poll waits."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def held(self, operation: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            depth = getattr(_scope, "queue_depth", 0)
+            if depth == 0:
+                self._lock.acquire()
+            _scope.queue_depth = depth + 1
+            try:
+                return operation(*args, **kwargs)
+            finally:
+                _scope.queue_depth = depth
+                if depth == 0:
+                    self._lock.release()
+
+        return run
+
+    def released(self, wait: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            depth = getattr(_scope, "queue_depth", 0)
+            if depth:
+                _scope.queue_depth = 0
+                self._lock.release()
+            try:
+                return wait(*args, **kwargs)
+            finally:
+                if depth:
+                    self._lock.acquire()
+                    _scope.queue_depth = depth
+
+        return run
+
+
+def _patch_queue_isolation() -> None:
+    """Receive, delete, send and change visibility one request at a time (see the module's docstring)."""
+    from moto.sqs.models import Queue, SQSBackend
+
+    gate = _QueueGate()
+    for name in (
+        "receive_message",
+        "delete_message",
+        "delete_message_batch",
+        "send_message",
+        "send_message_batch",
+        "change_message_visibility",
+        "change_message_visibility_batch",
+        "purge_queue",
+    ):
+        setattr(SQSBackend, name, gate.held(getattr(SQSBackend, name)))
+    Queue.wait_for_messages = gate.released(Queue.wait_for_messages)  # type: ignore[method-assign]
+
+
 def _patch_isolation() -> None:
     """Run moto's DynamoDB requests one at a time, so a transaction sees no other write until it ends."""
     from moto.dynamodb.responses import DynamoHandler
@@ -290,5 +353,6 @@ def apply() -> None:
     _patch_queries()
     _patch_scans()
     _patch_queues()
+    _patch_queue_isolation()
     _patch_items()
     _applied.append(True)

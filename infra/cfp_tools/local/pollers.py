@@ -159,10 +159,14 @@ class SqsPoller:
         done = [message for message in batch if message["MessageId"] not in failed]
         for start in range(0, len(done), RECEIVE_LIMIT):
             chunk = done[start : start + RECEIVE_LIMIT]
-            self.sqs.delete_message_batch(
+            answer = self.sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
             )
+            for failure in answer.get("Failed", []):
+                # Lambda's pollers retry such a delete; here the message comes again after its visibility
+                # timeout, and the function's idempotency keeps its effects single.
+                self.log(f"{name}: a processed message was not deleted ({failure.get('Message')})")
         suffix = f", {len(failed)} reported failed" if failed else ""
         self.log(f"{name}: processed {len(batch)} message(s){suffix}")
 
