@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
@@ -62,6 +62,7 @@ from cfp.release_records import (
     DecisionRequest,
     ReleaseNotFound,
     ReleasePreview,
+    ReleaseRequest,
     ReleaseStarted,
     ReleaseView,
 )
@@ -755,6 +756,8 @@ def read_decision_job(job_id: JobId) -> DecisionJobView:
     return wiring.releases().decision_job(job_id)
 
 
+# A preview asked for with no body: the decisions alone.
+_NO_OPTIONS = ReleaseRequest()
 _RELEASE_ANSWERS: dict[int, OpenAPIResponse] = {
     **_CONSOLE_ANSWERS,
     404: _documented(ErrorAnswer, "not_found: no such release; preview again."),
@@ -769,8 +772,15 @@ _RELEASE_ANSWERS: dict[int, OpenAPIResponse] = {
     security=ORGANIZER,
     responses=_answers(201, "The decision mails the release would send, and its id.", _CONSOLE_ANSWERS),
 )
-def preview_release() -> ReleasePreview:
-    return wiring.releases().preview(_organizer())
+def preview_release(request: Annotated[ReleaseRequest, Body()] = _NO_OPTIONS) -> ReleasePreview:
+    organizer = _organizer()
+    # No body asks for the decisions alone; a body that is there must be the object its schema says
+    # (a JSON null reaches the route as no body at all).
+    raw = (app.current_event.decoded_body or "").strip()
+    if raw and not raw.startswith("{"):
+        problem = {"loc": ("body",), "msg": "must be a JSON object, or left out", "type": "model_type"}
+        raise RequestValidationError([problem])
+    return wiring.releases().preview(organizer, with_reviews=request.with_reviews)
 
 
 @app.post(

@@ -124,25 +124,93 @@ def build_console(target: Target) -> tuple[Console, UploadBucket]:
 # ---- commands -----------------------------------------------------------------------------------------
 
 
+def _viewer(console: Console, args: argparse.Namespace) -> str | None:
+    """The organizer whose view ``--as`` asks for (reviews as they may see them), or None: the operator's
+    view, with the decisions and without any reviewing."""
+    wanted = getattr(args, "viewer", None)
+    if wanted is None:
+        return None
+    for organizer in console.settings.organizer_emails:
+        if organizer.lower() == wanted.strip().lower():
+            return organizer
+    raise AdminError(f"{wanted} is not one of the call's organizers (OrganizerEmails)")
+
+
+def _blank(value: object) -> str:
+    return "" if value is None else str(value)
+
+
 def _list(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
-    listed = console.listing()
+    viewer = _viewer(console, args)
+    listed = console.listing(viewer)
     index = {name: i for i, name in enumerate(listed.columns)}
-    out.write(f"{'id':<12} {'status':<16} {'verdict':<7} {'body':>4} {'late':>4} {'decision':<9} title\n")
+    reviews = f" {'revs':>4} {'mean':>5} {'mine':>4}" if viewer else ""
+    out.write(
+        f"{'id':<12} {'status':<16} {'verdict':<7} {'body':>4} {'late':>4} {'decision':<9}{reviews} title\n"
+    )
     for row in listed.rows:
         cell = {name: row[i] for name, i in index.items()}
-        decision = str(cell["decision"] or "") + (
-            "*" if cell["decision"] and not cell["decision_sent"] else ""
+        decision = (
+            "conflict"
+            if cell["conflicted"]
+            else str(cell["decision"] or "") + ("*" if cell["decision"] and not cell["decision_sent"] else "")
         )
         verdict = str(cell["verdict"] or "") + ("~" if cell["older_checker"] else "")
+        count, mean, mine = (_blank(cell[k]) for k in ("review_count", "score_mean", "my_score"))
+        scores = f" {count:>4} {mean:>5} {mine:>4}" if viewer else ""
         out.write(
             f"{cell['id']!s:<12} {cell['status']!s:<16} {verdict:<7} "
             f"{'' if cell['body_pages'] is None else cell['body_pages']!s:>4} {cell['late'] or '':>4} "
-            f"{decision:<9} {cell['title']}\n"
+            f"{decision:<9}{scores} {cell['title']}\n"
         )
     out.write(
         f"{len(listed.rows)} submissions; * decided, not released yet; ~ measured by an older checker\n"
     )
     return 0
+
+
+def _unreviewed(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    """What each organizer (or the one named) may still review and has not: live, not conflicted, its
+    decision not released. Ids and titles only, nothing of anyone's reviews."""
+    organizers = [_viewer(console, args)] if args.viewer else list(console.settings.organizer_emails)
+    for organizer in organizers:
+        listed = console.listing(organizer)
+        index = {name: i for i, name in enumerate(listed.columns)}
+        left = [
+            row
+            for row in listed.rows
+            if row[index["status"]] != "withdrawn"
+            and not row[index["conflicted"]]
+            and not row[index["decision_sent"]]
+            and row[index["my_score"]] is None
+        ]
+        out.write(f"{organizer}: {len(left)} to review\n")
+        for row in left:
+            out.write(f"  {row[index['id']]!s:<12} {row[index['title']]}\n")
+    return 0
+
+
+def _print_reviews(detail: SubmissionDetail, out: IO[str]) -> None:
+    standing = detail.standing
+    if standing is None:
+        return
+    if standing.conflicted:
+        out.write("  reviews    hidden: a declared conflict\n")
+        return
+    count = standing.review_count or 0
+    shown = (
+        f"; mean {standing.score_mean}, {standing.score_min}-{standing.score_max}" if detail.reviews else ""
+    )
+    out.write(
+        f"  reviews    {count}{shown}{'; a conflict is suggested' if standing.conflict_suggested else ''}\n"
+    )
+    for review in detail.reviews:
+        out.write(f"    {review.organizer}: merit {review.score}, confidence {review.confidence}\n")
+        for label, text in (("for authors", review.for_authors), ("for organizers", review.for_organizers)):
+            if text:
+                out.write(f"      {label}: {text}\n")
+    for comment in detail.comments:
+        out.write(f"    {comment.at.isoformat()} {comment.organizer}: {comment.text}\n")
 
 
 def _print_detail(detail: SubmissionDetail, out: IO[str]) -> None:
@@ -154,6 +222,7 @@ def _print_detail(detail: SubmissionDetail, out: IO[str]) -> None:
     if detail.decision:
         sent = "mailed" if detail.decision_sent else "not released"
         out.write(f"  decision   {detail.decision.value} by {detail.decided_by} ({sent})\n")
+    _print_reviews(detail, out)
     for v in detail.versions:
         if v.uploaded_at is None:
             continue
@@ -168,7 +237,7 @@ def _print_detail(detail: SubmissionDetail, out: IO[str]) -> None:
 
 
 def _show(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
-    _print_detail(console.show(args.id), out)
+    _print_detail(console.show(args.id, _viewer(console, args)), out)
     return 0
 
 
@@ -187,7 +256,8 @@ def _stats(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _export(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
-    data = console.export_csv() if args.format == "csv" else console.export_json()
+    viewer = _viewer(console, args)
+    data = console.export_csv(viewer) if args.format == "csv" else console.export_json(viewer)
     if args.out:
         Path(args.out).write_bytes(data)
         out.write(f"wrote {args.out}\n")
@@ -357,11 +427,24 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="cfp admin", description=__doc__, parents=[target])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", parents=[target], help="every submission, one line each")
-    show = commands.add_parser("show", parents=[target], help="one submission with every version")
+    seen_as = argparse.ArgumentParser(add_help=False)
+    seen_as.add_argument(
+        "--as",
+        dest="viewer",
+        metavar="ORGANIZER",
+        help="as this organizer sees it: reviews they may see, nothing of what they are conflicted with",
+    )
+    commands.add_parser("list", parents=[target, seen_as], help="every submission, one line each")
+    show = commands.add_parser("show", parents=[target, seen_as], help="one submission with every version")
     show.add_argument("id")
+    unreviewed = commands.add_parser(
+        "unreviewed", parents=[target], help="what each organizer has still to review"
+    )
+    unreviewed.add_argument("--organizer", dest="viewer", metavar="ORGANIZER", help="only this organizer")
     commands.add_parser("stats", parents=[target], help="counts by status and decision, time left")
-    export = commands.add_parser("export", parents=[target], help="everything on record, CSV or JSON")
+    export = commands.add_parser(
+        "export", parents=[target, seen_as], help="everything on record, CSV or JSON"
+    )
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--out", help="file to write (default stdout)")
     download = commands.add_parser("download", parents=[target], help="every on-time PDF into DIR")
@@ -395,6 +478,7 @@ def _parser() -> argparse.ArgumentParser:
 
 _COMMANDS: dict[str, Callable[[Console, argparse.Namespace, IO[str]], int]] = {
     "list": _list,
+    "unreviewed": _unreviewed,
     "show": _show,
     "stats": _stats,
     "export": _export,

@@ -65,7 +65,16 @@ from cfp.ports import (
 )
 from cfp.release_records import decision_sent
 from cfp.remeasure import measured_by_older
-from cfp.reviews import CommentView, ReviewRecords, ReviewRepository, ReviewView, Sight, Standing
+from cfp.reviews import (
+    CONFIDENCES,
+    SCORES,
+    CommentView,
+    ReviewRecords,
+    ReviewRepository,
+    ReviewView,
+    Sight,
+    Standing,
+)
 from cfp.settings import Settings
 from cfp.submissions import SubmissionFacts, facts_of
 
@@ -117,6 +126,12 @@ class SubmissionList(BaseModel):
     counts: dict[str, int] = Field(description="Submissions by status.")
     decisions: dict[str, int] = Field(
         description="accepted, rejected, undecided and unsent (decided, not mailed yet)."
+    )
+    scores: dict[int, str] = Field(
+        default_factory=lambda: dict(SCORES), description="What each overall merit score means."
+    )
+    confidences: dict[int, str] = Field(
+        default_factory=lambda: dict(CONFIDENCES), description="What each confidence means."
     )
 
 

@@ -24,6 +24,7 @@ class EventKind(StrEnum):
     ATTENTION = "attention"
     DECISION = "decision"
     MAIL_FEEDBACK = "mail_feedback"
+    REVIEWED = "reviewed"
 
 
 class NotificationEvent(BaseModel):
@@ -120,18 +121,41 @@ def call_closed(deadline: datetime, at: datetime) -> NotificationEvent:
 
 
 def decision(
-    submission_id: str, outcome: str, note: str, at: datetime, version: int = 0, corrected: bool = False
+    submission_id: str,
+    outcome: str,
+    note: str,
+    at: datetime,
+    version: int = 0,
+    corrected: bool = False,
+    comments: list[str] | None = None,
 ) -> NotificationEvent:
     """A released decision; the id names the submission and the decision's version, so releasing it again
     sends nothing new, while a decision changed after its release is a new fact with a mail of its own
     (``corrected``: it replaces one the authors were sent). Version 0 is a decision recorded before
-    versions were counted, named by its outcome as it was then."""
+    versions were counted, named by its outcome as it was then. ``comments`` are the reviews' comments for
+    the authors, when the release carries them."""
     return NotificationEvent(
         kind=EventKind.DECISION,
         event_id=f"decision:{submission_id}:" + (f"v{version}" if version else outcome),
         occurred_at=at,
         submission_id=submission_id,
-        detail={"decision": outcome, "note": note, **({"corrected": True} if corrected else {})},
+        detail={
+            "decision": outcome,
+            "note": note,
+            **({"corrected": True} if corrected else {}),
+            **({"comments": comments} if comments else {}),
+        },
+    )
+
+
+def reviewed(submission_id: str, at: datetime, review_key: str) -> NotificationEvent:
+    """A first review of a submission by one organizer, for the digest's count: it names neither the
+    organizer nor the scores (``review_key`` only tells one organizer's review from another's)."""
+    return NotificationEvent(
+        kind=EventKind.REVIEWED,
+        event_id=f"reviewed:{submission_id}:{review_key}:{at.isoformat()}",
+        occurred_at=at,
+        submission_id=submission_id,
     )
 
 

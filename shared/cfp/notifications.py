@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from cfp.clock import Clock
 from cfp.errors import RecipientRejected, SubmissionNotFound
 from cfp.events import EventKind, NotificationEvent
-from cfp.mail.digest import digest_sections, digest_title
+from cfp.mail.digest import DigestSection, digest_sections, digest_title
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer
 from cfp.mail_feedback import held_for_suppression
 from cfp.mailbox import MailboxQuota
 from cfp.model import Decision, Submission, Version, find_upload, needs_reminder, upload_order
 from cfp.observability import logger, metrics
-from cfp.ports import SubmissionRepository, SuppressionList, TokenSealer
+from cfp.ports import Snapshot, SubmissionRepository, SuppressionList, TokenSealer
+from cfp.reviews import ReviewRepository
 
 SendOnce = Callable[[str, Mail], None]
 
@@ -62,6 +63,7 @@ class Notifier:
     sealer: TokenSealer
     quota: MailboxQuota | None = None
     suppressions: SuppressionList | None = None
+    reviews: ReviewRepository | None = None
 
     def handle(self, event: NotificationEvent, outcome: BatchOutcome) -> None:
         """Send the author mails an event calls for; remember it for the digest."""
@@ -131,7 +133,9 @@ class Notifier:
             case EventKind.DECISION:
                 outcome = Decision(str(event.detail["decision"]))
                 note = str(event.detail.get("note") or "")
-                return self.renderer.decision(submission, outcome, note, bool(event.detail.get("corrected")))
+                comments = [str(c) for c in event.detail.get("comments") or []]
+                corrected = bool(event.detail.get("corrected"))
+                return self.renderer.decision(submission, outcome, note, corrected, comments)
         return None
 
     def _superseded(self, submission: Submission, versions: list[Version], version: Version) -> bool:
@@ -148,7 +152,8 @@ class Notifier:
         """One digest for everything the batch did; nothing for a quiet batch."""
         if not (outcome.events or outcome.bounces or outcome.held or outcome.suppressed or outcome.feedback):
             return
-        everything = self.store.all()
+        snapshot = self.store.snapshot()
+        everything = snapshot.records
         records = {s.id: (s, v) for s, v in everything}
         sections = digest_sections(
             outcome.events,
@@ -159,7 +164,6 @@ class Notifier:
             outcome.suppressed,
             outcome.feedback,
         )
-        mail = self.renderer.digest(digest_title(sections), sections, everything, self.clock.now())
         key = hashlib.sha256(
             "|".join(
                 sorted(e.event_id for e in outcome.events)
@@ -169,15 +173,54 @@ class Notifier:
                 + sorted(f"feedback:{pair}" for pair in outcome.feedback)
             ).encode()
         ).hexdigest()
-        self._send_to_organizers(f"digest:{key}", mail)
+        mentioned = {entry.submission_id for section in sections for entry in section.entries}
+        for audience, hidden in self._audiences(snapshot, mentioned):
+            shown = [
+                DigestSection(
+                    s.heading, s.one, s.many, [e for e in s.entries if e.submission_id not in hidden]
+                )
+                for s in sections
+            ]
+            if hidden and not any(s.entries for s in shown):
+                continue
+            mail = self.renderer.digest(digest_title(shown), shown, everything, self.clock.now(), to=audience)
+            self._send_to_organizers(f"digest:{key}{_audience_key(audience, hidden)}", mail)
+
+    def _audiences(
+        self, snapshot: Snapshot, mentioned: set[str]
+    ) -> list[tuple[tuple[str, ...], frozenset[str]]]:
+        """The organizers grouped by which of the ``mentioned`` submissions they declared a conflict with:
+        a conflicted organizer is left out of every line about such a submission. Without conflicts, one
+        audience: every organizer."""
+        conflicted: dict[str, set[str]] = {}
+        if self.reviews is not None:
+            for submission_id, records in self.reviews.from_snapshot(snapshot).items():
+                if submission_id in mentioned:
+                    for organizer, state in records.conflicts.items():
+                        if state == "declared":
+                            conflicted.setdefault(organizer.lower(), set()).add(submission_id)
+        groups: dict[frozenset[str], list[str]] = {}
+        for organizer in self.renderer.organizers:
+            hidden = frozenset(conflicted.get(organizer.lower(), set()))
+            groups.setdefault(hidden, []).append(organizer)
+        return [(tuple(members), hidden) for hidden, members in groups.items()]
 
     def _close_call(self, event: NotificationEvent) -> None:
-        """The final digest with every submission; authors get their confirmations from ON_RECORD events."""
-        everything = self.store.all()
-        final = self.renderer.digest(
-            "Final digest: the call is closed", [], everything, self.clock.now(), full_list=True
-        )
-        self._send_to_organizers(f"{event.event_id}:digest", final)
+        """The final digest with every submission; authors get their confirmations from ON_RECORD events.
+        Its list leaves out the decisions an organizer declared a conflict with."""
+        snapshot = self.store.snapshot()
+        everything = snapshot.records
+        for audience, hidden in self._audiences(snapshot, {s.id for s, _ in everything}):
+            final = self.renderer.digest(
+                "Final digest: the call is closed",
+                [],
+                everything,
+                self.clock.now(),
+                full_list=True,
+                to=audience,
+                hidden_decisions=hidden,
+            )
+            self._send_to_organizers(f"{event.event_id}:digest{_audience_key(audience, hidden)}", final)
 
     def _send_to_organizers(self, key: str, mail: Mail) -> None:
         """A refused organizer address is a configuration error: logged loudly, not retried forever."""
@@ -186,3 +229,11 @@ class Notifier:
         except RecipientRejected:
             logger.exception("SES refused the organizers' digest", extra={"recipients": mail.recipients()})
             metrics.add_metric(name="DigestRejected", unit="Count", value=1)
+
+
+def _audience_key(audience: tuple[str, ...], hidden: frozenset[str]) -> str:
+    """What tells one audience's digest from another's in its once-only key; nothing for the whole
+    committee with nothing hidden, so a digest keeps the key it had before any conflict existed."""
+    if not hidden:
+        return ""
+    return ":" + hashlib.sha256("|".join(sorted(audience)).encode()).hexdigest()[:12]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from cfp.events import NotificationEvent
 from cfp.model import Decision, Submission
@@ -82,6 +82,8 @@ class ReleaseRecord:
     done: int = 0
     sent: tuple[str, ...] = ()
     message: str = ""
+    # Whether each decision mail carries the reviewers' comments for the authors (chosen at the preview).
+    with_reviews: bool = False
 
 
 class DecisionRecords(Protocol):
@@ -171,8 +173,21 @@ class MailPreview(BaseModel):
     text: str
 
 
+class ReleaseRequest(BaseModel):
+    """What a release's preview may be asked for (an empty body: the decisions alone)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    with_reviews: StrictBool = Field(
+        default=False,
+        description="Each decision mail carries the reviews' comments for the authors (never those for the "
+        "organizers, never a score or a reviewer's name).",
+    )
+
+
 class ReleasePreview(BaseModel):
     release_id: str = Field(description="Name it to send exactly these mails.")
+    with_reviews: bool = False
     pending: int
     undecided: int
     corrections: int = Field(description="Of the pending, decisions changed after their mail went out.")

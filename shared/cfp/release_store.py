@@ -163,6 +163,7 @@ class ReleaseStore(DecisionStore):
                     "state": record.state,
                     "total": len(record.items),
                     "expires_epoch": expires,
+                    "with_reviews": record.with_reviews,
                 }
             ),
             ConditionExpression="attribute_not_exists(pk)",
@@ -189,6 +190,7 @@ class ReleaseStore(DecisionStore):
             done=int(job.get("done", 0)),
             sent=tuple(sorted(job.get("sent", set()))),
             message=str(job.get("message", "")),
+            with_reviews=bool(job.get("with_reviews", False)),
         )
 
     def start_release(self, release_id: str, by: str, now: datetime) -> bool:

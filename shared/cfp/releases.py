@@ -22,9 +22,9 @@ from cfp.clock import Clock
 from cfp.errors import QueueUnavailable
 from cfp.events import NotificationEvent
 from cfp.model import Decision, Submission
-from cfp.neutral import neutral_submission
+from cfp.neutral import neutral, neutral_submission
 from cfp.observability import logger
-from cfp.ports import JobQueue, SubmissionRepository
+from cfp.ports import JobQueue, Snapshot, SubmissionRepository
 from cfp.release_records import (
     Claim,
     Decided,
@@ -45,7 +45,7 @@ from cfp.release_records import (
     job_message,
     view_of,
 )
-from cfp.reviews import Conflicted
+from cfp.reviews import Conflicted, ReviewRecords
 
 if TYPE_CHECKING:
     from cfp.mail.render import MailRenderer
@@ -58,8 +58,20 @@ DECIDE_AT_ONCE = 50
 PROGRESS_EVERY = 25
 
 
-class ConflictRecords(Protocol):
+class ReviewLookup(Protocol):
     def declared_conflicts(self, organizer: str, ids: list[str]) -> set[str]: ...
+
+    def from_snapshot(self, snapshot: Snapshot) -> dict[str, ReviewRecords]: ...
+
+    def review_records(self, submission_id: str) -> ReviewRecords: ...
+
+
+def comments_for_authors(records: ReviewRecords | None) -> list[str]:
+    """The reviews' comments for the authors, in the order the reviews came, without names or scores."""
+    if records is None:
+        return []
+    reviews = sorted(records.reviews.values(), key=lambda r: (r.created_at, r.organizer))
+    return [r.for_authors for r in reviews if r.for_authors.strip()]
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,7 @@ class Releases:
     renderer: MailRenderer
     clock: Clock
     jobs: JobQueue | None = None
-    conflicts: ConflictRecords | None = None
+    reviews: ReviewLookup | None = None
 
     def decide(self, request: DecisionRequest, by: str) -> Decided:
         """Record a decision on each submission: all or, for an unknown or withdrawn one, or one the
@@ -81,8 +93,8 @@ class Releases:
         the releaser applies (``decision_job`` follows it)."""
         ids = list(dict.fromkeys(request.ids))
         self.records.check_live(ids)
-        if self.conflicts is not None:
-            conflicted = self.conflicts.declared_conflicts(by, ids)
+        if self.reviews is not None:
+            conflicted = self.reviews.declared_conflicts(by, ids)
             if conflicted:
                 named = ", ".join(i for i in ids if i in conflicted)
                 raise Conflicted(f"you declared a conflict with {named}: another organizer decides it")
@@ -145,14 +157,16 @@ class Releases:
                 pending.append((submission, any(m.startswith("decision:") for m in markers)))
         return pending, undecided
 
-    def preview(self, by: str) -> ReleasePreview:
-        """Record a release of every decision not mailed yet, and show one example of each kind of mail."""
+    def preview(self, by: str, with_reviews: bool = False) -> ReleasePreview:
+        """Record a release of every decision not mailed yet (each mail with the reviews' comments for the
+        authors when asked), and show one example of each kind of mail."""
         pending, undecided = self._pending()
         release_id = secrets.token_hex(8)
         items = tuple(
             Claim(release_id, s.id, s.decision_version, s.decision.value) for s, _ in pending if s.decision
         )
-        self.records.save_release(ReleaseRecord(release_id, by, self.clock.now(), items))
+        record = ReleaseRecord(release_id, by, self.clock.now(), items, with_reviews=with_reviews)
+        self.records.save_release(record)
         mails = []
         for decision in Decision:
             kind = [(s, corrected) for s, corrected in pending if s.decision is decision]
@@ -160,7 +174,12 @@ class Releases:
                 example, corrected = kind[0]
                 # Organizers read the example: authors' text with its direction controls written out.
                 shown = neutral_submission(example)
-                mail = self.renderer.decision(shown, decision, shown.decision_note, corrected)
+                comments = (
+                    [neutral(c) for c in comments_for_authors(self.reviews.review_records(example.id))]
+                    if with_reviews and self.reviews is not None
+                    else []
+                )
+                mail = self.renderer.decision(shown, decision, shown.decision_note, corrected, comments)
                 mails.append(
                     MailPreview(
                         decision=decision,
@@ -172,6 +191,7 @@ class Releases:
                 )
         return ReleasePreview(
             release_id=release_id,
+            with_reviews=with_reviews,
             pending=len(pending),
             undecided=undecided,
             corrections=sum(1 for _, corrected in pending if corrected),
@@ -235,7 +255,11 @@ class Releases:
         )
 
     def _event(
-        self, claim: Claim, submission: Submission | None, markers: dict[str, set[str]]
+        self,
+        claim: Claim,
+        submission: Submission | None,
+        markers: dict[str, set[str]],
+        comments: list[str] | None = None,
     ) -> NotificationEvent | None:
         """The decision event of a frozen version, if that version still stands on a live submission."""
         if (
@@ -255,6 +279,7 @@ class Releases:
             self.clock.now(),
             claim.version,
             corrected=any(m.startswith("decision:") for m in earlier),
+            comments=comments,
         )
 
     def process(self, release_id: str) -> ReleaseView | None:
@@ -269,11 +294,24 @@ class Releases:
         by = record.started_by or record.previewed_by
         snapshot = self.store.snapshot()
         current = {s.id: s for s, _ in snapshot.records}
+        reviewing = (
+            self.reviews.from_snapshot(snapshot) if record.with_reviews and self.reviews is not None else {}
+        )
         unreported: list[str] = []
         for start in range(0, len(record.items), PROGRESS_EVERY):
             chunk = record.items[start : start + PROGRESS_EVERY]
             wanted = [
-                (claim, self._event(claim, current.get(claim.submission_id), snapshot.markers))
+                (
+                    claim,
+                    self._event(
+                        claim,
+                        current.get(claim.submission_id),
+                        snapshot.markers,
+                        comments_for_authors(reviewing.get(claim.submission_id))
+                        if record.with_reviews
+                        else None,
+                    ),
+                )
                 for claim in chunk
             ]
             standing = [(claim, event) for claim, event in wanted if event is not None]

@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cfp.decision_store import audit_put
 from cfp.errors import SubmissionWithdrawn, TableUnavailable
+from cfp.events import NotificationEvent
 from cfp.ports import Snapshot
 from cfp.reviews import Comment, Review, ReviewConflict, ReviewRecords
 from cfp.store import (
@@ -113,7 +114,13 @@ class ReviewStore:
             raise TableUnavailable(f"the table could not be written: {error}") from error
 
     def save_review(
-        self, submission_id: str, review: Review, before: Review | None, action: str, detail: str
+        self,
+        submission_id: str,
+        review: Review,
+        before: Review | None,
+        action: str,
+        detail: str,
+        outbox: NotificationEvent | None = None,
     ) -> None:
         put: dict[str, Any] = {
             "TableName": self._table,
@@ -145,7 +152,16 @@ class ReviewStore:
             review.updated_at,
             secrets.token_hex(4),
         )
-        self._write(submission_id, [{"Put": put}, audit], "your review")
+        writes: list[dict[str, Any]] = [{"Put": put}, audit]
+        if outbox is not None:
+            item = {
+                "pk": _pk(submission_id),
+                "sk": f"OUTBOX#{outbox.event_id}",
+                "event": outbox.model_dump_json(),
+                "at": _iso(outbox.occurred_at),
+            }
+            writes.append({"Put": {"TableName": self._table, "Item": _to_item(item)}})
+        self._write(submission_id, writes, "your review")
 
     def delete_review(self, submission_id: str, before: Review, detail: str, now: datetime) -> None:
         delete = {

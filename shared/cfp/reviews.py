@@ -16,6 +16,7 @@ locked (``ReviewLocked``). Every change is kept in the submission's history with
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import statistics
 from collections.abc import Iterable
@@ -23,13 +24,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
+from cfp import events
 from cfp.clock import Clock
-from cfp.errors import SubmissionNotFound, SubmissionWithdrawn
+from cfp.errors import PublishFailed, SubmissionNotFound, SubmissionWithdrawn
+from cfp.events import NotificationEvent
 from cfp.model import Submission, Version
 from cfp.neutral import neutral
-from cfp.ports import AuditEntry, Snapshot
+from cfp.observability import logger
+from cfp.ports import AuditEntry, EventPublisher, Snapshot
 
 MAX_COMMENT_CHARS = 5000
 SCORES = {
@@ -99,6 +103,16 @@ class ReviewConflict(Exception):
     """What was asked contradicts what stands (a conflict declared over one's own review)."""
 
 
+def _whole_number(value: object) -> object:
+    """A JSON number with no fraction (4 or 4.0, as JSON Schema's "integer" allows); text and true/false
+    are refused, where pydantic would read "4" and true as numbers."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("must be a whole number")
+    return int(value)
+
+
 class ReviewInput(BaseModel):
     """An organizer's review: merit and confidence on the form's scales, and comments for the authors (which
     a decision mail may carry) and for the organizers (which never leave the console)."""
@@ -106,15 +120,20 @@ class ReviewInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     score: Annotated[
-        StrictInt,
+        int,
         Field(ge=1, le=5, description="Overall merit: " + "; ".join(f"{k} {v}" for k, v in SCORES.items())),
     ]
     confidence: Annotated[
-        StrictInt,
+        int,
         Field(ge=1, le=4, description="Confidence: " + "; ".join(f"{k} {v}" for k, v in CONFIDENCES.items())),
     ]
     for_authors: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] = ""
     for_organizers: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] = ""
+
+    @field_validator("score", "confidence", mode="before")
+    @classmethod
+    def _whole(cls, value: object) -> object:
+        return _whole_number(value)
 
     @field_validator("for_authors", "for_organizers")
     @classmethod
@@ -327,7 +346,13 @@ class ReviewRepository(Protocol):
     def review_records(self, submission_id: str) -> ReviewRecords: ...
 
     def save_review(
-        self, submission_id: str, review: Review, before: Review | None, action: str, detail: str
+        self,
+        submission_id: str,
+        review: Review,
+        before: Review | None,
+        action: str,
+        detail: str,
+        outbox: NotificationEvent | None = None,
     ) -> None: ...
 
     def delete_review(self, submission_id: str, before: Review, detail: str, now: datetime) -> None: ...
@@ -353,6 +378,8 @@ class SubmissionLookup(Protocol):
     def get(self, submission_id: str) -> tuple[Submission, list[Version]]: ...
 
     def markers(self, submission_id: str) -> set[str]: ...
+
+    def clear_outbox(self, submission_id: str, event_id: str) -> None: ...
 
 
 def describe_review(before: Review | None, after: Review | None) -> str:
@@ -380,6 +407,7 @@ class Reviewing:
     store: SubmissionLookup
     records: ReviewRepository
     clock: Clock
+    queue: EventPublisher | None = None
 
     def _live(self, submission_id: str) -> Submission:
         submission, _ = self.store.get(submission_id)
@@ -417,8 +445,26 @@ class Reviewing:
         if before is not None and _same(before, after):
             return _view(before)
         action = "review changed" if before else "review submitted"
-        self.records.save_review(submission_id, after, before, action, describe_review(before, after))
+        # A first review is news for the digest (a count, naming neither the organizer nor the scores),
+        # written with the review and queued after it, or later by the deadline keeper.
+        key = hashlib.sha256(organizer.encode()).hexdigest()[:12]
+        news = events.reviewed(submission_id, now, key) if before is None else None
+        self.records.save_review(submission_id, after, before, action, describe_review(before, after), news)
+        if news is not None:
+            self._deliver(news)
         return _view(after)
+
+    def _deliver(self, event: NotificationEvent) -> None:
+        if self.queue is None or event.submission_id is None:
+            return
+        try:
+            self.queue.publish(event)
+        except PublishFailed:
+            logger.warning(
+                "event left in the outbox for the deadline keeper", extra={"event_id": event.event_id}
+            )
+            return
+        self.store.clear_outbox(event.submission_id, event.event_id)
 
     def withdraw_review(self, submission_id: str, organizer: str) -> None:
         submission = self._live(submission_id)

@@ -223,7 +223,12 @@ def reviewing(
     from cfp.reviews import Reviewing
 
     s = given or settings()
-    return Reviewing(store(given=s, clients=clients), review_store(given=s, clients=clients), at or clock())
+    return Reviewing(
+        store(given=s, clients=clients),
+        review_store(given=s, clients=clients),
+        at or clock(),
+        notification_queue(given=s, clients=clients),
+    )
 
 
 def releases(
@@ -357,6 +362,7 @@ def notifier(context: LambdaContext | None = None) -> Notifier:
         token_sealer(),
         mailbox_quota(),
         suppressions(),
+        review_store(),
     )
 
 

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
+from cfp.console import ROW_COLUMNS
+from cfp.reviews import CONFIDENCES, SCORES
 from cfp_tools.pdfs import make_abstract
 from tests.browser.conftest import AXE, DESKTOP, PHONE, shown_though_hidden
 from tests.infra.running import RunningStack
@@ -156,6 +158,7 @@ def test_an_organizer_signs_in_lists_filters_and_opens_a_pdf(
     stranger = visit(f"{stack.api}/organizers").page
     stranger.get_by_label("Your e-mail address").fill("mallory@example.org")
     stranger.get_by_role("button", name="Send me a sign-in link").click()
+    expect(stranger.locator("#link-sent")).to_be_focused()
     stranger_answer = stranger.locator("#link-sent-text").inner_text()
 
     started = time.monotonic()
@@ -164,6 +167,7 @@ def test_an_organizer_signs_in_lists_filters_and_opens_a_pdf(
     organizer_answer = visit(f"{stack.api}/organizers").page
     organizer_answer.get_by_label("Your e-mail address").fill(CHAIR)
     organizer_answer.get_by_role("button", name="Send me a sign-in link").click()
+    expect(organizer_answer.locator("#link-sent")).to_be_focused()
     assert organizer_answer.locator("#link-sent-text").inner_text() == stranger_answer
 
     [cookie] = page.context.cookies()
@@ -345,6 +349,81 @@ def test_decide_export_and_release_once(
     assert len(decision_mails) == 3
 
 
+def test_organizers_review_by_keyboard_and_a_conflict_hides_the_rest(
+    stack: RunningStack, call: list[dict[str, Any]], visit: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    target = call[3]["id"]
+    reviewer = signed_in(stack, visit, who=ORGANIZERS[3])
+    expect(reviewer.locator("#review-progress")).to_contain_text(
+        re.compile(r"You have reviewed 0 of \d+ submissions")
+    )
+    reviewer.get_by_role("link", name=target).click()
+    expect(reviewer.locator("#review-summary")).to_contain_text("0 reviews so far")
+    # Keyboard only: a missing score is named and focused, then each control is reached and set by key.
+    reviewer.get_by_role("button", name="Submit review").focus()
+    reviewer.keyboard.press("Enter")
+    expect(reviewer.locator("#score-error")).to_have_text("Choose an overall merit score.")
+    expect(reviewer.locator("#score-1")).to_be_focused()
+    reviewer.keyboard.press("ArrowDown")
+    reviewer.keyboard.press("ArrowDown")
+    reviewer.keyboard.press("ArrowDown")
+    expect(reviewer.get_by_label("4: Weak accept", exact=False)).to_be_checked()
+    reviewer.locator("#confidence-3").focus()
+    reviewer.keyboard.press("Space")
+    reviewer.get_by_label("Comments for the authors", exact=True).focus()
+    reviewer.keyboard.type("A clear poster; add <b>numbers</b>.")
+    reviewer.get_by_label("Comments for the organizers only").focus()
+    reviewer.keyboard.type("Strong group.")
+    reviewer.get_by_role("button", name="Submit review").focus()
+    reviewer.keyboard.press("Enter")
+    expect(reviewer.locator("#review-status")).to_have_text("Your review is saved.")
+    expect(reviewer.locator("#review-summary")).to_contain_text("1 review; mean 4")
+    expect(reviewer.locator("#review-list")).to_contain_text(
+        "For the authors: A clear poster; add <b>numbers</b>."
+    )
+    assert reviewer.locator("#review-list b").count() == 0, "review text is shown as text"
+    reviewer.get_by_label("Add to the discussion (organizers only)").fill("Worth a poster slot.")
+    reviewer.get_by_role("button", name="Post the comment").click()
+    expect(reviewer.locator("#comment-list")).to_contain_text("Worth a poster slot.")
+    reviewer.evaluate(AXE.read_text())
+    violations = reviewer.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)"""
+    )
+    assert violations == []
+    reviewer.screenshot(path=artifacts / "console-review.png", full_page=True)
+    reviewer.get_by_role("button", name="Next unreviewed").click()
+    expect(reviewer).not_to_have_url(re.compile(f"#{target}$"))
+    expect(reviewer.locator("#review-summary")).to_contain_text("so far")
+
+    # Another organizer sees the count, not the review; declaring a conflict hides the rest for good.
+    other = signed_in(stack, visit, PHONE, who=ORGANIZERS[4])
+    other.get_by_role("link", name=target).click()
+    expect(other.locator("#review-summary")).to_contain_text("1 review so far. Submit yours")
+    expect(other.locator("#review-list li")).to_have_count(0)
+    expect(other.locator("#comment-list")).not_to_contain_text("Worth a poster slot.")
+    # The authors' addresses share the organizer's domain here, so the page suggests the conflict.
+    expect(other.locator("#conflict-text")).to_contain_text("shares your institution's domain")
+    other.get_by_role("button", name="Yes, declare my conflict").click()
+    expect(other.locator("#review-status")).to_have_text("")
+    expect(other.locator("#reviewing")).to_be_hidden()
+    expect(other.locator("#decision-controls")).to_be_hidden()
+    expect(other.locator("#detail-decision")).to_contain_text("You declared a conflict")
+    expect(other.locator("#detail-history")).not_to_contain_text("review submitted")
+    other.screenshot(path=artifacts / "console-phone-conflict.png", full_page=True)
+    answer = other.evaluate(
+        """async (id) => (await fetch('/organizers/submissions/' + id + '/review', {method: 'PUT',
+            headers: {'content-type': 'application/json'},
+            body: JSON.stringify({score: 5, confidence: 4})})).status""",
+        target,
+    )
+    assert answer == 403
+    other.get_by_role("link", name="Back to every submission").click()
+    expect(other.locator(f'#rows tr[data-id="{target}"]')).to_contain_text("your conflict")
+
+
 def test_an_organizer_downloads_every_pdf_as_one_zip(
     stack: RunningStack, call: list[dict[str, Any]], visit: Any, artifacts: Path
 ) -> None:
@@ -427,39 +506,36 @@ def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Brow
         "deadline": "2030-08-31T23:59:59-12:00",
         "deadline_text": "2030-08-31 23:59:59 AoE",
         "now": "2030-08-01T00:00:00+00:00",
-        "columns": [
-            "id",
-            "title",
-            "authors",
-            "contact",
-            "status",
-            "verdict",
-            "body_pages",
-            "late",
-            "extension",
-            "decision",
-            "decision_sent",
-            "updated",
-        ],
+        "columns": ROW_COLUMNS,
         "rows": [
             [
-                f"id{i:06d}",
-                f"Poster {i} on topic {i % 97}",
-                f"Author {i}; Coauthor {i % 13}",
-                f"a{i}@example.org",
-                statuses[i % 6],
-                "pass" if i % 6 == 0 else None,
-                2,
-                i % 50 == 0,
-                None,
-                None,
-                False,
-                f"2030-07-{1 + i % 28:02d}T12:00:00+00:00",
+                {
+                    "id": f"id{i:06d}",
+                    "title": f"Poster {i} on topic {i % 97}",
+                    "authors": f"Author {i}; Coauthor {i % 13}",
+                    "contact": f"a{i}@example.org",
+                    "status": statuses[i % 6],
+                    "verdict": "pass" if i % 6 == 0 else None,
+                    "body_pages": 2,
+                    "late": i % 50 == 0,
+                    "decision_sent": False,
+                    "updated": f"2030-07-{1 + i % 28:02d}T12:00:00+00:00",
+                    "review_count": i % 4,
+                    "score_mean": 3.5 if i % 4 else None,
+                    "score_min": 3 if i % 4 else None,
+                    "score_max": 4 if i % 4 else None,
+                    "my_score": 4 if i % 8 == 1 else None,
+                    "conflicted": False,
+                    "conflict_suggested": False,
+                }.get(column)
+                for column in ROW_COLUMNS
             ]
             for i in range(3000)
         ],
         "counts": {s: 500 for s in statuses},
         "decisions": {"accepted": 0, "rejected": 0, "undecided": 3000, "unsent": 0},
+        "scores": SCORES,
+        "confidences": CONFIDENCES,
     }
     answers = {
         "/organizers": ("text/html", (web / "console.html").read_bytes()),

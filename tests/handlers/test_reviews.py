@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from cfp import wiring
-from tests.aws import FakeContext, sqs_event
+from tests.aws import FakeContext, http_event, sqs_event
 from tests.handlers.conftest import World
-from tests.handlers.test_console import body_of, call, create, deliver, releaser, sign_in
+from tests.handlers.test_console import api, body_of, call, create, deliver, releaser, sign_in
 
 CHAIR, COCHAIR, MEMBER = "chair@example.org", "cochair@example.org", "pc@univ.edu"
 REVIEW = {"score": 4, "confidence": 3, "for_authors": "Clear poster.", "for_organizers": "Strong lab."}
@@ -218,6 +218,8 @@ def test_reviews_lock_once_the_decision_is_released(world: World, cookies: dict[
         ({**REVIEW, "score": 6}, "score"),
         ({**REVIEW, "score": 0}, "score"),
         ({**REVIEW, "score": "4"}, "score"),
+        ({**REVIEW, "score": 4.5}, "score"),
+        ({**REVIEW, "score": True}, "score"),
         ({**REVIEW, "confidence": 5}, "confidence"),
         ({**REVIEW, "for_authors": "x" * 5001}, "for_authors"),
         ({**REVIEW, "for_organizers": "x" * 5001}, "for_organizers"),
@@ -233,6 +235,12 @@ def test_a_bad_review_is_refused_naming_its_field(
     assert field in [f["field"] for f in body_of(answer)["fields"]]
 
 
+def test_a_whole_number_may_come_as_a_json_float(world: World, cookies: dict[str, str]) -> None:
+    poster = create("ada@example.org")["id"]
+    answer = review(poster, cookies[CHAIR], score=4.0, confidence=2.0)
+    assert answer["statusCode"] == 200 and body_of(answer)["score"] == 4
+
+
 def test_reviewing_needs_a_session_and_a_live_submission(world: World, cookies: dict[str, str]) -> None:
     created = create("ada@example.org")
     poster = created["id"]
@@ -244,3 +252,122 @@ def test_reviewing_needs_a_session_and_a_live_submission(world: World, cookies: 
     assert answer["statusCode"] == 409 and body_of(answer)["error"] == "withdrawn"
     blank = call("POST", f"/organizers/submissions/{poster}/comments", {"text": "  "}, cookie=cookies[CHAIR])
     assert blank["statusCode"] == 422
+
+
+def test_digests_count_reviews_and_leave_conflicted_organizers_out(
+    world: World, cookies: dict[str, str]
+) -> None:
+    from tests.handlers.test_console import sent
+    from tests.stories import text_of
+
+    poster, other = create("ada@univ.edu")["id"], create("bob@example.org")["id"]
+    call("PUT", f"/organizers/submissions/{poster}/conflict", {"conflicted": True}, cookie=cookies[MEMBER])
+    deliver(world)
+    before = len(sent())
+    review(poster, cookies[CHAIR], for_organizers="Secret opinion.")
+    review(poster, cookies[CHAIR], score=1)
+    for submission_id in (poster, other):
+        call(
+            "POST",
+            "/organizers/decisions",
+            {"ids": [submission_id], "decision": "accepted"},
+            cookie=cookies[CHAIR],
+        )
+    preview = body_of(call("POST", "/organizers/releases", cookie=cookies[CHAIR]))
+    call("POST", f"/organizers/releases/{preview['release_id']}/send", cookie=cookies[CHAIR])
+    [job] = world.drain(world.release_queue_url)
+    releaser.lambda_handler(sqs_event([json.dumps(job)], "releases"), FakeContext())
+    deliver(world)
+    digests = [m for m in sent()[before:] if "Digest" in m["Subject"]]
+    by_reader = {address.strip(): m for m in digests for address in m["To"].split(",")}
+    assert set(by_reader) == {CHAIR, COCHAIR, MEMBER}
+    committee, member = text_of(by_reader[CHAIR]), text_of(by_reader[MEMBER])
+    assert by_reader[CHAIR] is by_reader[COCHAIR]
+    assert "Reviews submitted (the console shows them) (1)" in committee, committee
+    assert "Decisions sent to authors (2)" in committee
+    assert "Secret opinion." not in committee and "score" not in committee.lower()
+    assert poster not in member and other in member, member
+    assert "Decisions sent to authors (1)" in member and "review" not in member.lower()
+
+
+def test_cfp_admin_shows_reviews_as_the_organizer_named_may_see_them(
+    world: World, cookies: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import os
+
+    from cfp.settings import Settings
+    from cfp_tools import admin as cfp_admin
+
+    poster, other = create("ada@univ.edu")["id"], create("bob@example.org")["id"]
+    call("PUT", f"/organizers/submissions/{poster}/conflict", {"conflicted": True}, cookie=cookies[MEMBER])
+    review(poster, cookies[CHAIR], for_organizers="Secret opinion.")
+    call("POST", "/organizers/decisions", {"ids": [poster], "decision": "accepted"}, cookie=cookies[CHAIR])
+    names = {name.upper() for name in Settings.model_fields}
+    environment = {k: v for k, v in os.environ.items() if k in names}
+    target = cfp_admin.Target({}, environment, wiring.client, "operator")
+    monkeypatch.setattr(cfp_admin, "_local_target", lambda api_url: target)
+
+    def admin(*command: str) -> str:
+        out = io.StringIO()
+        assert cfp_admin.main([*command, "--local"], out) == 0
+        return out.getvalue()
+
+    chair = admin("show", poster, "--as", CHAIR)
+    assert "Secret opinion." in chair and "merit 4" in chair
+    member = admin("show", poster, "--as", MEMBER)
+    assert "Secret opinion." not in member and "accepted" not in member and "hidden" in member
+    cochair = admin("show", poster, "--as", COCHAIR)
+    assert "Secret opinion." not in cochair and "reviews    1" in cochair
+    assert "Secret opinion." not in admin("show", poster), "the operator's view carries no reviews"
+    [row] = [line for line in admin("list", "--as", MEMBER).splitlines() if line.startswith(poster)]
+    assert "conflict" in row and "accepted" not in row
+    exported = admin("export", "--format", "json", "--as", COCHAIR)
+    assert "Secret opinion." not in exported
+    todo = admin("unreviewed")
+    assert f"{CHAIR}: 1 to review" in todo and f"{MEMBER}: 1 to review" in todo
+    assert f"{COCHAIR}: 2 to review" in todo and other in todo
+    out = io.StringIO()
+    assert cfp_admin.main(["list", "--as", "mallory@example.org", "--local"], out) != 0
+
+
+def test_a_release_may_carry_the_comments_for_the_authors_and_never_the_rest(
+    world: World, cookies: dict[str, str]
+) -> None:
+    from tests.handlers.test_console import sent
+    from tests.stories import text_of
+
+    poster = create("ada@example.org")["id"]
+    plain = create("bob@example.org")["id"]
+    review(poster, cookies[CHAIR], for_authors="Add error bars.", for_organizers="Borderline for me.")
+    world.clock.advance(timedelta(seconds=1))
+    review(poster, cookies[COCHAIR], score=5, for_authors="", for_organizers="Great.")
+    review(plain, cookies[CHAIR], for_authors="Fine work.")
+    ids = [poster, plain]
+    call("POST", "/organizers/decisions", {"ids": ids, "decision": "accepted"}, cookie=cookies[CHAIR])
+    deliver(world)
+    before = len(sent())
+    answer = call("POST", "/organizers/releases", {"with_reviews": True}, cookie=cookies[CHAIR])
+    assert answer["statusCode"] == 201, answer
+    preview = body_of(answer)
+    assert preview["with_reviews"] is True
+    [example] = preview["mails"]
+    assert "comments for you" in example["text"] and "Borderline" not in example["text"]
+    call("POST", f"/organizers/releases/{preview['release_id']}/send", cookie=cookies[CHAIR])
+    [job] = world.drain(world.release_queue_url)
+    releaser.lambda_handler(sqs_event([json.dumps(job)], "releases"), FakeContext())
+    deliver(world)
+    mails = {m["To"]: text_of(m) for m in sent()[before:] if "Accepted" in m["Subject"]}
+    assert "Reviewer 1's comments for you:\nAdd error bars." in mails["ada@example.org"]
+    assert "Reviewer 2" not in mails["ada@example.org"], "an empty comment is no comment"
+    assert "Fine work." in mails["bob@example.org"]
+    for text in mails.values():
+        assert "Borderline" not in text and "Great." not in text and CHAIR not in text
+        assert "score" not in text.lower()
+    for bad in ({"with_reviews": "yes"}, [None, None], {"other": True}):
+        refused = call("POST", "/organizers/releases", bad, cookie=cookies[CHAIR])
+        assert refused["statusCode"] == 422, (bad, refused)
+    event = http_event("POST", "/organizers/releases", raw_body="null")
+    event["cookies"] = [f"cfp_organizer={cookies[CHAIR]}"]
+    assert api.lambda_handler(event, FakeContext())["statusCode"] == 422
+    assert call("POST", "/organizers/releases", cookie=cookies[CHAIR])["statusCode"] == 201

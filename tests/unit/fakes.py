@@ -446,6 +446,7 @@ class FakeReviews:
     def __init__(self) -> None:
         self.by_submission: dict[str, ReviewRecords] = {}
         self.audited: list[tuple[str, AuditEntry]] = []
+        self.outbox: list[NotificationEvent] = []
 
     def review_records(self, submission_id: str) -> ReviewRecords:
         records = self.by_submission.get(submission_id, ReviewRecords())
@@ -455,12 +456,20 @@ class FakeReviews:
         return self.by_submission.setdefault(submission_id, ReviewRecords())
 
     def save_review(
-        self, submission_id: str, review: Review, before: Review | None, action: str, detail: str
+        self,
+        submission_id: str,
+        review: Review,
+        before: Review | None,
+        action: str,
+        detail: str,
+        outbox: NotificationEvent | None = None,
     ) -> None:
         stored = self._records(submission_id).reviews.get(review.organizer)
         if stored != before:
             raise ReviewConflict("your review changed meanwhile")
         self._records(submission_id).reviews[review.organizer] = review
+        if outbox is not None:
+            self.outbox.append(outbox)
         self.audited.append((submission_id, AuditEntry(review.updated_at, review.organizer, action, detail)))
 
     def delete_review(self, submission_id: str, before: Review, detail: str, now: datetime) -> None:

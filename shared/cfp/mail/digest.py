@@ -74,9 +74,11 @@ def submissions_csv(
     everything: list[tuple[Submission, list[Version]]],
     window: Window,
     sights: Mapping[str, Sight] | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> bytes:
     """Every submission as organizers need it at the deadline; with ``sights`` (an export), each row's
-    decision and reviews' aggregates as the organizer exporting may see them."""
+    decision and reviews' aggregates as the organizer exporting may see them. The decisions of ``hidden``
+    (submissions the reader declared a conflict with) are left blank."""
     rows: list[list[Any]] = [
         [
             "id",
@@ -101,7 +103,7 @@ def submissions_csv(
     ]
     for submission, versions in everything:
         sight = sights.get(submission.id) if sights is not None else None
-        hidden = sight is not None and not sight.sees_decision
+        blank = submission.id in hidden or (sight is not None and not sight.sees_decision)
         current = current_version(submission, versions, window)
         verdict = current.verdict if current else None
         rows.append(
@@ -120,9 +122,9 @@ def submissions_csv(
                 submission.updated_at.isoformat(),
                 "yes" if late_versions(submission, versions, window) else "",
                 submission.extension_until.isoformat() if submission.extension_until else "",
-                submission.decision.value if submission.decision and not hidden else "",
-                submission.decision_note if not hidden else "",
-                (submission.decided_by or "") if not hidden else "",
+                submission.decision.value if submission.decision and not blank else "",
+                submission.decision_note if not blank else "",
+                (submission.decided_by or "") if not blank else "",
                 *(_review_cells(sight) if sights is not None else ()),
             ]
         )
@@ -162,6 +164,7 @@ _SECTIONS: list[tuple[str, str, str, str]] = [
     (EventKind.SUBMITTED, "New submissions", "new submission", "new submissions"),
     (EventKind.VERDICT, "New versions checked", "version checked", "versions checked"),
     (EventKind.DECISION, "Decisions sent to authors", "decision sent", "decisions sent"),
+    (EventKind.REVIEWED, "Reviews submitted (the console shows them)", "review", "reviews"),
 ]
 
 
@@ -221,6 +224,8 @@ def _line_for(event: NotificationEvent, version: Version | None, withdrawn_at: d
         return str(event.detail.get("reason", "processing failed repeatedly"))
     if event.kind is EventKind.DECISION:
         return f"{event.detail.get('decision', '')} (mailed to the authors)"
+    if event.kind is EventKind.REVIEWED:
+        return "a review came in"
     if version is None or version.verdict is None:
         return f"version {event.version}"
     verdict = version.verdict

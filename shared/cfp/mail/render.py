@@ -7,6 +7,7 @@ the conference name and the submission id so mail clients thread and filter them
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -87,6 +88,10 @@ class MailRenderer:
     @property
     def window(self) -> Window:
         return self._call.window
+
+    @property
+    def organizers(self) -> tuple[str, ...]:
+        return self._call.organizers
 
     def _base(self, submission: Submission | None, subject: str) -> dict[str, Any]:
         deadline = self._call.window.deadline_for(submission)
@@ -174,10 +179,16 @@ class MailRenderer:
         return self._author_mail(submission, f"Withdrawn: {submission.title}", "withdrawn")
 
     def decision(
-        self, submission: Submission, decision: Decision, note: str, corrected: bool = False
+        self,
+        submission: Submission,
+        decision: Decision,
+        note: str,
+        corrected: bool = False,
+        comments: Sequence[str] = (),
     ) -> Mail:
-        """The organizers' decision, with their note; sent only when the decisions are released. A
-        ``corrected`` one replaces a decision the authors were sent before, and says so."""
+        """The organizers' decision, with their note (and the reviews' comments for the authors, when the
+        release carries them, unnamed); sent only when the decisions are released. A ``corrected`` one
+        replaces a decision the authors were sent before, and says so."""
         accepted = decision is Decision.ACCEPTED
         return self._author_mail(
             submission,
@@ -187,6 +198,7 @@ class MailRenderer:
             accepted=accepted,
             note=note,
             corrected=corrected,
+            comments=list(comments),
         )
 
     def sign_in(self, email: str, url: str, expires_at: datetime) -> Mail:
@@ -242,8 +254,11 @@ class MailRenderer:
         everything: list[tuple[Submission, list[Version]]],
         now: datetime,
         full_list: bool = False,
+        to: tuple[str, ...] | None = None,
+        hidden_decisions: frozenset[str] = frozenset(),
     ) -> Mail:
-        """One organizer digest; a CSV carries the entries when a section is long or ``full_list`` is set."""
+        """One organizer digest (to every organizer, or to ``to``); a CSV carries the entries when a section
+        is long or ``full_list`` is set, without the decisions of ``hidden_decisions``."""
         totals = Counter(status_of(s, v, self._call.window).value for s, v in everything)
         entry_count = sum(len(section.entries) for section in sections)
         summary = (
@@ -254,7 +269,9 @@ class MailRenderer:
         attachment: Attachment | None = None
         if full_list:
             attachment = Attachment(
-                "submissions.csv", "text/csv", submissions_csv(everything, self._call.window)
+                "submissions.csv",
+                "text/csv",
+                submissions_csv(everything, self._call.window, hidden=hidden_decisions),
             )
         elif any(len(section.entries) > INLINE_LIMIT for section in sections):
             attachment = Attachment("changes.csv", "text/csv", changes_csv(sections))
@@ -273,7 +290,7 @@ class MailRenderer:
         }
         text, html = _render("digest", context)
         return Mail(
-            to=self._call.organizers,
+            to=to if to is not None else self._call.organizers,
             subject=subject,
             text=text,
             html=html,

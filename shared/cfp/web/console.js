@@ -7,7 +7,6 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const COLUMNS = ["id", "title", "authors", "contact", "status", "verdict", "body_pages", "late", "extension", "decision", "updated"];
   const state = {
     list: null,
     records: [],
@@ -23,6 +22,8 @@
     releaseTimer: null,
     releaseChanges: null,
     deadLetters: null,
+    me: null,
+    signedOut: false,
   };
 
   function el(tag, attributes, ...children) {
@@ -35,7 +36,9 @@
     return node;
   }
 
+  // A view still loading when its organizer signs out must not come back over the sign-in form.
   function show(section) {
+    if (state.signedOut && section !== "sign-in") return;
     for (const id of ["sign-in", "overview", "detail"]) $(id).hidden = id !== section;
   }
 
@@ -150,6 +153,7 @@
   $("sign-out").addEventListener("click", async () => {
     // The answer always makes this browser forget its cookie; a 503 (or no answer) means the server could
     // not end the session, so a copy of the cookie would still work, which the organizer must be told.
+    state.signedOut = true;
     const ended = await fetch("/organizers/session", { method: "DELETE" }).then((r) => r.ok, () => false);
     state.list = null;
     showSignIn();
@@ -181,7 +185,13 @@
       el("td", {}, record.body_pages === null ? "" : String(record.body_pages)),
       el("td", {}, record.late ? tag("late", "late ×" + record.late) : ""),
       el("td", { class: "when" }, short(record.extension)),
-      el("td", {}, record.decision ? tag(record.decision, record.decision + (record.decision_sent ? " (sent)" : "")) : ""),
+      el("td", {}, record.conflicted ? tag("conflict", "your conflict") : record.decision ? tag(record.decision, record.decision + (record.decision_sent ? " (sent)" : "")) : ""),
+      el("td", {}, record.review_count == null ? "" : String(record.review_count)),
+      el("td", {}, record.score_mean == null ? "" : record.score_mean.toFixed(2)),
+      el("td", {}, record.score_min == null ? "" : String(record.score_min)),
+      el("td", {}, record.score_max == null ? "" : String(record.score_max)),
+      el("td", {}, record.score_spread == null ? "" : String(record.score_spread)),
+      el("td", {}, record.my_score == null ? "" : String(record.my_score)),
       el("td", { class: "when" }, short(record.updated)),
     ];
     const row = el("tr", { "data-id": record.id, class: record.status === "withdrawn" ? "withdrawn" : "" }, el("td", {}, box), ...cells);
@@ -199,12 +209,40 @@
     };
   }
 
+  // What the signed-in organizer may still review: live, not conflicted, its decision not released.
+  function reviewable(record) {
+    return record.status !== "withdrawn" && !record.conflicted && !record.decision_sent;
+  }
+
+  function unreviewed(record) {
+    return reviewable(record) && record.my_score == null;
+  }
+
   function visible() {
     const wanted = $("status-filter").value;
+    const mine = $("unreviewed-filter").checked;
     const words = $("search").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     return state.records.filter(
-      (r) => (!wanted || r.status === wanted) && words.every((w) => r.haystack.includes(w))
+      (r) => (!wanted || r.status === wanted) && (!mine || unreviewed(r)) && words.every((w) => r.haystack.includes(w))
     );
+  }
+
+  // The next submission to review in the table's order (after ``current`` when given), or none.
+  function nextUnreviewed(current) {
+    const order = visible().sort(compare(state.sort.key, state.sort.dir));
+    const all = order.length ? order : state.records;
+    const start = current ? all.findIndex((r) => r.id === current) + 1 : 0;
+    return [...all.slice(start), ...all.slice(0, start)].find((r) => r.id !== current && unreviewed(r)) || null;
+  }
+
+  async function goToNextUnreviewed(current) {
+    if (!state.list) await loadList();
+    const next = nextUnreviewed(current);
+    if (next) location.hash = next.id;
+    else {
+      const status = current ? $("review-status") : $("review-progress");
+      status.textContent = "Nothing left to review: you have reviewed every submission you may.";
+    }
   }
 
   // Rows are built once per load and only reordered afterwards, so sorting and filtering 3,000 rows
@@ -241,6 +279,10 @@
     const current = filter.value;
     filter.replaceChildren(el("option", { value: "" }, "Every status"), ...Object.keys(list.counts).sort().map((s) => el("option", { value: s }, s.replace(/_/g, " "))));
     filter.value = current in list.counts ? current : "";
+    const live = state.records.filter(reviewable);
+    const left = live.filter(unreviewed).length;
+    $("review-progress").textContent =
+      "You have reviewed " + (live.length - left) + " of " + live.length + " submissions; " + left + " to go.";
     const d = list.decisions;
     $("decisions-summary").textContent =
       d.accepted + " accepted, " + d.rejected + " rejected, " + d.undecided + " undecided; " + d.unsent + " decided but not released.";
@@ -273,6 +315,8 @@
   }
   $("search").addEventListener("input", render);
   $("status-filter").addEventListener("change", render);
+  $("unreviewed-filter").addEventListener("change", render);
+  $("next-unreviewed").addEventListener("click", () => goToNextUnreviewed(null));
   $("filters").addEventListener("submit", (event) => event.preventDefault());
   $("select-all").addEventListener("change", () => {
     for (const record of visible()) {
@@ -315,7 +359,7 @@
   $("release").addEventListener("click", async () => {
     clearProblem();
     try {
-      const preview = await api("POST", "/organizers/releases");
+      const preview = await api("POST", "/organizers/releases", { with_reviews: $("release-with-reviews").checked });
       state.releasePreview = preview.release_id;
       const box = $("release-preview");
       $("release-summary").textContent = preview.pending
@@ -566,6 +610,8 @@
   async function showDetail(id) {
     clearProblem();
     state.returnTo = id;
+    // The list carries the review form's scales and the order "Next unreviewed" follows.
+    if (!state.list) await loadList();
     const d = await api("GET", "/organizers/submissions/" + encodeURIComponent(id));
     state.detail = d;
     $("detail-title").textContent = d.title;
@@ -583,9 +629,14 @@
     // Refusals at sending and SES's later bounces and complaints, one line each, as recorded.
     if (d.bounced.length) facts.append(el("dt", {}, "Bounces and complaints"), ...d.bounced.map((line) => el("dd", {}, line)));
     $("detail-abstract").textContent = d.abstract;
-    $("detail-decision").textContent = d.decision
+    const conflicted = Boolean(d.standing && d.standing.conflicted);
+    $("detail-decision").textContent = conflicted
+      ? "You declared a conflict with this submission: its decision and reviews are not shown to you."
+      : d.decision
       ? d.decision + " by " + d.decided_by + " on " + when(d.decided_at) + (d.decision_sent ? "; mailed to the authors." : "; not released yet.") + (d.decision_note ? " Note: " + d.decision_note : "")
       : "No decision yet.";
+    $("decision-controls").hidden = conflicted;
+    showReviewing(d);
     $("detail-note").value = d.decision_note || "";
     $("detail-status").textContent = "";
     $("detail-versions").replaceChildren(
@@ -609,6 +660,122 @@
     $("detail-title").setAttribute("tabindex", "-1");
     $("detail-title").focus();
   }
+
+  // ---- reviews -------------------------------------------------------------------------------------
+
+  function radios(container, name, scale, chosen) {
+    container.replaceChildren(
+      ...Object.entries(scale).map(([value, meaning]) => {
+        const input = el("input", { type: "radio", name, id: name + "-" + value, value });
+        input.checked = String(chosen) === value;
+        return el("div", { class: "radio" }, input, el("label", { for: name + "-" + value }, value + ": " + meaning));
+      })
+    );
+  }
+
+  function chosen(name) {
+    const input = document.querySelector("input[name=" + name + "]:checked");
+    return input ? Number(input.value) : null;
+  }
+
+  function fieldError(name, text) {
+    const box = $(name + "-error");
+    box.textContent = text || "";
+    box.hidden = !text;
+    $(name + "-field").classList.toggle("has-error", Boolean(text));
+  }
+
+  function showReviewing(d) {
+    const standing = d.standing || { conflicted: false, conflict_suggested: false, review_count: 0, my_score: null };
+    const conflicted = standing.conflicted;
+    $("conflict-text").textContent = conflicted
+      ? "You declared a conflict with this submission. You see its details and PDF only, and cannot review, discuss or decide it."
+      : standing.conflict_suggested
+      ? "An author's address shares your institution's domain. Is this a conflict of interest?"
+      : "If you have a conflict of interest with this submission, declare it: its reviews, discussion and decision are then hidden from you.";
+    $("conflict-toggle").textContent = conflicted ? "Lift my conflict" : standing.conflict_suggested ? "Yes, declare my conflict" : "Declare a conflict";
+    $("conflict-dismiss").hidden = !standing.conflict_suggested || conflicted;
+    $("reviewing").hidden = conflicted;
+    if (conflicted) return;
+    const mine = d.reviews.find((r) => r.organizer === state.me) || null;
+    const scales = state.list || { scores: {}, confidences: {} };
+    radios($("score-options"), "score", scales.scores, mine && mine.score);
+    radios($("confidence-options"), "confidence", scales.confidences, mine && mine.confidence);
+    fieldError("score", "");
+    fieldError("confidence", "");
+    $("review-for-authors").value = mine ? mine.for_authors : "";
+    $("review-for-organizers").value = mine ? mine.for_organizers : "";
+    $("review-form-heading").textContent = mine ? "Your review (submitted " + when(mine.updated_at) + ")" : "Your review";
+    $("review-save").textContent = mine ? "Save the changes" : "Submit review";
+    $("review-withdraw").hidden = !mine;
+    // Once the decision is mailed, reviews no longer change (the server refuses with "locked").
+    $("review-form").hidden = Boolean(d.decision_sent);
+    const count = standing.review_count || 0;
+    $("review-summary").textContent = mine
+      ? count + " review" + (count === 1 ? "" : "s") + "; mean " + standing.score_mean + ", from " + standing.score_min + " to " + standing.score_max + "."
+      : count + " review" + (count === 1 ? "" : "s") + " so far. Submit yours to see the others' and the discussion.";
+    $("review-list").replaceChildren(
+      ...d.reviews.map((r) =>
+        el("li", {},
+          el("p", {}, el("strong", {}, r.organizer), ": merit " + r.score + ", confidence " + r.confidence + " (" + when(r.updated_at) + ")"),
+          r.for_authors ? el("p", {}, "For the authors: " + r.for_authors) : null,
+          r.for_organizers ? el("p", {}, "For the organizers: " + r.for_organizers) : null))
+    );
+    $("comment-list").replaceChildren(
+      ...(d.comments.length
+        ? d.comments.map((c) => el("li", {}, el("p", {}, el("strong", {}, c.organizer), " " + when(c.at)), el("p", {}, c.text)))
+        : [el("li", {}, mine ? "No comments yet." : "No comments of yours yet.")])
+    );
+  }
+
+  async function reviewAction(request, done) {
+    clearProblem();
+    try {
+      await request();
+      state.list = null;
+      await showDetail(state.detail.id);
+      $("review-status").textContent = done;
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    }
+  }
+
+  $("review-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const score = chosen("score"), confidence = chosen("confidence");
+    fieldError("score", score === null ? "Choose an overall merit score." : "");
+    fieldError("confidence", confidence === null ? "Choose how confident you are." : "");
+    if (score === null || confidence === null) {
+      $((score === null ? "score" : "confidence") + "-1").focus();
+      return;
+    }
+    const body = { score, confidence, for_authors: $("review-for-authors").value, for_organizers: $("review-for-organizers").value };
+    reviewAction(() => api("PUT", "/organizers/submissions/" + state.detail.id + "/review", body), "Your review is saved.");
+  });
+  $("review-withdraw").addEventListener("click", () =>
+    reviewAction(() => api("DELETE", "/organizers/submissions/" + state.detail.id + "/review"), "Your review is withdrawn.")
+  );
+  $("conflict-toggle").addEventListener("click", () => {
+    const conflicted = !(state.detail.standing && state.detail.standing.conflicted);
+    reviewAction(
+      () => api("PUT", "/organizers/submissions/" + state.detail.id + "/conflict", { conflicted }),
+      conflicted ? "Your conflict is declared." : "Your conflict is lifted."
+    );
+  });
+  $("conflict-dismiss").addEventListener("click", () =>
+    reviewAction(() => api("PUT", "/organizers/submissions/" + state.detail.id + "/conflict", { conflicted: false }), "Noted: no conflict.")
+  );
+  $("comment-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("comment-text").value.trim();
+    if (!text) return problem("Write the comment before posting it.");
+    reviewAction(async () => {
+      await api("POST", "/organizers/submissions/" + state.detail.id + "/comments", { text });
+      $("comment-text").value = "";
+    }, "Your comment is posted.");
+  });
+  $("detail-next").addEventListener("click", () => goToNextUnreviewed(state.detail.id));
 
   $("detail-accept").addEventListener("click", async () => {
     await decide([state.detail.id], "accepted", $("detail-note").value, $("detail-status"));
@@ -677,6 +844,8 @@
     const response = await fetch("/organizers/session", { headers: { accept: "application/json" } });
     if (!response.ok) return showSignIn();
     const session = await response.json();
+    state.signedOut = false;
+    state.me = session.email;
     $("who-email").textContent = "Signed in as " + session.email;
     $("who").hidden = false;
     await route();
