@@ -169,6 +169,26 @@ def _list(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _program(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    """The public program: what publishing now would list, or publish it (as ``args.operator``)."""
+    desk = wiring.program_desk(given=console.settings, clients=args.clients, at=console.clock)
+    if args.action == "preview":
+        program = desk.preview()
+        for poster in program.posters:
+            when = poster.session.start.isoformat() if poster.session else ""
+            out.write(f"{poster.board:<6} {poster.id:<12} {when:<26} {poster.title}\n")
+        out.write(f"{len(program.posters)} posters would be listed; nothing is public until publish\n")
+        return 0
+    published = desk.publish(args.operator)
+    n = published.posters
+    out.write(f"published {published.id} at {published.published_at.isoformat()}: {n} poster")
+    out.write(f"{'' if n == 1 else 's'}\n")
+    for change in published.changelog:
+        fields = f" ({', '.join(change.fields)})" if change.fields else ""
+        out.write(f"  {change.kind:<9} {change.board:<6} {change.title}{fields}\n")
+    return 0
+
+
 def _unreviewed(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
     """What each organizer (or the one named) may still review and has not: live, not conflicted, its
     decision not released. Ids and titles only, nothing of anyone's reviews."""
@@ -441,6 +461,8 @@ def _parser() -> argparse.ArgumentParser:
         "unreviewed", parents=[target], help="what each organizer has still to review"
     )
     unreviewed.add_argument("--organizer", dest="viewer", metavar="ORGANIZER", help="only this organizer")
+    program = commands.add_parser("program", parents=[target], help="preview or publish the public program")
+    program.add_argument("action", choices=["preview", "publish"])
     commands.add_parser("stats", parents=[target], help="counts by status and decision, time left")
     export = commands.add_parser(
         "export", parents=[target, seen_as], help="everything on record, CSV or JSON"
@@ -479,6 +501,7 @@ def _parser() -> argparse.ArgumentParser:
 _COMMANDS: dict[str, Callable[[Console, argparse.Namespace, IO[str]], int]] = {
     "list": _list,
     "unreviewed": _unreviewed,
+    "program": _program,
     "show": _show,
     "stats": _stats,
     "export": _export,
@@ -508,6 +531,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
         else:
             target = _local_target(args.api_url or args.local or DEFAULT_API_URL)
         args.operator = target.operator
+        args.clients = target.client
         console, bucket = build_console(target)
         args.releases = wiring.releases(given=console.settings, clients=target.client, at=console.clock)
         if args.command == "download":

@@ -93,6 +93,8 @@ class Settings(BaseModel):
     mails_per_second: float = Field(default=7.0, gt=0)
     # The SES configuration set every send names: its event destination reports bounces and complaints.
     configuration_set: str = ""
+    # The public program's poster sessions: ISO 8601 intervals with offsets, comma-separated.
+    poster_sessions: str = ""
 
     @field_validator("deadline", mode="before")
     @classmethod
@@ -100,6 +102,14 @@ class Settings(BaseModel):
         if isinstance(value, datetime):
             return value
         return parse_deadline(str(value))
+
+    @field_validator("poster_sessions")
+    @classmethod
+    def _check_sessions(cls, value: str) -> str:
+        from cfp.program import parse_sessions
+
+        parse_sessions(value)
+        return value
 
     @field_validator("organizer_emails", mode="before")
     @classmethod

@@ -28,6 +28,7 @@ from cfp.model import (
     Abstract,
     Author,
     Authors,
+    Decision,
     Email,
     Status,
     Submission,
@@ -41,6 +42,7 @@ from cfp.model import (
 )
 from cfp.observability import logger
 from cfp.ports import EventPublisher, SubmissionRepository, TokenSealer, UploadStorage
+from cfp.program import Boards, PublicListing
 from cfp.settings import Settings
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -128,6 +130,11 @@ class SubmissionView(SubmissionFacts):
     current_version: int | None
     verdict: Verdict | None
     versions: list[VersionView]
+    public_listing: PublicListing | None = Field(
+        default=None,
+        description="Once the poster's acceptance was mailed: what the public program shows about it (or "
+        "will, at the organizers' next publication). Null otherwise.",
+    )
 
 
 class SubmissionCreated(SubmissionView):
@@ -253,6 +260,7 @@ class SubmissionService:
     queue: EventPublisher
     clock: Clock
     sealer: TokenSealer
+    boards: Boards | None = None
 
     def _require_open(self, now: datetime, submission: Submission | None = None) -> None:
         window = self.settings.window
@@ -371,8 +379,19 @@ class SubmissionService:
         return submission, versions
 
     def read(self, submission_id: str, token: str | None) -> SubmissionView:
+        """The submission, and for an accepted one what the public program shows of it (read only then)."""
         submission, versions = self.authorize(submission_id, token)
-        return view_of(submission, versions, self.settings.window)
+        view = view_of(submission, versions, self.settings.window)
+        if submission.decision is Decision.ACCEPTED and self.boards is not None:
+            from cfp.program import parse_sessions, public_listing
+
+            view.public_listing = public_listing(
+                submission,
+                self.store.markers(submission_id),
+                self.boards.boards(),
+                parse_sessions(self.settings.poster_sessions),
+            )
+        return view
 
     def new_upload(self, submission_id: str, token: str | None) -> UploadIssued:
         submission, _ = self.authorize(submission_id, token)

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from cfp.model import Version
     from cfp.notifications import Notifier, SendOnce
     from cfp.ports import TokenSealer
+    from cfp.program import ProgramDesk
+    from cfp.program_store import ProgramFiles
     from cfp.queues import NotificationQueue
     from cfp.releases import Releases
     from cfp.review_store import ReviewStore
@@ -143,9 +145,12 @@ def upload_validator() -> UploadValidator:
 
 
 def submission_service() -> SubmissionService:
+    from cfp.program_store import BoardTable
     from cfp.submissions import SubmissionService
 
-    return SubmissionService(settings(), store(), bucket(), notification_queue(), clock(), token_sealer())
+    s = settings()
+    boards = BoardTable(client("dynamodb"), s.table_name)
+    return SubmissionService(s, store(), bucket(), notification_queue(), clock(), token_sealer(), boards)
 
 
 def token_sealer() -> TokenSealer:
@@ -208,6 +213,33 @@ def console(
         archive_queue=JobQueue(sqs, s.archive_queue_url) if s.archive_queue_url else None,
         reviews=review_store(given=s, clients=clients),
     )
+
+
+def program_desk(
+    *, given: Settings | None = None, clients: Clients | None = None, at: Clock | None = None
+) -> ProgramDesk:
+    """Preview and publish the public program, and set boards; ``cfp admin`` gives its stack's."""
+    from cfp.program import ProgramDesk, parse_sessions
+    from cfp.program_render import render
+    from cfp.program_store import BoardTable
+
+    s = given or settings()
+    kept = store(given=s, clients=clients)
+    return ProgramDesk(
+        s.conference_name,
+        parse_sessions(s.poster_sessions),
+        kept.snapshot,
+        BoardTable((clients or client)("dynamodb"), s.table_name),
+        program_files(given=s, clients=clients),
+        render,
+        at or clock(),
+    )
+
+
+def program_files(*, given: Settings | None = None, clients: Clients | None = None) -> ProgramFiles:
+    from cfp.program_store import ProgramFiles
+
+    return ProgramFiles((clients or client)("s3"), (given or settings()).bucket_name)
 
 
 def review_store(*, given: Settings | None = None, clients: Clients | None = None) -> ReviewStore:

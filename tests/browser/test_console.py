@@ -424,6 +424,61 @@ def test_organizers_review_by_keyboard_and_a_conflict_hides_the_rest(
     expect(other.locator(f'#rows tr[data-id="{target}"]')).to_contain_text("your conflict")
 
 
+def test_the_public_program_is_published_from_the_console_and_reads_on_a_phone(
+    stack: RunningStack, visit: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    shown = create(stack, 7, "<i>Markup</i> & Posters")
+    hidden = create(stack, 8, "A Rejected Poster")
+    page = signed_in(stack, visit, who=ORGANIZERS[1])
+    released = page.evaluate(
+        """async ([accept, reject]) => {
+            const send = (method, path, body) => fetch(path, {method,
+                headers: {'content-type': 'application/json'},
+                body: body === undefined ? undefined : JSON.stringify(body)}).then(r => r.json());
+            await send('POST', '/organizers/decisions', {ids: [accept], decision: 'accepted'});
+            await send('POST', '/organizers/decisions', {ids: [reject], decision: 'rejected'});
+            const preview = await send('POST', '/organizers/releases');
+            await send('POST', '/organizers/releases/' + preview.release_id + '/send');
+            for (let i = 0; i < 300; i++) {
+                const release = await send('GET', '/organizers/releases/' + preview.release_id);
+                if (release.state === 'done') return release.sent;
+                await new Promise(done => setTimeout(done, 100));
+            }
+            return null;
+        }""",
+        [shown["id"], hidden["id"]],
+    )
+    assert released is not None and shown["id"] in released
+    page.get_by_role("button", name="Publish the program").click()
+    expect(page.locator("#program-status")).to_contain_text("Published")
+
+    errors: list[str] = []
+    for name, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", PHONE)):
+        context = page.context.browser.new_context(viewport=viewport)  # type: ignore[union-attr, arg-type]
+        program = context.new_page()
+        program.on("console", lambda m: errors.append(m.text) if m.type in {"error", "warning"} else None)
+        program.goto(f"{stack.api}/program")
+        expect(program.get_by_role("heading", name="Accepted posters")).to_be_visible()
+        poster = program.locator("li.poster", has_text="Markup")
+        expect(poster.locator("h3")).to_contain_text("<i>Markup</i> & Posters")
+        assert poster.locator("h3 i").count() == 0, "a title's markup shows as text"
+        expect(program.locator("main")).not_to_contain_text("A Rejected Poster")
+        expect(program.locator("main")).not_to_contain_text("author7@example.org")
+        program.evaluate(AXE.read_text())
+        violations = program.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)"""
+        )
+        assert violations == [], (name, violations)
+        width = program.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{name}: the page scrolls sideways ({width} px)"
+        program.screenshot(path=artifacts / f"program-{name}.png", full_page=True)
+        assert errors == [], errors
+        context.close()
+
+
 def test_an_organizer_downloads_every_pdf_as_one_zip(
     stack: RunningStack, call: list[dict[str, Any]], visit: Any, artifacts: Path
 ) -> None:

@@ -58,6 +58,13 @@ def test_document_is_served_over_http() -> None:
         "/organizers/archives/{job_id}",
         "/organizers/archives/{job_id}/link",
         "/organizers/export",
+        "/organizers/program/preview",
+        "/organizers/program/publish",
+        "/organizers/submissions/{submission_id}/board",
+        "/program",
+        "/program.json",
+        "/program.csv",
+        "/program.ics",
     }
 
 

@@ -54,7 +54,7 @@ def _cell(value: Any) -> Any:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def _csv(rows: list[list[Any]]) -> bytes:
+def safe_csv(rows: list[list[Any]]) -> bytes:
     """Every CSV the project writes goes through here, so no cell reaches a spreadsheet as a formula."""
     buffer = io.StringIO()
     csv.writer(buffer).writerows([_cell(value) for value in row] for row in rows)
@@ -67,7 +67,7 @@ def changes_csv(sections: list[DigestSection]) -> bytes:
         rows.extend(
             [section.heading, e.submission_id, e.title, e.line, e.link or ""] for e in section.entries
         )
-    return _csv(rows)
+    return safe_csv(rows)
 
 
 def submissions_csv(
@@ -128,7 +128,7 @@ def submissions_csv(
                 *(_review_cells(sight) if sights is not None else ()),
             ]
         )
-    return _csv(rows)
+    return safe_csv(rows)
 
 
 _REVIEW_COLUMNS = (

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 PAGE = "index.html"
 CONSOLE = "console.html"
-ASSETS = ("app.js", "app.css", "console.js", "console.css")
+ASSETS = ("app.js", "app.css", "console.js", "console.css", "program.css")
 
 _CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -48,14 +48,16 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(upload_origin: str) -> str:
+def content_security_policy(upload_origin: str = "") -> str:
+    """The pages' policy; ``upload_origin`` is the one other origin a page may send to (none for the
+    public program, which has no script)."""
     return "; ".join(
         [
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
-            f"connect-src 'self' {upload_origin}",
+            f"connect-src 'self' {upload_origin}".rstrip(),
             "form-action 'self'",
             "base-uri 'none'",
             "frame-ancestors 'none'",

@@ -423,9 +423,24 @@
     say("withdraw-title", "“" + view.title + "”");
     $("upload-section").hidden = view.status === "withdrawn";
     renderVerdict(view);
+    renderListing(view.public_listing);
     refreshClosed(false);
     tick();
     if (pendingVersions(view).length && !state.pollTimer) pollUntilSettled(null);
+  }
+
+  // What the public program lists about an accepted poster: shown as text, like everything authors wrote.
+  function renderListing(listing) {
+    $("public-section").hidden = !listing;
+    if (!listing) return;
+    const rows = [
+      ["Board", listing.board || "given when the program is first published"],
+      ["Session", listing.session ? formatLocal(Date.parse(listing.session.start)) + " to " + formatLocal(Date.parse(listing.session.end)) : "not set"],
+      ["Title", listing.title],
+      ["Authors", listing.authors.map((a) => a.name + (a.affiliation ? " (" + a.affiliation + ")" : "")).join("; ")],
+      ["Abstract", listing.abstract],
+    ];
+    $("public-listing").replaceChildren(...rows.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
   }
 
   function pendingVersions(view) {

@@ -636,6 +636,9 @@
       ? d.decision + " by " + d.decided_by + " on " + when(d.decided_at) + (d.decision_sent ? "; mailed to the authors." : "; not released yet.") + (d.decision_note ? " Note: " + d.decision_note : "")
       : "No decision yet.";
     $("decision-controls").hidden = conflicted;
+    // A board for a poster the program lists: accepted, its acceptance mailed, not withdrawn.
+    $("board-box").hidden = !(d.decision === "accepted" && d.decision_sent && !d.withdrawn_at);
+    $("board-input").value = "";
     showReviewing(d);
     $("detail-note").value = d.decision_note || "";
     $("detail-status").textContent = "";
@@ -776,6 +779,34 @@
     }, "Your comment is posted.");
   });
   $("detail-next").addEventListener("click", () => goToNextUnreviewed(state.detail.id));
+
+  // ---- the public program --------------------------------------------------------------------------
+
+  $("program-publish").addEventListener("click", async () => {
+    clearProblem();
+    $("program-publish").disabled = true;
+    try {
+      const published = await api("POST", "/organizers/program/publish");
+      const kinds = { added: 0, withdrawn: 0, changed: 0 };
+      for (const change of published.changelog) kinds[change.kind] += 1;
+      $("program-status").textContent =
+        "Published " + plural(published.posters, "poster") + " (" + kinds.added + " added, " + kinds.withdrawn +
+        " withdrawn, " + kinds.changed + " changed since the last publication).";
+    } catch (error) {
+      if (error instanceof SignedOut) return showSignIn();
+      problem(error.message);
+    } finally {
+      $("program-publish").disabled = false;
+    }
+  });
+  $("board-save").addEventListener("click", () => {
+    const board = $("board-input").value.trim();
+    if (!board) return problem("Enter the board, such as P12.");
+    detailAction(
+      () => api("PUT", "/organizers/submissions/" + state.detail.id + "/board", { board }),
+      "Board " + board + " is recorded; it is public at the next publication."
+    );
+  });
 
   $("detail-accept").addEventListener("click", async () => {
     await decide([state.detail.id], "accepted", $("detail-note").value, $("detail-status"));
