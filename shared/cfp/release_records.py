@@ -191,6 +191,11 @@ class ReleasePreview(BaseModel):
     pending: int
     undecided: int
     corrections: int = Field(description="Of the pending, decisions changed after their mail went out.")
+    conflicted: int = Field(
+        default=0,
+        description="Of the pending, mails about submissions you declared a conflict with: sent with the "
+        "rest, but neither their kinds nor an example are shown to you.",
+    )
     mails: list[MailPreview]
 
 

@@ -167,9 +167,18 @@ class Releases:
         )
         record = ReleaseRecord(release_id, by, self.clock.now(), items, with_reviews=with_reviews)
         self.records.save_release(record)
+        # The organizer previewing sees nothing of a decision on a submission they declared a conflict
+        # with: those mails are counted apart, with no kind and no example.
+        hidden = (
+            self.reviews.declared_conflicts(by, [s.id for s, _ in pending])
+            if self.reviews is not None
+            else set()
+        )
         mails = []
         for decision in Decision:
-            kind = [(s, corrected) for s, corrected in pending if s.decision is decision]
+            kind = [
+                (s, corrected) for s, corrected in pending if s.decision is decision and s.id not in hidden
+            ]
             if kind:
                 example, corrected = kind[0]
                 # Organizers read the example: authors' text with its direction controls written out.
@@ -194,7 +203,8 @@ class Releases:
             with_reviews=with_reviews,
             pending=len(pending),
             undecided=undecided,
-            corrections=sum(1 for _, corrected in pending if corrected),
+            corrections=sum(1 for s, corrected in pending if corrected and s.id not in hidden),
+            conflicted=len(hidden),
             mails=mails,
         )
 

@@ -371,3 +371,19 @@ def test_a_release_may_carry_the_comments_for_the_authors_and_never_the_rest(
     event["cookies"] = [f"cfp_organizer={cookies[CHAIR]}"]
     assert api.lambda_handler(event, FakeContext())["statusCode"] == 422
     assert call("POST", "/organizers/releases", cookie=cookies[CHAIR])["statusCode"] == 201
+
+
+def test_a_release_preview_shows_a_conflicted_organizer_no_decision_of_theirs(
+    world: World, cookies: dict[str, str]
+) -> None:
+    poster = create("ada@univ.edu", "Conflicted Poster")["id"]
+    other = create("bob@example.org", "Open Poster")["id"]
+    call("PUT", f"/organizers/submissions/{poster}/conflict", {"conflicted": True}, cookie=cookies[MEMBER])
+    call("POST", "/organizers/decisions", {"ids": [poster], "decision": "rejected"}, cookie=cookies[CHAIR])
+    call("POST", "/organizers/decisions", {"ids": [other], "decision": "accepted"}, cookie=cookies[CHAIR])
+    preview = body_of(call("POST", "/organizers/releases", cookie=cookies[MEMBER]))
+    assert preview["pending"] == 2 and preview["conflicted"] == 1
+    assert [(m["decision"], m["count"]) for m in preview["mails"]] == [("accepted", 1)]
+    assert "Conflicted Poster" not in json.dumps(preview)
+    chair = body_of(call("POST", "/organizers/releases", cookie=cookies[CHAIR]))
+    assert chair["conflicted"] == 0 and len(chair["mails"]) == 2

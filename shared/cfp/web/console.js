@@ -365,7 +365,8 @@
       $("release-summary").textContent = preview.pending
         ? preview.pending + " decision mail" + (preview.pending === 1 ? "" : "s") + " will be sent, one per submission" +
           (preview.corrections ? ", " + preview.corrections + " of them correcting a decision sent before" : "") +
-          (preview.undecided ? "; " + preview.undecided + " submissions are still undecided and get nothing." : ".")
+          (preview.undecided ? "; " + preview.undecided + " submissions are still undecided and get nothing." : ".") +
+          (preview.conflicted ? " " + preview.conflicted + " of them concern submissions you declared a conflict with: not shown to you." : "")
         : "Every decision has been sent already.";
       $("release-mails").replaceChildren(
         ...preview.mails.map((m) =>
