@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import Message
 from typing import Any
@@ -108,6 +109,22 @@ def sign_in(world: World, address: str = CHAIR) -> str:
     assert response["statusCode"] == 200, response
     [cookie] = response["cookies"]
     return str(cookie.split(";")[0].partition("=")[2])
+
+
+def admin_runner(monkeypatch: pytest.MonkeyPatch, operator: str = "operator") -> Callable[..., str]:
+    """``cfp admin`` against this test's stack (its environment and clients); each call answers what the
+    command printed, and fails the test unless it exits 0."""
+    names = {name.upper() for name in Settings.model_fields}
+    environment = {k: v for k, v in os.environ.items() if k in names}
+    target = cfp_admin.Target({}, environment, wiring.client, operator)
+    monkeypatch.setattr(cfp_admin, "_local_target", lambda api_url: target)
+
+    def admin(*command: str) -> str:
+        out = io.StringIO()
+        assert cfp_admin.main([*command, "--local"], out) == 0, out.getvalue()
+        return out.getvalue()
+
+    return admin
 
 
 def deliver(world: World) -> None:
@@ -339,15 +356,8 @@ def test_cfp_admin_shows_what_the_console_shows_after_the_page_limit_moves(
     [version] = detail["versions"]
     assert (version["verdict"]["outcome"], version["verdict"]["problems"]) == ("pass", [])
 
-    names = {name.upper() for name in Settings.model_fields}
-    environment = {k: v for k, v in os.environ.items() if k in names}
-    target = cfp_admin.Target({}, environment, wiring.client, "operator")
-    monkeypatch.setattr(cfp_admin, "_local_target", lambda api_url: target)
-
-    def admin(*command: str) -> str:
-        out = io.StringIO()
-        assert cfp_admin.main([*command, "--local"], out) == 0
-        return out.getvalue()
+    admin = admin_runner(monkeypatch)
+    target = cfp_admin._local_target("")
 
     [line] = [text for text in admin("show", created["id"]).splitlines() if text.strip().startswith("v1 ")]
     assert line.split()[2] == version["verdict"]["outcome"] and "too_many_body_pages" not in line

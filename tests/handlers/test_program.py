@@ -13,7 +13,7 @@ import pytest
 from cfp import wiring
 from tests.aws import FakeContext, sqs_event
 from tests.handlers.conftest import World
-from tests.handlers.test_console import body_of, call, create, deliver, releaser, sign_in
+from tests.handlers.test_console import admin_runner, body_of, call, create, deliver, releaser, sign_in
 
 SESSIONS = (
     "2017-10-28T15:30:00-07:00/2017-10-28T17:00:00-07:00,2017-10-29T10:00:00-07:00/2017-10-29T11:30:00-07:00"
@@ -160,22 +160,9 @@ def test_authors_see_what_the_program_shows_about_their_poster(world: World, coo
 def test_cfp_admin_previews_and_publishes_the_program(
     world: World, cookie: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os
-
-    from cfp.settings import Settings
-    from cfp_tools import admin as cfp_admin
-
     accepted = create("ada@example.org", "Admin Poster")
     decide_and_release(world, cookie, [accepted["id"]], "accepted")
-    names = {name.upper() for name in Settings.model_fields}
-    environment = {k: v for k, v in os.environ.items() if k in names}
-    target = cfp_admin.Target({}, environment, wiring.client, "operator@example.org")
-    monkeypatch.setattr(cfp_admin, "_local_target", lambda api_url: target)
-
-    def admin(*command: str) -> str:
-        out = io.StringIO()
-        assert cfp_admin.main([*command, "--local"], out) == 0
-        return out.getvalue()
+    admin = admin_runner(monkeypatch, "operator@example.org")
 
     preview = admin("program", "preview")
     assert "P1" in preview and "Admin Poster" in preview and "nothing is public" in preview

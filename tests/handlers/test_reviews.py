@@ -14,7 +14,7 @@ import pytest
 from cfp import wiring
 from tests.aws import FakeContext, http_event, sqs_event
 from tests.handlers.conftest import World
-from tests.handlers.test_console import api, body_of, call, create, deliver, releaser, sign_in
+from tests.handlers.test_console import admin_runner, api, body_of, call, create, deliver, releaser, sign_in
 
 CHAIR, COCHAIR, MEMBER = "chair@example.org", "cochair@example.org", "pc@univ.edu"
 REVIEW = {"score": 4, "confidence": 3, "for_authors": "Clear poster.", "for_organizers": "Strong lab."}
@@ -293,25 +293,13 @@ def test_digests_count_reviews_and_leave_conflicted_organizers_out(
 def test_cfp_admin_shows_reviews_as_the_organizer_named_may_see_them(
     world: World, cookies: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import io
-    import os
-
-    from cfp.settings import Settings
     from cfp_tools import admin as cfp_admin
 
     poster, other = create("ada@univ.edu")["id"], create("bob@example.org")["id"]
     call("PUT", f"/organizers/submissions/{poster}/conflict", {"conflicted": True}, cookie=cookies[MEMBER])
     review(poster, cookies[CHAIR], for_organizers="Secret opinion.")
     call("POST", "/organizers/decisions", {"ids": [poster], "decision": "accepted"}, cookie=cookies[CHAIR])
-    names = {name.upper() for name in Settings.model_fields}
-    environment = {k: v for k, v in os.environ.items() if k in names}
-    target = cfp_admin.Target({}, environment, wiring.client, "operator")
-    monkeypatch.setattr(cfp_admin, "_local_target", lambda api_url: target)
-
-    def admin(*command: str) -> str:
-        out = io.StringIO()
-        assert cfp_admin.main([*command, "--local"], out) == 0
-        return out.getvalue()
+    admin = admin_runner(monkeypatch)
 
     chair = admin("show", poster, "--as", CHAIR)
     assert "Secret opinion." in chair and "merit 4" in chair
