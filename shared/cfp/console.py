@@ -66,6 +66,7 @@ from cfp.ports import (
 from cfp.release_records import decision_sent
 from cfp.remeasure import measured_by_older
 from cfp.reviews import (
+    AGGREGATES,
     CONFIDENCES,
     SCORES,
     CommentView,
@@ -101,12 +102,7 @@ ROW_COLUMNS = [
     "decision_sent",
     "updated",
     "older_checker",
-    "review_count",
-    "score_mean",
-    "score_min",
-    "score_max",
-    "score_spread",
-    "my_score",
+    *AGGREGATES,
     "conflicted",
     "conflict_suggested",
 ]
@@ -379,12 +375,7 @@ class Console:
                     sent if sight.sees_decision else None,
                     submission.updated_at.isoformat(),
                     bool(verdict and verdict.measured_by_older_checker()),
-                    standing.review_count,
-                    standing.score_mean,
-                    standing.score_min,
-                    standing.score_max,
-                    standing.score_spread,
-                    standing.my_score,
+                    *(getattr(standing, name) for name in AGGREGATES),
                     standing.conflicted,
                     standing.conflict_suggested,
                 ]

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from cfp.queues import NotificationQueue
     from cfp.releases import Releases
     from cfp.review_store import ReviewStore
-    from cfp.reviews import Reviewing
+    from cfp.reviewing import Reviewing
     from cfp.signin import SignIn
     from cfp.store import SubmissionStore
     from cfp.submissions import SubmissionService
@@ -252,7 +252,7 @@ def reviewing(
     *, given: Settings | None = None, clients: Clients | None = None, at: Clock | None = None
 ) -> Reviewing:
     """Reviews, conflicts and comments; ``cfp admin`` gives its stack's settings, clients and clock."""
-    from cfp.reviews import Reviewing
+    from cfp.reviewing import Reviewing
 
     s = given or settings()
     return Reviewing(

@@ -39,6 +39,10 @@ CORE = [
     "signin",
     "sessions",
     "mail_feedback",
+    "reviews",
+    "reviewing",
+    "program",
+    "releases",
 ]
 
 

@@ -11,11 +11,11 @@ from cfp.clock import FixedClock
 from cfp.errors import SubmissionNotFound, SubmissionWithdrawn
 from cfp.model import Author
 from cfp.ports import AuditEntry
+from cfp.reviewing import Reviewing
 from cfp.reviews import (
     CommentInput,
     Conflicted,
     ReviewConflict,
-    Reviewing,
     ReviewInput,
     ReviewLocked,
     Sight,

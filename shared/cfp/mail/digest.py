@@ -22,7 +22,7 @@ from cfp.model import (
     status_of,
 )
 from cfp.neutral import neutral
-from cfp.reviews import Sight
+from cfp.reviews import AGGREGATES, Sight
 
 
 @dataclass
@@ -131,15 +131,7 @@ def submissions_csv(
     return safe_csv(rows)
 
 
-_REVIEW_COLUMNS = (
-    "review_count",
-    "score_mean",
-    "score_min",
-    "score_max",
-    "score_spread",
-    "my_score",
-    "conflicted",
-)
+_REVIEW_COLUMNS = (*AGGREGATES, "conflicted")
 
 
 def _review_cells(sight: Sight | None) -> list[Any]:
@@ -147,7 +139,7 @@ def _review_cells(sight: Sight | None) -> list[Any]:
     if sight is None or sight.viewer is None:
         return [""] * len(_REVIEW_COLUMNS)
     standing = sight.standing()
-    values = [getattr(standing, name) for name in _REVIEW_COLUMNS[:-1]]
+    values = [getattr(standing, name) for name in AGGREGATES]
     return [*("" if value is None else value for value in values), "yes" if standing.conflicted else ""]
 
 
