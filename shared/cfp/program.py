@@ -21,7 +21,6 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from cfp.clock import Clock
-from cfp.errors import SubmissionNotFound
 from cfp.model import Decision, Submission, Version
 from cfp.ports import Snapshot
 from cfp.release_records import decision_sent
@@ -164,6 +163,16 @@ def parse_sessions(text: str) -> tuple[Session, ...]:
     return tuple(sorted(sessions, key=lambda s: s.start))
 
 
+class ProgramSource(Protocol):
+    """What the program reads of the submissions: all of them at once, or one with its markers."""
+
+    def snapshot(self) -> Snapshot: ...
+
+    def get(self, submission_id: str) -> tuple[Submission, list[Version]]: ...
+
+    def markers(self, submission_id: str) -> set[str]: ...
+
+
 class Boards(Protocol):
     """Where board numbers are kept: by submission id."""
 
@@ -289,14 +298,14 @@ class ProgramDesk:
 
     conference: str
     sessions: tuple[Session, ...]
-    snapshot: Callable[[], Snapshot]
+    source: ProgramSource
     boards: Boards
     storage: ProgramStorage
     render: Renderer
     clock: Clock
 
     def preview(self) -> Program:
-        snapshot = self.snapshot()
+        snapshot = self.source.snapshot()
         program = build(
             self.conference, snapshot.records, snapshot.markers, self.boards.boards(), self.sessions
         )
@@ -306,7 +315,7 @@ class ProgramDesk:
 
     def publish(self, by: str) -> Published:
         """Record the boards of newcomers, then publish the snapshot with its changelog."""
-        snapshot = self.snapshot()
+        snapshot = self.source.snapshot()
         before = self.boards.boards()
         program = build(self.conference, snapshot.records, snapshot.markers, before, self.sessions)
         wanted = {p.id: p.board for p in program.posters if before.get(p.id) != p.board}
@@ -328,11 +337,8 @@ class ProgramDesk:
 
     def set_board(self, submission_id: str, board: str) -> str:
         """Give a poster in the program a board by hand (BoardTaken when another holds it)."""
-        snapshot = self.snapshot()
-        found = next((s for s, _ in snapshot.records if s.id == submission_id), None)
-        if found is None:
-            raise SubmissionNotFound(submission_id)
-        if not in_program(found, snapshot.markers.get(submission_id, set())):
+        found, _ = self.source.get(submission_id)
+        if not in_program(found, self.source.markers(submission_id)):
             raise NotInProgram(
                 f"{submission_id} is not in the program: only accepted posters whose acceptance was "
                 "mailed, and not withdrawn, have a board"

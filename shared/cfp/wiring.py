@@ -228,7 +228,7 @@ def program_desk(
     return ProgramDesk(
         s.conference_name,
         parse_sessions(s.poster_sessions),
-        kept.snapshot,
+        kept,
         BoardTable((clients or client)("dynamodb"), s.table_name),
         program_files(given=s, clients=clients),
         render,
