@@ -338,45 +338,51 @@ def test_phone_width_reads_well_and_has_no_serious_accessibility_violation(
     page.screenshot(path=artifacts / "authors-page-phone.png", full_page=True)
 
 
+@pytest.fixture
+def closing_stack(tmp_path: Path) -> Iterator[tuple[RunningStack, datetime]]:
+    """A stack of the test's own whose deadline is an hour away. Requested before ``visit``, it stops after
+    the pages are closed, so a page still polling never meets a stopped server."""
+    deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    running = RunningStack(tmp_path, "--deadline", deadline.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    try:
+        yield running, deadline
+    finally:
+        assert running.stop() == 0, running.output()[-4000:]
+
+
 def test_after_the_deadline_the_form_is_closed_while_reading_and_withdrawing_work(
-    tmp_path: Path, visit: Any, artifacts: Path
+    closing_stack: tuple[RunningStack, datetime], visit: Any, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
 
-    deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
-    stack = RunningStack(tmp_path, "--deadline", deadline.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    try:
-        kept, extended = created(stack, "Kept after the deadline"), created(stack, "Given more time")
-        stack.move_clock(deadline + timedelta(seconds=1))
+    stack, deadline = closing_stack
+    kept, extended = created(stack, "Kept after the deadline"), created(stack, "Given more time")
+    stack.move_clock(deadline + timedelta(seconds=1))
 
-        page = visit(f"{stack.api}/").page
-        expect(page.locator("#closed")).to_contain_text("The call for posters closed at")
-        expect(page.locator("#countdown")).to_have_text("The call for posters is closed")
-        expect(page.locator("#form")).to_be_hidden()
-        page.screenshot(path=artifacts / "authors-page-closed.png", full_page=True)
+    page = visit(f"{stack.api}/").page
+    expect(page.locator("#closed")).to_contain_text("The call for posters closed at")
+    expect(page.locator("#countdown")).to_have_text("The call for posters is closed")
+    expect(page.locator("#form")).to_be_hidden()
+    page.screenshot(path=artifacts / "authors-page-closed.png", full_page=True)
 
-        page = visit(manage_link(stack, kept)).page
-        expect(page.locator("#closed")).to_contain_text(
-            "you can still read your submission here and withdraw it"
-        )
-        expect(page.get_by_label("Title", exact=True)).to_have_value("Kept after the deadline")
-        expect(page.get_by_label("Title", exact=True)).to_be_disabled()
-        expect(page.get_by_label("PDF of your abstract")).to_be_hidden()
-        page.get_by_role("button", name="Withdraw this submission").click()
-        page.get_by_role("button", name="Yes, withdraw it").click()
-        expect(page.locator("#verdict .outcome")).to_have_text("withdrawn")
+    page = visit(manage_link(stack, kept)).page
+    expect(page.locator("#closed")).to_contain_text("you can still read your submission here and withdraw it")
+    expect(page.get_by_label("Title", exact=True)).to_have_value("Kept after the deadline")
+    expect(page.get_by_label("Title", exact=True)).to_be_disabled()
+    expect(page.get_by_label("PDF of your abstract")).to_be_hidden()
+    page.get_by_role("button", name="Withdraw this submission").click()
+    page.get_by_role("button", name="Yes, withdraw it").click()
+    expect(page.locator("#verdict .outcome")).to_have_text("withdrawn")
 
-        until = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
-        command = [*CFP, "extend", extended["id"], "--until", until.isoformat(), "--by", "chair"]
-        granted = subprocess.run(
-            [*command, "--local", stack.api], capture_output=True, text=True, timeout=60, check=False
-        )
-        assert granted.returncode == 0, granted.stderr
-        page = visit(manage_link(stack, extended)).page
-        expect(page.locator("#extension")).to_contain_text("You have an extension until")
-        expect(page.locator("#countdown")).to_contain_text("left to submit")
-        expect(page.get_by_label("Title", exact=True)).to_be_enabled()
-        choose_pdf(page, make_abstract(body_pages=1))
-        outcome(page, "pass")
-    finally:
-        assert stack.stop() == 0
+    until = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    command = [*CFP, "extend", extended["id"], "--until", until.isoformat(), "--by", "chair"]
+    granted = subprocess.run(
+        [*command, "--local", stack.api], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert granted.returncode == 0, granted.stderr
+    page = visit(manage_link(stack, extended)).page
+    expect(page.locator("#extension")).to_contain_text("You have an extension until")
+    expect(page.locator("#countdown")).to_contain_text("left to submit")
+    expect(page.get_by_label("Title", exact=True)).to_be_enabled()
+    choose_pdf(page, make_abstract(body_pages=1))
+    outcome(page, "pass")
