@@ -60,8 +60,15 @@ def load_function(name: str) -> ModuleType:
     return module
 
 
+# Modules that hold one app's state (the API's rooms know the resolver that included them): a fresh import
+# of a function imports them afresh too, so two apps in one test process never share them.
+_PER_APP = ("cfp.api",)
+
+
 def import_function(name: str, module_name: str) -> ModuleType:
     """A fresh import of ``functions/<name>/app.py`` in the environment as it is, as a cold start does."""
+    for loaded in [m for m in sys.modules if m.startswith(_PER_APP)]:
+        del sys.modules[loaded]
     spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

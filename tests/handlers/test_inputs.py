@@ -103,7 +103,6 @@ DEEP = "[" * 1100 + "]" * 1100
         ("POST", "/submissions"),
         ("POST", "/organizers/sign-in"),
         ("POST", "/organizers/session"),
-        ("POST", "/organizers/decisions"),
         ("GET", "/call"),
     ],
 )
@@ -118,6 +117,16 @@ def test_a_body_that_nests_too_deeply_is_a_field_error_on_every_route(
     brackets = "[{" * 100  # in text, not nesting
     wrapped = json.dumps({**NEW, "title": brackets, "authors": [{"name": "Ada", "affiliation": brackets}]})
     assert call("POST", "/submissions", wrapped)[0] == 201
+
+
+@pytest.mark.parametrize("body", [DEEP, json.dumps({"submission_ids": "all", "outcome": "maybe"}), "{"])
+def test_an_organizers_request_without_a_session_is_refused_before_its_body_is_judged(
+    world: World, body: str
+) -> None:
+    """Whoever is not signed in learns nothing of a console route's rules from its field errors."""
+    status, answer = call("POST", "/organizers/decisions", body)
+    assert (status, answer["error"]) == (401, "not_signed_in"), answer
+    assert "fields" not in answer
 
 
 def test_a_deep_body_about_one_submission_is_refused_after_the_token_is_checked(world: World) -> None:
