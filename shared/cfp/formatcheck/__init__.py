@@ -21,16 +21,18 @@ from cfp.formatcheck.models import (
     Heading,
     Margins,
     Paper,
+    PosterSpec,
     Problem,
     Verdict,
 )
 
 if TYPE_CHECKING:
-    from cfp.formatcheck.check import check_pdf, measure, warm_up
+    from cfp.formatcheck.check import check_pdf, check_poster, measure, warm_up
     from cfp.formatcheck.judgement import count_body_pages, judge
 
 _LAZY = {
     "check_pdf": "cfp.formatcheck.check",
+    "check_poster": "cfp.formatcheck.check",
     "measure": "cfp.formatcheck.check",
     "warm_up": "cfp.formatcheck.check",
     "count_body_pages": "cfp.formatcheck.judgement",
@@ -53,9 +55,11 @@ __all__ = [
     "Heading",
     "Margins",
     "Paper",
+    "PosterSpec",
     "Problem",
     "Verdict",
     "check_pdf",
+    "check_poster",
     "count_body_pages",
     "judge",
     "measure",

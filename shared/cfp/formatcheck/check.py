@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from cfp.formatcheck.isolation import Limits, run_isolated
 from cfp.formatcheck.judgement import judge
-from cfp.formatcheck.models import MEASURER_VERSION, Budget, Facts, FormatSpec, Verdict
+from cfp.formatcheck.models import MEASURER_VERSION, Budget, Facts, FormatSpec, PosterSpec, Verdict
 
 HEADER_WINDOW = 1024
 
@@ -48,13 +48,16 @@ def measure_with_usage(data: bytes, budget: Budget | None = None) -> tuple[Facts
     return facts.model_copy(update={"measurer": MEASURER_VERSION}), usage
 
 
-def _measure(data: bytes, budget: Budget) -> tuple[Facts, Usage]:
+def _measure(data: bytes, budget: Budget, poster: bool = False) -> tuple[Facts, Usage]:
     started = time.monotonic()
     facts = precheck(data)
     if facts.bytes == 0 or facts.bytes > budget.max_bytes or facts.header_offset is None:
         return facts, Usage(time.monotonic() - started, 0.0)
     warm_up()
-    from cfp.formatcheck.extract import measure_in_process
+    if poster:
+        from cfp.formatcheck.poster_extract import measure_poster_in_process as measure_in_process
+    else:
+        from cfp.formatcheck.extract import measure_in_process
 
     limits = Limits(
         cpu_seconds=budget.cpu_seconds, wall_seconds=budget.wall_seconds, memory_mb=budget.memory_mb
@@ -77,3 +80,17 @@ def _measure(data: bytes, budget: Budget) -> tuple[Facts, Usage]:
 def check_pdf(data: bytes, spec: FormatSpec, budget: Budget | None = None) -> Verdict:
     """Measure and judge a submitted file; never raises for any input bytes."""
     return judge(measure(data, budget), spec)
+
+
+def measure_poster(data: bytes, budget: Budget | None = None) -> tuple[Facts, Usage]:
+    """A poster's facts (shape, fonts, images of its first page), measured in the same isolation and
+    within the same budget as an abstract's; never raises for any input."""
+    facts, usage = _measure(data, budget or Budget(), poster=True)
+    return facts.model_copy(update={"measurer": MEASURER_VERSION}), usage
+
+
+def check_poster(data: bytes, spec: PosterSpec, budget: Budget | None = None) -> Verdict:
+    """Measure and judge a poster; never raises for any input bytes."""
+    from cfp.formatcheck.poster import judge_poster
+
+    return judge_poster(measure_poster(data, budget)[0], spec)

@@ -68,7 +68,7 @@ def warm_up() -> None:
 
 def measure_in_process(data: bytes, budget: Budget, facts: Facts) -> Facts:
     """Fill `facts` from the file. Runs in the isolated child; exceptions mean unreadable input."""
-    _structure(data, facts, budget)
+    read_structure(data, facts, budget)
     if facts.needs_password:
         return facts
     import pypdfium2 as pdfium
@@ -89,7 +89,7 @@ def measure_in_process(data: bytes, budget: Budget, facts: Facts) -> Facts:
     return facts
 
 
-def _structure(data: bytes, facts: Facts, budget: Budget) -> None:
+def read_structure(data: bytes, facts: Facts, budget: Budget) -> None:
     """Structure with qpdf: password, repairs, page tree, active content."""
     import pikepdf
 
@@ -182,7 +182,7 @@ def _read_pages(document: Any, facts: Facts, budget: Budget) -> None:
         facts.opened = False
         facts.error = "the PDF has no pages"
         return
-    sizes = _page_sizes(document, count)
+    sizes = page_sizes(document, count)
     facts.page_sizes = sizes
     facts.paper = sizes[0] if sizes else None
     if count > budget.max_pages:
@@ -218,7 +218,7 @@ def pdfium_error() -> type[Exception]:
     return error
 
 
-def _page_sizes(document: Any, count: int) -> list[Paper]:
+def page_sizes(document: Any, count: int) -> list[Paper]:
     import pypdfium2.raw as raw
 
     sizes: dict[tuple[float, float], list[int]] = {}

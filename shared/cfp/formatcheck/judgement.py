@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from cfp.formatcheck.models import Facts, FormatSpec, Outcome, Problem, Verdict, paper_name
+from typing import Protocol
+
+from cfp.formatcheck.models import Facts, FormatSpec, Outcome, Problem, Severity, Verdict, paper_name
 
 
-class _Problems:
+class _Rules(Protocol):
+    """What judging needs of a spec, an abstract's or a poster's."""
+
+    @property
+    def max_bytes(self) -> int: ...
+
+    def severity(self, code: str) -> Severity: ...
+
+
+class Problems:
     """Collects problems, applying the spec's severity for each code ("ignore" drops it)."""
 
-    def __init__(self, spec: FormatSpec) -> None:
+    def __init__(self, spec: _Rules) -> None:
         self.spec = spec
         self.items: list[Problem] = []
 
@@ -49,10 +60,10 @@ def count_body_pages(facts: Facts, spec: FormatSpec) -> int | None:
 
 def judge(facts: Facts, spec: FormatSpec) -> Verdict:
     """The verdict for `facts` under `spec`."""
-    problems = _Problems(spec)
-    if _fatal(facts, spec, problems):
-        return _verdict(facts, problems, None)
-    _structure(facts, problems)
+    problems = Problems(spec)
+    if fatal(facts, spec, problems):
+        return verdict(facts, problems, None)
+    structure(facts, problems)
     if _nothing_to_read(facts):
         problems.add(
             "no_content",
@@ -60,7 +71,7 @@ def judge(facts: Facts, spec: FormatSpec) -> Verdict:
             "Upload the abstract itself.",
             facts.pages,
         )
-        return _verdict(facts, problems, None)
+        return verdict(facts, problems, None)
     body_pages: int | None = None
     if facts.pages is not None and facts.pages > spec.max_pages:
         problems.add(
@@ -75,10 +86,10 @@ def judge(facts: Facts, spec: FormatSpec) -> Verdict:
         _body(facts, spec, body_pages, problems)
         _typography(facts, spec, problems)
     _paper(facts, spec, problems)
-    return _verdict(facts, problems, body_pages)
+    return verdict(facts, problems, body_pages)
 
 
-def _verdict(facts: Facts, problems: _Problems, body_pages: int | None) -> Verdict:
+def verdict(facts: Facts, problems: Problems, body_pages: int | None) -> Verdict:
     return Verdict(
         outcome=problems.outcome(),
         pages=facts.pages,
@@ -88,14 +99,14 @@ def _verdict(facts: Facts, problems: _Problems, body_pages: int | None) -> Verdi
     )
 
 
-def _fatal(facts: Facts, spec: FormatSpec, problems: _Problems) -> bool:
-    """Problems after which nothing else can be measured."""
+def fatal(facts: Facts, spec: _Rules, problems: Problems, what: str = "abstract") -> bool:
+    """Problems after which nothing else can be measured (``what``: the kind of file, for the words)."""
     if facts.bytes == 0:
-        problems.add("empty", "The file is empty. Upload the PDF of your abstract.", 0)
+        problems.add("empty", f"The file is empty. Upload the PDF of your {what}.", 0)
     elif facts.bytes > spec.max_bytes:
         problems.add(
             "too_large",
-            f"The file is {_mb(facts.bytes)}; the limit is {_mb(spec.max_bytes)}. "
+            f"The file is {mb(facts.bytes)}; the limit is {mb(spec.max_bytes)}. "
             "Compress the images or export the PDF with a smaller image resolution.",
             facts.bytes,
             spec.max_bytes,
@@ -103,7 +114,7 @@ def _fatal(facts: Facts, spec: FormatSpec, problems: _Problems) -> bool:
     elif facts.header_offset is None:
         problems.add(
             "not_pdf",
-            "The file is not a PDF (it does not start with %PDF-). Export or print your abstract to PDF.",
+            f"The file is not a PDF (it does not start with %PDF-). Export or print your {what} to PDF.",
         )
     elif facts.resource_limit is not None:
         problems.add(
@@ -133,7 +144,7 @@ def _nothing_to_read(facts: Facts) -> bool:
     return facts.text_checked and bool(facts.pages) and len(facts.blank_pages) == facts.pages
 
 
-def _structure(facts: Facts, problems: _Problems) -> None:
+def structure(facts: Facts, problems: Problems, what: str = "an abstract") -> None:
     if facts.structural_warnings:
         count = len(facts.structural_warnings)
         problems.add(
@@ -148,12 +159,12 @@ def _structure(facts: Facts, problems: _Problems) -> None:
         kinds = ", ".join(facts.active_content)
         problems.add(
             "active_content",
-            f"The PDF contains {kinds}. Remove it; an abstract needs none.",
+            f"The PDF contains {kinds}. Remove it; {what} needs none.",
             kinds,
         )
 
 
-def _body(facts: Facts, spec: FormatSpec, body_pages: int | None, problems: _Problems) -> None:
+def _body(facts: Facts, spec: FormatSpec, body_pages: int | None, problems: Problems) -> None:
     if facts.image_only_pages:
         pages = facts.image_only_pages
         problems.add(
@@ -182,7 +193,7 @@ def _body(facts: Facts, spec: FormatSpec, body_pages: int | None, problems: _Pro
     )
 
 
-def _typography(facts: Facts, spec: FormatSpec, problems: _Problems) -> None:
+def _typography(facts: Facts, spec: FormatSpec, problems: Problems) -> None:
     size = facts.body_font_pt
     if (
         spec.min_body_font_pt is not None
@@ -217,7 +228,7 @@ def _typography(facts: Facts, spec: FormatSpec, problems: _Problems) -> None:
         )
 
 
-def _paper(facts: Facts, spec: FormatSpec, problems: _Problems) -> None:
+def _paper(facts: Facts, spec: FormatSpec, problems: Problems) -> None:
     wrong = [
         size
         for size in facts.page_sizes
@@ -245,5 +256,5 @@ def _pages_text(pages: list[int]) -> str:
     return f"Pages {shown}{' ...' if len(pages) > 10 else ''}"
 
 
-def _mb(size: int) -> str:
+def mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"

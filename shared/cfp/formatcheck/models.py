@@ -7,6 +7,7 @@ verdict, so stored facts can be judged again when the rules change without openi
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -37,6 +38,22 @@ DEFAULT_SEVERITIES: dict[str, Severity] = {
     "font_too_small": "warn",
     "margins_too_small": "warn",
     "too_many_columns": "warn",
+    "active_content": "warn",
+}
+# A poster's problem codes, with their severities.
+POSTER_SEVERITIES: dict[str, Severity] = {
+    "empty": "fail",
+    "not_pdf": "fail",
+    "too_large": "fail",
+    "unreadable": "fail",
+    "encrypted": "fail",
+    "resource_limit": "fail",
+    "poster_pages": "fail",
+    "poster_orientation": "fail",
+    "poster_size": "fail",
+    "fonts_not_embedded": "warn",
+    "low_resolution": "warn",
+    "damaged_structure": "warn",
     "active_content": "warn",
 }
 
@@ -141,6 +158,17 @@ class Heading(BaseModel):
     body_above: bool
 
 
+class ImageFact(BaseModel):
+    """One image as drawn on a page: where (PDF points, origin bottom left) and at what resolution there."""
+
+    page: int
+    left: float
+    bottom: float
+    right: float
+    top: float
+    dpi: float = Field(description="Pixels per inch at the page's own size, the lower of the two axes.")
+
+
 class Facts(BaseModel):
     """What the checker measured within a `Budget` (`budget` says which limit it hit, if one); the spec
     plays no part, so the same facts are judged under any rules. ``measurer`` is the version of the
@@ -178,6 +206,11 @@ class Facts(BaseModel):
     )
     active_content: list[str] = Field(default_factory=list)
     structural_warnings: list[str] = Field(default_factory=list)
+    # Measured on posters only (the first page): what printing at full size depends on.
+    fonts_not_embedded: list[str] = Field(
+        default_factory=list, description="Fonts the PDF names but does not carry (the printer substitutes)."
+    )
+    images: list[ImageFact] = Field(default_factory=list, description="The images on the first page.")
 
 
 class Problem(BaseModel):
@@ -194,8 +227,82 @@ class Verdict(BaseModel):
     body_pages: int | None
     problems: list[Problem]
     facts: Facts
+    notes: list[str] = Field(
+        default_factory=list, description="What the author should know that is not a problem."
+    )
 
     def measured_by_older_checker(self) -> bool:
         """True when an older measurer produced these facts: the verdict stands as stored until the file
         is measured again, since today's rules may read today's facts differently."""
         return self.facts.measurer < MEASURER_VERSION
+
+
+# ISO 216 A sizes in millimetres, portrait.
+A_SIZES_MM: dict[str, tuple[float, float]] = {
+    "A0": (841.0, 1189.0),
+    "A1": (594.0, 841.0),
+    "A2": (420.0, 594.0),
+    "A3": (297.0, 420.0),
+    "A4": (210.0, 297.0),
+    "A5": (148.0, 210.0),
+}
+_UNIT_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4}
+_NAMED = re.compile(r"^(A[0-5])(?:\s+(portrait|landscape))?$", re.IGNORECASE)
+_MEASURED = re.compile(
+    r"^(\d+(?:\.\d+)?)\s*[x\u00d7]\s*(\d+(?:\.\d+)?)\s*(mm|cm|in)(?:\s+(portrait|landscape))?$", re.IGNORECASE
+)
+
+
+class PosterSpec(BaseModel):
+    """What a poster must be: its printed size (which fixes its shape and orientation), its file size and
+    how sharp its images must print."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    width_mm: float = Field(default=841.0, gt=0)
+    height_mm: float = Field(default=1189.0, gt=0)
+    label: str = "A0 portrait"
+    max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    min_dpi: float = Field(default=150.0, gt=0)
+    shape_tolerance: float = Field(default=0.01, ge=0, description="Relative: 1% of each side or the ratio.")
+
+    @property
+    def landscape(self) -> bool:
+        return self.width_mm > self.height_mm
+
+    def describe(self) -> str:
+        """The size as a call for posters says it: ``A0 portrait (841 x 1189 mm)``, with a times sign."""
+        return f"{self.label} ({self.width_mm:g} \u00d7 {self.height_mm:g} mm)"
+
+    def severity(self, code: str) -> Severity:
+        return POSTER_SEVERITIES[code]
+
+    @classmethod
+    def parse(cls, text: str, max_bytes: int = 25 * 1024 * 1024) -> PosterSpec:
+        """A size as an organizer writes it: ``A0 portrait``, ``A1 landscape``, ``48x36in``, ``841 x 1189
+        mm``; raises ValueError saying what is understood."""
+        text = " ".join(text.split())
+        named = _NAMED.match(text)
+        if named:
+            short, long_ = A_SIZES_MM[named[1].upper()]
+            orientation = (named[2] or "portrait").lower()
+            width, height = (long_, short) if orientation == "landscape" else (short, long_)
+            return cls(
+                width_mm=width,
+                height_mm=height,
+                label=f"{named[1].upper()} {orientation}",
+                max_bytes=max_bytes,
+            )
+        measured = _MEASURED.match(text)
+        if measured:
+            unit = measured[3].lower()
+            width, height = float(measured[1]) * _UNIT_MM[unit], float(measured[2]) * _UNIT_MM[unit]
+            if width == 0 or height == 0:
+                raise ValueError("a poster's sides must be above zero")
+            orientation = "landscape" if width > height else "portrait"
+            label = f"{measured[1]} \u00d7 {measured[2]} {unit} {orientation}"
+            return cls(width_mm=round(width, 1), height_mm=round(height, 1), label=label, max_bytes=max_bytes)
+        raise ValueError(
+            f"poster size {text!r} is not understood: write an A size and orientation (A0 portrait, "
+            "A1 landscape) or width x height with a unit (48x36in, 841x1189mm)"
+        )
