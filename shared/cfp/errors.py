@@ -104,3 +104,12 @@ class SignInUnavailable(Exception):
 
 class TableUnavailable(Exception):
     """The table could not be read or written just now; nothing was changed."""
+
+
+class RateLimited(Exception):
+    """A limit on what one address, client or submission may cause was reached; ``retry_after`` seconds
+    until it lifts (0 when it does not lift by itself)."""
+
+    def __init__(self, message: str, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

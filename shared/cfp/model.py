@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -162,6 +162,11 @@ Abstract = Annotated[
 Authors = Annotated[list[Author], Field(min_length=1, max_length=AUTHORS_MAX)]
 
 
+# What an upload is: the abstract submitted to the call, or after acceptance the final abstract or the poster.
+UploadKind = Literal["abstract", "final", "poster"]
+FINAL_KINDS: tuple[UploadKind, ...] = ("final", "poster")
+
+
 class Version(BaseModel):
     """One upload: an object S3 stored in a version slot, or a slot issued but not used yet.
 
@@ -173,6 +178,7 @@ class Version(BaseModel):
 
     number: int
     key: str
+    kind: UploadKind = "abstract"
     issued_at: datetime
     expires_at: datetime
     object_id: str | None = None
@@ -226,6 +232,13 @@ class Submission(BaseModel):
     decided_at: datetime | None = None
     # Counts every change of decision or note: a release mails one version, and a later one is a correction.
     decision_version: int = 0
+    # The final phase (``cfp.finals``): its uploads' slots are counted apart from the first versions'.
+    finals_issued: int = 0
+    presenter: str = ""
+    publish_abstract: bool = False
+    publish_poster: bool = False
+    final_confirmed_at: datetime | None = None
+    final_extension_until: datetime | None = None
 
     @field_validator("extension_until")
     @classmethod
@@ -256,6 +269,21 @@ def parse_upload_key(prefix: str, key: str) -> tuple[str, int] | None:
     return match.group(1), int(match.group(2))
 
 
+def final_key(prefix: str, submission_id: str, kind: UploadKind, number: int) -> str:
+    """Where a final upload goes: beside the first versions, named by what it is."""
+    return f"{prefix}{submission_id}/{kind}-v{number}.pdf"
+
+
+def parse_final_key(prefix: str, key: str) -> tuple[str, int] | None:
+    """The submission id and final slot number a final upload's key belongs to, or None."""
+    if not key.startswith(prefix):
+        return None
+    match = re.fullmatch(r"([a-z0-9]{4,40})/(?:final|poster)-v([1-9][0-9]{0,5})\.pdf", key[len(prefix) :])
+    if match is None:
+        return None
+    return match.group(1), int(match.group(2))
+
+
 def find_upload(versions: list[Version], number: int | None, object_id: str | None) -> Version | None:
     """The upload an event speaks of: its slot and, where given, its object."""
     for version in versions:
@@ -268,22 +296,29 @@ def find_upload(versions: list[Version], number: int | None, object_id: str | No
 class Window:
     """The deadline and grace period in force, and the one place they are combined with a submission's
     extension: when the call is open, how long an upload URL lives, what is late. Lateness is worked out
-    from these every time, so moving the deadline or granting an extension re-judges what is stored."""
+    from these every time, so moving the deadline or granting an extension re-judges what is stored. The
+    final phase has a window of its own (``final``), with its own deadline and extensions."""
 
     deadline: datetime
     grace: timedelta = timedelta(0)
+    final: bool = False
+
+    def _extension(self, submission: Submission | None) -> datetime | None:
+        if submission is None:
+            return None
+        return submission.final_extension_until if self.final else submission.extension_until
 
     def deadline_for(self, submission: Submission | None = None) -> datetime:
         """The deadline that applies to one submission: its extension when that is later."""
-        return rules.effective_deadline(self.deadline, submission.extension_until if submission else None)
+        return rules.effective_deadline(self.deadline, self._extension(submission))
 
     def is_open(self, now: datetime, submission: Submission | None = None) -> bool:
         """Whether submissions may be created (no submission) or this one changed, at ``now``."""
-        return rules.is_open(now, self.deadline, submission.extension_until if submission else None)
+        return rules.is_open(now, self.deadline, self._extension(submission))
 
     def upload_expiry(self, now: datetime, lifetime: timedelta, submission: Submission) -> datetime:
         """When an upload URL issued now for this submission stops working."""
-        return rules.upload_expiry(now, lifetime, self.deadline, self.grace, submission.extension_until)
+        return rules.upload_expiry(now, lifetime, self.deadline, self.grace, self._extension(submission))
 
     @property
     def cutoff(self) -> datetime:
@@ -292,12 +327,12 @@ class Window:
 
     def closes_for(self, submission: Submission) -> datetime:
         """The last instant at which an upload by this submission counts as on time."""
-        return rules.cutoff(self.deadline, self.grace, submission.extension_until)
+        return rules.cutoff(self.deadline, self.grace, self._extension(submission))
 
     def is_late(self, submission: Submission, version: Version) -> bool:
         if version.uploaded_at is None:
             return False
-        return rules.is_late(version.uploaded_at, self.deadline, self.grace, submission.extension_until)
+        return rules.is_late(version.uploaded_at, self.deadline, self.grace, self._extension(submission))
 
 
 def upload_order(version: Version) -> tuple[datetime, str, int]:

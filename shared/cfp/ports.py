@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from cfp.errors import RequestRecord
 from cfp.events import NotificationEvent
 from cfp.formatcheck.models import Verdict
-from cfp.model import Submission, Version
+from cfp.model import Submission, UploadKind, Version
 
 # A stored verdict judged again under the rules in force: measured facts are kept, so moving a rule (the
 # body-page limit, say) re-judges every stored upload without opening a PDF (``cfp.rejudge``).
@@ -43,6 +43,8 @@ class Snapshot:
     audit: dict[str, list[AuditEntry]] = field(default_factory=dict)
     # Each submission's reviewing items (reviews, conflicts, comments) as stored, for ``cfp.review_store``.
     reviewing: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Each submission's final uploads (final abstracts and posters), in slot order.
+    finals: dict[str, list[Version]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,28 @@ class SubmissionRepository(Protocol):
     def save_sign_in_link(self, secret_hash: str, email: str, expires_at: datetime) -> None: ...
 
     def redeem_sign_in_link(self, secret_hash: str, now: datetime) -> str | None: ...
+
+
+class FinalRepository(Protocol):
+    """The final phase's records (``cfp.final_store``)."""
+
+    def finals(self, submission_id: str) -> list[Version]: ...
+
+    def issue_final(
+        self,
+        submission_id: str,
+        kind: UploadKind,
+        key_for: Callable[[int], str],
+        issued_at: datetime,
+        expires_at: datetime,
+        most: int = 0,
+    ) -> Version: ...
+
+    def save_details(
+        self, submission_id: str, presenter: str, publish_abstract: bool, publish_poster: bool, now: datetime
+    ) -> Submission: ...
+
+    def extend_final(self, submission_id: str, until: datetime, now: datetime) -> Submission: ...
 
 
 class UploadStorage(Protocol):

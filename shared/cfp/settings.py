@@ -11,7 +11,7 @@ feature set this needs none of.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cfp.deadline import parse_deadline
 
 if TYPE_CHECKING:
-    from cfp.formatcheck.models import FormatSpec
+    from cfp.formatcheck.models import FormatSpec, PosterSpec
     from cfp.model import Window
+
+
+# Where the final phase's window ends when the call sets no final deadline: far, but within every range the
+# service formats (``cfp.instants``).
+NO_FINAL_DEADLINE = datetime(9997, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 class SettingsError(ValueError):
@@ -95,6 +100,11 @@ class Settings(BaseModel):
     configuration_set: str = ""
     # The public program's poster sessions: ISO 8601 intervals with offsets, comma-separated.
     poster_sessions: str = ""
+    # The final phase (``cfp.finals``): its deadline (none: it stays open), the poster's printed size and
+    # the largest poster file.
+    final_deadline: datetime | None = None
+    poster_size: str = "A0 portrait"
+    max_poster_mb: int = Field(default=25, ge=1, le=100)
 
     @field_validator("deadline", mode="before")
     @classmethod
@@ -102,6 +112,21 @@ class Settings(BaseModel):
         if isinstance(value, datetime):
             return value
         return parse_deadline(str(value))
+
+    @field_validator("final_deadline", mode="before")
+    @classmethod
+    def _parse_final_deadline(cls, value: object) -> datetime | None:
+        if value is None or isinstance(value, datetime):
+            return value
+        return parse_deadline(str(value)) if str(value).strip() else None
+
+    @field_validator("poster_size")
+    @classmethod
+    def _check_poster_size(cls, value: str) -> str:
+        from cfp.formatcheck.models import PosterSpec
+
+        PosterSpec.parse(value)
+        return value
 
     @field_validator("poster_sessions")
     @classmethod
@@ -146,6 +171,23 @@ class Settings(BaseModel):
         from cfp.model import Window
 
         return Window(self.deadline, self.grace)
+
+    @property
+    def final_window(self) -> Window:
+        """The final phase's deadline and grace; with no final deadline set, one no upload reaches."""
+        from cfp.model import Window
+
+        return Window(self.final_deadline or NO_FINAL_DEADLINE, self.grace, final=True)
+
+    @property
+    def max_poster_bytes(self) -> int:
+        return self.max_poster_mb * 1024 * 1024
+
+    @property
+    def poster_spec(self) -> PosterSpec:
+        from cfp.formatcheck.models import PosterSpec
+
+        return PosterSpec.parse(self.poster_size, max_bytes=self.max_poster_bytes)
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ Single table, one partition per submission:
 | ``SUB#<id>``  | ``META``        | the submission record (metadata, token hash, extension)   |
 | ``SUB#<id>``  | ``VER#000001``  | one version slot: the key and expiry of its presigned POST |
 | ``SUB#<id>``  | ``VER#000001#OBJ#<object>`` | one object S3 stored in that slot, and its verdict |
+| ``SUB#<id>``  | ``FIN#000001[#OBJ#<object>]`` | a final upload's slot and objects (``cfp.final_store``) |
 | ``SUB#<id>``  | ``SENT#<what>`` | a once-only marker (a reminder, a final confirmation)     |
 | ``SUB#<id>``  | ``OUTBOX#<event>`` | an event written with the change that caused it, until it is queued |
 | ``SUB#<id>``  | ``AUDIT#<at>#<n>`` | a change an organizer made: who, when, what              |
@@ -120,8 +121,15 @@ def _audit_from(item: dict[str, Any]) -> AuditEntry:
     )
 
 
-def _object_sk(number: int, object_id: str) -> str:
-    return f"{_version_sk(number)}#OBJ#{object_id}"
+def slot_sk(upload: Version) -> str:
+    """A slot's sort key: a first version's under ``VER#``, a final upload's under ``FIN#``
+    (``cfp.final_store``), so reading a submission's first versions never meets its finals."""
+    return _version_sk(upload.number) if upload.kind == "abstract" else f"FIN#{upload.number:06d}"
+
+
+def _object_sk(upload: Version) -> str:
+    assert upload.object_id is not None
+    return f"{slot_sk(upload)}#OBJ#{upload.object_id}"
 
 
 def _judged(upload: Version) -> dict[str, Any]:
@@ -131,10 +139,13 @@ def _judged(upload: Version) -> dict[str, Any]:
     return {**values, "verdict": upload.verdict.model_dump_json(), "measurer": upload.verdict.facts.measurer}
 
 
-def _versions_from(items: list[dict[str, Any]], judge_again: Rejudge | None = None) -> list[Version]:
-    """Every object as a Version carrying its slot's details, and every slot not used yet, in slot order."""
+def versions_from(
+    items: list[dict[str, Any]], judge_again: Rejudge | None = None, slots_under: str = "VER#"
+) -> list[Version]:
+    """Every object as a Version carrying its slot's details, and every slot not used yet, in slot order:
+    the first versions, or with ``slots_under="FIN#"`` the final uploads."""
     slots = {
-        str(i["sk"]): i for i in items if str(i["sk"]).startswith("VER#") and "#OBJ#" not in str(i["sk"])
+        str(i["sk"]): i for i in items if str(i["sk"]).startswith(slots_under) and "#OBJ#" not in str(i["sk"])
     }
     objects: dict[str, list[dict[str, Any]]] = {}
     for item in items:
@@ -157,12 +168,16 @@ def _versions_from(items: list[dict[str, Any]], judge_again: Rejudge | None = No
     return versions
 
 
-def partition_items(client: Any, table: str, pk: str) -> Iterator[dict[str, Any]]:
-    """Every item of one partition, read consistently, page by page, as plain values."""
+def partition_items(client: Any, table: str, pk: str, under: str = "") -> Iterator[dict[str, Any]]:
+    """Every item of one partition (whose sort key starts with ``under``, if given), read consistently,
+    page by page, as plain values."""
+    condition, values = "pk = :pk", {":pk": {"S": pk}}
+    if under:
+        condition, values = f"{condition} AND begins_with(sk, :under)", {**values, ":under": {"S": under}}
     pages = client.get_paginator("query").paginate(
         TableName=table,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": pk}},
+        KeyConditionExpression=condition,
+        ExpressionAttributeValues=values,
         ConsistentRead=True,
     )
     for page in pages:
@@ -281,7 +296,7 @@ class SubmissionStore:
         meta = next((i for i in items if i["sk"] == _META), None)
         if meta is None:
             raise SubmissionNotFound(submission_id)
-        return _submission_from(meta), _versions_from(items, self._judge_again)
+        return _submission_from(meta), versions_from(items, self._judge_again)
 
     def _query(self, pk: str) -> Iterator[dict[str, Any]]:
         return partition_items(self._client, self._table, pk)
@@ -316,14 +331,17 @@ class SubmissionStore:
                 elif pk.startswith("SUB#"):
                     grouped.setdefault(pk, []).append(item)
         records = []
+        finals: dict[str, list[Version]] = {}
         for items in grouped.values():
             meta = next((i for i in items if i["sk"] == _META), None)
             if meta is not None:
-                records.append((_submission_from(meta), _versions_from(items, self._judge_again)))
+                submission = _submission_from(meta)
+                records.append((submission, versions_from(items, self._judge_again)))
+                finals[submission.id] = versions_from(items, slots_under="FIN#")
         records.sort(key=lambda pair: (pair[0].created_at, pair[0].id))
         for entries in audit.values():
             entries.sort(key=lambda entry: entry.at)
-        return Snapshot(records, markers, sorted(outbox, key=lambda pair: pair[0]), audit, reviewing)
+        return Snapshot(records, markers, sorted(outbox, key=lambda pair: pair[0]), audit, reviewing, finals)
 
     def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> Submission:
         """Apply edited fields to a live submission; returns it as stored now."""
@@ -334,7 +352,7 @@ class SubmissionStore:
         names = {f"#f{i}": name for i, name in enumerate(values)}
         placeholders = {f":v{i}": _SERIALIZER.serialize(v) for i, v in enumerate(values.values())}
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(values)))
-        return _submission_from(self._update_live(submission_id, f"SET {assignments}", names, placeholders))
+        return _submission_from(self.update_live(submission_id, f"SET {assignments}", names, placeholders))
 
     def withdraw(self, submission_id: str, now: datetime, outbox: NotificationEvent) -> None:
         """Mark a live submission withdrawn and write the event it causes, both or neither."""
@@ -359,7 +377,7 @@ class SubmissionStore:
                 raise SubmissionWithdrawn(f"submission {submission_id} is withdrawn") from error
             raise
 
-    def _update_live(
+    def update_live(
         self,
         submission_id: str,
         update: str,
@@ -402,7 +420,7 @@ class SubmissionStore:
         values = {":one": {"N": "1"}, ":now": {"S": _iso(issued_at)}}
         if most:
             values[":most"] = {"N": str(most)}
-        meta = self._update_live(
+        meta = self.update_live(
             submission_id,
             "ADD versions_issued :one SET updated_at = :now",
             {},
@@ -443,7 +461,7 @@ class SubmissionStore:
         not older: another delivery measured the file again first."""
         assert upload.object_id is not None and upload.verdict is not None
         values = {**_judged(upload), "remeasured_from": upload.remeasured_from}
-        item = {"pk": _pk(submission_id), "sk": _object_sk(upload.number, upload.object_id), **values}
+        item = {"pk": _pk(submission_id), "sk": _object_sk(upload), **values}
         writes: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -474,9 +492,7 @@ class SubmissionStore:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=_to_item(
-                    {"pk": _pk(submission_id), "sk": _object_sk(upload.number, upload.object_id), **values}
-                ),
+                Item=_to_item({"pk": _pk(submission_id), "sk": _object_sk(upload), **values}),
                 ConditionExpression=condition,
             )
         except ClientError as error:
@@ -491,7 +507,7 @@ class SubmissionStore:
         values = upload.model_dump(mode="json", include=_OBJECT_FIELDS)
         self._client.update_item(
             TableName=self._table,
-            Key=_to_item({"pk": _pk(submission_id), "sk": _object_sk(upload.number, upload.object_id)}),
+            Key=_to_item({"pk": _pk(submission_id), "sk": _object_sk(upload)}),
             UpdateExpression="SET attention = :reason, "
             + ", ".join(f"#{k} = :{k}" for k in values if values[k] is not None),
             ExpressionAttributeNames={f"#{k}": k for k in values if values[k] is not None},

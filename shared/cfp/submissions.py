@@ -21,8 +21,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from cfp import deadline as rules
 from cfp import events
 from cfp.clock import Clock
-from cfp.errors import LimitReached, PublishFailed, RequestRecord, RequestSeen, SubmissionNotFound
+from cfp.errors import (
+    LimitReached,
+    PublishFailed,
+    RateLimited,
+    RequestRecord,
+    RequestSeen,
+    SubmissionNotFound,
+)
 from cfp.events import NotificationEvent
+from cfp.finals import FinalPhase, FinalView
 from cfp.formatcheck.models import Verdict
 from cfp.model import (
     Abstract,
@@ -44,6 +52,7 @@ from cfp.observability import logger
 from cfp.ports import EventPublisher, SubmissionRepository, TokenSealer, UploadStorage
 from cfp.program import Boards, PublicListing
 from cfp.settings import Settings
+from cfp.upload_views import UploadIssued, UploadTicket, VersionView
 
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -88,29 +97,6 @@ class SubmissionPatch(BaseModel):
         return self
 
 
-class UploadTicket(BaseModel):
-    """A presigned POST: send ``fields`` and then the file as multipart/form-data to ``url``."""
-
-    version: int
-    url: str
-    fields: dict[str, str]
-    expires_at: datetime
-    max_bytes: int
-
-
-class VersionView(BaseModel):
-    version: int
-    issued_at: datetime
-    uploaded_at: datetime | None
-    size: int | None
-    late: bool
-    verdict: Verdict | None
-    attention: str | None = None
-    after_withdrawal: bool = Field(
-        default=False, description="Uploaded after the submission was withdrawn: kept, never mailed about."
-    )
-
-
 class SubmissionFacts(BaseModel):
     """What authors and organizers alike see of a submission."""
 
@@ -135,6 +121,11 @@ class SubmissionView(SubmissionFacts):
         description="Once the poster's acceptance was mailed: what the public program shows about it (or "
         "will, at the organizers' next publication). Null otherwise.",
     )
+    final: FinalView | None = Field(
+        default=None,
+        description="Once the poster's acceptance was mailed: the final phase (final abstract, poster, "
+        "presenter, consent, what is missing and by when). Null otherwise.",
+    )
 
 
 class SubmissionCreated(SubmissionView):
@@ -154,10 +145,6 @@ def manage_link(page: str, submission_id: str, token: str) -> str:
     return f"{page.rstrip('/')}/#id={submission_id}&token={quote(token)}"
 
 
-class UploadIssued(BaseModel):
-    upload: UploadTicket
-
-
 class CallClosed(Exception):
     """The deadline has passed for this submission."""
 
@@ -168,15 +155,6 @@ class CallClosed(Exception):
 
 class NotAuthorized(Exception):
     """Missing or wrong bearer token."""
-
-
-class RateLimited(Exception):
-    """A limit on what one address, client or submission may cause was reached; ``retry_after`` seconds
-    until it lifts (0 when it does not lift by itself)."""
-
-    def __init__(self, message: str, retry_after: int = 0) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class IdempotencyKeyReused(Exception):
@@ -237,6 +215,7 @@ def view_of(submission: Submission, versions: list[Version], window: Window) -> 
         versions=[
             VersionView(
                 version=v.number,
+                kind=v.kind,
                 issued_at=v.issued_at,
                 uploaded_at=v.uploaded_at,
                 size=v.size,
@@ -261,6 +240,7 @@ class SubmissionService:
     clock: Clock
     sealer: TokenSealer
     boards: Boards | None = None
+    final_phase: FinalPhase | None = None
 
     def _require_open(self, now: datetime, submission: Submission | None = None) -> None:
         window = self.settings.window
@@ -391,6 +371,8 @@ class SubmissionService:
                 self.boards.boards(),
                 parse_sessions(self.settings.poster_sessions),
             )
+        if submission.decision is Decision.ACCEPTED and self.final_phase is not None:
+            view.final = self.final_phase.view(submission)
         return view
 
     def new_upload(self, submission_id: str, token: str | None) -> UploadIssued:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cfp.clock import FixedClock
-from cfp.errors import RecipientRejected
+from cfp.errors import RateLimited, RecipientRejected
 from cfp.events import NotificationEvent
 from cfp.formatcheck.models import MEASURER_VERSION, Facts, Problem, Verdict
 from cfp.keeper import DeadlineKeeper
@@ -24,7 +24,6 @@ from cfp.settings import Settings
 from cfp.submissions import (
     IdempotencyKeyReused,
     NotAuthorized,
-    RateLimited,
     SubmissionCreate,
     SubmissionCreated,
     SubmissionService,

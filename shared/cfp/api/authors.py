@@ -31,9 +31,9 @@ from cfp.submissions import (
     SubmissionCreated,
     SubmissionPatch,
     SubmissionView,
-    UploadIssued,
     manage_link,
 )
+from cfp.upload_views import UploadIssued
 
 router = Room()
 

@@ -21,6 +21,7 @@ from cfp.errors import (
     NotSignedIn,
     QueueNotFound,
     QueueUnavailable,
+    RateLimited,
     SealingFailed,
     SecretUnavailable,
     SignInLinkInvalid,
@@ -35,7 +36,7 @@ from cfp.observability import logger
 from cfp.program import BoardTaken, NotInProgram
 from cfp.release_records import ReleaseNotFound, ReleaseStarted
 from cfp.reviews import Conflicted, ReviewConflict, ReviewLocked
-from cfp.submissions import CallClosed, IdempotencyKeyReused, NotAuthorized, RateLimited
+from cfp.submissions import CallClosed, IdempotencyKeyReused, NotAuthorized
 
 
 @dataclass(frozen=True)

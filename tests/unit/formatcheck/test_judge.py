@@ -138,7 +138,7 @@ def test_rejections_fail_by_default(changes: dict[str, object], code: str) -> No
 
 def test_verdict_json_shape() -> None:
     dumped = judge(facts(), SPEC).model_dump(mode="json")
-    assert set(dumped) == {"outcome", "pages", "body_pages", "problems", "facts"}
+    assert set(dumped) == {"outcome", "pages", "body_pages", "problems", "facts", "notes"}
     assert {"paper", "body_font_pt", "columns", "margins_pt", "references"} <= set(dumped["facts"])
 
 

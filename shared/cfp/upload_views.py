@@ -1,0 +1,41 @@
+"""What the API answers about uploads, in both phases: the presigned POST an author is given, and each
+upload with its verdict as authors and organizers see it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from cfp.formatcheck.models import Verdict
+from cfp.model import UploadKind
+
+
+class UploadTicket(BaseModel):
+    """A presigned POST: send ``fields`` and then the file as multipart/form-data to ``url``."""
+
+    version: int
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+    max_bytes: int
+
+
+class VersionView(BaseModel):
+    version: int
+    kind: UploadKind = Field(
+        default="abstract", description="abstract (the first phase), final (the final abstract) or poster."
+    )
+    issued_at: datetime
+    uploaded_at: datetime | None
+    size: int | None
+    late: bool
+    verdict: Verdict | None
+    attention: str | None = None
+    after_withdrawal: bool = Field(
+        default=False, description="Uploaded after the submission was withdrawn: kept, never mailed about."
+    )
+
+
+class UploadIssued(BaseModel):
+    upload: UploadTicket
