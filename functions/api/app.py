@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import sessions, wiring
-from cfp.api import authors, console, operations, organizers, pages, program
+from cfp.api import authors, console, finals, operations, organizers, pages, program
 from cfp.api.answers import error
 from cfp.api.failures import field_errors, install
 from cfp.observability import logger, metrics
@@ -31,6 +31,7 @@ wiring.load_settings()
 app = APIGatewayHttpResolver(enable_validation=True)
 for room in (
     authors.router,
+    finals.router,
     organizers.router,
     console.router,
     operations.router,

@@ -25,6 +25,7 @@ class EventKind(StrEnum):
     DECISION = "decision"
     MAIL_FEEDBACK = "mail_feedback"
     REVIEWED = "reviewed"
+    FINAL_VERDICT = "final_verdict"
 
 
 class NotificationEvent(BaseModel):
@@ -72,6 +73,28 @@ def verdict(
         submission_id=submission_id,
         version=version,
         object_id=object_id,
+    )
+
+
+def final_verdict(
+    submission_id: str,
+    kind: str,
+    version: int,
+    object_id: str,
+    at: datetime,
+    late: bool,
+    outcome: str,
+    codes: list[str],
+) -> NotificationEvent:
+    """The check of a final abstract or a poster; the detail carries what the digest says of it."""
+    return NotificationEvent(
+        kind=EventKind.FINAL_VERDICT,
+        event_id=f"final_verdict:{submission_id}:{kind}{version}:{object_id}",
+        occurred_at=at,
+        submission_id=submission_id,
+        version=version,
+        object_id=object_id,
+        detail={"kind": kind, "late": late, "outcome": outcome, "codes": codes},
     )
 
 

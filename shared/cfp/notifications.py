@@ -21,7 +21,7 @@ from cfp.mail_feedback import held_for_suppression
 from cfp.mailbox import MailboxQuota
 from cfp.model import Decision, Submission, Version, find_upload, needs_reminder, upload_order
 from cfp.observability import logger, metrics
-from cfp.ports import Snapshot, SubmissionRepository, SuppressionList, TokenSealer
+from cfp.ports import FinalRepository, Snapshot, SubmissionRepository, SuppressionList, TokenSealer
 from cfp.reviews import ReviewRepository
 
 SendOnce = Callable[[str, Mail], None]
@@ -64,6 +64,7 @@ class Notifier:
     quota: MailboxQuota | None = None
     suppressions: SuppressionList | None = None
     reviews: ReviewRepository | None = None
+    finals: FinalRepository | None = None
 
     def handle(self, event: NotificationEvent, outcome: BatchOutcome) -> None:
         """Send the author mails an event calls for; remember it for the digest."""
@@ -80,7 +81,10 @@ class Notifier:
         except SubmissionNotFound:
             logger.warning("event for an unknown submission", extra={"event_id": event.event_id})
             return
-        mail = self._author_mail(event, submission, versions)
+        if event.kind is EventKind.FINAL_VERDICT:
+            mail = self._final_mail(event, submission)
+        else:
+            mail = self._author_mail(event, submission, versions)
         if mail is not None:
             mail, suppressed = held_for_suppression(mail, self.suppressions)
             outcome.suppressed.extend((submission.id, address) for address in suppressed)
@@ -138,11 +142,29 @@ class Notifier:
                 return self.renderer.decision(submission, outcome, note, corrected, comments)
         return None
 
-    def _superseded(self, submission: Submission, versions: list[Version], version: Version) -> bool:
+    def _final_mail(self, event: NotificationEvent, submission: Submission) -> Mail | None:
+        """The check of a final upload, unless the submission was withdrawn or a newer upload of the same
+        kind (and lateness) is on record, whose own mail tells the newest verdict."""
+        if submission.withdrawn or self.finals is None:
+            return None
+        finals = self.finals.finals(submission.id)
+        version = find_upload(finals, event.version, event.object_id)
+        if version is None or version.verdict is None:
+            return None
+        if self._superseded(submission, [v for v in finals if v.kind == version.kind], version, final=True):
+            logger.info(
+                "a newer final upload's mail will tell the author", extra={"event_id": event.event_id}
+            )
+            return None
+        return self.renderer.final_verdict(submission, version, bool(event.detail.get("late")))
+
+    def _superseded(
+        self, submission: Submission, versions: list[Version], version: Version, final: bool = False
+    ) -> bool:
         """True when a newer upload of the same kind (on time or late) is on record: its mail, sent when
         its own event comes, carries the newest verdict. A burst of uploads in one batching window (one
         URL used ten times in a minute) so brings the author one mail, not ten."""
-        window = self.renderer.window
+        window = self.renderer.final_window if final else self.renderer.window
         late = window.is_late(submission, version)
         peers = [v for v in versions if v.counted and window.is_late(submission, v) == late]
         newest = max(peers, key=upload_order)

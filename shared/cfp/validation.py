@@ -22,9 +22,9 @@ from cfp import events
 from cfp.clock import Clock
 from cfp.errors import SubmissionNotFound
 from cfp.formatcheck.models import Verdict
-from cfp.model import Submission, Version, find_upload, parse_upload_key, upload_order
+from cfp.model import Submission, Version, find_upload, parse_final_key, parse_upload_key, upload_order
 from cfp.observability import logger
-from cfp.ports import EventPublisher, StoredObject, SubmissionRepository, UploadStorage
+from cfp.ports import EventPublisher, FinalRepository, StoredObject, SubmissionRepository, UploadStorage
 from cfp.settings import Settings
 
 
@@ -113,6 +113,9 @@ class UploadValidator:
     queue: EventPublisher
     clock: Clock
     checker: Checker
+    # The final phase: its uploads' slots, and the check a poster gets (a final abstract gets ``checker``).
+    finals: FinalRepository | None = None
+    poster_checker: Checker | None = None
 
     def validate(self, upload: UploadedObject) -> Verdict | None:
         """Judge the upload and store the verdict; None when the key was never issued by the service."""
@@ -124,7 +127,12 @@ class UploadValidator:
         if stored is not None and stored.reused_url:
             logger.info("a further upload with a used URL is kept, not checked", extra={"key": upload.key})
             return None
-        if stored is not None and stored.verdict is not None and stored.verdict.measured_by_older_checker():
+        if (
+            stored is not None
+            and stored.kind == "abstract"
+            and stored.verdict is not None
+            and stored.verdict.measured_by_older_checker()
+        ):
             return self._measure_again(submission, stored, stored.verdict, upload)
         if stored is not None and stored.verdict is not None and stored.remeasured_from is not None:
             logger.info("upload already measured again; its event went with it", extra={"key": upload.key})
@@ -136,23 +144,43 @@ class UploadValidator:
             if stored is None:
                 self.store.record_upload(submission.id, record)
                 # Read again: an upload with the same URL recorded meanwhile by another batch is seen.
-                _, versions = self.store.get(submission.id)
+                versions = self._uploads_like(record, submission.id)
             if reused_url(record, versions):
                 self._flag(submission, record.model_copy(update={"reused_url": True}), _REUSED)
                 return None
             if stored is None and self._over_the_limit(versions):
                 self._flag(submission, record, self._limit_reason())
                 return None
-            data = self.bucket.read(upload.key, upload.version_id, self.settings.max_upload_bytes)
-            verdict = self.checker(data)
+            verdict = self._check(record, upload)
             judged = record.model_copy(update={"verdict": verdict, "validated_at": self.clock.now()})
             if not self.store.record_verdict(submission.id, judged):
                 logger.info("a concurrent delivery judged this upload first", extra={"key": upload.key})
-        late = self.settings.window.is_late(submission, record)
-        self.queue.publish(
-            events.verdict(submission.id, record.number, record.object_id or "", self.clock.now(), late)
-        )
+        self.queue.publish(self._event(submission, record, verdict))
         return verdict
+
+    def _uploads_like(self, record: Version, submission_id: str) -> list[Version]:
+        """The uploads of the same phase as ``record``: the first versions, or the final uploads."""
+        if record.kind != "abstract" and self.finals is not None:
+            return self.finals.finals(submission_id)
+        return self.store.get(submission_id)[1]
+
+    def _check(self, record: Version, upload: UploadedObject) -> Verdict:
+        """A poster gets the poster check; an abstract, first or final, the abstract's."""
+        poster = record.kind == "poster" and self.poster_checker is not None
+        most = self.settings.max_poster_bytes if poster else self.settings.max_upload_bytes
+        data = self.bucket.read(upload.key, upload.version_id, most)
+        return self.poster_checker(data) if poster and self.poster_checker else self.checker(data)
+
+    def _event(self, submission: Submission, record: Version, verdict: Verdict) -> events.NotificationEvent:
+        object_id, now = record.object_id or "", self.clock.now()
+        if record.kind == "abstract":
+            late = self.settings.window.is_late(submission, record)
+            return events.verdict(submission.id, record.number, object_id, now, late)
+        late = self.settings.final_window.is_late(submission, record)
+        codes = [problem.code for problem in verdict.problems]
+        return events.final_verdict(
+            submission.id, record.kind, record.number, object_id, now, late, verdict.outcome, codes
+        )
 
     def _measure_again(
         self, submission: Submission, record: Version, before: Verdict, upload: UploadedObject
@@ -221,7 +249,7 @@ class UploadValidator:
         self._flag(submission, record, reason)
 
     def _slot(self, upload: UploadedObject) -> tuple[Submission, Version, list[Version]] | None:
-        return locate(self.store, self.settings.upload_prefix, upload)
+        return locate(self.store, self.settings.upload_prefix, upload, self.finals)
 
 
 _REUSED = (
@@ -245,17 +273,21 @@ def reused_url(record: Version, versions: list[Version]) -> bool:
 
 
 def locate(
-    store: SubmissionRepository, prefix: str, upload: UploadedObject
+    store: SubmissionRepository, prefix: str, upload: UploadedObject, finals: FinalRepository | None = None
 ) -> tuple[Submission, Version, list[Version]] | None:
-    """The submission, a record of this object in its slot, and what is stored already; None for a key
-    the service never issued."""
+    """The submission, a record of this object in its slot, and what is stored already in its phase (the
+    first versions, or the final uploads); None for a key the service never issued."""
     owner = parse_upload_key(prefix, upload.key)
-    if owner is None:
+    final_owner = parse_final_key(prefix, upload.key) if owner is None and finals is not None else None
+    found = owner or final_owner
+    if found is None:
         logger.warning("ignoring an upload at a key the service never issued", extra={"key": upload.key})
         return None
-    submission_id, number = owner
+    submission_id, number = found
     try:
         submission, versions = store.get(submission_id)
+        if final_owner is not None and finals is not None:
+            versions = finals.finals(submission_id)
     except SubmissionNotFound:
         logger.warning("ignoring an upload for an unknown submission", extra={"key": upload.key})
         return None
@@ -334,6 +366,7 @@ class DeadLetterSweep:
     store: SubmissionRepository
     queue: EventPublisher
     clock: Clock
+    finals: FinalRepository | None = None
 
     def run(self, bodies: list[str]) -> int:
         """Flag the uploads named in these dead-lettered messages; returns how many were newly flagged."""
@@ -349,7 +382,7 @@ class DeadLetterSweep:
         return flagged
 
     def _flag(self, upload: UploadedObject) -> int:
-        found = locate(self.store, self.settings.upload_prefix, upload)
+        found = locate(self.store, self.settings.upload_prefix, upload, self.finals)
         if found is None:
             return 0
         submission, record, versions = found

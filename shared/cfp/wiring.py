@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     from cfp.archive import ArchiveBuilder
     from cfp.console import Console
+    from cfp.final_store import FinalStore
+    from cfp.finals import FinalPhase
     from cfp.formatcheck.models import Verdict
     from cfp.keeper import DeadlineKeeper
     from cfp.mail.message import Mail
@@ -97,6 +99,24 @@ def store(*, given: Settings | None = None, clients: Clients | None = None) -> S
     return SubmissionStore((clients or client)("dynamodb"), s.table_name, under(s.format_spec))
 
 
+def final_store(*, given: Settings | None = None, clients: Clients | None = None) -> FinalStore:
+    """The final phase's slots, presenter and consent, in the submissions' table."""
+    from cfp.final_store import FinalStore
+
+    s = given or settings()
+    return FinalStore((clients or client)("dynamodb"), s.table_name, store(given=s, clients=clients))
+
+
+def final_phase(*, given: Settings | None = None, clients: Clients | None = None) -> FinalPhase:
+    from cfp.finals import FinalPhase
+
+    s = given or settings()
+    found = store(given=s, clients=clients)
+    return FinalPhase(
+        s, found, final_store(given=s, clients=clients), bucket(given=s, clients=clients), clock()
+    )
+
+
 def bucket(*, given: Settings | None = None, clients: Clients | None = None) -> UploadBucket:
     from cfp.uploads import UploadBucket
 
@@ -130,7 +150,7 @@ def deadline_keeper(at: Clock | None = None) -> DeadlineKeeper:
 
 def upload_validator() -> UploadValidator:
     """The validator, checking each file under the call's format rules."""
-    from cfp.formatcheck import Budget, check_pdf
+    from cfp.formatcheck import Budget, check_pdf, check_poster
     from cfp.validation import UploadValidator
 
     s = settings()
@@ -141,7 +161,22 @@ def upload_validator() -> UploadValidator:
     def check(data: bytes) -> Verdict:
         return check_pdf(data, spec, budget)
 
-    return UploadValidator(s, store(), bucket(), notification_queue(), clock(), check)
+    poster_spec = s.poster_spec
+    poster_budget = Budget(max_bytes=s.max_poster_bytes)
+
+    def check_a_poster(data: bytes) -> Verdict:
+        return check_poster(data, poster_spec, poster_budget)
+
+    return UploadValidator(
+        s,
+        store(),
+        bucket(),
+        notification_queue(),
+        clock(),
+        check,
+        finals=final_store(),
+        poster_checker=check_a_poster,
+    )
 
 
 def submission_service() -> SubmissionService:
@@ -150,7 +185,9 @@ def submission_service() -> SubmissionService:
 
     s = settings()
     boards = BoardTable(client("dynamodb"), s.table_name)
-    return SubmissionService(s, store(), bucket(), notification_queue(), clock(), token_sealer(), boards)
+    return SubmissionService(
+        s, store(), bucket(), notification_queue(), clock(), token_sealer(), boards, final_phase()
+    )
 
 
 def token_sealer() -> TokenSealer:
@@ -329,6 +366,7 @@ def renderer(given: Settings | None = None) -> MailRenderer:
             max_body_pages=s.max_body_pages,
             copy_all_authors=s.copy_all_authors,
             public_url=s.public_url,
+            final_window=s.final_window,
         )
     )
 
@@ -395,6 +433,7 @@ def notifier(context: LambdaContext | None = None) -> Notifier:
         mailbox_quota(),
         suppressions(),
         review_store(),
+        final_store(),
     )
 
 

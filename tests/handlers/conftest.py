@@ -16,6 +16,7 @@ from cfp.clock import FixedClock
 from cfp.deadline import parse_deadline
 
 DEADLINE = "2017-08-31T23:59:59-12:00"
+FINAL_DEADLINE = "2017-10-13T23:59:59-12:00"
 
 
 @dataclass
@@ -111,6 +112,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         environment = {
             "CONFERENCE_NAME": "AI Systems Workshop at SOSP 2017",
             "DEADLINE": DEADLINE,
+            "FINAL_DEADLINE": FINAL_DEADLINE,
             "GRACE_SECONDS": "0",
             "SENDER_EMAIL": "cfp@example.org",
             "ORGANIZER_EMAILS": "chair@example.org,cochair@example.org",

@@ -36,6 +36,8 @@ def test_document_is_served_over_http() -> None:
         "/submissions",
         "/submissions/{submission_id}",
         "/submissions/{submission_id}/upload-url",
+        "/submissions/{submission_id}/final-upload-url",
+        "/submissions/{submission_id}/final",
         "/organizers/sign-in",
         "/organizers/session",
         "/organizers/submissions",

@@ -31,6 +31,7 @@ from cfp.errors import (
     TableUnavailable,
     UploadNotFound,
 )
+from cfp.finals import FinalClosed, FinalNotOpen, NotAnAuthor
 from cfp.instants import InstantOutOfRange
 from cfp.observability import logger
 from cfp.program import BoardTaken, NotInProgram
@@ -68,6 +69,7 @@ FAILURES: dict[type[Exception], Failure] = {
     NotInProgram: Failure(409, "not_in_program"),
     ReviewLocked: Failure(409, "locked"),
     ReviewConflict: Failure(409, "conflict"),
+    FinalNotOpen: Failure(409, "not_accepted"),
 }
 # A resource that did not answer: logged, and a 503 that says to try again.
 UNAVAILABLE: tuple[type[Exception], ...] = (
@@ -112,6 +114,20 @@ def install(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(InstantOutOfRange)
     def _instant_out_of_range(failure: InstantOutOfRange) -> Response[dict[str, Any]]:
         return field_errors([{"field": failure.field, "problem": str(failure)}], app.current_event)
+
+    @app.exception_handler(NotAnAuthor)
+    def _not_an_author(failure: NotAnAuthor) -> Response[dict[str, Any]]:
+        return field_errors([{"field": failure.field, "problem": str(failure)}], app.current_event)
+
+    @app.exception_handler(FinalClosed)
+    def _final_closed(failure: FinalClosed) -> Response[dict[str, Any]]:
+        return error(
+            409,
+            "final_closed",
+            f"The final versions were due by {describe(failure.closed_at)}; "
+            "ask the organizers for more time.",
+            closed_at=failure.closed_at.isoformat(),
+        )
 
     @app.exception_handler(CallClosed)
     def _call_closed(failure: CallClosed) -> Response[dict[str, Any]]:

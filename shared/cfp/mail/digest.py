@@ -155,6 +155,12 @@ _SECTIONS: list[tuple[str, str, str, str]] = [
     (EventKind.WITHDRAWN, "Withdrawals", "withdrawal", "withdrawals"),
     (EventKind.SUBMITTED, "New submissions", "new submission", "new submissions"),
     (EventKind.VERDICT, "New versions checked", "version checked", "versions checked"),
+    (
+        EventKind.FINAL_VERDICT,
+        "Final abstracts and posters checked",
+        "final upload checked",
+        "final uploads checked",
+    ),
     (EventKind.DECISION, "Decisions sent to authors", "decision sent", "decisions sent"),
     (EventKind.REVIEWED, "Reviews submitted (the console shows them)", "review", "reviews"),
 ]
@@ -218,6 +224,11 @@ def _line_for(event: NotificationEvent, version: Version | None, withdrawn_at: d
         return f"{event.detail.get('decision', '')} (mailed to the authors)"
     if event.kind is EventKind.REVIEWED:
         return "a review came in"
+    if event.kind is EventKind.FINAL_VERDICT:
+        what = "poster" if event.detail.get("kind") == "poster" else "final abstract"
+        late = " (late, kept, not counted)" if event.detail.get("late") else ""
+        codes = ", ".join(str(code) for code in event.detail.get("codes") or []) or "no problems"
+        return f"{what} upload {event.version}{late}: {event.detail.get('outcome', '')}; {codes}"
     if version is None or version.verdict is None:
         return f"version {event.version}"
     verdict = version.verdict

@@ -77,6 +77,7 @@ class CallInfo:
     max_body_pages: int
     copy_all_authors: bool = False
     public_url: str = ""
+    final_window: Window | None = None
 
 
 class MailRenderer:
@@ -88,6 +89,10 @@ class MailRenderer:
     @property
     def window(self) -> Window:
         return self._call.window
+
+    @property
+    def final_window(self) -> Window:
+        return self._call.final_window or self._call.window
 
     @property
     def organizers(self) -> tuple[str, ...]:
@@ -138,19 +143,25 @@ class MailRenderer:
             upload_expires=rules.describe(expiry) if expiry else "the deadline",
         )
 
+    def _on_the_page(self, submission: Submission, call: str) -> str:
+        """Where an author acts next: their submission's page when its address is known (opened by the link
+        in the receipt, which holds the token), else the API ``call``."""
+        base = self._call.public_url.rstrip("/")
+        if base:
+            return f"on your submission's page (open the link in your receipt mail; the page is {base}/)"
+        return f"(ask for a new upload URL with POST /submissions/{submission.id}/{call})"
+
     def verdict(self, submission: Submission, version: Version) -> Mail:
         assert version.verdict is not None
         outcome = version.verdict.outcome
         problems = [p for p in version.verdict.problems]
+        where = self._on_the_page(submission, "upload-url")
         if outcome == "fail":
-            next_step = (
-                "Fix the problems marked FAIL and upload a new version before the deadline: ask for a new "
-                f"upload URL with POST /submissions/{submission.id}/upload-url."
-            )
+            next_step = f"Fix the problems marked FAIL and upload a new version before the deadline {where}."
         elif outcome == "warn":
             next_step = (
                 "Nothing more is required. If you want to address the warnings, upload a new version before "
-                f"the deadline (POST /submissions/{submission.id}/upload-url)."
+                f"the deadline {where}."
             )
         else:
             next_step = "Nothing more is required. You can still upload a new version before the deadline."
@@ -161,6 +172,46 @@ class MailRenderer:
             headline=_HEADLINES[outcome],
             v=version,
             problems=problems,
+            received=rules.describe(version.uploaded_at) if version.uploaded_at else "",
+            next_step=next_step,
+        )
+
+    def final_verdict(self, submission: Submission, version: Version, late: bool) -> Mail:
+        """The check of a final abstract or a poster; a late one is kept and marked, not counted."""
+        assert version.verdict is not None
+        window = self._call.final_window or self._call.window
+        what = "poster" if version.kind == "poster" else "final abstract"
+        outcome = version.verdict.outcome
+        deadline = rules.describe(window.deadline_for(submission))
+        where = self._on_the_page(submission, "final-upload-url")
+        if late:
+            subject, headline = (
+                f"Late {what} kept, not counted",
+                f"Your {what} arrived after the final deadline.",
+            )
+            next_step = (
+                f"It is kept for the organizers, but the {what} sent on time stands. "
+                "Write to the organizers if it matters."
+            )
+        elif outcome == "fail":
+            subject, headline = (
+                f"{what.capitalize()} check FAIL",
+                f"Your {what} does not meet the call's rules yet.",
+            )
+            next_step = f"Fix the problems marked FAIL and upload a new {what} by {deadline} {where}."
+        else:
+            subject = f"{what.capitalize()} check {outcome.upper()}"
+            headline = f"Your {what} is received and checked."
+            next_step = f"Nothing more is required for the {what}. You can still replace it until {deadline}."
+        return self._author_mail(
+            submission,
+            f"{subject}: {submission.title}",
+            "final_verdict",
+            headline=headline,
+            what=what,
+            v=version,
+            problems=list(version.verdict.problems),
+            notes=list(version.verdict.notes),
             received=rules.describe(version.uploaded_at) if version.uploaded_at else "",
             next_step=next_step,
         )
@@ -212,18 +263,13 @@ class MailRenderer:
     def reminder(self, submission: Submission, versions: list[Version], now: datetime) -> Mail:
         status = status_of(submission, versions, self._call.window)
         deadline = self._call.window.deadline_for(submission)
+        where = self._on_the_page(submission, "upload-url")
         if status is Status.FAIL:
             missing = "your latest PDF does not pass the format check"
-            next_step = (
-                "Fix the problems from the verdict mail and upload a new version: "
-                f"POST /submissions/{submission.id}/upload-url gives you a fresh upload URL."
-            )
+            next_step = f"Fix the problems from the verdict mail and upload a new version {where}."
         else:
             missing = "no PDF is on record for your submission yet"
-            next_step = (
-                f"Upload your PDF before the deadline: POST /submissions/{submission.id}/upload-url "
-                "gives you a fresh upload URL."
-            )
+            next_step = f"Upload your PDF before the deadline {where}."
         left = rules.time_left(now, deadline).removesuffix(" left")
         return self._author_mail(
             submission,
