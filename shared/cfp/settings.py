@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cfp.deadline import parse_deadline
 
@@ -119,6 +119,15 @@ class Settings(BaseModel):
         if value is None or isinstance(value, datetime):
             return value
         return parse_deadline(str(value)) if str(value).strip() else None
+
+    @model_validator(mode="after")
+    def _final_after_the_call(self) -> Settings:
+        if self.final_deadline is not None and self.final_deadline <= self.deadline:
+            raise ValueError(
+                f"FINAL_DEADLINE ({self.final_deadline.isoformat()}) must come after DEADLINE "
+                f"({self.deadline.isoformat()}): final versions follow the decisions"
+            )
+        return self
 
     @field_validator("poster_size")
     @classmethod

@@ -386,3 +386,85 @@ def test_after_the_deadline_the_form_is_closed_while_reading_and_withdrawing_wor
     expect(page.get_by_label("Title", exact=True)).to_be_enabled()
     choose_pdf(page, make_abstract(body_pages=1))
     outcome(page, "pass")
+
+
+def accepted_and_mailed(stack: RunningStack, title: str) -> dict[str, Any]:
+    """A submission accepted and its acceptance sent, by an operator through ``cfp admin``."""
+    import contextlib
+    import io
+
+    from cfp_tools import admin as cfp_admin
+
+    submission = created(stack, title)
+    for command in (["decide", submission["id"], "--accept"], ["send-decisions"]):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stderr(err):
+            assert cfp_admin.main([*command, "--local", "--api-url", stack.api], out) == 0, err.getvalue()
+    deadline = time.monotonic() + 60
+    while read(stack, submission).get("final") is None:
+        assert time.monotonic() < deadline, "the acceptance was never sent"
+        time.sleep(0.2)
+    return submission
+
+
+def choose(page: Page, label: str, data: bytes, name: str) -> None:
+    from playwright.sync_api import FilePayload
+
+    page.get_by_label(label, exact=True).set_input_files(
+        files=[FilePayload(name=name, mimeType="application/pdf", buffer=data)]
+    )
+
+
+def test_an_accepted_author_sends_the_final_abstract_and_the_poster_from_the_page(
+    stack: RunningStack, visit: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from cfp_tools.posters import SHAPES, PosterLayout, make_poster
+
+    submission = accepted_and_mailed(stack, "Posters that print")
+    page = visit(manage_link(stack, submission), PHONE).page
+    section = page.locator("#final-section")
+    expect(section).to_be_visible()
+    expect(page.locator("#final-summary")).to_have_text("4 things still to send.")
+    expect(page.locator("#final-checklist li.todo")).to_have_count(4)
+    expect(page.locator("#final-countdown")).to_contain_text("left to send the final versions")
+    expect(page.locator("#poster-hint")).to_contain_text("A0 portrait (841 \u00d7 1189 mm)")
+
+    verdict = page.locator("#poster-verdict")
+    choose(page, "Poster (PDF)", make_poster(PosterLayout(size=SHAPES["A0 landscape"])), "landscape.pdf")
+    expect(verdict.locator(".outcome")).to_have_text("fail", timeout=VERDICT_SECONDS)
+    expect(verdict).to_contain_text("Lay it out portrait")
+    choose(page, "Poster (PDF)", make_poster(PosterLayout(size=SHAPES["A4 portrait"])), "a4.pdf")
+    expect(verdict.locator(".note")).to_contain_text(
+        "printed scaled to 841 \u00d7 1189 mm", timeout=VERDICT_SECONDS
+    )
+    expect(verdict.locator(".outcome")).to_have_text("pass")
+    choose(page, "Final abstract (PDF)", make_abstract(body_pages=2), "final.pdf")
+    expect(page.locator("#final-abstract-verdict .outcome")).to_have_text("pass", timeout=VERDICT_SECONDS)
+    expect(page.locator("#final-summary")).to_have_text("2 things still to send.")
+
+    page.get_by_role("button", name="Confirm presenter and publishing").click()
+    expect(page.locator("#presenter-error")).to_contain_text("Choose who presents the poster.")
+    page.get_by_label("Who presents the poster").select_option("Grace Hopper")
+    page.get_by_label("The public program may link to the poster (PDF)").check()
+    page.get_by_role("button", name="Confirm presenter and publishing").click()
+    expect(page.locator("#final-save-status")).to_have_text(
+        "Saved: Grace Hopper presents; the program may link to the poster."
+    )
+    expect(page.locator("#final-checklist li.done")).to_have_count(4)
+    expect(page.locator("#final-summary")).to_contain_text("Everything is in.")
+    assert shown_though_hidden(page) == []
+    assert serious_violations(page) == []
+    page.screenshot(path=artifacts / "authors-page-final-phone.png", full_page=True)
+
+    final = read(stack, submission)["final"]
+    assert (final["poster"]["verdict"]["outcome"], final["abstract"]["verdict"]["outcome"]) == (
+        "pass",
+        "pass",
+    )
+    assert (final["presenter"], final["publish_abstract"], final["publish_poster"]) == (
+        "Grace Hopper",
+        False,
+        True,
+    )

@@ -111,6 +111,7 @@ def test_an_upload_whose_event_never_arrived_is_found_in_s3_and_checked(
     # moto stamps objects with the wall clock, so this call's deadline is an hour from now.
     deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     monkeypatch.setenv("DEADLINE", deadline.isoformat())
+    monkeypatch.setenv("FINAL_DEADLINE", (deadline + timedelta(days=40)).isoformat())
     wiring.reset()
     wiring.use_clock(world.clock)
     world.clock.instant = deadline - timedelta(hours=2)

@@ -31,7 +31,7 @@ def test_the_page_is_served_at_the_root_with_a_strict_policy(world: World) -> No
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Cache-Control"] == "no-cache"
     body = str(response["body"])
-    assert '<script src="/assets/app.js" defer></script>' in body
+    assert '<script src="/assets/app.js" type="module"></script>' in body
     assert not re.search(r"<script>|<style|\sstyle=|\son[a-z]+=", body), "inline script or style"
 
 
@@ -53,8 +53,9 @@ def test_only_the_page_files_are_served(world: World) -> None:
 
 
 def test_user_text_is_never_inserted_as_html() -> None:
-    script = (ROOT / "shared" / "cfp" / "web" / "app.js").read_text()
-    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", script)
+    for name in ("app.js", "common.js", "final.js", "console.js"):
+        script = (ROOT / "shared" / "cfp" / "web" / name).read_text()
+        assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", script), name
 
 
 def test_call_facts_state_the_limits_the_api_enforces(world: World) -> None:

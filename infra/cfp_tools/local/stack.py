@@ -113,6 +113,7 @@ class LocalStack:
         self.meter = Meter(openapi_routes(options.template.parent / "openapi.json"))
         self.template = Template(options.template, options.overrides)
         self._reopened_from = self._open_a_past_deadline(options)
+        self._final_moved_from = self._keep_the_final_deadline_after(options)
         self._link_mails_here(options)
         self.workers: dict[str, FunctionPool] = {}
         self.pollers: list[SqsPoller] = []
@@ -124,6 +125,22 @@ class LocalStack:
         self.s3_front: S3Front | None = None
         self.api: HttpApiServer | None = None
         self.outbox: Outbox | None = None
+
+    def _keep_the_final_deadline_after(self, options: LocalOptions) -> str | None:
+        """The final deadline must follow the call's. When the call's was moved (by ``--deadline`` or by
+        reopening) and no FinalDeadline was asked for, the final one keeps the distance the template's
+        defaults put between them."""
+        parameters = self.template.resolver.parameters
+        final, deadline = parameters.get("FinalDeadline"), parameters.get("Deadline")
+        if not final or not deadline or "FinalDeadline" in options.overrides:
+            return None
+        if parse_deadline(final) > parse_deadline(deadline):
+            return None
+        defaults = {p.name: p.default for p in self.template.parameters.values()}
+        gap = parse_deadline(final) - parse_deadline(str(defaults.get("Deadline") or deadline))
+        moved = parse_deadline(deadline) + (gap if gap > timedelta(0) else timedelta(days=14))
+        parameters["FinalDeadline"] = moved.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return final
 
     def _open_a_past_deadline(self, options: LocalOptions) -> str | None:
         """A template whose default Deadline has passed would refuse every submission, so unless a
@@ -396,6 +413,12 @@ class LocalStack:
             )
         elif deadline and parse_deadline(deadline) < datetime.now(UTC):
             lines.append(f"  Deadline {deadline} has passed: the call is closed")
+        if self._final_moved_from:
+            final = self.template.resolver.parameters.get("FinalDeadline")
+            lines.append(
+                f"  FinalDeadline {final}: the template's {self._final_moved_from} came before the call's"
+                " deadline, so it keeps its distance from it (--param FinalDeadline=ISO sets another)"
+            )
         lines.append(f"ready in {time.monotonic() - started:.1f} s; Ctrl-C stops")
         for line in lines:
             self.log(line)

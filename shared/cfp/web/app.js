@@ -1,12 +1,29 @@
 // The authors' page: create a submission, upload its PDF straight to S3, follow the format check.
 // Plain DOM code with no build step. Text from people or PDFs only ever reaches the page through
 // textContent, never as HTML. The token lives in the URL's fragment and in memory, nowhere else.
-"use strict";
+// An ES module (strict by itself): the helpers it shares with the final phase come from common.js.
+import {
+  $,
+  chars,
+  closesAt,
+  describeRefusal,
+  el,
+  formatAoE,
+  formatInstant,
+  formatLeft,
+  formatLocal,
+  megabytes,
+  plural,
+  postForm,
+  problemList,
+  refusal,
+  request,
+  say,
+} from "./common.js";
+import { renderFinal, setUpFinal } from "./final.js";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
   const EMAIL = /^[^@\s<>(),;:"[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$/;
-  const HOUR = 3600 * 1000;
   const state = {
     call: null,
     clockOffset: 0,
@@ -23,114 +40,15 @@
 
   // ---- small helpers -------------------------------------------------------------------------------
 
-  function el(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (name === "class") node.className = value;
-      else node.setAttribute(name, value);
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined) node.append(child);
-    }
-    return node;
-  }
-
-  function chars(text) {
-    return Array.from(text).length;
-  }
-
-  function megabytes(bytes) {
-    if (bytes < 1024 * 1024) return Math.max(1, Math.round(bytes / 1024)) + " KB";
-    const mb = bytes / (1024 * 1024);
-    return (mb >= 10 ? mb.toFixed(0) : mb.toFixed(1).replace(/\.0$/, "")) + " MB";
-  }
-
-  function plural(n, word) {
-    return n + " " + word + (n === 1 ? "" : "s");
-  }
-
   function serverNow() {
     return Date.now() + state.clockOffset;
   }
 
-  // A deadline given to the second covers that whole second, as the API counts it.
-  function closesAt(deadline) {
-    return deadline % 1000 === 0 ? deadline + 1000 : deadline;
-  }
-
-  function formatInstant(ms, timeZone) {
-    return new Intl.DateTimeFormat("en-GB", {
-      weekday: "short",
-      day: "numeric",
-      month: "long",
-      year: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      timeZone: timeZone,
-    }).format(new Date(ms));
-  }
-
-  // Anywhere on Earth is UTC-12: shift the instant and format it as UTC, which every browser knows.
-  function formatAoE(ms) {
-    return formatInstant(ms - 12 * HOUR, "UTC") + " AoE";
-  }
-
-  function formatLocal(ms) {
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "your time zone";
-    return formatInstant(ms) + " your time (" + zone + ")";
-  }
-
-  function formatLeft(ms) {
-    const seconds = Math.floor(ms / 1000);
-    const days = Math.floor(seconds / 86400);
-    const hours = Math.floor((seconds % 86400) / 3600);
-    const minutes = Math.floor((seconds % 3600) / 60);
-    const parts = [];
-    if (days) parts.push(plural(days, "day"));
-    if (days || hours) parts.push(plural(hours, "hour"));
-    parts.push(plural(minutes, "minute"));
-    if (!days && !hours) parts.push(plural(seconds % 60, "second"));
-    return parts.join(" ");
-  }
-
-  function say(id, text) {
-    $(id).textContent = text;
-  }
 
   // ---- the API ------------------------------------------------------------------------------------
 
-  class ApiError extends Error {
-    constructor(status, body) {
-      super(body.message || "The server answered " + status + ".");
-      this.status = status;
-      this.body = body;
-    }
-  }
-
-  async function api(method, path, body, extraHeaders) {
-    const headers = Object.assign({}, extraHeaders);
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (state.token && path.startsWith("/submissions/")) headers.Authorization = "Bearer " + state.token;
-    let response;
-    try {
-      response = await fetch(path, {
-        method: method,
-        headers: headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: "no-store",
-      });
-    } catch (error) {
-      throw new ApiError(0, { message: "The server could not be reached. Check your connection and try again." });
-    }
-    let data = null;
-    try {
-      data = await response.json();
-    } catch (error) {
-      data = null;
-    }
-    if (!response.ok) throw new ApiError(response.status, data || {});
-    return data;
+  function api(method, path, body, extraHeaders) {
+    return request(method, path, body, extraHeaders, state.token);
   }
 
   function newRequestKey() {
@@ -424,6 +342,7 @@
     $("upload-section").hidden = view.status === "withdrawn";
     renderVerdict(view);
     renderListing(view.public_listing);
+    renderFinal(view.final, view);
     refreshClosed(false);
     tick();
     if (pendingVersions(view).length && !state.pollTimer) pollUntilSettled(null);
@@ -443,8 +362,10 @@
     $("public-listing").replaceChildren(...rows.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
   }
 
+  // Uploads on record and not judged yet, first versions and final ones alike.
   function pendingVersions(view) {
-    return view.versions.filter((v) => v.uploaded_at && !v.verdict && !v.attention);
+    const uploads = view.versions.concat(view.final ? view.final.uploads : []);
+    return uploads.filter((v) => v.uploaded_at && !v.verdict && !v.attention);
   }
 
   const STATUS_TEXT = {
@@ -489,32 +410,9 @@
     );
     const parts = [facts];
     if (verdict.problems.length) {
-      parts.push(el("h3", {}, plural(verdict.problems.length, "problem")));
-      const list = el("ul", { class: "problems" });
-      for (const problem of verdict.problems) {
-        const measured = [];
-        if (problem.measured !== null && problem.measured !== undefined) measured.push("Measured: " + show(problem.measured) + ".");
-        if (problem.limit !== null && problem.limit !== undefined) measured.push("Limit: " + show(problem.limit) + ".");
-        list.append(
-          el(
-            "li",
-            {},
-            el("strong", {}, problem.severity === "fail" ? "Must fix: " : "Warning: "),
-            problem.message,
-            measured.length ? el("br") : null,
-            measured.join(" "),
-            " ",
-            el("span", { class: "problem-code" }, "(" + problem.code + ")"),
-          ),
-        );
-      }
-      parts.push(list);
+      parts.push(el("h3", {}, plural(verdict.problems.length, "problem")), problemList(verdict.problems));
     }
     return parts;
-  }
-
-  function show(value) {
-    return Array.isArray(value) ? value.join(", ") : String(value);
   }
 
   function versionsList(view) {
@@ -527,7 +425,9 @@
     return el("div", {}, el("h3", {}, "Uploads"), list);
   }
 
-  function pollUntilSettled(version) {
+  // Ask again until the upload awaited (``arrived``, a test on the view; null for none) is on record and
+  // nothing is left to check.
+  function pollUntilSettled(arrived) {
     clearTimeout(state.pollTimer);
     const started = Date.now();
     let delay = 800;
@@ -536,8 +436,7 @@
       try {
         const view = await api("GET", submissionPath());
         applyView(view, false);
-        const arrived = version === null || view.versions.some((v) => v.version === version && v.uploaded_at);
-        if (view.status === "withdrawn" || (arrived && !pendingVersions(view).length)) {
+        if (view.status === "withdrawn" || ((arrived === null || arrived(view)) && !pendingVersions(view).length)) {
           say("upload-status", "");
           return;
         }
@@ -575,20 +474,6 @@
 
   // ---- uploading --------------------------------------------------------------------------------
 
-  async function refusal(file) {
-    const max = state.call.max_upload_bytes;
-    if (file.size === 0) return "“" + file.name + "” is empty. Choose the PDF of your abstract.";
-    if (file.size > max) {
-      return "“" + file.name + "” is " + megabytes(file.size) + "; the limit is " + megabytes(max) +
-        ". Export it with smaller images and choose it again.";
-    }
-    const head = new Uint8Array(await file.slice(0, 1024).arrayBuffer());
-    if (!String.fromCharCode.apply(null, head).includes("%PDF-")) {
-      return "“" + file.name + "” is not a PDF. Export or print your abstract to PDF and choose that file.";
-    }
-    return null;
-  }
-
   function fileError(message) {
     const error = $("file-error");
     error.hidden = !message;
@@ -604,7 +489,7 @@
     if (!file) return;
     fileError("");
     say("upload-status", "");
-    const refused = await refusal(file);
+    const refused = await refusal(file, state.call.max_upload_bytes, "abstract");
     if (refused) {
       fileError(refused);
       $("file").value = "";
@@ -634,12 +519,12 @@
     $("upload-progress").hidden = false;
     $("progress").value = 0;
     say("progress-label", "Uploading “" + file.name + "” (" + megabytes(file.size) + ")");
-    const answer = await post(ticket, file);
+    const answer = await postForm(ticket, file, (percent) => ($("progress").value = percent));
     $("upload-progress").hidden = true;
     if (answer.status >= 200 && answer.status < 300) {
       say("upload-status", "Version " + ticket.version + " is uploaded. Checking it now; the result appears above in a few seconds.");
       state.verdictKey = "";
-      pollUntilSettled(ticket.version);
+      pollUntilSettled((view) => view.versions.some((v) => v.version === ticket.version && v.uploaded_at));
       return;
     }
     if (answer.code === "AccessDenied" && /expired/i.test(answer.message) && mayRetry) {
@@ -647,50 +532,7 @@
       await upload(file, false);
       return;
     }
-    fileError(describeRefusal(answer));
-  }
-
-  function post(ticket, file) {
-    return new Promise((resolve) => {
-      const form = new FormData();
-      for (const [name, value] of Object.entries(ticket.fields)) form.append(name, value);
-      form.append("file", file);
-      const request = new XMLHttpRequest();
-      request.open("POST", ticket.url);
-      request.upload.addEventListener("progress", (event) => {
-        if (event.lengthComputable) $("progress").value = Math.round((100 * event.loaded) / event.total);
-      });
-      request.addEventListener("load", () => resolve({ status: request.status, ...s3Error(request.responseText) }));
-      request.addEventListener("error", () => resolve({ status: 0, code: "", message: "" }));
-      request.send(form);
-    });
-  }
-
-  function s3Error(text) {
-    if (!text) return { code: "", message: "" };
-    const xml = new DOMParser().parseFromString(text, "application/xml");
-    const read = (tag) => {
-      const node = xml.getElementsByTagName(tag)[0];
-      return node ? node.textContent : "";
-    };
-    return { code: read("Code"), message: read("Message") };
-  }
-
-  // S3's refusals in words an author can act on.
-  function describeRefusal(answer) {
-    const max = megabytes(state.call.max_upload_bytes);
-    if (answer.status === 0) return "The upload did not reach the storage service. Check your connection and choose the file again.";
-    if (answer.code === "EntityTooLarge") return "The storage service refused the file: it is larger than the limit of " + max + ".";
-    if (answer.code === "EntityTooSmall") return "The storage service refused the file: it is empty.";
-    if (answer.code === "AccessDenied" && /expired/i.test(answer.message)) {
-      return "The upload link expired before the file arrived. Choose the file again to upload it with a new link.";
-    }
-    if (answer.code === "AccessDenied") {
-      return "The storage service refused the file because it does not match the upload link (" + answer.message +
-        "). Choose the file again.";
-    }
-    return "The storage service refused the upload (" + (answer.message || answer.code || "HTTP " + answer.status) +
-      "). Choose the file again.";
+    fileError(describeRefusal(answer, state.call.max_upload_bytes));
   }
 
   // ---- withdrawing ------------------------------------------------------------------------------
@@ -808,6 +650,13 @@
     $("withdraw-no").addEventListener("click", keepSubmission);
     $("withdraw-yes").addEventListener("click", withdraw);
     window.addEventListener("hashchange", () => location.reload());
+    setUpFinal({
+      api: api,
+      path: submissionPath,
+      serverNow: serverNow,
+      settle: (arrived) => pollUntilSettled(arrived),
+      apply: (view) => applyView(view, false),
+    });
     addAuthor(null, false);
     try {
       state.call = await api("GET", "/call");
