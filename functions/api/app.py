@@ -32,6 +32,7 @@ app = APIGatewayHttpResolver(enable_validation=True)
 for room in (
     authors.router,
     finals.router,
+    finals.desk,
     organizers.router,
     console.router,
     operations.router,

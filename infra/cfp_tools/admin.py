@@ -45,6 +45,7 @@ from cfp.release_records import DecisionRequest, ReleaseNotFound, ReleaseStarted
 from cfp.releases import Releases
 from cfp.settings import Settings
 from cfp.uploads import UploadBucket
+from cfp_tools import admin_finals
 
 DEFAULT_API_URL = "http://127.0.0.1:3000"
 # A release that has not moved for longer than the releaser's timeout has stopped (its message is retried
@@ -495,6 +496,7 @@ def _parser() -> argparse.ArgumentParser:
     redrive.add_argument("--dry-run", action="store_true", help="only show how many wait")
     reconcile = commands.add_parser("reconcile", parents=[target], help="compare the bucket and the records")
     reconcile.add_argument("--dry-run", action="store_true", help="re-queue nothing")
+    admin_finals.add_commands(commands, target)
     return parser
 
 
@@ -512,6 +514,8 @@ _COMMANDS: dict[str, Callable[[Console, argparse.Namespace, IO[str]], int]] = {
     "resend": _resend,
     "redrive": _redrive,
     "reconcile": _reconcile,
+    "finals": admin_finals.finals,
+    "mail-missing": admin_finals.mail_missing,
 }
 
 

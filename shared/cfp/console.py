@@ -39,6 +39,7 @@ from cfp.errors import (
     SubmissionNotFound,
     UploadNotFound,
 )
+from cfp.finals import FinalView, final_view
 from cfp.formatcheck.models import Verdict
 from cfp.instants import check_extension
 from cfp.model import (
@@ -58,11 +59,13 @@ from cfp.ports import (
     CheckRequeue,
     DeadLetterReader,
     EventPublisher,
+    FinalRepository,
     JobQueue,
     Snapshot,
     SubmissionRepository,
     UploadStorage,
 )
+from cfp.program import in_program
 from cfp.release_records import decision_sent
 from cfp.remeasure import measured_by_older
 from cfp.reviews import (
@@ -185,6 +188,11 @@ class SubmissionDetail(SubmissionFacts):
     )
     comments: list[CommentView] = Field(
         default_factory=list, description="The organizers' discussion, under the same rules as reviews."
+    )
+    final: FinalView | None = Field(
+        default=None,
+        description="Once the acceptance was mailed: the final phase (final abstract, poster, presenter, "
+        "consent, what is missing). Null otherwise, and in exports.",
     )
 
 
@@ -328,6 +336,7 @@ class Console:
     archive_jobs: ArchiveJobs | None = None
     archive_queue: JobQueue | None = None
     reviews: ReviewRepository | None = None
+    finals: FinalRepository | None = None
 
     # ---- reading -----------------------------------------------------------------------------------
 
@@ -446,13 +455,11 @@ class Console:
         """One submission with every version, as ``viewer`` may see it; raises SubmissionNotFound."""
         submission, versions = self.store.get(submission_id)
         sight = Sight(viewer, self._records(submission_id), submission)
-        return self._detail(
-            submission,
-            versions,
-            self.store.markers(submission_id),
-            self.store.history(submission_id),
-            sight,
-        )
+        markers = self.store.markers(submission_id)
+        detail = self._detail(submission, versions, markers, self.store.history(submission_id), sight)
+        if self.finals is not None and in_program(submission, markers):
+            detail.final = final_view(submission, self.finals.finals(submission_id), self.settings)
+        return detail
 
     def pdf_link(self, submission_id: str, version: int, object_id: str | None = None) -> PdfLink:
         """A presigned GET of exactly that upload, valid for a few minutes."""

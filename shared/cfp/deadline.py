@@ -10,6 +10,7 @@ granted to one submission replaces the deadline for that submission when it is l
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 AOE = timezone(timedelta(hours=-12), "AoE")
@@ -115,3 +116,14 @@ def time_left(now: datetime, deadline: datetime) -> str:
         parts.append(f"{hours} h")
     parts.append(f"{minutes} min")
     return " ".join(parts) + " left"
+
+
+# How long the keeper waits after a cutoff before closing: the last seconds' uploads get checked.
+SETTLE = timedelta(minutes=15)
+
+
+def thresholds_passed(now: datetime, deadline: datetime, hours: Sequence[int]) -> list[int]:
+    """The reminder thresholds (hours before the deadline) that have been reached while the call is open."""
+    if not is_open(now, deadline):
+        return []
+    return sorted(h for h in hours if deadline - timedelta(hours=h) <= now)

@@ -26,6 +26,8 @@ class EventKind(StrEnum):
     MAIL_FEEDBACK = "mail_feedback"
     REVIEWED = "reviewed"
     FINAL_VERDICT = "final_verdict"
+    FINAL_REMINDER = "final_reminder"
+    FINALS_CLOSED = "finals_closed"
 
 
 class NotificationEvent(BaseModel):
@@ -95,6 +97,32 @@ def final_verdict(
         version=version,
         object_id=object_id,
         detail={"kind": kind, "late": late, "outcome": outcome, "codes": codes},
+    )
+
+
+def final_reminder(
+    submission_id: str, at: datetime, missing: str, send_id: str = "", by: str = "", hours: int = 0
+) -> NotificationEvent:
+    """A reminder of what the final phase still misses: before the final deadline (``hours``), or asked
+    for by an organizer (``by``) in the send ``send_id``, which names it so it is mailed once."""
+    name = f"{hours}h" if hours else f"{send_id}:{missing}"
+    return NotificationEvent(
+        kind=EventKind.FINAL_REMINDER,
+        event_id=f"final_reminder:{submission_id}:{name}",
+        occurred_at=at,
+        submission_id=submission_id,
+        detail={"missing": missing, "hours": hours, "sent_by": by},
+    )
+
+
+def finals_closed(deadline: datetime, at: datetime) -> NotificationEvent:
+    """The final deadline has passed and every final upload made in time is checked: the organizers'
+    final-phase digest."""
+    return NotificationEvent(
+        kind=EventKind.FINALS_CLOSED,
+        event_id=f"finals_closed:{deadline.isoformat()}",
+        occurred_at=at,
+        detail={"deadline": deadline.isoformat()},
     )
 
 

@@ -17,11 +17,12 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cfp import deadline as rules
 from cfp import events
 from cfp.archive import ArchiveDeadLetterSweep
 from cfp.clock import Clock
+from cfp.deadline import SETTLE, thresholds_passed
 from cfp.events import NotificationEvent
+from cfp.final_keeper import FinalKeeping
 from cfp.model import (
     Submission,
     Version,
@@ -45,16 +46,8 @@ from cfp.remeasure import measured_by_older
 from cfp.settings import Settings
 from cfp.validation import DeadLetterSweep, s3_event_body
 
-SETTLE = timedelta(minutes=15)
 # The API queues its own events at once; what is still in the outbox after this was not queued.
 OUTBOX_PATIENCE = timedelta(minutes=1)
-
-
-def thresholds_passed(now: datetime, deadline: datetime, hours: Sequence[int]) -> list[int]:
-    """The reminder thresholds (hours before the deadline) that have been reached while the call is open."""
-    if not rules.is_open(now, deadline):
-        return []
-    return sorted(h for h in hours if deadline - timedelta(hours=h) <= now)
 
 
 def reminder_due(
@@ -197,6 +190,7 @@ class DeadlineKeeper:
             self.queue.publish(events.call_closed(window.deadline, now))
             self.store.mark_once(closed_marker, now)
             counts["call_closed"] = 1
+        counts.update(FinalKeeping(self.settings, self.store, self.queue).run(now, snapshot))
         # Last, so that a dead-letter queue that cannot be read fails the run (the schedule retries it)
         # only after every reminder and closing event is queued.
         stopped_archives = ArchiveDeadLetterSweep(self.archive_jobs, self.clock).run(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from cfp.clock import Clock
 from cfp.errors import RecipientRejected, SubmissionNotFound
 from cfp.events import EventKind, NotificationEvent
+from cfp.finals import MISSING_WORDS, missing_of
 from cfp.mail.digest import DigestSection, digest_sections, digest_title
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer
@@ -71,6 +72,9 @@ class Notifier:
         if event.kind is EventKind.CALL_CLOSED:
             self._close_call(event)
             return
+        if event.kind is EventKind.FINALS_CLOSED:
+            self._close_finals(event)
+            return
         if event.kind is EventKind.MAIL_FEEDBACK:
             outcome.feedback.append((str(event.submission_id), str(event.detail.get("line", ""))))
             return
@@ -81,18 +85,22 @@ class Notifier:
         except SubmissionNotFound:
             logger.warning("event for an unknown submission", extra={"event_id": event.event_id})
             return
-        if event.kind is EventKind.FINAL_VERDICT:
-            mail = self._final_mail(event, submission)
-        else:
-            mail = self._author_mail(event, submission, versions)
+        mail = self._mail_for(event, submission, versions)
         if mail is not None:
             mail, suppressed = held_for_suppression(mail, self.suppressions)
             outcome.suppressed.extend((submission.id, address) for address in suppressed)
         if mail is not None and self.quota is not None:
             # What organizers send on purpose (decisions, resends) is never held back; what the submission is
             # owed (reminders, the confirmation) goes wherever it was admitted (``cfp.mailbox``).
-            chosen = event.kind is EventKind.DECISION or "resent_by" in event.detail
-            owed = event.kind in {EventKind.REMINDER, EventKind.ON_RECORD}
+            chosen = (
+                event.kind is EventKind.DECISION
+                or "resent_by" in event.detail
+                or bool(event.kind is EventKind.FINAL_REMINDER and event.detail.get("sent_by"))
+            )
+            owed = (
+                event.kind in {EventKind.REMINDER, EventKind.ON_RECORD, EventKind.FINAL_REMINDER}
+                and not chosen
+            )
             mail, held = self.quota.admit(mail, event.event_id, submission.id, always=chosen, owed=owed)
             outcome.held.extend((submission.id, address) for address in held)
         if mail is not None:
@@ -102,7 +110,8 @@ class Notifier:
                 for address in mail.recipients():
                     self.store.record_bounce(submission.id, address)
                     outcome.bounces.append((submission.id, address))
-        if event.kind not in {EventKind.REMINDER, EventKind.ON_RECORD} and "resent_by" not in event.detail:
+        quiet = {EventKind.REMINDER, EventKind.ON_RECORD, EventKind.FINAL_REMINDER}
+        if event.kind not in quiet and "resent_by" not in event.detail:
             outcome.events.append(event)
 
     def _author_mail(
@@ -142,6 +151,15 @@ class Notifier:
                 return self.renderer.decision(submission, outcome, note, corrected, comments)
         return None
 
+    def _mail_for(
+        self, event: NotificationEvent, submission: Submission, versions: list[Version]
+    ) -> Mail | None:
+        if event.kind is EventKind.FINAL_VERDICT:
+            return self._final_mail(event, submission)
+        if event.kind is EventKind.FINAL_REMINDER:
+            return self._final_reminder(event, submission)
+        return self._author_mail(event, submission, versions)
+
     def _final_mail(self, event: NotificationEvent, submission: Submission) -> Mail | None:
         """The check of a final upload, unless the submission was withdrawn or a newer upload of the same
         kind (and lateness) is on record, whose own mail tells the newest verdict."""
@@ -157,6 +175,31 @@ class Notifier:
             )
             return None
         return self.renderer.final_verdict(submission, version, bool(event.detail.get("late")))
+
+    def _final_reminder(self, event: NotificationEvent, submission: Submission) -> Mail | None:
+        """What the final phase still misses, named, if it still misses what the reminder is about: an
+        item sent since it was queued brings no mail."""
+        if submission.withdrawn or self.finals is None:
+            return None
+        finals = self.finals.finals(submission.id)
+        missing = missing_of(submission, finals, self.renderer.final_window)
+        about = str(event.detail.get("missing") or "anything")
+        if not missing or (about != "anything" and about not in missing):
+            logger.info("nothing is missing any more", extra={"event_id": event.event_id})
+            return None
+        first = [name for name in missing if name == about]
+        words = [MISSING_WORDS[name] for name in [*first, *(n for n in missing if n != about)]]
+        return self.renderer.final_reminder(
+            submission, words, self.clock.now(), bool(event.detail.get("sent_by"))
+        )
+
+    def _close_finals(self, event: NotificationEvent) -> None:
+        """The organizers' final-phase digest, once: the checklist of every accepted poster."""
+        from cfp.final_desk import checklist_of
+
+        snapshot = self.store.snapshot()
+        mail = self.renderer.finals_digest(checklist_of(snapshot, self.renderer.final_window))
+        self._send_to_organizers(f"{event.event_id}:digest", mail)
 
     def _superseded(
         self, submission: Submission, versions: list[Version], version: Version, final: bool = False

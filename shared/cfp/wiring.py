@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from cfp.archive import ArchiveBuilder
     from cfp.console import Console
+    from cfp.final_desk import FinalDesk
     from cfp.final_store import FinalStore
     from cfp.finals import FinalPhase
     from cfp.formatcheck.models import Verdict
@@ -249,6 +250,23 @@ def console(
         archive_jobs=kept,
         archive_queue=JobQueue(sqs, s.archive_queue_url) if s.archive_queue_url else None,
         reviews=review_store(given=s, clients=clients),
+        finals=final_store(given=s, clients=clients),
+    )
+
+
+def final_desk(
+    *, given: Settings | None = None, clients: Clients | None = None, at: Clock | None = None
+) -> FinalDesk:
+    """The organizers' final phase: the checklist, mails to those missing something, more time."""
+    from cfp.final_desk import FinalDesk
+
+    s = given or settings()
+    return FinalDesk(
+        s,
+        store(given=s, clients=clients),
+        final_store(given=s, clients=clients),
+        notification_queue(given=s, clients=clients),
+        at or clock(),
     )
 
 

@@ -71,7 +71,13 @@ def test_a_deadline_passing_while_the_stack_runs(tmp_path: Path) -> None:
             params={"at": (deadline + SETTLE + timedelta(seconds=1)).isoformat()},
             timeout=60,
         ).json()
-        assert closed["result"] == {"reminders": 0, "confirmations": 2, "call_closed": 1}
+        assert closed["result"] == {
+            "reminders": 0,
+            "confirmations": 2,
+            "call_closed": 1,
+            "final_reminders": 0,
+            "finals_closed": 0,
+        }
 
         final = wait_for(
             lambda: [p for p in stack.mails() if b"Final digest" in p.read_bytes()], 180, "the final digest"

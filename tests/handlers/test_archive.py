@@ -228,7 +228,13 @@ def test_the_keeper_marks_failed_a_job_killed_on_its_last_try_and_a_redrive_buil
 
     scheduled = {"source": "aws.scheduler", "detail": {}}
     counts = keeper.lambda_handler(scheduled, FakeContext())
-    assert counts == {"reminders": 0, "confirmations": 0, "call_closed": 0}
+    assert counts == {
+        "reminders": 0,
+        "confirmations": 0,
+        "call_closed": 0,
+        "final_reminders": 0,
+        "finals_closed": 0,
+    }
     record = world.dynamodb.get_item(
         TableName=world.table, Key={"pk": {"S": f"ARCHIVE#{job['id']}"}, "sk": {"S": "JOB"}}
     )["Item"]

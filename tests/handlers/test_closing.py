@@ -84,7 +84,13 @@ def test_an_upload_whose_check_failed_once_holds_the_close_until_it_is_judged(wo
         assert len(validate(body)["batchItemFailures"]) == 1
     assert read(created)["status"] == "validating"
 
-    assert fire(world, DEADLINE + SETTLED) == {"reminders": 0, "confirmations": 0, "call_closed": 0}
+    assert fire(world, DEADLINE + SETTLED) == {
+        "reminders": 0,
+        "confirmations": 0,
+        "call_closed": 0,
+        "final_reminders": 0,
+        "finals_closed": 0,
+    }
 
     assert validate(body, receive_count=2) == {"batchItemFailures": []}
     world.notifications()
@@ -92,6 +98,8 @@ def test_an_upload_whose_check_failed_once_holds_the_close_until_it_is_judged(wo
         "reminders": 0,
         "confirmations": 1,
         "call_closed": 1,
+        "final_reminders": 0,
+        "finals_closed": 0,
     }
     assert read(created)["status"] == "pass"
 

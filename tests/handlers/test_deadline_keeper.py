@@ -34,7 +34,13 @@ def fire(world: World, at: datetime) -> dict[str, int]:
 
 def test_nothing_is_due_a_week_before(world: World) -> None:
     create(world)
-    assert fire(world, DEADLINE - timedelta(days=7)) == {"reminders": 0, "confirmations": 0, "call_closed": 0}
+    assert fire(world, DEADLINE - timedelta(days=7)) == {
+        "reminders": 0,
+        "confirmations": 0,
+        "call_closed": 0,
+        "final_reminders": 0,
+        "finals_closed": 0,
+    }
 
 
 def test_each_threshold_once_even_when_fired_twice(world: World) -> None:
@@ -61,11 +67,15 @@ def test_the_call_closes_once_after_it_has_settled(world: World) -> None:
         "reminders": 0,
         "confirmations": 0,
         "call_closed": 0,
+        "final_reminders": 0,
+        "finals_closed": 0,
     }
     assert fire(world, DEADLINE + SETTLE + timedelta(seconds=1)) == {
         "reminders": 0,
         "confirmations": 1,
         "call_closed": 1,
+        "final_reminders": 0,
+        "finals_closed": 0,
     }
     assert fire(world, DEADLINE + SETTLE + timedelta(minutes=15))["call_closed"] == 0
     notes = world.notifications()

@@ -120,7 +120,13 @@ def test_the_schedule_sample_reminds_a_submission_without_a_file(world: World) -
     schedule = sample("deadline-schedule")
     world.clock.instant = datetime.fromisoformat(schedule["time"])
     result = load_function("deadline").lambda_handler(schedule, FakeContext())
-    assert result == {"reminders": 1, "confirmations": 0, "call_closed": 0}
+    assert result == {
+        "reminders": 1,
+        "confirmations": 0,
+        "call_closed": 0,
+        "final_reminders": 0,
+        "finals_closed": 0,
+    }
     [note] = world.notifications()
     assert (note["kind"], note["submission_id"], note["detail"]) == ("reminder", created["id"], {"hours": 24})
 

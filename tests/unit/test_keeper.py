@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cfp.keeper import confirmation_due, final_digest_due, reminder_due, thresholds_passed
+from cfp.deadline import thresholds_passed
+from cfp.keeper import confirmation_due, final_digest_due, reminder_due
 from tests.unit.records import DEADLINE, T0, WINDOW, submission, upload
 
 # The call settles 15 minutes after its cutoff before it closes (stated here, not imported).

@@ -527,7 +527,13 @@ def test_the_keeper_marks_failed_an_archive_killed_on_its_last_try_once_and_keep
     world.jobs.claim_job("0123456789abcdef", T0, T0 + timedelta(minutes=15))  # then killed: no word
     world.archive_dead.held.append('{"job_id": "0123456789abcdef"}')
     world.clock.instant = T0 + timedelta(hours=8)
-    assert world.keeper.run() == {"reminders": 0, "confirmations": 0, "call_closed": 0}
+    assert world.keeper.run() == {
+        "reminders": 0,
+        "confirmations": 0,
+        "call_closed": 0,
+        "final_reminders": 0,
+        "finals_closed": 0,
+    }
     job = world.jobs.job("0123456789abcdef")
     assert job is not None and (job.state, job.finished_at) == ("failed", T0 + timedelta(hours=8))
     assert job.message == (
@@ -548,7 +554,13 @@ def test_the_keeper_puts_back_an_on_time_upload_whose_event_was_lost(world: Worl
     )  # late: not awaited
     world.clock.instant = SETTLED
     counts = world.keeper.run()
-    assert counts == {"reminders": 0, "confirmations": 0, "call_closed": 0}
+    assert counts == {
+        "reminders": 0,
+        "confirmations": 0,
+        "call_closed": 0,
+        "final_reminders": 0,
+        "finals_closed": 0,
+    }
     [body] = world.requeue.bodies
     assert json.loads(body)["Records"][0]["s3"]["object"]["versionId"] == "v1"
 
@@ -580,7 +592,13 @@ def test_once_everything_is_closed_the_keeper_lists_nothing_more(world: World) -
     world.validator.validate(world.upload(kept.upload.fields["key"], DEADLINE - timedelta(minutes=1)))
     world.service.withdraw(gone.id, gone.token)
     world.clock.instant = SETTLED
-    assert world.keeper.run() == {"reminders": 0, "confirmations": 1, "call_closed": 1}
+    assert world.keeper.run() == {
+        "reminders": 0,
+        "confirmations": 1,
+        "call_closed": 1,
+        "final_reminders": 0,
+        "finals_closed": 0,
+    }
     # An object the store never saw, dated on time: nothing is left to close, so it is not looked for.
     world.bucket.put(kept.upload.fields["key"], b"%PDF", DEADLINE - timedelta(seconds=5))
     world.keeper.run()
@@ -611,8 +629,20 @@ def test_the_keeper_closes_once_everything_on_time_is_judged(world: World) -> No
     created = world.service.create(REQUEST)
     world.validator.validate(world.upload(created.upload.fields["key"], DEADLINE))
     world.clock.instant = SETTLED
-    assert world.keeper.run() == {"reminders": 0, "confirmations": 1, "call_closed": 1}
-    assert world.keeper.run() == {"reminders": 0, "confirmations": 0, "call_closed": 0}
+    assert world.keeper.run() == {
+        "reminders": 0,
+        "confirmations": 1,
+        "call_closed": 1,
+        "final_reminders": 0,
+        "finals_closed": 0,
+    }
+    assert world.keeper.run() == {
+        "reminders": 0,
+        "confirmations": 0,
+        "call_closed": 0,
+        "final_reminders": 0,
+        "finals_closed": 0,
+    }
 
 
 def test_a_changed_record_brings_one_corrected_confirmation(world: World) -> None:

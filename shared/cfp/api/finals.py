@@ -1,5 +1,6 @@
 """The final phase's room: an accepted poster's authors ask for upload URLs for the final abstract and the
-poster, and confirm who presents and what may be published. Both need the submission's token."""
+poster, and confirm who presents and what may be published (with the submission's token); organizers read
+the checklist, mail those missing something, and give more time (with their session)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from cfp import wiring
 from cfp.api.answers import (
+    CONSOLE_ANSWERS,
     INVALID,
     NOT_JSON,
     RATE_LIMITED,
@@ -15,10 +17,12 @@ from cfp.api.answers import (
     UNAUTHORIZED,
     ErrorAnswer,
     SubmissionId,
+    answers,
     documented,
 )
 from cfp.api.identity import bearer_token
-from cfp.api.room import Room
+from cfp.api.room import OrganizersRoom, Room
+from cfp.final_desk import Checklist, FinalExtensionRequest, MissingMailPreview, MissingMailRequest
 from cfp.finals import FinalDetails, FinalUploadRequest, FinalView
 from cfp.upload_views import UploadIssued
 
@@ -69,3 +73,40 @@ def new_final_upload_url(submission_id: SubmissionId, request: FinalUploadReques
 def confirm_final(submission_id: SubmissionId, details: FinalDetails) -> FinalView:
     submission, _ = wiring.submission_service().authorize(submission_id, bearer_token(router.event))
     return wiring.final_phase().confirm(submission, details)
+
+
+# ---- the organizers' final phase ---------------------------------------------------------------------
+
+desk = OrganizersRoom()
+
+
+@desk.get(
+    "/organizers/finals",
+    summary="The final phase's checklist: every accepted poster, what it has and what it still misses",
+    responses=answers(200, "The checklist, with how many posters miss each item.", CONSOLE_ANSWERS),
+)
+def read_checklist() -> Checklist:
+    return wiring.final_desk().checklist()
+
+
+@desk.post(
+    "/organizers/finals/mail-missing",
+    summary="Preview, then send, a mail to every author still missing the final abstract, the poster, "
+    "the presenter, the consent, or anything",
+    responses=answers(
+        200,
+        "The authors it mails (a preview sends nothing); sent: how many mails were queued.",
+        CONSOLE_ANSWERS,
+    ),
+)
+def mail_missing(request: MissingMailRequest) -> MissingMailPreview:
+    return wiring.final_desk().mail_missing(request, desk.organizer)
+
+
+@desk.post(
+    "/organizers/finals/extensions",
+    summary="Give accepted posters more time for their final versions",
+    responses=answers(200, "The posters given more time.", CONSOLE_ANSWERS),
+)
+def extend_finals(request: FinalExtensionRequest) -> dict[str, list[str]]:
+    return {"extended": wiring.final_desk().extend(request, desk.organizer)}

@@ -18,7 +18,8 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from cfp import deadline as rules
-from cfp.mail.digest import DigestSection, changes_csv, submissions_csv
+from cfp.final_desk import Checklist
+from cfp.mail.digest import DigestSection, changes_csv, safe_csv, submissions_csv
 from cfp.mail.message import Attachment, Mail
 from cfp.model import (
     Decision,
@@ -36,6 +37,8 @@ _TEMPLATES = Path(__file__).with_name("templates")
 # Past this many entries in one section, the digest body keeps a summary and the CSV carries the list,
 # which keeps a burst of hundreds of uploads readable and far below SES's 40 MB message limit.
 INLINE_LIMIT = 25
+# A final window this far out stands for "no final deadline" (``cfp.settings.NO_FINAL_DEADLINE``).
+NO_DEADLINE_YEAR = 9000
 
 # With CopyAllAuthors, at most this many co-authors are copied: no one can make one submission mail fifty
 # strangers.
@@ -214,6 +217,58 @@ class MailRenderer:
             notes=list(version.verdict.notes),
             received=rules.describe(version.uploaded_at) if version.uploaded_at else "",
             next_step=next_step,
+        )
+
+    def final_reminder(self, submission: Submission, missing: list[str], now: datetime, asked: bool) -> Mail:
+        """What the final phase still misses (named), before the final deadline or asked for by the
+        organizers; ``missing`` holds the items' names as authors read them."""
+        deadline = self.final_window.deadline_for(submission)
+        open_ended = deadline.year >= NO_DEADLINE_YEAR
+        where = self._on_the_page(submission, "final-upload-url")
+        left = rules.time_left(now, deadline).removesuffix(" left")
+        lead = (
+            "The organizers ask you for what your accepted poster still misses."
+            if asked or open_ended
+            else f"{left[:1].upper() + left[1:]} until the final deadline ({rules.describe(deadline)})."
+        )
+        return self._author_mail(
+            submission,
+            f"Still missing, {missing[0]}{' and more' if len(missing) > 1 else ''}: {submission.title}",
+            "final_reminder",
+            lead=lead,
+            missing=missing,
+            due="" if open_ended else rules.describe(deadline),
+            next_step=f"Send {'it' if len(missing) == 1 else 'them'} {where}.",
+        )
+
+    def finals_digest(self, checklist: Checklist) -> Mail:
+        """The organizers' digest once the final deadline has passed: what arrived, what is missing, and
+        the whole checklist as CSV."""
+        rows = checklist.rows
+        complete = sum(1 for row in rows if not row.missing)
+        subject = (
+            f"[{self._call.conference}] Final versions closed: {complete} of {len(rows)} posters complete"
+        )
+        table: list[list[Any]] = [list(checklist.columns)]
+        for row in rows:
+            table.append(
+                [
+                    getattr(row, name) if name != "missing" else " ".join(row.missing)
+                    for name in checklist.columns
+                ]
+            )
+        attachment = Attachment("final-checklist.csv", "text/csv", safe_csv(table))
+        context = {
+            **self._base(None, subject),
+            "checklist": checklist,
+            "complete": complete,
+            "incomplete": [row for row in rows if row.missing][:INLINE_LIMIT],
+            "more": max(0, len(rows) - complete - INLINE_LIMIT),
+            "console_known": bool(self._call.public_url),
+        }
+        text, html = _render("finals_digest", context)
+        return Mail(
+            to=self._call.organizers, subject=subject, text=text, html=html, attachments=(attachment,)
         )
 
     def late_upload(self, submission: Submission, version: Version, versions: list[Version]) -> Mail:

@@ -1,0 +1,66 @@
+"""The final phase's share of the deadline keeper: reminders before the final deadline to the authors
+still missing something (naming it), and once the final deadline has settled with every upload made in
+time checked, the organizers' final-phase digest.
+
+As with the first deadline, the question is "what is due by now that was not done yet?": each reminder
+threshold is marked once per submission (only the nearest of several missed is sent), the digest once per
+final deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cfp import events
+from cfp.deadline import SETTLE, thresholds_passed
+from cfp.finals import missing_of
+from cfp.ports import EventPublisher, Snapshot, SubmissionRepository
+from cfp.program import in_program
+from cfp.settings import Settings
+
+_REMINDED = "final_reminder:"
+
+
+@dataclass(frozen=True)
+class FinalKeeping:
+    settings: Settings
+    store: SubmissionRepository
+    queue: EventPublisher
+
+    def run(self, now: datetime, snapshot: Snapshot) -> dict[str, int]:
+        counts = {"final_reminders": 0, "finals_closed": 0}
+        deadline = self.settings.final_deadline
+        if deadline is None:
+            return counts
+        window = self.settings.final_window
+        pending = False
+        for submission, _ in snapshot.records:
+            done = snapshot.markers.get(submission.id, set())
+            if submission.withdrawn or not in_program(submission, done):
+                continue
+            finals = snapshot.finals.get(submission.id, [])
+            cutoff = window.closes_for(submission)
+            pending |= any(
+                v.pending and v.uploaded_at is not None and v.uploaded_at <= cutoff for v in finals
+            )
+            if not missing_of(submission, finals, window):
+                continue
+            reminded = {int(m.removeprefix(_REMINDED)) for m in done if m.startswith(_REMINDED)}
+            effective = window.deadline_for(submission)
+            passed = [
+                h
+                for h in thresholds_passed(now, effective, self.settings.reminder_hours)
+                if h not in reminded
+            ]
+            if passed:
+                self.queue.publish(events.final_reminder(submission.id, now, "anything", hours=min(passed)))
+                for hours in passed:
+                    self.store.mark_once(f"{_REMINDED}{hours}", now, submission.id)
+                counts["final_reminders"] += 1
+        marker = f"finals_closed:{deadline.isoformat()}"
+        if marker not in snapshot.markers.get("", set()) and now > window.cutoff + SETTLE and not pending:
+            self.queue.publish(events.finals_closed(deadline, now))
+            self.store.mark_once(marker, now)
+            counts["finals_closed"] = 1
+        return counts
