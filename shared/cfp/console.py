@@ -81,13 +81,12 @@ from cfp.reviews import (
 )
 from cfp.settings import Settings
 from cfp.submissions import SubmissionFacts, facts_of
+from cfp.upload_views import PDF_LINK_SECONDS, PdfLink
 
 if TYPE_CHECKING:
     # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.
     from cfp.mail.render import MailRenderer
 
-# A PDF or zip link from the console lives this long: enough to open it, too short to pass around.
-PDF_LINK_SECONDS = 300
 # The most dead letters "show" lists (the count says how many wait in all).
 DEAD_LETTERS_SHOWN = 50
 
@@ -203,11 +202,6 @@ class Export(BaseModel):
     deadline: datetime
     exported_at: datetime
     submissions: list[SubmissionDetail]
-
-
-class PdfLink(BaseModel):
-    url: str
-    expires_at: datetime
 
 
 class Stats(BaseModel):

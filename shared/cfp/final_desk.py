@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -20,14 +20,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from cfp import deadline as rules
 from cfp import events
 from cfp.clock import Clock
-from cfp.errors import SubmissionNotFound
+from cfp.errors import SubmissionNotFound, UploadNotFound
 from cfp.finals import MISSING, FinalView, Missing, current_final, final_view, missing_of
 from cfp.instants import InstantOutOfRange, check_extension
 from cfp.model import Submission, Version, Window
 from cfp.neutral import neutral
-from cfp.ports import EventPublisher, FinalRepository, Snapshot, SubmissionRepository
+from cfp.ports import EventPublisher, FinalRepository, Snapshot, SubmissionRepository, UploadStorage
 from cfp.program import in_program
 from cfp.settings import NO_FINAL_DEADLINE, Settings
+from cfp.upload_views import PDF_LINK_SECONDS, PdfLink
 
 Wanted = Literal["abstract", "poster", "presenter", "consent", "anything"]
 CHECKLIST_COLUMNS = [
@@ -156,6 +157,7 @@ class FinalDesk:
     finals: FinalRepository
     queue: EventPublisher
     clock: Clock
+    bucket: UploadStorage | None = None
 
     def checklist(self) -> Checklist:
         return checklist_of(self.store.snapshot(), self.settings.final_window)
@@ -166,6 +168,22 @@ class FinalDesk:
         if not in_program(submission, self.store.markers(submission_id)):
             return None
         return final_view(submission, self.finals.finals(submission_id), self.settings)
+
+    def pdf_link(self, submission_id: str, number: int, object_id: str | None = None) -> PdfLink:
+        """A presigned GET of exactly that final upload, valid for a few minutes."""
+        self.store.get(submission_id)
+        upload = next(
+            (
+                v
+                for v in self.finals.finals(submission_id)
+                if v.number == number and v.uploaded and (object_id is None or v.object_id == object_id)
+            ),
+            None,
+        )
+        if upload is None or self.bucket is None:
+            raise UploadNotFound(f"submission {submission_id} has no final upload {number}")
+        url = self.bucket.download_link(upload.key, upload.version_id, PDF_LINK_SECONDS)
+        return PdfLink(url=url, expires_at=self.clock.now() + timedelta(seconds=PDF_LINK_SECONDS))
 
     def mail_missing(self, request: MissingMailRequest, by: str) -> MissingMailPreview:
         """Preview (no ``send``) or send the reminder to every author still missing ``request.missing``.

@@ -10,6 +10,16 @@ from pydantic import BaseModel, Field
 from cfp.formatcheck.models import Verdict
 from cfp.model import UploadKind
 
+# A PDF or zip link from the console lives this long: enough to open it, too short to pass around.
+PDF_LINK_SECONDS = 300
+
+
+class PdfLink(BaseModel):
+    """A presigned GET of one file, for organizers."""
+
+    url: str
+    expires_at: datetime
+
 
 class UploadTicket(BaseModel):
     """A presigned POST: send ``fields`` and then the file as multipart/form-data to ``url``."""

@@ -267,6 +267,7 @@ def final_desk(
         final_store(given=s, clients=clients),
         notification_queue(given=s, clients=clients),
         at or clock(),
+        bucket(given=s, clients=clients),
     )
 
 

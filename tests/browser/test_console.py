@@ -479,6 +479,88 @@ def test_the_public_program_is_published_from_the_console_and_reads_on_a_phone(
         context.close()
 
 
+def release_acceptances(page: Page, ids: list[str]) -> list[str]:
+    """Accept these submissions and send the acceptances from the signed-in page, as its buttons would."""
+    sent: list[str] | None = page.evaluate(
+        """async (ids) => {
+            const send = (method, path, body) => fetch(path, {method,
+                headers: {'content-type': 'application/json'},
+                body: body === undefined ? undefined : JSON.stringify(body)}).then(r => r.json());
+            await send('POST', '/organizers/decisions', {ids: ids, decision: 'accepted'});
+            const preview = await send('POST', '/organizers/releases');
+            await send('POST', '/organizers/releases/' + preview.release_id + '/send');
+            for (let i = 0; i < 300; i++) {
+                const release = await send('GET', '/organizers/releases/' + preview.release_id);
+                if (release.state === 'done') return release.sent;
+                await new Promise(done => setTimeout(done, 100));
+            }
+            return null;
+        }""",
+        ids,
+    )
+    assert sent is not None and set(ids) <= set(sent), sent
+    return sent
+
+
+def test_the_final_phase_checklist_mails_those_missing_the_poster_and_shows_each_final_pdf(
+    stack: RunningStack, visit: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from cfp_tools.posters import make_poster
+
+    ready = create(stack, 11, "Poster Already In")
+    waiting = create(stack, 12, "Poster Still Missing")
+    page = signed_in(stack, visit)
+    release_acceptances(page, [ready["id"], waiting["id"]])
+    asked = requests.post(
+        f"{stack.api}/submissions/{ready['id']}/final-upload-url",
+        json={"kind": "poster"},
+        headers={"Authorization": f"Bearer {ready['token']}"},
+        timeout=30,
+    )
+    assert asked.status_code == 201, asked.text
+    assert upload(asked.json()["upload"], make_poster()).status_code == 204
+    wait_for(lambda: (read(stack, ready)["final"]["poster"] or {}).get("verdict"), 60, "the poster's verdict")
+
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    tool = page.locator("#finals-tool")
+    expect(tool).to_be_visible()
+    expect(page.locator("#finals-summary")).to_contain_text("posters in the final phase")
+    row_ready = page.locator("#finals-rows tr", has_text="Poster Already In")
+    expect(row_ready.locator("td").nth(3)).to_have_text("pass")
+    expect(row_ready.locator("td").nth(6)).to_have_text("final abstract, presenter, consent")
+    row_waiting = page.locator("#finals-rows tr", has_text="Poster Still Missing")
+    expect(row_waiting.locator("td").nth(3)).to_have_text("missing")
+
+    page.get_by_label("Mail everyone missing").select_option("poster")
+    page.get_by_role("button", name="Preview the mails").click()
+    expect(page.locator("#finals-mail-list")).to_contain_text("Poster Still Missing")
+    expect(page.locator("#finals-mail-list")).not_to_contain_text("Poster Already In")
+    page.locator("#finals-mail-send").click()
+    expect(page.locator("#finals-mail-status")).to_contain_text("Queued")
+    mail = mail_file(stack, "Still missing", waiting["id"])
+    assert mail["To"] == "author12@example.org" and "the poster" in text_of(mail)
+    page.evaluate(AXE.read_text())
+    violations = page.evaluate(
+        """async () => (await axe.run(document.getElementById('finals-tool'), {resultTypes: ['violations']}))
+            .violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)"""
+    )
+    assert violations == []
+    page.screenshot(path=artifacts / "console-final-phase.png", full_page=True)
+
+    row_ready.get_by_role("link", name=ready["id"]).click()
+    final = page.locator("#detail-final")
+    expect(final).to_be_visible()
+    expect(final.locator("#detail-final-rows tr").first).to_contain_text("Poster 1 (counts)")
+    expect(final.locator("#detail-final-facts")).to_contain_text("final abstract, presenter, consent")
+    with page.context.expect_page() as opened:
+        final.get_by_role("button", name="Open PDF").click()
+    assert opened.value.url.startswith(stack.s3) or "X-Amz-Signature" in opened.value.url
+    assert shown_though_hidden(page) == []
+
+
 def test_an_organizer_downloads_every_pdf_as_one_zip(
     stack: RunningStack, call: list[dict[str, Any]], visit: Any, artifacts: Path
 ) -> None:

@@ -145,7 +145,7 @@ def test_reminders_before_the_final_deadline_name_what_is_missing_and_the_digest
     [digest] = [m for m in sent() if "Final versions closed" in str(m["Subject"])]
     assert "1 of 3 posters complete" in " ".join(str(digest["Subject"]).split())
     body = text_of(digest)
-    assert "Missing: 2 final abstracts, 1 posters" in body
+    assert "Missing: 2 final abstracts, 1 poster, 2 presenters, 2 publication choices." in body
     attachments = [part for part in digest.walk() if part.get_filename() == "final-checklist.csv"]
     assert len(attachments) == 1
 

@@ -41,6 +41,7 @@ def test_document_is_served_over_http() -> None:
         "/organizers/finals",
         "/organizers/finals/mail-missing",
         "/organizers/finals/extensions",
+        "/organizers/submissions/{submission_id}/finals/{number}/link",
         "/organizers/sign-in",
         "/organizers/session",
         "/organizers/submissions",

@@ -11,9 +11,10 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from cfp import wiring
 from cfp.api.answers import CONSOLE_ANSWERS, ErrorAnswer, JobId, SubmissionId, answers, documented
 from cfp.api.room import OrganizersRoom
-from cfp.console import PdfLink, SubmissionDetail, SubmissionList
+from cfp.console import SubmissionDetail, SubmissionList
 from cfp.release_records import Decided, DecisionJobView, DecisionRequest
 from cfp.reviews import CommentInput, CommentView, ConflictInput, ReviewInput, ReviewView, Standing
+from cfp.upload_views import PdfLink
 
 router = OrganizersRoom()
 

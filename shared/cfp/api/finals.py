@@ -4,6 +4,9 @@ the checklist, mail those missing something, and give more time (with their sess
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from cfp import wiring
@@ -24,7 +27,7 @@ from cfp.api.identity import bearer_token
 from cfp.api.room import OrganizersRoom, Room
 from cfp.final_desk import Checklist, FinalExtensionRequest, MissingMailPreview, MissingMailRequest
 from cfp.finals import FinalDetails, FinalUploadRequest, FinalView
-from cfp.upload_views import UploadIssued
+from cfp.upload_views import PdfLink, UploadIssued
 
 router = Room()
 
@@ -101,6 +104,19 @@ def read_checklist() -> Checklist:
 )
 def mail_missing(request: MissingMailRequest) -> MissingMailPreview:
     return wiring.final_desk().mail_missing(request, desk.organizer)
+
+
+@desk.post(
+    "/organizers/submissions/<submission_id>/finals/<number>/link",
+    summary="A link to one final upload's PDF (final abstract or poster), presigned now for a few minutes",
+    responses=answers(200, "A link to the PDF, presigned for a few minutes.", CONSOLE_ANSWERS),
+)
+def link_to_final(
+    submission_id: SubmissionId,
+    number: Annotated[int, Path(ge=1, le=999999)],
+    object_id: Annotated[str | None, Query(alias="object", max_length=1024)] = None,
+) -> PdfLink:
+    return wiring.final_desk().pdf_link(submission_id, number, object_id)
 
 
 @desk.post(

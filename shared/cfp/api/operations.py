@@ -24,8 +24,9 @@ from cfp.api.answers import (
 )
 from cfp.api.room import OrganizersRoom
 from cfp.archive import ArchiveView
-from cfp.console import ArchiveRequest, DeadLetterListing, Export, ExtensionRequest, PdfLink, Redriven
+from cfp.console import ArchiveRequest, DeadLetterListing, Export, ExtensionRequest, Redriven
 from cfp.release_records import ReleasePreview, ReleaseRequest, ReleaseView
+from cfp.upload_views import PdfLink
 
 router = OrganizersRoom()
 

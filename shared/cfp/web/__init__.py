@@ -18,7 +18,16 @@ from urllib.parse import urlsplit
 
 PAGE = "index.html"
 CONSOLE = "console.html"
-ASSETS = ("app.js", "common.js", "final.js", "app.css", "console.js", "console.css", "program.css")
+ASSETS = (
+    "app.js",
+    "common.js",
+    "final.js",
+    "app.css",
+    "console.js",
+    "console_final.js",
+    "console.css",
+    "program.css",
+)
 
 _CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",

@@ -316,6 +316,7 @@
     summarize(list);
     render();
     await loadDeadLetters();
+    document.dispatchEvent(new CustomEvent("cfp:overview"));
   }
 
   // Each column header sorts by its key; the reviews' header also by each aggregate (its buttons' keys).
@@ -673,6 +674,7 @@
     $("detail-history").replaceChildren(
       ...(d.history.length ? d.history.map((h) => el("li", {}, when(h.at) + ": " + h.by + " " + h.action + (h.detail ? " (" + h.detail + ")" : ""))) : [el("li", {}, "No changes by organizers.")])
     );
+    document.dispatchEvent(new CustomEvent("cfp:detail", { detail: d }));
     show("detail");
     $("detail-title").setAttribute("tabindex", "-1");
     $("detail-title").focus();
