@@ -298,8 +298,8 @@ def _progress(done: int, total: int, name: str) -> None:
 def _download(console: Console, bucket: UploadBucket, args: argparse.Namespace, out: IO[str]) -> int:
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
-    files = console.pdf_files(include_late=args.late)
-    limit = console.settings.max_upload_bytes
+    files = console.pdf_files(include_late=args.late, contents=args.contents)
+    limit = max(console.settings.max_upload_bytes, console.settings.max_poster_bytes)
     for done, item in enumerate(files, start=1):
         (folder / item.name).write_bytes(bucket.read(item.key, item.version_id, limit))
         _progress(done, len(files), item.name)
@@ -473,6 +473,12 @@ def _parser() -> argparse.ArgumentParser:
     download = commands.add_parser("download", parents=[target], help="every on-time PDF into DIR")
     download.add_argument("dir")
     download.add_argument("--late", action="store_true", help="late uploads too")
+    download.add_argument(
+        "--contents",
+        choices=["first", "finals", "posters"],
+        default="first",
+        help="first versions (default), or the accepted posters' final abstracts or posters",
+    )
     extend = commands.add_parser("extend", parents=[target], help="give submissions more time")
     extend.add_argument("ids", nargs="+", metavar="ID")
     extend.add_argument("--until", required=True, help="their new deadline (ISO 8601 or ... AoE)")

@@ -21,16 +21,19 @@ from pydantic import BaseModel, Field
 
 from cfp.clock import Clock
 from cfp.errors import ObjectUnreadable
-from cfp.model import Submission, Version, Window, current_version, late_versions
+from cfp.finals import current_final
+from cfp.model import Submission, UploadKind, Version, Window, current_version, late_versions, upload_order
 from cfp.observability import logger
 from cfp.ports import (
     ArchiveJob,
     ArchiveJobs,
     ArchiveStorage,
     ArchiveWriter,
+    Snapshot,
     SubmissionRepository,
     UploadStorage,
 )
+from cfp.program import in_program
 from cfp.settings import Settings
 
 # The zip is deleted this long after it was built (the bucket's lifecycle rule on the archive prefix says
@@ -54,6 +57,10 @@ STOP_MARGIN = timedelta(minutes=2)
 STOPPED = "The build stopped without finishing: it may have run out of memory or time; start it again."
 
 State = Literal["queued", "building", "done", "failed"]
+# What a zip may hold: each live submission's first version on record, or each accepted poster's final
+# abstract or poster on record (``cfp.finals``).
+Contents = Literal["first", "finals", "posters"]
+_FINAL_KIND: dict[str, UploadKind] = {"finals": "final", "posters": "poster"}
 
 
 def safe_title(title: str) -> str:
@@ -69,9 +76,11 @@ def safe_title(title: str) -> str:
     return text.rstrip(" .") or "untitled"
 
 
-def entry_name(submission: Submission, late: int = 0) -> str:
-    """``<id> - <title>.pdf``, and ``<id> - <title> (late 2).pdf`` for the second late upload."""
-    suffix = f" (late {late})" if late else ""
+def entry_name(submission: Submission, late: int = 0, what: str = "") -> str:
+    """``<id> - <title>.pdf``, ``<id> - <title> (late 2).pdf`` for the second late upload, and with
+    ``what`` (poster, final) ``<id> - <title> (poster).pdf`` or ``(poster, late 1)``."""
+    marks = [m for m in (what, f"late {late}" if late else "") if m]
+    suffix = f" ({', '.join(marks)})" if marks else ""
     return f"{submission.id} - {safe_title(submission.title)}{suffix}.pdf"
 
 
@@ -105,6 +114,30 @@ def select_entries(
     return entries
 
 
+def select_final_entries(
+    snapshot: Snapshot, window: Window, include_late: bool, contents: Contents
+) -> list[ArchiveEntry]:
+    """The final abstract or the poster on record for every poster in the program (and with
+    ``include_late`` each late one), named like the first versions with what they are."""
+    kind = _FINAL_KIND[contents]
+    what = "poster" if kind == "poster" else "final"
+    entries: list[ArchiveEntry] = []
+    for submission, _ in sorted(snapshot.records, key=lambda pair: pair[0].id):
+        if not in_program(submission, snapshot.markers.get(submission.id, set())):
+            continue
+        finals = [v for v in snapshot.finals.get(submission.id, []) if v.kind == kind]
+        current = current_final(submission, finals, kind, window)
+        if current is not None:
+            entries.append(_entry(entry_name(submission, what=what), current, False))
+        if include_late:
+            late = sorted(
+                (v for v in finals if v.counted and window.is_late(submission, v)), key=upload_order
+            )
+            for n, upload in enumerate(late, start=1):
+                entries.append(_entry(entry_name(submission, n, what), upload, True))
+    return entries
+
+
 def _entry(name: str, upload: Version, late: bool) -> ArchiveEntry:
     return ArchiveEntry(name, upload.key, upload.version_id, late, upload.uploaded_at)
 
@@ -114,9 +147,11 @@ def archive_key(prefix: str, job_id: str) -> str:
 
 
 def download_name(job: ArchiveJob) -> str:
-    """The zip's own name when saved: when it was asked for, and whether late uploads are in it."""
+    """The zip's own name when saved: what it holds, when it was asked for, and whether late uploads are
+    in it."""
     late = "-with-late" if job.include_late else ""
-    return f"posters-{job.requested_at.astimezone(UTC):%Y%m%d-%H%M}{late}.zip"
+    what = {"finals": "final-abstracts", "posters": "poster-pdfs"}.get(job.contents, "posters")
+    return f"{what}-{job.requested_at.astimezone(UTC):%Y%m%d-%H%M}{late}.zip"
 
 
 def job_message(job_id: str) -> str:
@@ -138,6 +173,7 @@ class ArchiveView(BaseModel):
 
     id: str
     include_late: bool
+    contents: Contents = Field(default="first", description="first (versions), finals or posters.")
     requested_by: str
     requested_at: datetime
     state: State = Field(description="queued, building, done or failed.")
@@ -175,6 +211,11 @@ def view_of(job: ArchiveJob, now: datetime) -> ArchiveView:
     return ArchiveView(
         id=job.id,
         include_late=job.include_late,
+        contents="finals"
+        if job.contents == "finals"
+        else "posters"
+        if job.contents == "posters"
+        else "first",
         requested_by=job.requested_by,
         requested_at=job.requested_at,
         state="failed" if cut_off else job.state,
@@ -266,7 +307,12 @@ class ArchiveBuilder:
     def _write(self, job_id: str, attempt: int, time_left: Callable[[], float]) -> int:
         job = self.jobs.job(job_id)
         assert job is not None
-        entries = select_entries(self.store.all(), self.settings.window, job.include_late)
+        if job.contents in _FINAL_KIND:
+            contents: Contents = "finals" if job.contents == "finals" else "posters"
+            snapshot = self.store.snapshot()
+            entries = select_final_entries(snapshot, self.settings.final_window, job.include_late, contents)
+        else:
+            entries = select_entries(self.store.all(), self.settings.window, job.include_late)
         total = len(entries)
         self._progress(job_id, attempt, 0, total)
         step = max(1, -(-total // PROGRESS_WRITES))

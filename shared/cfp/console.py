@@ -24,9 +24,11 @@ from cfp.archive import (
     JOB_RECORD_KEEP,
     ArchiveEntry,
     ArchiveView,
+    Contents,
     archive_key,
     job_message,
     select_entries,
+    select_final_entries,
     view_of,
 )
 from cfp.clock import Clock
@@ -248,6 +250,11 @@ class ArchiveRequest(BaseModel):
 
     include_late: StrictBool = Field(
         default=False, description="Late uploads too, each beside the on-time one."
+    )
+    contents: Contents = Field(
+        default="first",
+        description="first: each submission's version on record; finals: each accepted poster's final "
+        "abstract; posters: each accepted poster's poster PDF.",
     )
 
 
@@ -518,9 +525,14 @@ class Console:
         )
         return json.dumps(document.model_dump(mode="json"), ensure_ascii=False, indent=1).encode()
 
-    def pdf_files(self, include_late: bool = False) -> list[ArchiveEntry]:
-        """The upload on record for every live submission (and, with ``include_late``, each late one),
-        named as in the archive's zip (``cfp.archive``), so a folder of them sorts by id."""
+    def pdf_files(self, include_late: bool = False, contents: Contents = "first") -> list[ArchiveEntry]:
+        """The upload on record for every live submission (and, with ``include_late``, each late one), or
+        the final abstracts or posters of the accepted ones, named as in the archive's zip
+        (``cfp.archive``), so a folder of them sorts by id."""
+        if contents != "first":
+            return select_final_entries(
+                self.store.snapshot(), self.settings.final_window, include_late, contents
+            )
         return select_entries(self.store.all(), self.settings.window, include_late)
 
     # ---- the archive of every PDF -------------------------------------------------------------------
@@ -530,9 +542,10 @@ class Console:
         if self.archive_jobs is None or self.archive_queue is None:
             raise QueueUnavailable("archives are not set up for this console")
         now = self.clock.now()
-        job = ArchiveJob(secrets.token_hex(8), request.include_late, by, now)
+        job = ArchiveJob(secrets.token_hex(8), request.include_late, by, now, contents=request.contents)
         self.archive_jobs.save_job(job)
-        what = "on-time and late PDFs" if request.include_late else "on-time PDFs"
+        kind = {"first": "PDFs", "finals": "final abstracts", "posters": "posters"}[request.contents]
+        what = f"on-time and late {kind}" if request.include_late else f"on-time {kind}"
         self.store.audit(by, "archive requested", f"{job.id}: {what}", now)
         try:
             self.archive_queue.send(job_message(job.id))

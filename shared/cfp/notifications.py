@@ -193,6 +193,20 @@ class Notifier:
             submission, words, self.clock.now(), bool(event.detail.get("sent_by"))
         )
 
+    def _final_status(self, snapshot: Snapshot, batch: list[NotificationEvent]) -> str:
+        """When final versions arrived in this batch: how far the final phase has come, in one line."""
+        if not any(event.kind is EventKind.FINAL_VERDICT for event in batch):
+            return ""
+        from cfp.final_desk import checklist_of
+
+        checklist = checklist_of(snapshot, self.renderer.final_window)
+        m = checklist.missing
+        return (
+            f"Final phase: {m['complete']} of {len(checklist.rows)} accepted posters complete; still missing "
+            f"{m['abstract']} final abstract(s), {m['poster']} poster(s), {m['presenter']} presenter(s), "
+            f"{m['consent']} publication choice(s)."
+        )
+
     def _close_finals(self, event: NotificationEvent) -> None:
         """The organizers' final-phase digest, once: the checklist of every accepted poster."""
         from cfp.final_desk import checklist_of
@@ -239,6 +253,7 @@ class Notifier:
             ).encode()
         ).hexdigest()
         mentioned = {entry.submission_id for section in sections for entry in section.entries}
+        final_status = self._final_status(snapshot, outcome.events)
         for audience, hidden in self._audiences(snapshot, mentioned):
             shown = [
                 DigestSection(
@@ -248,7 +263,14 @@ class Notifier:
             ]
             if hidden and not any(s.entries for s in shown):
                 continue
-            mail = self.renderer.digest(digest_title(shown), shown, everything, self.clock.now(), to=audience)
+            mail = self.renderer.digest(
+                digest_title(shown),
+                shown,
+                everything,
+                self.clock.now(),
+                to=audience,
+                final_status=final_status,
+            )
             self._send_to_organizers(f"digest:{key}{_audience_key(audience, hidden)}", mail)
 
     def _audiences(

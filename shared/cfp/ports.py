@@ -87,6 +87,8 @@ class ArchiveJob:
     finished_at: datetime | None = None
     message: str = ""
     ends_at: datetime | None = None
+    # What the zip holds: the first versions, the final abstracts or the posters (``cfp.archive``).
+    contents: str = "first"
 
 
 @dataclass(frozen=True)

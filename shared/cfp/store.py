@@ -651,6 +651,7 @@ class SubmissionStore:
             "attempt": job.attempt,
             "done": job.done,
             "message": job.message,
+            "contents": job.contents,
             "expires_epoch": int((job.requested_at + JOB_RECORD_KEEP).timestamp()),
         }
         self._client.put_item(
@@ -679,6 +680,7 @@ class SubmissionStore:
             else None,
             message=str(values.get("message", "")),
             ends_at=datetime.fromisoformat(str(values["ends_at"])) if "ends_at" in values else None,
+            contents=str(values.get("contents", "first")),
         )
 
     def _update_job(

@@ -189,3 +189,33 @@ def test_cfp_admin_shows_the_checklist_and_mails_those_missing_something(
     assert "1 author would be mailed" in preview and posters[2]["id"] in preview
     send_id = preview.split("--send ")[1].split()[0]
     assert "1 mail queued" in admin("mail-missing", "poster", "--send", send_id)
+
+
+def test_a_zip_of_the_posters_or_the_final_abstracts_of_the_accepted_posters(
+    world: World, cookie: str, posters: list[dict[str, Any]]
+) -> None:
+    from tests.handlers.test_archive import build, queued, zip_entries
+
+    complete, partial, _ = posters
+    for contents, expected in (
+        (
+            "posters",
+            {f"{complete['id']} - Poster 0 (poster).pdf", f"{partial['id']} - Poster 1 (poster).pdf"},
+        ),
+        ("finals", {f"{complete['id']} - Poster 0 (final).pdf"}),
+    ):
+        started = call("POST", "/organizers/archives", {"contents": contents}, cookie=cookie)
+        assert started["statusCode"] == 202, started
+        job = body_of(started)
+        assert job["contents"] == contents
+        [message] = queued(world, "ARCHIVE_QUEUE_URL")
+        assert build(world, [message["Body"]]) == {"batchItemFailures": []}
+        done = body_of(call("GET", f"/organizers/archives/{job['id']}", cookie=cookie))
+        assert done["state"] == "done" and done["filename"].startswith(
+            "poster-pdfs-" if contents == "posters" else "final-abstracts-"
+        )
+        entries = zip_entries(world, job["id"])
+        assert set(entries) == expected
+        assert all(data.startswith(b"%PDF") for data in entries.values())
+    refused = call("POST", "/organizers/archives", {"contents": "slides"}, cookie=cookie)
+    assert refused["statusCode"] == 422

@@ -75,6 +75,11 @@ def test_an_accepted_author_sends_the_final_abstract_and_the_poster_and_is_told_
     subjects = [" ".join(str(m["Subject"]).split()) for m in sent()]
     assert any("Poster check PASS: Warm Starts for Posters" in s for s in subjects), subjects
     assert any("Final abstract check PASS" in s for s in subjects), subjects
+    [digest] = [m for m in sent() if "Digest" in str(m["Subject"]) and "final upload" in str(m["Subject"])]
+    assert (
+        "Final phase: 0 of 1 accepted posters complete; still missing 0 final abstract(s), 0 poster(s)"
+        in (text_of(digest))
+    )
 
     # The first phase is untouched: its versions and status are what they were.
     view = body_of(call("GET", f"/submissions/{created['id']}", token=created["token"]))

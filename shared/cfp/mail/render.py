@@ -366,6 +366,7 @@ class MailRenderer:
         full_list: bool = False,
         to: tuple[str, ...] | None = None,
         hidden_decisions: frozenset[str] = frozenset(),
+        final_status: str = "",
     ) -> Mail:
         """One organizer digest (to every organizer, or to ``to``); a CSV carries the entries when a section
         is long or ``full_list`` is set, without the decisions of ``hidden_decisions``."""
@@ -397,6 +398,7 @@ class MailRenderer:
             "time_left_text": rules.time_left(now, self._call.window.deadline).capitalize(),
             "attachment_name": attachment.filename if attachment else None,
             "console_known": bool(self._call.public_url),
+            "final_status": final_status,
         }
         text, html = _render("digest", context)
         return Mail(

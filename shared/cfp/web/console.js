@@ -501,7 +501,7 @@
     clearProblem();
     $("archive-start").disabled = true;
     try {
-      showArchive(await api("POST", "/organizers/archives", { include_late: $("archive-late").checked }));
+      showArchive(await api("POST", "/organizers/archives", { include_late: $("archive-late").checked, contents: $("archive-contents").value }));
     } catch (error) {
       $("archive-start").disabled = false;
       if (error instanceof SignedOut) return showSignIn();
