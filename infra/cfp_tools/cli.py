@@ -182,6 +182,7 @@ _DELEGATED_HELP = {
     "bench": "time the PDF format checker (cfp bench --help for its options)",
     "admin": "list, show, export, download, decide, extend, redrive, reconcile (cfp admin --help)",
     "bench-digest": "time one organizer digest of N changes (cfp bench-digest --help)",
+    "bench-posters": "time the poster check on every real poster shape (cfp bench-posters --help)",
     "bench-e2e": "create, upload and judge N submissions through cfp local (cfp bench-e2e --help)",
     "bench-decisions": "decide and release N decisions through cfp local (cfp bench-decisions --help)",
     "cost": "the AWS bill for N submissions from the template (cfp cost --help)",
@@ -197,6 +198,7 @@ _DELEGATED_HELP = {
 _DELEGATED = {
     "bench": "cfp_tools.bench",
     "bench-digest": "cfp_tools.bench_digest",
+    "bench-posters": "cfp_tools.bench_posters",
     "bench-e2e": "cfp_tools.bench_e2e",
     "bench-decisions": "cfp_tools.bench_decisions",
     "coldstart": "cfp_tools.coldstart",

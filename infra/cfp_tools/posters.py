@@ -9,6 +9,7 @@ the US E-size sheet (ANSI E, 34 x 44 in).
 from __future__ import annotations
 
 import io
+import random
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
@@ -37,6 +38,8 @@ class Photo:
 
     pixels: tuple[int, int] = (1200, 800)
     box: tuple[float, float, float, float] = (0.1, 0.4, 0.8, 0.3)
+    # Noise compresses as badly as a photograph does, so the file is as large as a real poster's.
+    noisy: bool = False
 
 
 @dataclass
@@ -66,7 +69,7 @@ def make_poster(layout: PosterLayout | None = None) -> bytes:
         for photo in layout.photos if page == 0 else []:
             left, bottom, box_width, box_height = photo.box
             canvas.drawImage(
-                ImageReader(_photo(photo.pixels)),
+                ImageReader(_photo(photo.pixels, photo.noisy)),
                 width * left,
                 height * bottom,
                 width=width * box_width,
@@ -77,7 +80,10 @@ def make_poster(layout: PosterLayout | None = None) -> bytes:
     return out.getvalue()
 
 
-def _photo(pixels: tuple[int, int]) -> Image.Image:
+def _photo(pixels: tuple[int, int], noisy: bool = False) -> Image.Image:
+    if noisy:
+        noise = random.Random(pixels[0]).randbytes(pixels[0] * pixels[1] * 3)  # noqa: S311 - not a secret
+        return Image.frombytes("RGB", pixels, noise)
     image = Image.new("RGB", pixels, (40, 90, 160))
     draw = ImageDraw.Draw(image)
     for step in range(0, pixels[0], max(1, pixels[0] // 12)):
@@ -85,8 +91,10 @@ def _photo(pixels: tuple[int, int]) -> Image.Image:
     return image
 
 
-def photo_at_dpi(dpi: float, box: tuple[float, float, float, float], size: tuple[float, float]) -> Photo:
+def photo_at_dpi(
+    dpi: float, box: tuple[float, float, float, float], size: tuple[float, float], noisy: bool = False
+) -> Photo:
     """A photo with as many pixels as ``dpi`` gives over ``box`` on a page of ``size`` (points)."""
     width_in = size[0] * box[2] / INCH
     height_in = size[1] * box[3] / INCH
-    return Photo(pixels=(max(1, round(width_in * dpi)), max(1, round(height_in * dpi))), box=box)
+    return Photo(pixels=(max(1, round(width_in * dpi)), max(1, round(height_in * dpi))), box=box, noisy=noisy)
