@@ -33,7 +33,7 @@ from cfp.ports import (
     SubmissionRepository,
     UploadStorage,
 )
-from cfp.program import in_program
+from cfp.release_records import in_program
 from cfp.settings import Settings
 
 # The zip is deleted this long after it was built (the bucket's lifecycle rule on the archive prefix says

@@ -67,8 +67,7 @@ from cfp.ports import (
     SubmissionRepository,
     UploadStorage,
 )
-from cfp.program import in_program
-from cfp.release_records import decision_sent
+from cfp.release_records import decision_sent, in_program
 from cfp.remeasure import measured_by_older
 from cfp.reviews import (
     AGGREGATES,

@@ -26,7 +26,7 @@ from cfp.instants import InstantOutOfRange, check_extension
 from cfp.model import Submission, Version, Window
 from cfp.neutral import neutral
 from cfp.ports import EventPublisher, FinalRepository, Snapshot, SubmissionRepository, UploadStorage
-from cfp.program import in_program
+from cfp.release_records import in_program
 from cfp.settings import NO_FINAL_DEADLINE, Settings
 from cfp.upload_views import PDF_LINK_SECONDS, PdfLink
 

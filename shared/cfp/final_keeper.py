@@ -16,7 +16,7 @@ from cfp import events
 from cfp.deadline import SETTLE, thresholds_passed
 from cfp.finals import missing_of
 from cfp.ports import EventPublisher, Snapshot, SubmissionRepository
-from cfp.program import in_program
+from cfp.release_records import in_program
 from cfp.settings import Settings
 
 _REMINDED = "final_reminder:"

@@ -20,7 +20,7 @@ from cfp.clock import Clock
 from cfp.errors import LimitReached, RateLimited
 from cfp.model import NAME_MAX, RequiredLine, Submission, UploadKind, Version, Window, final_key, upload_order
 from cfp.ports import FinalRepository, SubmissionRepository, UploadStorage
-from cfp.program import in_program
+from cfp.release_records import in_program
 from cfp.settings import NO_FINAL_DEADLINE, Settings
 from cfp.upload_views import UploadIssued, UploadTicket, VersionView
 
@@ -243,3 +243,15 @@ def _listed_author(submission: Submission, name: str) -> str:
             return author.name
     listed = ", ".join(author.name for author in submission.authors)
     raise NotAnAuthor(f"must be one of the authors as listed: {listed}")
+
+
+def publishable(submission: Submission, finals: list[Version], window: Window) -> dict[str, Version]:
+    """The final uploads the public program may link to, by what they are (abstract, poster): those the
+    authors agreed to publish, counted (on time) and not failing their check."""
+    chosen = {"abstract": submission.publish_abstract, "poster": submission.publish_poster}
+    found: dict[str, Version] = {}
+    for name, kind in FINAL_UPLOADS.items():
+        current = current_final(submission, finals, kind, window) if chosen[name] else None
+        if current is not None and current.verdict is not None and current.verdict.outcome != "fail":
+            found[name] = current
+    return found

@@ -11,6 +11,7 @@ republishing moves nobody. Each publication records what changed since the one b
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
@@ -21,9 +22,9 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from cfp.clock import Clock
-from cfp.model import Decision, Submission, Version
+from cfp.model import Submission, Version
 from cfp.ports import Snapshot
-from cfp.release_records import decision_sent
+from cfp.release_records import in_program
 
 BOARD_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,11}$"
 # The file names the program is published and served under.
@@ -39,6 +40,8 @@ CONTENT_TYPES = {
     "program.csv": "text/csv; charset=utf-8",
     "program.ics": "text/calendar; charset=utf-8",
 }
+# Which file each published PDF link stands for (key and version): kept beside the program, never served.
+PDF_FILES = "pdf-files.json"
 # How many publications' changelogs the page shows.
 CHANGELOG_SHOWN = 5
 
@@ -78,6 +81,12 @@ class ProgramPoster(BaseModel):
     authors: list[ProgramAuthor]
     abstract: str
     session: Session | None
+    abstract_pdf: str | None = Field(
+        default=None, description="Where the final abstract's PDF is, when its authors agreed to publish it."
+    )
+    poster_pdf: str | None = Field(
+        default=None, description="Where the poster's PDF is, when its authors agreed to publish it."
+    )
 
 
 class PublicListing(BaseModel):
@@ -195,14 +204,6 @@ class ProgramStorage(Protocol):
         ...
 
 
-def in_program(submission: Submission, markers: set[str]) -> bool:
-    return (
-        not submission.withdrawn
-        and submission.decision is Decision.ACCEPTED
-        and decision_sent(submission, markers)
-    )
-
-
 def _board_number(board: str) -> int | None:
     found = re.fullmatch(r"P(\d+)", board)
     return int(found.group(1)) if found else None
@@ -240,16 +241,24 @@ def session_of(board: str, sessions: tuple[Session, ...]) -> Session | None:
     return sessions[(number - 1) % len(sessions)] if number else sessions[0]
 
 
+def pdf_path(submission_id: str, what: str) -> str:
+    """Where the program serves a poster's published PDF (``what``: abstract or poster)."""
+    return f"/program/posters/{submission_id}/{what}.pdf"
+
+
 def build(
     conference: str,
     records: Iterable[tuple[Submission, list[Version]]],
     markers: Mapping[str, set[str]],
     boards: Mapping[str, str],
     sessions: tuple[Session, ...],
+    pdfs: Mapping[str, Mapping[str, Version]] | None = None,
 ) -> Program:
-    """The program as it would be published now (boards for newcomers included, not yet recorded)."""
+    """The program as it would be published now (boards for newcomers included, not yet recorded), with
+    links to the PDFs in ``pdfs`` (by submission id, what they are: abstract, poster)."""
     chosen = [s for s, _ in records if in_program(s, markers.get(s.id, set()))]
     assigned = with_new_boards(chosen, boards)
+    published = pdfs or {}
     posters = [
         ProgramPoster(
             board=assigned[s.id],
@@ -258,6 +267,8 @@ def build(
             authors=[ProgramAuthor(name=a.name, affiliation=a.affiliation or "") for a in s.authors],
             abstract=s.abstract,
             session=session_of(assigned[s.id], sessions),
+            abstract_pdf=pdf_path(s.id, "abstract") if "abstract" in published.get(s.id, {}) else None,
+            poster_pdf=pdf_path(s.id, "poster") if "poster" in published.get(s.id, {}) else None,
         )
         for s in chosen
     ]
@@ -278,7 +289,7 @@ def changelog(before: Program | None, after: Program) -> list[Change]:
             continue
         fields = [
             name
-            for name in ("title", "authors", "abstract", "board", "session")
+            for name in ("title", "authors", "abstract", "board", "session", "abstract_pdf", "poster_pdf")
             if getattr(previous, name) != getattr(poster, name)
         ]
         if fields:
@@ -290,6 +301,8 @@ def changelog(before: Program | None, after: Program) -> list[Change]:
 
 
 Renderer = Callable[[Program], Mapping[str, tuple[str, bytes]]]
+# The final uploads a program links to, by submission id and what they are (abstract, poster).
+PdfChooser = Callable[[Snapshot], Mapping[str, Mapping[str, Version]]]
 
 
 @dataclass(frozen=True)
@@ -303,11 +316,20 @@ class ProgramDesk:
     storage: ProgramStorage
     render: Renderer
     clock: Clock
+    pdfs: PdfChooser | None = None
+
+    def _pdfs(self, snapshot: Snapshot) -> Mapping[str, Mapping[str, Version]]:
+        return self.pdfs(snapshot) if self.pdfs is not None else {}
 
     def preview(self) -> Program:
         snapshot = self.source.snapshot()
         program = build(
-            self.conference, snapshot.records, snapshot.markers, self.boards.boards(), self.sessions
+            self.conference,
+            snapshot.records,
+            snapshot.markers,
+            self.boards.boards(),
+            self.sessions,
+            self._pdfs(snapshot),
         )
         published = self.storage.current()
         program.history = published.history[: CHANGELOG_SHOWN - 1] if published else []
@@ -317,7 +339,8 @@ class ProgramDesk:
         """Record the boards of newcomers, then publish the snapshot with its changelog."""
         snapshot = self.source.snapshot()
         before = self.boards.boards()
-        program = build(self.conference, snapshot.records, snapshot.markers, before, self.sessions)
+        pdfs = self._pdfs(snapshot)
+        program = build(self.conference, snapshot.records, snapshot.markers, before, self.sessions, pdfs)
         wanted = {p.id: p.board for p in program.posters if before.get(p.id) != p.board}
         if wanted:
             self.boards.assign(wanted, before)
@@ -332,7 +355,13 @@ class ProgramDesk:
         )
         program.id, program.published_at = publication.id, now
         program.history = [publication, *(published.history if published else [])][:CHANGELOG_SHOWN]
-        self.storage.publish(program, self.render(program))
+        files = {
+            submission_id: {what: {"key": v.key, "version_id": v.version_id} for what, v in chosen.items()}
+            for submission_id, chosen in pdfs.items()
+            if chosen
+        }
+        rendered = {**self.render(program), PDF_FILES: ("application/json", json.dumps(files).encode())}
+        self.storage.publish(program, rendered)
         return Published(id=publication.id, published_at=now, posters=len(program.posters), changelog=changes)
 
     def set_board(self, submission_id: str, board: str) -> str:

@@ -68,7 +68,18 @@ def _by_session(program: Program) -> list[tuple[Session | None, list[ProgramPost
 
 def csv_file(program: Program) -> bytes:
     rows: list[list[object]] = [
-        ["board", "id", "title", "authors", "affiliations", "session_start", "session_end", "abstract"]
+        [
+            "board",
+            "id",
+            "title",
+            "authors",
+            "affiliations",
+            "session_start",
+            "session_end",
+            "abstract",
+            "abstract_pdf",
+            "poster_pdf",
+        ]
     ]
     for poster in program.posters:
         rows.append(
@@ -81,6 +92,8 @@ def csv_file(program: Program) -> bytes:
                 poster.session.start.isoformat() if poster.session else "",
                 poster.session.end.isoformat() if poster.session else "",
                 poster.abstract,
+                poster.abstract_pdf or "",
+                poster.poster_pdf or "",
             ]
         )
     return safe_csv(rows)

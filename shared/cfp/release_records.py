@@ -40,6 +40,16 @@ def decision_sent(submission: Submission, markers: set[str]) -> bool:
     )
 
 
+def in_program(submission: Submission, markers: set[str]) -> bool:
+    """Whether the program lists the poster, and so whether it has a final phase: accepted, that
+    acceptance mailed to its authors (nobody hears of it first), and not withdrawn."""
+    return (
+        not submission.withdrawn
+        and submission.decision is Decision.ACCEPTED
+        and decision_sent(submission, markers)
+    )
+
+
 @dataclass(frozen=True)
 class Claim:
     """One decision version a release would send."""

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from cfp.notifications import Notifier, SendOnce
     from cfp.ports import TokenSealer
     from cfp.program import ProgramDesk
+    from cfp.program_pdfs import ProgramPdfs
     from cfp.program_store import ProgramFiles
     from cfp.queues import NotificationQueue
     from cfp.releases import Releases
@@ -289,6 +290,20 @@ def program_desk(
         program_files(given=s, clients=clients),
         render,
         at or clock(),
+        program_pdfs(given=s, clients=clients).chosen,
+    )
+
+
+def program_pdfs(*, given: Settings | None = None, clients: Clients | None = None) -> ProgramPdfs:
+    """The program's PDF links: which files a publication links to, and a reader's link to one."""
+    from cfp.program_pdfs import ProgramPdfs
+
+    s = given or settings()
+    return ProgramPdfs(
+        store(given=s, clients=clients),
+        program_files(given=s, clients=clients),
+        bucket(given=s, clients=clients),
+        s.final_window,
     )
 
 

@@ -219,3 +219,53 @@ def test_a_zip_of_the_posters_or_the_final_abstracts_of_the_accepted_posters(
         assert all(data.startswith(b"%PDF") for data in entries.values())
     refused = call("POST", "/organizers/archives", {"contents": "slides"}, cookie=cookie)
     assert refused["statusCode"] == 422
+
+
+def test_the_program_links_to_the_pdfs_their_authors_agreed_to_publish_and_stops_when_they_withdraw(
+    world: World, cookie: str, posters: list[dict[str, Any]]
+) -> None:
+    import json
+
+    complete, partial, empty = posters
+    details = {"presenter": "Ada Lovelace", "publish_abstract": True, "publish_poster": True}
+    # Agreed, but only a poster on record: the program links to the poster alone.
+    assert (
+        call("PUT", f"/submissions/{partial['id']}/final", details, token=partial["token"])["statusCode"]
+        == 200
+    )
+    published = call("POST", "/organizers/program/publish", cookie=cookie)
+    assert published["statusCode"] == 200, published
+    document = json.loads(call("GET", "/program.json")["body"])
+    links = {p["id"]: (p["abstract_pdf"], p["poster_pdf"]) for p in document["posters"]}
+    assert links[complete["id"]] == (
+        f"/program/posters/{complete['id']}/abstract.pdf",
+        f"/program/posters/{complete['id']}/poster.pdf",
+    )
+    assert links[partial["id"]] == (None, f"/program/posters/{partial['id']}/poster.pdf")
+    assert links[empty["id"]] == (None, None), "no consent, no file: no link"
+    page = call("GET", "/program")["body"]
+    assert f'href="/program/posters/{complete["id"]}/poster.pdf"' in page
+    assert (
+        "pdf-files" not in json.dumps(document)
+        and call("GET", "/program/pdf-files.json")["statusCode"] == 404
+    )
+
+    followed = call("GET", f"/program/posters/{complete['id']}/poster.pdf")
+    assert followed["statusCode"] == 302, followed
+    location = followed["headers"]["Location"]
+    assert "X-Amz-Signature" in location and "versionId=" in location
+    assert call("GET", f"/program/posters/{empty['id']}/poster.pdf")["statusCode"] == 404
+    assert call("GET", f"/program/posters/{complete['id']}/slides.pdf")["statusCode"] == 422
+
+    # Consent withdrawn: the link stops at once, before any new publication.
+    withdrawn = {**details, "publish_poster": False}
+    assert (
+        call("PUT", f"/submissions/{complete['id']}/final", withdrawn, token=complete["token"])["statusCode"]
+        == 200
+    )
+    gone = call("GET", f"/program/posters/{complete['id']}/poster.pdf")
+    assert gone["statusCode"] == 404 and "no longer" in body_of(gone)["message"]
+    assert call("GET", f"/program/posters/{complete['id']}/abstract.pdf")["statusCode"] == 302
+    republished = body_of(call("POST", "/organizers/program/publish", cookie=cookie))
+    changed = [c for c in republished["changelog"] if c["kind"] == "changed"]
+    assert [c["fields"] for c in changed] == [["poster_pdf"]]

@@ -42,6 +42,7 @@ def test_document_is_served_over_http() -> None:
         "/organizers/finals/mail-missing",
         "/organizers/finals/extensions",
         "/organizers/submissions/{submission_id}/finals/{number}/link",
+        "/program/posters/{submission_id}/{name}",
         "/organizers/sign-in",
         "/organizers/session",
         "/organizers/submissions",

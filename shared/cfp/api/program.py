@@ -3,13 +3,14 @@ stored), and for organizers its preview, publication and boards."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from cfp import web, wiring
-from cfp.api.answers import CONSOLE_ANSWERS, ErrorAnswer, SubmissionId, answers, documented, error
+from cfp.api.answers import CONSOLE_ANSWERS, INVALID, ErrorAnswer, SubmissionId, answers, documented, error
 from cfp.api.room import OrganizersRoom, Room
 from cfp.program import BoardRequest, Program, Published
 
@@ -112,6 +113,26 @@ def program_csv() -> Response[Any]:
 )
 def program_ics() -> Response[Any]:
     return _published("program.ics")
+
+
+@public.get(
+    "/program/posters/<submission_id>/<name>",
+    summary="A published poster's final abstract or poster PDF: a redirect to a link that works 10 minutes",
+    responses={
+        302: {"description": "Found: the Location header is a link to the PDF, valid 10 minutes."},
+        404: documented(
+            ErrorAnswer,
+            "not_found: the program links to no such PDF, or its authors no longer agree to publish it.",
+        ),
+        422: INVALID,
+    },
+)
+def published_pdf(
+    submission_id: SubmissionId,
+    name: Annotated[str, Path(pattern=r"^(abstract|poster)\.pdf$", description="abstract.pdf or poster.pdf")],
+) -> Response[Any]:
+    url = wiring.program_pdfs().link(submission_id, name.removesuffix(".pdf"))
+    return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"}, body="")
 
 
 @router.get(
