@@ -206,16 +206,16 @@ class FinalDesk:
 
     def extend(self, request: FinalExtensionRequest, by: str) -> list[str]:
         """More time for the final versions of these posters (all or, for one not in the program, none)."""
-        deadline = self.settings.final_deadline
-        if deadline is None:
-            raise InstantOutOfRange("until", "the call sets no final deadline, so there is nothing to extend")
-        check_extension(request.until, deadline)
         found: list[Submission] = []
         for submission_id in dict.fromkeys(request.ids):
             submission, _ = self.store.get(submission_id)
             if not in_program(submission, self.store.markers(submission_id)):
                 raise SubmissionNotFound(f"{submission_id} in the final phase")
             found.append(submission)
+        deadline = self.settings.final_deadline
+        if deadline is None:
+            raise InstantOutOfRange("until", "the call sets no final deadline, so there is nothing to extend")
+        check_extension(request.until, deadline)
         now = self.clock.now()
         for submission in found:
             self.finals.extend_final(submission.id, request.until, now)

@@ -456,7 +456,7 @@ def test_an_accepted_author_sends_the_final_abstract_and_the_poster_from_the_pag
     expect(page.locator("#final-summary")).to_contain_text("Everything is in.")
     assert shown_though_hidden(page) == []
     assert serious_violations(page) == []
-    page.screenshot(path=artifacts / "authors-page-final-phone.png", full_page=True)
+    section.screenshot(path=artifacts / "authors-page-final-phone.png")
 
     final = read(stack, submission)["final"]
     assert (final["poster"]["verdict"]["outcome"], final["abstract"]["verdict"]["outcome"]) == (

@@ -511,7 +511,7 @@ def test_the_final_phase_checklist_mails_those_missing_the_poster_and_shows_each
 
     ready = create(stack, 11, "Poster Already In")
     waiting = create(stack, 12, "Poster Still Missing")
-    page = signed_in(stack, visit)
+    page = signed_in(stack, visit, who=ORGANIZERS[5])
     release_acceptances(page, [ready["id"], waiting["id"]])
     asked = requests.post(
         f"{stack.api}/submissions/{ready['id']}/final-upload-url",
@@ -677,6 +677,8 @@ def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Brow
     answers = {
         "/organizers": ("text/html", (web / "console.html").read_bytes()),
         "/assets/console.js": ("text/javascript", (web / "console.js").read_bytes()),
+        "/assets/console_final.js": ("text/javascript", (web / "console_final.js").read_bytes()),
+        "/assets/common.js": ("text/javascript", (web / "common.js").read_bytes()),
         "/assets/console.css": ("text/css", (web / "console.css").read_bytes()),
         "/assets/app.css": ("text/css", (web / "app.css").read_bytes()),
         "/organizers/session": (
@@ -685,6 +687,10 @@ def test_three_thousand_submissions_render_sort_and_filter_quickly(browser: Brow
         ),
         "/organizers/submissions": ("application/json", json.dumps(listing).encode()),
         "/organizers/dead-letters": ("application/json", b'{"validation": 0, "notification": 0}'),
+        "/organizers/finals": (
+            "application/json",
+            b'{"deadline": null, "deadline_text": "no final deadline set", "rows": [], "missing": {}}',
+        ),
     }
 
     def answer(route: Any) -> None:

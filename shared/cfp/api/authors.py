@@ -51,6 +51,8 @@ _CREATED_LINKS = {
         ("EditIt", "editSubmission", "Edit the submission just created, with its token."),
         ("NewUploadUrl", "newUploadUrl", "Get a presigned POST for its next version."),
         ("WithdrawIt", "withdrawSubmission", "Withdraw the submission just created."),
+        ("NewFinalUploadUrl", "newFinalUploadUrl", "Once accepted: a presigned POST for a final upload."),
+        ("ConfirmFinal", "confirmFinal", "Once accepted: name the presenter and choose what is published."),
     )
 }
 

@@ -36,6 +36,8 @@ const OUTCOME_WORDS = {
 let context = null;
 let current = null;
 let shownKey = "";
+// The upload whose verdict the status line says is coming: {kind, version}.
+let awaited = null;
 
 export function setUpFinal(given) {
   context = given;
@@ -87,6 +89,10 @@ export function renderFinal(final, view) {
   renderUpload("abstract", final.abstract, final.uploads.filter((u) => u.kind === "final"));
   renderUpload("poster", final.poster, final.uploads.filter((u) => u.kind === "poster"));
   renderDetails(final, view);
+  if (awaited && final.uploads.some((u) => u.kind === awaited.kind && u.version === awaited.version && (u.verdict || u.attention))) {
+    awaited = null;
+    say("final-upload-status", "");
+  }
   tickFinal();
 }
 
@@ -201,6 +207,7 @@ async function upload(name, file, max, errorId) {
   $("final-progress").hidden = true;
   if (answer.status >= 200 && answer.status < 300) {
     say("final-upload-status", "The " + kind.what + " (upload " + ticket.version + ") is uploaded. Checking it now; the result appears here in a few seconds.");
+    awaited = { kind: kind.kind, version: ticket.version };
     context.settle((view) =>
       Boolean(view.final && view.final.uploads.some((u) => u.kind === kind.kind && u.version === ticket.version)),
     );
