@@ -19,7 +19,7 @@ _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def neutral(text: str) -> str:
-    """``text`` with each bidirectional control written out as ``[U+XXXX]``."""
+    """``text`` with each bidirectional control written out by its code point: ``[U+202E]``."""
     return _BIDI.sub(lambda found: f"[U+{ord(found.group()):04X}]", text)
 
 

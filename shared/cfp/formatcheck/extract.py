@@ -66,21 +66,29 @@ def warm_up() -> None:
     _warm = True
 
 
-def measure_in_process(data: bytes, budget: Budget, facts: Facts) -> Facts:
-    """Fill `facts` from the file. Runs in the isolated child; exceptions mean unreadable input."""
+def open_document(data: bytes, budget: Budget, facts: Facts) -> Any:
+    """The structure read into ``facts``, then the document opened with PDFium; None (the reason in
+    ``facts``) when it needs a password or cannot be opened."""
     read_structure(data, facts, budget)
     if facts.needs_password:
-        return facts
+        return None
     import pypdfium2 as pdfium
 
     try:
-        document = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if getattr(exc, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD:
             facts.encrypted = facts.needs_password = True
         else:
             facts.opened = False
             facts.error = f"the PDF cannot be opened ({exc})"
+        return None
+
+
+def measure_in_process(data: bytes, budget: Budget, facts: Facts) -> Facts:
+    """Fill `facts` from the file. Runs in the isolated child; exceptions mean unreadable input."""
+    document = open_document(data, budget, facts)
+    if document is None:
         return facts
     try:
         _read_pages(document, facts, budget)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
-from cfp.formatcheck.extract import page_sizes, pdfium_error, read_structure
+from cfp.formatcheck.extract import open_document, page_sizes, pdfium_error
 from cfp.formatcheck.models import Budget, Facts, ImageFact
 
 _MAX_FONTS = 40
@@ -20,19 +20,8 @@ _MAX_TEXT_OBJECTS = 20_000
 
 def measure_poster_in_process(data: bytes, budget: Budget, facts: Facts) -> Facts:
     """Fill ``facts`` from a poster. Exceptions mean unreadable input."""
-    read_structure(data, facts, budget)
-    if facts.needs_password:
-        return facts
-    import pypdfium2 as pdfium
-
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if getattr(exc, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD:
-            facts.encrypted = facts.needs_password = True
-        else:
-            facts.opened = False
-            facts.error = f"the PDF cannot be opened ({exc})"
+    document = open_document(data, budget, facts)
+    if document is None:
         return facts
     try:
         count = len(document)
