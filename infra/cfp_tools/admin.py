@@ -522,6 +522,7 @@ _COMMANDS: dict[str, Callable[[Console, argparse.Namespace, IO[str]], int]] = {
     "reconcile": _reconcile,
     "finals": admin_finals.finals,
     "mail-missing": admin_finals.mail_missing,
+    "extend-finals": admin_finals.extend_finals,
 }
 
 
@@ -531,7 +532,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
     if not args.stack and args.local is None and not args.api_url:
         parser.error("say which stack: --stack NAME or --local [--api-url URL]")
     try:
-        if args.command == "extend":
+        if args.command in {"extend", "extend-finals"}:
             parse_deadline(args.until)
     except ValueError as error:
         parser.error(str(error))

@@ -8,7 +8,8 @@ from typing import IO
 
 from cfp import wiring
 from cfp.console import Console
-from cfp.final_desk import FinalDesk, MissingMailRequest
+from cfp.deadline import describe, parse_deadline
+from cfp.final_desk import FinalDesk, FinalExtensionRequest, MissingMailRequest
 
 
 def _desk(console: Console, args: argparse.Namespace) -> FinalDesk:
@@ -54,6 +55,15 @@ def mail_missing(console: Console, args: argparse.Namespace, out: IO[str]) -> in
     return 0
 
 
+def extend_finals(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
+    """More time for these posters' final versions."""
+    until = parse_deadline(args.until)
+    granted = _desk(console, args).extend(FinalExtensionRequest(ids=args.ids, until=until), args.operator)
+    for submission_id in granted:
+        out.write(f"{submission_id}: final versions open until {describe(until)}\n")
+    return 0
+
+
 def add_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], target: argparse.ArgumentParser
 ) -> None:
@@ -63,3 +73,6 @@ def add_commands(
     mail = commands.add_parser("mail-missing", parents=[target], help="mail every author missing X")
     mail.add_argument("what", choices=wanted)
     mail.add_argument("--send", metavar="ID", help="send the mails the preview with this id showed")
+    extend = commands.add_parser("extend-finals", parents=[target], help="more time for final versions")
+    extend.add_argument("ids", nargs="+", metavar="ID")
+    extend.add_argument("--until", required=True, help="their new final deadline (ISO 8601 or ... AoE)")

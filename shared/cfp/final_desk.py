@@ -215,7 +215,7 @@ class FinalDesk:
         deadline = self.settings.final_deadline
         if deadline is None:
             raise InstantOutOfRange("until", "the call sets no final deadline, so there is nothing to extend")
-        check_extension(request.until, deadline)
+        check_extension(request.until, deadline, "the final deadline")
         now = self.clock.now()
         for submission in found:
             self.finals.extend_final(submission.id, request.until, now)

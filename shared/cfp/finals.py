@@ -161,6 +161,10 @@ class FinalPhase:
         """Whether the submission has a final phase: accepted, and that acceptance mailed to its authors."""
         return in_program(submission, self.store.markers(submission.id))
 
+    def open_now(self, submission: Submission) -> bool:
+        """Whether the submission is in its final phase and the final deadline has not passed for it."""
+        return self.opens_for(submission) and self.settings.final_window.is_open(self.clock.now(), submission)
+
     def view(self, submission: Submission) -> FinalView | None:
         if not self.opens_for(submission):
             return None

@@ -35,14 +35,14 @@ def _in_utc(instant: datetime) -> datetime | None:
         return None
 
 
-def check_extension(until: datetime, deadline: datetime) -> datetime:
-    """``until`` if it is after the call's deadline and at most ``EXTENSION_REACH`` past it."""
+def check_extension(until: datetime, deadline: datetime, name: str = "the call's deadline") -> datetime:
+    """``until`` if it is after ``deadline`` (``name`` says which) and at most ``EXTENSION_REACH`` past it."""
     latest = deadline + EXTENSION_REACH
     utc = _in_utc(until)
     if utc is None or not deadline < utc <= latest:
         raise InstantOutOfRange(
             "until",
-            f"must be after the call's deadline ({describe(deadline)}) and no later than "
+            f"must be after {name} ({describe(deadline)}) and no later than "
             f"{describe(latest)}, a year after it",
         )
     return until

@@ -361,17 +361,22 @@ class SubmissionService:
     def read(self, submission_id: str, token: str | None) -> SubmissionView:
         """The submission, and for an accepted one what the public program shows of it (read only then)."""
         submission, versions = self.authorize(submission_id, token)
-        view = view_of(submission, versions, self.settings.window)
-        if submission.decision is Decision.ACCEPTED and self.boards is not None:
+        return self._after_acceptance(view_of(submission, versions, self.settings.window), submission)
+
+    def _after_acceptance(self, view: SubmissionView, submission: Submission) -> SubmissionView:
+        """For an accepted submission: what the public program shows of it and its final phase."""
+        if submission.decision is not Decision.ACCEPTED:
+            return view
+        if self.boards is not None:
             from cfp.program import parse_sessions, public_listing
 
             view.public_listing = public_listing(
                 submission,
-                self.store.markers(submission_id),
+                self.store.markers(submission.id),
                 self.boards.boards(),
                 parse_sessions(self.settings.poster_sessions),
             )
-        if submission.decision is Decision.ACCEPTED and self.final_phase is not None:
+        if self.final_phase is not None:
             view.final = self.final_phase.view(submission)
         return view
 
@@ -382,12 +387,16 @@ class SubmissionService:
         return UploadIssued(upload=self._issue_upload(submission, now)[1])
 
     def update(self, submission_id: str, token: str | None, patch: SubmissionPatch) -> SubmissionView:
+        """Edit the metadata while the call is open for the submission, and for an accepted poster while
+        its final phase is: the program shows its title, authors and affiliations as they are."""
         submission, versions = self.authorize(submission_id, token)
         now = self.clock.now()
-        self._require_open(now, submission)
+        phase = self.final_phase
+        if not (phase is not None and phase.open_now(submission)):
+            self._require_open(now, submission)
         changes: dict[str, Any] = patch.model_dump(mode="json", include=patch.model_fields_set)
         edited = self.store.update_metadata(submission_id, changes, now)
-        return view_of(edited, versions, self.settings.window)
+        return self._after_acceptance(view_of(edited, versions, self.settings.window), edited)
 
     def withdraw(self, submission_id: str, token: str | None) -> SubmissionView:
         """Withdraw; allowed after the deadline too. Files and verdicts are kept for the organizers."""

@@ -558,6 +558,12 @@ def test_the_final_phase_checklist_mails_those_missing_the_poster_and_shows_each
     with page.context.expect_page() as opened:
         final.get_by_role("button", name="Open PDF").click()
     assert opened.value.url.startswith(stack.s3) or "X-Amz-Signature" in opened.value.url
+    page.get_by_label("Give this poster until (UTC) for its final versions").fill("2099-01-01T12:00")
+    page.get_by_role("button", name="Grant more time").click()
+    expect(page.locator("#detail-final-status")).to_contain_text("no later than")
+    page.get_by_label("Give this poster until (UTC) for its final versions").fill("2027-03-01T12:00")
+    page.get_by_role("button", name="Grant more time").click()
+    expect(page.locator("#detail-final-status")).to_contain_text("are open until")
     assert shown_though_hidden(page) == []
 
 

@@ -189,6 +189,10 @@ def test_cfp_admin_shows_the_checklist_and_mails_those_missing_something(
     assert "1 author would be mailed" in preview and posters[2]["id"] in preview
     send_id = preview.split("--send ")[1].split()[0]
     assert "1 mail queued" in admin("mail-missing", "poster", "--send", send_id)
+    until = (FINAL + timedelta(days=2)).isoformat()
+    assert f"{posters[2]['id']}: final versions open until" in admin(
+        "extend-finals", posters[2]["id"], "--until", until
+    )
 
 
 def test_a_zip_of_the_posters_or_the_final_abstracts_of_the_accepted_posters(

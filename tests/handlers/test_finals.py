@@ -223,3 +223,22 @@ def test_the_final_deadline_holds_to_the_second_and_late_finals_are_kept_and_mar
             "invalid_request",
         }
     assert final_of(created)["publish_poster"] is False
+
+
+def test_an_accepted_poster_keeps_its_metadata_editable_until_the_final_deadline(
+    world: World, cookie: str
+) -> None:
+    created = accepted(world, cookie)
+    rejected = create("eve@example.org", "Not This One")
+    decide_and_release(world, cookie, [rejected["id"]], "rejected")
+    world.clock.advance(parse_deadline("2017-08-31T23:59:59-12:00") - world.clock.now() + timedelta(days=1))
+    fixed = call(
+        "PATCH", f"/submissions/{created['id']}", {"title": "Warm Starts, Corrected"}, token=created["token"]
+    )
+    assert fixed["statusCode"] == 200, fixed
+    assert body_of(fixed)["title"] == "Warm Starts, Corrected" and body_of(fixed)["final"] is not None
+    refused = call("PATCH", f"/submissions/{rejected['id']}", {"title": "Too late"}, token=rejected["token"])
+    assert refused["statusCode"] == 403 and body_of(refused)["error"] == "call_closed"
+    world.clock.advance(parse_deadline(FINAL_DEADLINE) - world.clock.now() + timedelta(seconds=1))
+    late = call("PATCH", f"/submissions/{created['id']}", {"title": "Too late"}, token=created["token"])
+    assert late["statusCode"] == 403

@@ -34,6 +34,7 @@ import { renderFinal, setUpFinal } from "./final.js";
     pollTimer: null,
     verdictKey: "",
     closed: null,
+    finalOpen: false,
     createKey: "",
     createBody: "",
   };
@@ -586,22 +587,35 @@ import { renderFinal, setUpFinal } from "./final.js";
     const extended = state.view && Date.parse(state.view.deadline) > Date.parse(state.call.deadline);
     $("extension").hidden = !extended;
     if (extended) say("extension", "You have an extension until " + formatAoE(end) + "; the call’s deadline was " + formatAoE(Date.parse(state.call.deadline)) + ".");
-    if (state.closed !== !isOpen()) refreshClosed(false);
+    if (state.closed !== !isOpen() || state.finalOpen !== finalOpen()) refreshClosed(false);
   }
 
-  // After the deadline nothing can be created, uploaded or edited; reading and withdrawing stay open.
+  function finalOpen() {
+    const final = state.view && state.view.final;
+    return Boolean(final) && (!final.deadline || serverNow() < closesAt(Date.parse(final.deadline)));
+  }
+
+  // After the deadline nothing can be created, uploaded or edited; reading and withdrawing stay open (and,
+  // for an accepted poster, editing its metadata until the final deadline).
   function refreshClosed(serverSaidClosed) {
     const closed = serverSaidClosed || !isOpen();
     state.closed = closed;
+    state.finalOpen = finalOpen();
     const withdrawn = state.view && state.view.status === "withdrawn";
     const locked = closed || withdrawn;
-    $("form-fields").disabled = locked;
-    $("save").hidden = locked;
+    // An accepted poster's title, authors and abstract stay editable through its final phase.
+    const editable = !withdrawn && (!closed || finalOpen());
+    $("form-fields").disabled = !editable;
+    $("save").hidden = !editable;
     $("file").disabled = locked;
     $("form").hidden = closed && !state.view;
     const notice = $("closed");
     if (withdrawn) {
       notice.textContent = "This submission was withdrawn on " + formatAoE(Date.parse(state.view.withdrawn_at)) + ". You can still read it here.";
+    } else if (closed && editable) {
+      notice.textContent =
+        "The call for posters closed at " + formatAoE(deadline()) + ". Your poster was accepted: until the final deadline you can " +
+        "still correct its title, authors, affiliations and abstract here, as the public program shows them.";
     } else if (closed) {
       notice.textContent =
         "The call for posters closed at " + formatAoE(deadline()) + ". New submissions, uploads and edits are no longer accepted" +

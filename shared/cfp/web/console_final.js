@@ -11,6 +11,7 @@ const WORDS = {
   consent: "consent",
 };
 let preview = null;
+let shown = null;
 
 function when(iso) {
   return iso ? new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }).format(new Date(iso)) + " UTC" : "";
@@ -108,7 +109,9 @@ async function openFinal(submission, upload, button) {
 }
 
 function renderDetail(detail) {
+  shown = detail;
   const final = detail.final;
+  say("detail-final-status", "");
   $("detail-final").hidden = !final;
   if (!final) return;
   const facts = [
@@ -139,6 +142,23 @@ function renderDetail(detail) {
   if (!rows.length) $("detail-final-rows").append(el("tr", {}, el("td", { colspan: "6" }, "Nothing sent yet.")));
 }
 
+async function extendFinal() {
+  const value = $("final-extension-until").value;
+  if (!shown || !value) {
+    say("detail-final-status", "Choose the date and time to give this poster until.");
+    return;
+  }
+  const until = (value.length === 16 ? value + ":00" : value) + "Z";
+  try {
+    await request("POST", "/organizers/finals/extensions", { ids: [shown.id], until: until });
+    say("detail-final-status", "The final versions of " + shown.id + " are open until " + when(until) + ".");
+  } catch (error) {
+    const field = ((error.body && error.body.fields) || [])[0];
+    say("detail-final-status", field ? field.problem : error.message);
+  }
+}
+
+$("final-extend").addEventListener("click", extendFinal);
 $("finals-missing-only").addEventListener("change", loadChecklist);
 $("finals-mail-preview").addEventListener("click", previewMail);
 $("finals-mail-send").addEventListener("click", sendMail);
