@@ -202,9 +202,13 @@ class SampleRun:
         self.server.start()
         host, port = self.server.get_host_and_port()
         self.endpoints = Endpoints(aws=f"http://{host}:{port}", s3=f"http://{host}:{port}")
-        # The template's own deadline may have passed; the check needs an open call.
-        deadline = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.template = Template(ROOT / "template.yaml", {"Deadline": deadline})
+        # The template's own deadlines may have passed; the check needs an open call, and a final deadline
+        # after the call's (the settings refuse one before it).
+        opened = datetime.now(UTC) + timedelta(days=30)
+        deadline, final = (
+            instant.strftime("%Y-%m-%dT%H:%M:%SZ") for instant in (opened, opened + timedelta(days=30))
+        )
+        self.template = Template(ROOT / "template.yaml", {"Deadline": deadline, "FinalDeadline": final})
         self.resources = Resources(self.template, self.endpoints.aws, 3000, lambda line: None)
         for logical_id in self.template.creation_order():
             if self.template.resources[logical_id]["Type"] == "AWS::Serverless::Function":
