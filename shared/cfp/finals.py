@@ -166,9 +166,15 @@ class FinalPhase:
         return self.opens_for(submission) and self.settings.final_window.is_open(self.clock.now(), submission)
 
     def view(self, submission: Submission) -> FinalView | None:
+        return self.view_and_pdfs(submission)[0]
+
+    def view_and_pdfs(self, submission: Submission) -> tuple[FinalView | None, list[str]]:
+        """The final phase, and which PDFs the program would link to (abstract, poster), from one read."""
         if not self.opens_for(submission):
-            return None
-        return final_view(submission, self.finals.finals(submission.id), self.settings)
+            return None, []
+        finals = self.finals.finals(submission.id)
+        chosen = publishable(submission, finals, self.settings.final_window)
+        return final_view(submission, finals, self.settings), list(chosen)
 
     def _require_open(self, submission: Submission) -> None:
         if not self.opens_for(submission):

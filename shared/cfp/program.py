@@ -97,6 +97,11 @@ class PublicListing(BaseModel):
     title: str
     authors: list[ProgramAuthor]
     abstract: str
+    pdfs: list[str] = Field(
+        default_factory=list,
+        description="The PDFs the program will link to (abstract, poster): where the authors agreed, and "
+        "the file is on time and passes its check.",
+    )
 
 
 def public_listing(

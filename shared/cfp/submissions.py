@@ -377,7 +377,9 @@ class SubmissionService:
                 parse_sessions(self.settings.poster_sessions),
             )
         if self.final_phase is not None:
-            view.final = self.final_phase.view(submission)
+            view.final, pdfs = self.final_phase.view_and_pdfs(submission)
+            if view.public_listing is not None:
+                view.public_listing.pdfs = pdfs
         return view
 
     def new_upload(self, submission_id: str, token: str | None) -> UploadIssued:

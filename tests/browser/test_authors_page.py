@@ -453,6 +453,7 @@ def test_an_accepted_author_sends_the_final_abstract_and_the_poster_from_the_pag
         "Saved: Grace Hopper presents; the program may link to the poster."
     )
     expect(page.locator("#final-checklist li.done")).to_have_count(4)
+    expect(page.locator("#public-listing")).to_contain_text("links to your poster")
     expect(page.locator("#final-summary")).to_contain_text("Everything is in.")
     assert shown_though_hidden(page) == []
     assert serious_violations(page) == []

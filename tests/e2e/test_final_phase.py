@@ -85,6 +85,25 @@ def test_posters_are_checked_and_the_final_deadline_holds_through_the_local_stac
                 assert "printed scaled to 841 \u00d7 1189 mm" in newest["notes"][0]
         assert final["poster"]["verdict"]["outcome"] == "pass" and "poster" not in final["missing"]
 
+        # Consent to publish the poster: the published program links to it, and the link gives that PDF.
+        consented = requests.put(
+            f"{stack.api}/submissions/{accepted['id']}/final",
+            json={"presenter": "Author 1", "publish_abstract": True, "publish_poster": True},
+            headers={"Authorization": f"Bearer {accepted['token']}"},
+            timeout=30,
+        )
+        assert consented.status_code == 200, consented.text
+        assert read(stack, accepted)["public_listing"]["pdfs"] == ["poster"], "no final abstract yet"
+        assert "published" in admin(stack, "program", "publish")
+        [poster] = requests.get(f"{stack.api}/program.json", timeout=30).json()["posters"]
+        assert (poster["abstract_pdf"], poster["poster_pdf"]) == (
+            None,
+            f"/program/posters/{accepted['id']}/poster.pdf",
+        )
+        followed = requests.get(f"{stack.api}{poster['poster_pdf']}", timeout=30)
+        assert followed.status_code == 200 and followed.content.startswith(b"%PDF"), followed.status_code
+        assert followed.history and followed.history[0].status_code == 302
+
         refused = requests.post(
             f"{stack.api}/submissions/{rejected['id']}/final-upload-url",
             json={"kind": "poster"},

@@ -359,6 +359,12 @@ import { renderFinal, setUpFinal } from "./final.js";
       ["Title", listing.title],
       ["Authors", listing.authors.map((a) => a.name + (a.affiliation ? " (" + a.affiliation + ")" : "")).join("; ")],
       ["Abstract", listing.abstract],
+      [
+        "PDFs",
+        listing.pdfs.length
+          ? "links to your " + listing.pdfs.map((name) => (name === "abstract" ? "final abstract" : "poster")).join(" and ")
+          : "none (you choose below, once the final versions are in and pass their check)",
+      ],
     ];
     $("public-listing").replaceChildren(...rows.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
   }
