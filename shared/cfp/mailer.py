@@ -48,6 +48,7 @@ class Mailer:
         mails_per_second: float = 0,
         sleep: Callable[[float], None] = time.sleep,
         configuration_set: str = "",
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._sender = sender
@@ -55,16 +56,17 @@ class Mailer:
         self._clock = clock
         self._interval = 1 / mails_per_second if mails_per_second else 0.0
         self._sleep = sleep
+        self._monotonic = monotonic
         self._last_send = -float("inf")
         # Names the configuration set whose event destination reports bounces and complaints.
         self._options = {"ConfigurationSetName": configuration_set} if configuration_set else {}
 
     def _pace(self) -> None:
         """Keep this sender under its share of SES's sending rate, so a burst is sent, not throttled."""
-        wait = self._last_send + self._interval - time.monotonic()
+        wait = self._last_send + self._interval - self._monotonic()
         if wait > 0:
             self._sleep(wait)
-        self._last_send = time.monotonic()
+        self._last_send = self._monotonic()
 
     def send(self, mail: Mail) -> str:
         """Send and return SES's message id; raises RecipientRejected, SendingBlocked or the passing

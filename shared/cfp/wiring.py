@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cfp.final_store import FinalStore
     from cfp.finals import FinalPhase
     from cfp.formatcheck.models import Verdict
+    from cfp.job_store import ArchiveJobStore
     from cfp.keeper import DeadlineKeeper
     from cfp.mail.message import Mail
     from cfp.mail.render import MailRenderer
@@ -101,6 +102,13 @@ def store(*, given: Settings | None = None, clients: Clients | None = None) -> S
     return SubmissionStore((clients or client)("dynamodb"), s.table_name, under(s.format_spec))
 
 
+def archive_jobs(*, given: Settings | None = None, clients: Clients | None = None) -> ArchiveJobStore:
+    """The archive jobs' records, in the submissions' table."""
+    from cfp.job_store import ArchiveJobStore
+
+    return ArchiveJobStore((clients or client)("dynamodb"), (given or settings()).table_name)
+
+
 def final_store(*, given: Settings | None = None, clients: Clients | None = None) -> FinalStore:
     """The final phase's slots, presenter and consent, in the submissions' table."""
     from cfp.final_store import FinalStore
@@ -145,7 +153,7 @@ def deadline_keeper(at: Clock | None = None) -> DeadlineKeeper:
         bucket(),
         ValidationQueue(client("sqs"), s.validation_queue_url),
         DeadLetters(client("sqs"), s.validation_dead_letter_queue_url),
-        store(),
+        archive_jobs(),
         DeadLetters(client("sqs"), s.archive_dead_letter_queue_url),
     )
 
@@ -248,7 +256,7 @@ def console(
         at or clock(),
         validation_queue=ValidationQueue(sqs, s.validation_queue_url) if s.validation_queue_url else None,
         dead_letter_queues=dead_letters,
-        archive_jobs=kept,
+        archive_jobs=archive_jobs(given=s, clients=clients),
         archive_queue=JobQueue(sqs, s.archive_queue_url) if s.archive_queue_url else None,
         reviews=review_store(given=s, clients=clients),
         finals=final_store(given=s, clients=clients),
@@ -362,7 +370,7 @@ def archive_builder() -> ArchiveBuilder:
     from cfp.archive import ArchiveBuilder
 
     uploads = bucket()
-    return ArchiveBuilder(settings(), store(), store(), uploads, uploads, clock())
+    return ArchiveBuilder(settings(), store(), archive_jobs(), uploads, uploads, clock())
 
 
 def reset() -> None:

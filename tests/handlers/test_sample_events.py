@@ -135,10 +135,10 @@ def test_the_archiver_sample_builds_the_job_it_names(world: World) -> None:
     created = create_from_sample()
     load_function("validator").lambda_handler(upload_sample_for(world, created), FakeContext())
     job_id = json.loads(sample("archiver-job")["Records"][0]["body"])["job_id"]
-    wiring.store().save_job(ArchiveJob(job_id, False, "chair@example.org", world.clock.now()))
+    wiring.archive_jobs().save_job(ArchiveJob(job_id, False, "chair@example.org", world.clock.now()))
     result = load_function("archiver").lambda_handler(sample("archiver-job"), FakeContext())
     assert result == {"batchItemFailures": []}
-    job = wiring.store().job(job_id)
+    job = wiring.archive_jobs().job(job_id)
     assert job is not None and (job.state, job.done, job.total) == ("done", 1, 1)
     data = world.s3.get_object(Bucket=world.bucket, Key=f"archives/{job_id}.zip")["Body"].read()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
