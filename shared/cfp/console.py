@@ -82,7 +82,7 @@ from cfp.reviews import (
 )
 from cfp.settings import Settings
 from cfp.submissions import SubmissionFacts, facts_of
-from cfp.upload_views import PDF_LINK_SECONDS, PdfLink
+from cfp.upload_views import PDF_LINK_SECONDS, PdfLink, link_to_upload
 
 if TYPE_CHECKING:
     # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.
@@ -464,18 +464,10 @@ class Console:
     def pdf_link(self, submission_id: str, version: int, object_id: str | None = None) -> PdfLink:
         """A presigned GET of exactly that upload, valid for a few minutes."""
         _, versions = self.store.get(submission_id)
-        upload = next(
-            (
-                v
-                for v in versions
-                if v.number == version and v.uploaded and (object_id is None or v.object_id == object_id)
-            ),
-            None,
-        )
-        if upload is None:
+        link = link_to_upload(versions, version, object_id, self.bucket.download_link, self.clock.now())
+        if link is None:
             raise UploadNotFound(f"submission {submission_id} has no upload {version}")
-        url = self.bucket.download_link(upload.key, upload.version_id, PDF_LINK_SECONDS)
-        return PdfLink(url=url, expires_at=self.clock.now() + timedelta(seconds=PDF_LINK_SECONDS))
+        return link
 
     def stats(self) -> Stats:
         listed = self.listing()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -28,7 +28,7 @@ from cfp.neutral import neutral
 from cfp.ports import EventPublisher, FinalRepository, Snapshot, SubmissionRepository, UploadStorage
 from cfp.release_records import in_program
 from cfp.settings import NO_FINAL_DEADLINE, Settings
-from cfp.upload_views import PDF_LINK_SECONDS, PdfLink
+from cfp.upload_views import PdfLink, link_to_upload
 
 Wanted = Literal["abstract", "poster", "presenter", "consent", "anything"]
 CHECKLIST_COLUMNS = [
@@ -68,6 +68,18 @@ class Checklist(BaseModel):
     missing: dict[str, int] = Field(
         description="How many posters miss each item; complete: how many miss none."
     )
+
+    def missing_text(self) -> str:
+        """The counts in words: ``2 final abstracts, 1 poster, 2 presenters, 0 publication choices``."""
+        words = (
+            ("abstract", "final abstract"),
+            ("poster", "poster"),
+            ("presenter", "presenter"),
+            ("consent", "publication choice"),
+        )
+        return ", ".join(
+            f"{self.missing[key]} {word}{'' if self.missing[key] == 1 else 's'}" for key, word in words
+        )
 
 
 class MissingMailRequest(BaseModel):
@@ -172,18 +184,13 @@ class FinalDesk:
     def pdf_link(self, submission_id: str, number: int, object_id: str | None = None) -> PdfLink:
         """A presigned GET of exactly that final upload, valid for a few minutes."""
         self.store.get(submission_id)
-        upload = next(
-            (
-                v
-                for v in self.finals.finals(submission_id)
-                if v.number == number and v.uploaded and (object_id is None or v.object_id == object_id)
-            ),
-            None,
-        )
-        if upload is None or self.bucket is None:
+        link = None
+        if self.bucket is not None:
+            finals = self.finals.finals(submission_id)
+            link = link_to_upload(finals, number, object_id, self.bucket.download_link, self.clock.now())
+        if link is None:
             raise UploadNotFound(f"submission {submission_id} has no final upload {number}")
-        url = self.bucket.download_link(upload.key, upload.version_id, PDF_LINK_SECONDS)
-        return PdfLink(url=url, expires_at=self.clock.now() + timedelta(seconds=PDF_LINK_SECONDS))
+        return link
 
     def mail_missing(self, request: MissingMailRequest, by: str) -> MissingMailPreview:
         """Preview (no ``send``) or send the reminder to every author still missing ``request.missing``.

@@ -157,9 +157,10 @@ class FinalPhase:
     bucket: UploadStorage
     clock: Clock
 
-    def opens_for(self, submission: Submission) -> bool:
-        """Whether the submission has a final phase: accepted, and that acceptance mailed to its authors."""
-        return in_program(submission, self.store.markers(submission.id))
+    def opens_for(self, submission: Submission, markers: set[str] | None = None) -> bool:
+        """Whether the submission has a final phase: accepted, and that acceptance mailed to its authors
+        (its ``markers`` read here unless the caller has them)."""
+        return in_program(submission, self.store.markers(submission.id) if markers is None else markers)
 
     def open_now(self, submission: Submission) -> bool:
         """Whether the submission is in its final phase and the final deadline has not passed for it."""
@@ -168,9 +169,11 @@ class FinalPhase:
     def view(self, submission: Submission) -> FinalView | None:
         return self.view_and_pdfs(submission)[0]
 
-    def view_and_pdfs(self, submission: Submission) -> tuple[FinalView | None, list[str]]:
+    def view_and_pdfs(
+        self, submission: Submission, markers: set[str] | None = None
+    ) -> tuple[FinalView | None, list[str]]:
         """The final phase, and which PDFs the program would link to (abstract, poster), from one read."""
-        if not self.opens_for(submission):
+        if not self.opens_for(submission, markers):
             return None, []
         finals = self.finals.finals(submission.id)
         chosen = publishable(submission, finals, self.settings.final_window)

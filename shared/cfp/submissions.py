@@ -367,17 +367,15 @@ class SubmissionService:
         """For an accepted submission: what the public program shows of it and its final phase."""
         if submission.decision is not Decision.ACCEPTED:
             return view
+        markers = self.store.markers(submission.id)
         if self.boards is not None:
             from cfp.program import parse_sessions, public_listing
 
             view.public_listing = public_listing(
-                submission,
-                self.store.markers(submission.id),
-                self.boards.boards(),
-                parse_sessions(self.settings.poster_sessions),
+                submission, markers, self.boards.boards(), parse_sessions(self.settings.poster_sessions)
             )
         if self.final_phase is not None:
-            view.final, pdfs = self.final_phase.view_and_pdfs(submission)
+            view.final, pdfs = self.final_phase.view_and_pdfs(submission, markers)
             if view.public_listing is not None:
                 view.public_listing.pdfs = pdfs
         return view

@@ -3,12 +3,13 @@ upload with its verdict as authors and organizers see it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
 from cfp.formatcheck.models import Verdict
-from cfp.model import UploadKind
+from cfp.model import UploadKind, Version
 
 # A PDF or zip link from the console lives this long: enough to open it, too short to pass around.
 PDF_LINK_SECONDS = 300
@@ -49,3 +50,26 @@ class VersionView(BaseModel):
 
 class UploadIssued(BaseModel):
     upload: UploadTicket
+
+
+def link_to_upload(
+    uploads: list[Version],
+    number: int,
+    object_id: str | None,
+    sign: Callable[[str, str | None, int], str],
+    now: datetime,
+) -> PdfLink | None:
+    """A presigned GET of exactly one recorded upload (its slot ``number`` and, if given, its object), or
+    None when there is no such upload; the console's first versions and final uploads alike."""
+    upload = next(
+        (
+            v
+            for v in uploads
+            if v.number == number and v.uploaded and (object_id is None or v.object_id == object_id)
+        ),
+        None,
+    )
+    if upload is None:
+        return None
+    url = sign(upload.key, upload.version_id, PDF_LINK_SECONDS)
+    return PdfLink(url=url, expires_at=now + timedelta(seconds=PDF_LINK_SECONDS))

@@ -264,15 +264,7 @@ class MailRenderer:
             "complete": complete,
             "incomplete": [row for row in rows if row.missing][:INLINE_LIMIT],
             "more": max(0, len(rows) - complete - INLINE_LIMIT),
-            "missing_text": ", ".join(
-                f"{checklist.missing[key]} {word}{'' if checklist.missing[key] == 1 else 's'}"
-                for key, word in (
-                    ("abstract", "final abstract"),
-                    ("poster", "poster"),
-                    ("presenter", "presenter"),
-                    ("consent", "publication choice"),
-                )
-            ),
+            "missing_text": checklist.missing_text(),
             "console_known": bool(self._call.public_url),
         }
         text, html = _render("finals_digest", context)
