@@ -40,7 +40,7 @@ MODULES = (
 # The fast tests: no end-to-end stack, browser, least-privilege replay or ``cfp local`` process. The S3
 # front's tests marked slow are among them: they run the front and moto on threads, a second each.
 FAST_TESTS = ("tests/unit", "tests/handlers", "tests/infra/test_s3_front.py")
-# Project files the tests read, found through ``tests.aws.ROOT`` (the copied tests' parent).
+# Project files the tests read, found through ``tests.support.aws.ROOT`` (the copied tests' parent).
 LINKED = ("tests", "functions", "events", "shared", "openapi.json", "template.yaml")
 # mutmut's exit codes of a mutant's test run, by outcome. A mutant that makes its tests run out of time
 # is caught (the run fails); no tests and anything else count against the score.

@@ -1,7 +1,7 @@
 """What the use cases need from the outside world, declared by the core.
 
 The adapters (``store``, ``uploads``, ``queues``, ``sealing``) implement these with boto3; the tests'
-in-memory fakes (``tests/unit/fakes.py``) implement them with dictionaries. No use case imports an
+in-memory fakes (``tests/support/fakes.py``) implement them with dictionaries. No use case imports an
 adapter: each is given objects that have these shapes, by ``wiring`` in a Lambda and by a test directly.
 """
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.aws import ROOT
+from tests.support.aws import ROOT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

@@ -17,7 +17,7 @@ import requests
 
 from cfp_tools.pdfs import make_abstract
 from tests.browser.conftest import AXE, PHONE, shown_though_hidden
-from tests.infra.running import CFP, RunningStack
+from tests.support.running import CFP, RunningStack
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -24,8 +24,8 @@ from cfp.console import ROW_COLUMNS
 from cfp.reviews import CONFIDENCES, SCORES
 from cfp_tools.pdfs import make_abstract
 from tests.browser.conftest import AXE, DESKTOP, PHONE, shown_though_hidden
-from tests.infra.running import RunningStack
-from tests.stories import read, text_of, upload, wait_for
+from tests.support.running import RunningStack
+from tests.support.stories import read, text_of, upload, wait_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

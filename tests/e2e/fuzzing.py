@@ -23,8 +23,8 @@ from pathlib import Path
 
 import requests
 
-from tests.infra.running import RunningStack
-from tests.stories import parse, text_of
+from tests.support.running import RunningStack
+from tests.support.stories import parse, text_of
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # The organizers' routes; every other operation in openapi.json is the authors' API.

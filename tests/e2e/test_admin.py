@@ -24,8 +24,8 @@ import requests
 
 from cfp_tools import admin as cfp_admin
 from cfp_tools.pdfs import make_abstract
-from tests.infra.running import CFP, RunningStack
-from tests.stories import read, upload, wait_for
+from tests.support.running import CFP, RunningStack
+from tests.support.stories import read, upload, wait_for
 
 pytestmark = pytest.mark.slow
 

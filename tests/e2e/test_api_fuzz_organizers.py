@@ -11,7 +11,7 @@ import requests
 
 from cfp_tools.pdfs import make_abstract
 from tests.e2e.fuzzing import ORGANIZERS, fuzz, fuzzed_stack, organizer_session
-from tests.stories import read, submission, upload, wait_for
+from tests.support.stories import read, submission, upload, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.infra.running import RunningStack
-from tests.stories import decoded, parse, read, submission, upload, wait_for
+from tests.support.running import RunningStack
+from tests.support.stories import decoded, parse, read, submission, upload, wait_for
 
 # The call settles 15 minutes after its cutoff before it closes (stated here, not imported).
 SETTLE = timedelta(minutes=15)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cfp_tools import demo
-from tests.infra.running import RunningStack
+from tests.support.running import RunningStack
 
 pytestmark = pytest.mark.slow
 

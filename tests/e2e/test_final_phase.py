@@ -15,8 +15,8 @@ import requests
 
 from cfp_tools import admin as cfp_admin
 from cfp_tools.posters import SHAPES, PosterLayout, make_poster
-from tests.infra.running import RunningStack
-from tests.stories import read, submission, upload, wait_for
+from tests.support.running import RunningStack
+from tests.support.stories import read, submission, upload, wait_for
 
 pytestmark = pytest.mark.slow
 SETTLE = timedelta(minutes=15)

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.infra.running import RunningStack
+from tests.support.running import RunningStack
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.infra.running import RunningStack
-from tests.stories import submission, text_of, wait_for
+from tests.support.running import RunningStack
+from tests.support.stories import submission, text_of, wait_for
 
 pytestmark = pytest.mark.slow
 

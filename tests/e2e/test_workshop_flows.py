@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.infra.running import CFP, RunningStack
-from tests.stories import decoded, parse, read, submission, text_of, upload, wait_for
+from tests.support.running import CFP, RunningStack
+from tests.support.stories import decoded, parse, read, submission, text_of, upload, wait_for
 
 pytestmark = pytest.mark.slow
 

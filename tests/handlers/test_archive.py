@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from cfp import uploads
-from tests.aws import FakeContext, load_function, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import World
 from tests.handlers.test_console import CHAIR, body_of, call, create, sign_in, upload
+from tests.support.aws import FakeContext, load_function, s3_event_body, s3_record, sqs_event
 
 archiver = load_function("archiver")
 keeper = load_function("deadline")

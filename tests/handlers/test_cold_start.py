@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from cfp.settings import SettingsError
-from tests.aws import FUNCTION_ENVIRONMENT, import_function
+from tests.support.aws import FUNCTION_ENVIRONMENT, import_function
 
 FUNCTIONS = ["api", "validator", "notifier", "deadline", "archiver", "signin", "releaser", "feedback"]
 _fresh = itertools.count()

@@ -12,7 +12,7 @@ from functools import cache
 
 import pytest
 
-from tests.aws import FUNCTION_ENVIRONMENT, ROOT
+from tests.support.aws import FUNCTION_ENVIRONMENT, ROOT
 
 FUNCTIONS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/app.py"))
 

@@ -22,9 +22,9 @@ from cfp import sessions, wiring
 from cfp.settings import Settings
 from cfp_tools import admin as cfp_admin
 from cfp_tools.pdfs import make_abstract
-from tests.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import World
-from tests.stories import text_of
+from tests.support.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.support.stories import text_of
 
 api = load_function("api")
 signin_function = load_function("signin")

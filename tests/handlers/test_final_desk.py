@@ -12,12 +12,12 @@ import pytest
 from cfp.deadline import parse_deadline
 from cfp_tools.pdfs import make_abstract
 from cfp_tools.posters import make_poster
-from tests.aws import FakeContext, load_function
 from tests.handlers.conftest import FINAL_DEADLINE, World
 from tests.handlers.test_console import admin_runner, body_of, call, create, deliver, sent, sign_in
 from tests.handlers.test_finals import final_upload
 from tests.handlers.test_program import decide_and_release
-from tests.stories import text_of
+from tests.support.aws import FakeContext, load_function
+from tests.support.stories import text_of
 
 keeper = load_function("deadline")
 FINAL = parse_deadline(FINAL_DEADLINE)

@@ -12,11 +12,11 @@ import pytest
 from cfp.deadline import parse_deadline
 from cfp_tools.pdfs import make_abstract
 from cfp_tools.posters import SHAPES, PosterLayout, make_poster
-from tests.aws import FakeContext, s3_event_body, s3_record, sqs_event
 from tests.handlers.conftest import FINAL_DEADLINE, World
 from tests.handlers.test_console import body_of, call, create, deliver, sent, sign_in, validator
 from tests.handlers.test_program import decide_and_release
-from tests.stories import text_of
+from tests.support.aws import FakeContext, s3_event_body, s3_record, sqs_event
+from tests.support.stories import text_of
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import pytest
 
 from cfp import wiring
 from cfp_tools.ses_events import bounce, complaint, sns_body, sqs_event
-from tests.aws import FakeContext, load_function
 from tests.handlers.conftest import World
 from tests.handlers.test_notifier import create, deliver, sent
-from tests.stories import text_of
+from tests.support.aws import FakeContext, load_function
+from tests.support.stories import text_of
 
 feedback = load_function("feedback")
 signin = load_function("signin")
@@ -86,7 +86,7 @@ def test_an_organizers_sign_in_link_still_goes_after_a_complaint(
 
     monkeypatch.setattr(ses, "send_email", send)
     body = json.dumps({"email": "chair@example.org", "base_url": "https://cfp.example.org/"})
-    from tests.aws import sqs_event as queue_event
+    from tests.support.aws import sqs_event as queue_event
 
     assert signin.lambda_handler(queue_event([body], "sign-in"), FakeContext()) == {"batchItemFailures": []}
     assert named == ["cfp-test-mail"]

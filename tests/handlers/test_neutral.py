@@ -11,7 +11,7 @@ from cfp.neutral import neutral
 from cfp_tools import admin
 from tests.handlers.conftest import World
 from tests.handlers.test_console import body_of, call, deliver, sent, sign_in, upload
-from tests.stories import html_of, text_of
+from tests.support.stories import html_of, text_of
 
 TITLE = "Invoice \u202efdp.exe"
 NAME = "Ada \u2067Lovelace\u2069"

@@ -16,7 +16,8 @@ from moto.ses.models import ses_backends
 
 from cfp import wiring
 from cfp_tools.pdfs import make_abstract
-from tests.aws import (
+from tests.handlers.conftest import World
+from tests.support.aws import (
     FakeContext,
     failed_record_lines,
     http_event,
@@ -25,8 +26,7 @@ from tests.aws import (
     s3_record,
     sqs_event,
 )
-from tests.handlers.conftest import World
-from tests.stories import decoded, html_of, text_of
+from tests.support.stories import decoded, html_of, text_of
 
 api = load_function("api")
 validator = load_function("validator")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 
-from tests.aws import ROOT, FakeContext, http_event, load_function
+from tests.support.aws import ROOT, FakeContext, http_event, load_function
 
 COMMITTED = ROOT / "openapi.json"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from tests.aws import ROOT, FakeContext, http_event, load_function
 from tests.handlers.conftest import World
+from tests.support.aws import ROOT, FakeContext, http_event, load_function
 
 api = load_function("api")
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from cfp import wiring
-from tests.aws import FakeContext, sqs_event
 from tests.handlers.conftest import World
 from tests.handlers.test_console import admin_runner, body_of, call, create, deliver, releaser, sign_in
+from tests.support.aws import FakeContext, sqs_event
 
 SESSIONS = (
     "2017-10-28T15:30:00-07:00/2017-10-28T17:00:00-07:00,2017-10-29T10:00:00-07:00/2017-10-29T11:30:00-07:00"

@@ -10,7 +10,8 @@ import pytest
 
 from cfp import wiring
 from cfp_tools.pdfs import make_abstract
-from tests.aws import (
+from tests.handlers.conftest import World
+from tests.support.aws import (
     S3_TEST_EVENT,
     FakeContext,
     failed_record_lines,
@@ -20,7 +21,6 @@ from tests.aws import (
     s3_record,
     sqs_event,
 )
-from tests.handlers.conftest import World
 
 api = load_function("api")
 validator = load_function("validator")

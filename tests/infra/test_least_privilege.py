@@ -1,4 +1,4 @@
-"""The least-privilege comparison on calls stated here; ``tests.recorded_calls`` runs it on real ones."""
+"""The least-privilege comparison on calls stated here; ``tests.support.recorded_calls`` runs it on real ones."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cfp_tools.template import load_yaml, transform_offline
-from tests.least_privilege import TEMPLATE, Permissions, compare, environment_of, problems_with
+from tests.support.least_privilege import TEMPLATE, Permissions, compare, environment_of, problems_with
 
 
 def test_a_missing_grant_and_an_unused_one_are_named() -> None:
@@ -40,7 +40,7 @@ def test_a_missing_grant_and_an_unused_one_are_named() -> None:
 
 
 def test_calls_are_named_by_the_actions_iam_checks() -> None:
-    from tests.recorded_calls import iam_actions
+    from tests.support.recorded_calls import iam_actions
 
     os.environ["CFP_TEST_TABLE"] = "submissions-table"
     try:
@@ -66,7 +66,7 @@ def test_calls_are_named_by_the_actions_iam_checks() -> None:
 
 
 def test_a_send_naming_a_configuration_set_needs_both_resources(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.recorded_calls import iam_actions
+    from tests.support.recorded_calls import iam_actions
 
     monkeypatch.setenv("CONFIGURATION_SET", "cfp-mail")
     monkeypatch.setenv("TABLE_NAME", "cfp-table")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.infra.running import CFP, ROOT, RunningStack
+from tests.support.running import CFP, ROOT, RunningStack
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cfp_tools.local.usage import UNATTRIBUTED, Meter, openapi_routes
-from tests.infra.running import ROOT
+from tests.support.running import ROOT
 
 
 def _event(method: str, path: str, route: str = "ANY /{proxy+}") -> dict[str, Any]:

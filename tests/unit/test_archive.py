@@ -32,8 +32,8 @@ from cfp.errors import ArchiveNotFound, ArchiveNotReady, QueueNotFound, QueueUna
 from cfp.mail.render import CallInfo, MailRenderer
 from cfp.model import Window
 from cfp.settings import Settings
-from tests.unit.fakes import FakeArchives, FakeBucket, FakeDeadLetters, FakeJobs, FakeQueue, FakeStore
-from tests.unit.records import submission
+from tests.support.fakes import FakeArchives, FakeBucket, FakeDeadLetters, FakeJobs, FakeQueue, FakeStore
+from tests.support.records import submission
 
 DEADLINE = datetime(2017, 9, 1, 11, 59, 59, tzinfo=UTC)
 BEFORE = DEADLINE - timedelta(days=1)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from cfp.clock import FixedClock
 from cfp.mail.message import Mail
 from cfp.mailbox import MAILS_PER_SUBMISSION_PER_HOUR, MailboxQuota, mailbox
-from tests.unit.fakes import FakeMailCounts
+from tests.support.fakes import FakeMailCounts
 
 NOON = datetime(2017, 8, 20, 12, 0, tzinfo=UTC)
 

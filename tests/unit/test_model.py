@@ -17,7 +17,7 @@ from cfp.model import (
     late_versions,
     status_of,
 )
-from tests.unit.records import DEADLINE, T0, WINDOW, submission, upload
+from tests.support.records import DEADLINE, T0, WINDOW, submission, upload
 
 
 def test_status_follows_the_newest_on_time_upload() -> None:

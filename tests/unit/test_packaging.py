@@ -6,7 +6,7 @@ import importlib.metadata
 import re
 import tomllib
 
-from tests.aws import ROOT
+from tests.support.aws import ROOT
 
 LAYER_LOCK = ROOT / "shared" / "requirements.txt"
 RUNTIME_LOCK = ROOT / "infra" / "lambda-runtime.txt"

@@ -21,8 +21,8 @@ from cfp.reviews import (
     Sight,
     suggests_conflict,
 )
-from tests.unit.fakes import FakeReviews, FakeStore, _Record
-from tests.unit.records import T0, submission
+from tests.support.fakes import FakeReviews, FakeStore, _Record
+from tests.support.records import T0, submission
 
 A, B, C = "a@uni.edu", "b@lab.org", "c@lab.org"
 

@@ -36,7 +36,7 @@ from cfp.validation import (
     s3_event_body,
     uploaded_objects,
 )
-from tests.unit.fakes import FakeBucket, FakeDeadLetters, FakeJobs, FakeQueue, FakeSealer, FakeStore
+from tests.support.fakes import FakeBucket, FakeDeadLetters, FakeJobs, FakeQueue, FakeSealer, FakeStore
 
 AOE = datetime.fromisoformat("2017-08-31T23:59:59-12:00").tzinfo
 DEADLINE = datetime(2017, 8, 31, 23, 59, 59, tzinfo=AOE)

@@ -1,6 +1,6 @@
 """Least privilege, recorded: each function is granted exactly the AWS calls its handler tests make.
 
-``tests.recorded_calls`` records every call each handler makes, as its IAM action and resource, while the
+``tests.support.recorded_calls`` records every call each handler makes, as its IAM action and resource, while the
 handler tests run. The template (as SAM expands it) must grant each of those to that function, and every
 action it grants must have been seen, unless the function's ``Metadata.GrantedWithoutRecordedCall`` gives
 the reason. Each problem names the function, the action and the resource, so a new call after a change is
@@ -15,7 +15,7 @@ from typing import Any
 
 from cfp_tools.template import load_yaml, references, transform_offline
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 FUNCTIONS = {"api", "validator", "notifier", "deadline", "archiver", "signin", "releaser", "feedback"}
 

@@ -1,6 +1,6 @@
 """A pytest plugin that records every AWS call a function's handler makes, and checks the template grants it.
 
-Loaded for every run (``-p tests.recorded_calls`` in ``pyproject.toml``). A botocore handler on
+Loaded for every run (``-p tests.support.recorded_calls`` in ``pyproject.toml``). A botocore handler on
 ``before-sign`` sees every request the SDK signs, presigned ones included (a presigned POST is signed as
 ``s3 PutObject``), and the resource is told from the parameters by the environment variable that named it
 (``TABLE_NAME``, ``NOTIFICATION_QUEUE_URL``, ...), as the template sets them.
@@ -21,10 +21,10 @@ from typing import Any
 import botocore.handlers
 import pytest
 
-from tests.aws import RUNNING_FUNCTION
+from tests.support.aws import RUNNING_FUNCTION
 
 _recorded: set[tuple[str, str, str | None]] = set()
-HANDLER_TESTS = Path(__file__).resolve().parent / "handlers"
+HANDLER_TESTS = Path(__file__).resolve().parents[1] / "handlers"
 _PREFIX = "tests/handlers/"
 
 
@@ -189,7 +189,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _run.reason = _why_not_checked()
     if _run.reason:
         return
-    from tests.least_privilege import problems_with
+    from tests.support.least_privilege import problems_with
 
     _run.problems = problems_with(_run.calls)
     if _run.problems:

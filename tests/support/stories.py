@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from tests.infra.running import RunningStack
+from tests.support.running import RunningStack
 
 
 def submission(i: int) -> dict[str, Any]:

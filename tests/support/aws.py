@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote_plus
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # The function whose handler is running, so the AWS calls made meanwhile can be told apart by function.

@@ -1,0 +1,1 @@
+"""What the tests share: events as AWS sends them, fakes of the ports, running stacks, stories."""
