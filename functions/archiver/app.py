@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from cfp import wiring
 from cfp.archive import job_id_of
 from cfp.batches import LoggedBatchProcessor
+from cfp.bootstrap import build_archive_builder
 from cfp.observability import logger, metrics
 
 wiring.load_settings()
@@ -23,7 +24,7 @@ processor = LoggedBatchProcessor()
 
 
 def handle_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
-    job = wiring.archive_builder().build(
+    job = build_archive_builder(wiring.adapters()).build(
         job_id_of(record.body),
         int(record.attributes.approximate_receive_count),
         lambda: lambda_context.get_remaining_time_in_millis() / 1000,

@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
+from cfp.bootstrap import build_keeper
 from cfp.clock import FixedClock
 from cfp.deadline import parse_deadline
 from cfp.observability import logger, metrics
@@ -24,6 +25,6 @@ wiring.load_settings(
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     at = event.get("at") if isinstance(event, dict) else None
-    result = wiring.deadline_keeper(FixedClock(parse_deadline(str(at))) if at else None).run()
+    result = build_keeper(wiring.adapters(FixedClock(parse_deadline(str(at))) if at else None)).run()
     metrics.add_metric(name="RemindersQueued", unit="Count", value=result["reminders"])
     return result

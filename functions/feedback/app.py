@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
 from cfp.batches import LoggedBatchProcessor
+from cfp.bootstrap import build_mail_feedback
 from cfp.observability import logger, metrics
 from cfp.ses_feedback import feedback_in
 
@@ -23,7 +24,7 @@ processor = LoggedBatchProcessor()
 
 
 def handle_record(record: SQSRecord) -> None:
-    recorded = wiring.mail_feedback().record(feedback_in(record.body))
+    recorded = build_mail_feedback(wiring.adapters()).record(feedback_in(record.body))
     metrics.add_metric(name="MailFeedbackRecorded", unit="Count", value=recorded)
 
 

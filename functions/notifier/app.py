@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
 from cfp.batches import LoggedBatchProcessor
+from cfp.bootstrap import build_notifier
 from cfp.errors import SendInProgress
 from cfp.events import NotificationEvent
 from cfp.notifications import BatchOutcome, Notifier
@@ -37,7 +38,7 @@ def in_progress_retry_seconds(receive_count: int) -> int:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    notifier: Notifier = wiring.notifier(context)
+    notifier: Notifier = build_notifier(wiring.adapters(), context=context)
     outcome = BatchOutcome()
 
     def handle_record(record: SQSRecord) -> None:
@@ -45,7 +46,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
             notifier.handle(NotificationEvent.model_validate_json(record.body), outcome)
         except SendInProgress:
             deliveries = int(record.attributes.approximate_receive_count or 1)
-            wiring.notification_queue().retry_soon(
+            wiring.adapters().notification_queue.retry_soon(
                 record.receipt_handle, in_progress_retry_seconds(deliveries)
             )
             raise

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
 from cfp.batches import LoggedBatchProcessor
+from cfp.bootstrap import build_releases
 from cfp.observability import logger, metrics
 
 wiring.load_settings()
@@ -25,7 +26,7 @@ processor = LoggedBatchProcessor()
 
 def handle_record(record: SQSRecord) -> None:
     message = json.loads(record.body)
-    releases = wiring.releases()
+    releases = build_releases(wiring.adapters())
     if "decision_job" in message:
         releases.apply_decision_job(str(message["decision_job"]))
         return

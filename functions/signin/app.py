@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
 from cfp.batches import LoggedBatchProcessor
+from cfp.bootstrap import build_sign_in
 from cfp.observability import logger, metrics
 
 # Settings are parsed at import: a misconfigured function fails at cold start, naming the variable (a send
@@ -24,7 +25,7 @@ processor = LoggedBatchProcessor()
 
 
 def handle_record(record: SQSRecord) -> None:
-    if wiring.sign_in().mail_link(record.body):
+    if build_sign_in(wiring.adapters()).mail_link(record.body):
         metrics.add_metric(name="SignInLinksMailed", unit="Count", value=1)
 
 

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cfp import wiring
 from cfp.batches import LoggedBatchProcessor
+from cfp.bootstrap import build_validator
 from cfp.formatcheck import warm_up
 from cfp.observability import logger, metrics
 from cfp.validation import uploaded_objects
@@ -36,7 +37,7 @@ class NotStarted(Exception):
 def handle_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
     if lambda_context.get_remaining_time_in_millis() < RECORD_BUDGET_MS:
         raise NotStarted("not enough time left in this invocation; the message will be retried")
-    validator = wiring.upload_validator()
+    validator = build_validator(wiring.adapters())
     settings = wiring.settings()
     for upload in uploaded_objects(record.body, settings.upload_prefix):
         try:

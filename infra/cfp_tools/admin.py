@@ -24,13 +24,17 @@ from typing import IO, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-from cfp import wiring
-from cfp.clock import SystemClock
-from cfp.console import (
-    Console,
-    ExtensionRequest,
-    SubmissionDetail,
+from cfp.adapters import Adapters
+from cfp.bootstrap import (
+    build_console,
+    build_console_changes,
+    build_operations,
+    build_program_desk,
+    build_releases,
 )
+from cfp.clock import SystemClock
+from cfp.console import Console
+from cfp.console_views import ExtensionRequest, SubmissionDetail
 from cfp.deadline import describe, parse_deadline
 from cfp.errors import (
     QueueNotFound,
@@ -111,15 +115,15 @@ def _stack_target(stack: str, region: str | None) -> Target:
     return Target(resources, configuration.get("Environment", {}).get("Variables", {}), client, caller)
 
 
-def build_console(target: Target) -> tuple[Console, UploadBucket]:
-    """The console's use cases as the API builds them (``wiring.console``: verdicts judged under the
-    rules in force, the queues), with the target's settings, clients and the operator's clock."""
+def adapters_of(target: Target) -> Adapters:
+    """The target stack's adapters, with its API function's settings and the operator's clock, so the
+    services ``cfp.bootstrap`` builds from them are the API's own (verdicts judged under the rules in
+    force, the same queues)."""
     variables = {k.lower(): v for k, v in target.environment.items()}
     if not variables:
         raise AdminError("the stack's API function has no environment to read the call's settings from")
     settings = Settings.model_validate(variables)
-    console = wiring.console(given=settings, clients=target.client, at=SystemClock())
-    return console, wiring.bucket(given=settings, clients=target.client)
+    return Adapters(settings=settings, clients=target.client, clock=SystemClock())
 
 
 # ---- commands -----------------------------------------------------------------------------------------
@@ -172,7 +176,7 @@ def _list(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
 
 def _program(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
     """The public program: what publishing now would list, or publish it (as ``args.operator``)."""
-    desk = wiring.program_desk(given=console.settings, clients=args.clients, at=console.clock)
+    desk = build_program_desk(args.adapters)
     if args.action == "preview":
         program = desk.preview()
         for poster in program.posters:
@@ -271,7 +275,7 @@ def _stats(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
     out.write(f"decisions: {d['accepted']} accepted, {d['rejected']} rejected, {d['undecided']} undecided, ")
     out.write(f"{d['unsent']} not released\n")
     out.write(f"late uploads on {stats.late} submissions; {stats.extensions} extensions\n")
-    for name, count in console.dead_letters().items():
+    for name, count in build_operations(args.adapters).dead_letters().items():
         out.write(f"dead letters in {name}: {count}\n")
     return 0
 
@@ -310,7 +314,9 @@ def _download(console: Console, bucket: UploadBucket, args: argparse.Namespace, 
 
 def _extend(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
     until = parse_deadline(args.until)
-    granted = console.extend(ExtensionRequest(ids=args.ids, until=until), args.by or args.operator)
+    granted = build_console_changes(args.adapters).extend(
+        ExtensionRequest(ids=args.ids, until=until), args.by or args.operator
+    )
     for submission_id in granted:
         out.write(f"{submission_id}: open until {describe(until)}, granted by {args.by or args.operator}\n")
     return 0
@@ -394,27 +400,27 @@ def _release_status(console: Console, args: argparse.Namespace, out: IO[str]) ->
 
 
 def _resend(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
-    event_id = console.resend(args.id, args.what, args.operator)
+    event_id = build_console_changes(args.adapters).resend(args.id, args.what, args.operator)
     out.write(f"queued {args.what} for {args.id} ({event_id})\n")
     return 0
 
 
 def _redrive(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
     """What the console's "show" lists, then (unless --dry-run) its "move back"."""
-    listing = console.dead_letter_messages(args.queue)
+    listing = build_operations(args.adapters).dead_letter_messages(args.queue)
     out.write(f"{listing.count} messages in the {args.queue} dead-letter queue\n")
     for letter in listing.shown:
         sent = letter.sent_at.isoformat() if letter.sent_at else "?"
         out.write(f"  {letter.message_id}  sent {sent}  {letter.about}\n")
     if args.dry_run or not listing.count:
         return 0
-    moved = console.redrive(args.queue, args.operator)
+    moved = build_operations(args.adapters).redrive(args.queue, args.operator)
     out.write(f"moved {moved} back to the {args.queue} queue\n")
     return 0
 
 
 def _reconcile(console: Console, args: argparse.Namespace, out: IO[str]) -> int:
-    report = console.reconcile(requeue=not args.dry_run)
+    report = build_operations(args.adapters).reconcile(requeue=not args.dry_run)
     for key in report.unrecorded:
         out.write(f"in the bucket, not on record: {key}\n")
     for key in report.unjudged:
@@ -542,11 +548,11 @@ def main(argv: Sequence[str] | None = None, out: IO[str] = sys.stdout) -> int:
         else:
             target = _local_target(args.api_url or args.local or DEFAULT_API_URL)
         args.operator = target.operator
-        args.clients = target.client
-        console, bucket = build_console(target)
-        args.releases = wiring.releases(given=console.settings, clients=target.client, at=console.clock)
+        args.adapters = adapters_of(target)
+        console = build_console(args.adapters)
+        args.releases = build_releases(args.adapters)
         if args.command == "download":
-            return _download(console, bucket, args, out)
+            return _download(console, args.adapters.bucket, args, out)
         return _COMMANDS[args.command](console, args, out)
     except SubmissionNotFound as error:
         print(f"cfp admin: no submission {error}; nothing was changed", file=sys.stderr)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import argparse
 from typing import IO
 
-from cfp import wiring
+from cfp.bootstrap import build_final_desk
 from cfp.console import Console
 from cfp.deadline import describe, parse_deadline
 from cfp.final_desk import FinalDesk, FinalExtensionRequest, MissingMailRequest
 
 
 def _desk(console: Console, args: argparse.Namespace) -> FinalDesk:
-    return wiring.final_desk(given=console.settings, clients=args.clients, at=console.clock)
+    return build_final_desk(args.adapters)
 
 
 def finals(console: Console, args: argparse.Namespace, out: IO[str]) -> int:

@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cfp.bootstrap import build_releases
 from cfp.model import Author, Submission
-from cfp.store import _to_item
-from cfp_tools.admin import _local_target, build_console
+from cfp.table_items import to_item
+from cfp_tools.admin import _local_target, adapters_of
 from cfp_tools.bench_e2e import start_in_background
 
 # The stack's sending rate for the benchmark: the deployed 7 a second would make 5,000 mails take 12
@@ -53,7 +54,7 @@ def seed(target: Any, table: str, n: int) -> list[str]:
             values = submission.model_dump(mode="json", exclude={"bounced"})
             values["authors"] = json.dumps(values["authors"])
             writes.append(
-                {"PutRequest": {"Item": _to_item({"pk": f"SUB#{ids[index]}", "sk": "META", **values})}}
+                {"PutRequest": {"Item": to_item({"pk": f"SUB#{ids[index]}", "sk": "META", **values})}}
             )
         request: dict[str, Any] = {table: writes}
         while request:
@@ -90,18 +91,12 @@ def settled(api: str, wait: float) -> bool:
 
 def measure(api: str, outbox: Path, n: int) -> int:
     target = _local_target(api)
-    console, _ = build_console(target)
-    from cfp.queues import JobQueue, NotificationQueue
+    adapters = adapters_of(target)
     from cfp.release_records import DecisionRequest
-    from cfp.release_store import ReleaseStore
-    from cfp.releases import Releases
 
-    jobs = JobQueue(target.client("sqs"), target.resources["ReleaseQueue"])
-    decisions = ReleaseStore(target.client("dynamodb"), console.settings.table_name)
-    notifications = NotificationQueue(target.client("sqs"), console.settings.notification_queue_url)
-    releases = Releases(console.store, decisions, notifications, console.renderer, console.clock, jobs)
+    releases = build_releases(adapters)
     started = time.monotonic()
-    ids = seed(target, console.settings.table_name, n)
+    ids = seed(target, adapters.settings.table_name, n)
     seeded = time.monotonic() - started
     sys.stderr.write(f"{n} submissions written in {seeded:.1f} s\n")
 

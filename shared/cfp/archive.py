@@ -254,7 +254,7 @@ class _Out:
         """The writer is completed or aborted by the build, which knows whether it succeeded."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ArchiveBuilder:
     """Builds one job's zip; safe to run again for the same job (a done job is left alone, a retried one
     starts over under a new claim, and an older build's progress is refused). A failed job whose message

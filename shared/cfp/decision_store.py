@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 
 from cfp.errors import SubmissionNotFound, SubmissionWithdrawn
 from cfp.release_records import DecisionJob
-from cfp.store import _from_item, _iso, _pk, _to_item, partition_items
+from cfp.table_items import from_item, iso, partition_items, submission_pk, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -48,14 +48,14 @@ def audit_put(
     return {
         "Put": {
             "TableName": table,
-            "Item": _to_item(
+            "Item": to_item(
                 {
-                    "pk": _pk(submission_id),
-                    "sk": f"AUDIT#{_iso(now)}#{n}",
+                    "pk": submission_pk(submission_id),
+                    "sk": f"AUDIT#{iso(now)}#{n}",
                     "by": by,
                     "action": action,
                     "detail": detail,
-                    "at": _iso(now),
+                    "at": iso(now),
                 }
             ),
         }
@@ -76,7 +76,7 @@ class DecisionStore:
         """Each named submission that exists: whether it is withdrawn, and its decision and note."""
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), _GET_BATCH):
-            keys = [_to_item({"pk": _pk(i), "sk": "META"}) for i in ids[start : start + _GET_BATCH]]
+            keys = [to_item({"pk": submission_pk(i), "sk": "META"}) for i in ids[start : start + _GET_BATCH]]
             request: dict[str, Any] = {
                 self._table: {
                     "Keys": keys,
@@ -88,7 +88,7 @@ class DecisionStore:
             while request:
                 answer = self._client.batch_get_item(RequestItems=request)
                 for item in answer.get("Responses", {}).get(self._table, []):
-                    values = _from_item(item)
+                    values = from_item(item)
                     found[str(values["pk"]).removeprefix("SUB#")] = values
                 request = answer.get("UnprocessedKeys") or {}
         return found
@@ -157,18 +157,18 @@ class DecisionStore:
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": _to_item({"pk": _pk(submission_id), "sk": "META"}),
+                        "Key": to_item({"pk": submission_pk(submission_id), "sk": "META"}),
                         "UpdateExpression": "SET decision = :d, decision_note = :n, decided_by = :by, "
                         "decided_at = :now, updated_at = :now, decision_request = :request "
                         "ADD decision_version :one",
                         "ConditionExpression": f"{_LIVE} AND "
                         "(attribute_not_exists(decision_request) OR decision_request <> :request)",
-                        "ExpressionAttributeValues": _to_item(
+                        "ExpressionAttributeValues": to_item(
                             {
                                 ":d": decision,
                                 ":n": note,
                                 ":by": by,
-                                ":now": _iso(now),
+                                ":now": iso(now),
                                 ":request": request,
                                 ":one": 1,
                             }
@@ -187,14 +187,14 @@ class DecisionStore:
         self._save_parts(pk, list(job.ids), expires)
         self._client.put_item(
             TableName=self._table,
-            Item=_to_item(
+            Item=to_item(
                 {
                     "pk": pk,
                     "sk": "JOB",
                     "by": job.by,
                     "decision": job.decision,
                     "note": job.note,
-                    "created_at": _iso(job.created_at),
+                    "created_at": iso(job.created_at),
                     "state": job.state,
                     "total": len(job.ids),
                     "expires_epoch": expires,
@@ -233,7 +233,7 @@ class DecisionStore:
             f"DECIDE#{job_id}",
             "SET #state = :finished, finished_at = :now, #message = :none",
             "#state <> :finished",
-            {":finished": "done", ":now": _iso(now), ":none": ""},
+            {":finished": "done", ":now": iso(now), ":none": ""},
         )
 
     # ---- jobs' records -------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ class DecisionStore:
             part = items[start : start + _PART_SIZE]
             self._client.put_item(
                 TableName=self._table,
-                Item=_to_item(
+                Item=to_item(
                     {"pk": pk, "sk": f"PART#{n:04d}", "items": json.dumps(part), "expires_epoch": expires}
                 ),
             )
@@ -269,11 +269,11 @@ class DecisionStore:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_item({"pk": pk, "sk": "JOB"}),
+                Key=to_item({"pk": pk, "sk": "JOB"}),
                 UpdateExpression=update,
                 ConditionExpression=f"attribute_exists(pk) AND ({condition})",
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=_to_item(values),
+                ExpressionAttributeValues=to_item(values),
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":

@@ -25,7 +25,14 @@ from cfp.finals import MISSING, FinalView, Missing, current_final, final_view, m
 from cfp.instants import InstantOutOfRange, check_extension
 from cfp.model import Submission, Version, Window
 from cfp.neutral import neutral
-from cfp.ports import EventPublisher, FinalRepository, Snapshot, SubmissionRepository, UploadStorage
+from cfp.ports import (
+    Bookkeeping,
+    EventPublisher,
+    FinalRepository,
+    Snapshot,
+    SubmissionRepository,
+    UploadStorage,
+)
 from cfp.release_records import in_program
 from cfp.settings import NO_FINAL_DEADLINE, Settings
 from cfp.upload_views import PdfLink, link_to_upload
@@ -160,12 +167,13 @@ def _misses(row: ChecklistRow, wanted: Wanted) -> bool:
     return bool(row.missing) if wanted == "anything" else wanted in row.missing
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FinalDesk:
     """The organizers' use cases of the final phase."""
 
     settings: Settings
     store: SubmissionRepository
+    bookkeeping: Bookkeeping
     finals: FinalRepository
     queue: EventPublisher
     clock: Clock
@@ -177,7 +185,7 @@ class FinalDesk:
     def show(self, submission_id: str) -> FinalView | None:
         """One submission's final phase, or None when it has none."""
         submission, _ = self.store.get(submission_id)
-        if not in_program(submission, self.store.markers(submission_id)):
+        if not in_program(submission, self.bookkeeping.markers(submission_id)):
             return None
         return final_view(submission, self.finals.finals(submission_id), self.settings)
 
@@ -208,7 +216,7 @@ class FinalDesk:
         now = self.clock.now()
         for row in rows:
             self.queue.publish(events.final_reminder(row.id, now, request.missing, request.send, by))
-        self.store.audit(by, "mailed missing", f"{request.missing}: {len(rows)} authors", now)
+        self.bookkeeping.audit(by, "mailed missing", f"{request.missing}: {len(rows)} authors", now)
         return preview.model_copy(update={"sent": len(rows)})
 
     def extend(self, request: FinalExtensionRequest, by: str) -> list[str]:
@@ -216,7 +224,7 @@ class FinalDesk:
         found: list[Submission] = []
         for submission_id in dict.fromkeys(request.ids):
             submission, _ = self.store.get(submission_id)
-            if not in_program(submission, self.store.markers(submission_id)):
+            if not in_program(submission, self.bookkeeping.markers(submission_id)):
                 raise SubmissionNotFound(f"{submission_id} in the final phase")
             found.append(submission)
         deadline = self.settings.final_deadline
@@ -226,7 +234,7 @@ class FinalDesk:
         now = self.clock.now()
         for submission in found:
             self.finals.extend_final(submission.id, request.until, now)
-            self.store.audit(
+            self.bookkeeping.audit(
                 by, "extended finals", f"until {rules.describe(request.until)}", now, submission.id
             )
         return [s.id for s in found]

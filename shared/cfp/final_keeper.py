@@ -15,17 +15,17 @@ from datetime import datetime
 from cfp import events
 from cfp.deadline import SETTLE, thresholds_passed
 from cfp.finals import missing_of
-from cfp.ports import EventPublisher, Snapshot, SubmissionRepository
+from cfp.ports import Bookkeeping, EventPublisher, Snapshot
 from cfp.release_records import in_program
 from cfp.settings import Settings
 
 _REMINDED = "final_reminder:"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FinalKeeping:
     settings: Settings
-    store: SubmissionRepository
+    bookkeeping: Bookkeeping
     queue: EventPublisher
 
     def run(self, now: datetime, snapshot: Snapshot) -> dict[str, int]:
@@ -56,11 +56,11 @@ class FinalKeeping:
             if passed:
                 self.queue.publish(events.final_reminder(submission.id, now, "anything", hours=min(passed)))
                 for hours in passed:
-                    self.store.mark_once(f"{_REMINDED}{hours}", now, submission.id)
+                    self.bookkeeping.mark_once(f"{_REMINDED}{hours}", now, submission.id)
                 counts["final_reminders"] += 1
         marker = f"finals_closed:{deadline.isoformat()}"
         if marker not in snapshot.markers.get("", set()) and now > window.cutoff + SETTLE and not pending:
             self.queue.publish(events.finals_closed(deadline, now))
-            self.store.mark_once(marker, now)
+            self.bookkeeping.mark_once(marker, now)
             counts["finals_closed"] = 1
         return counts

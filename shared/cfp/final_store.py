@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cfp.model import Submission, UploadKind, Version
-from cfp.store import SubmissionStore, partition_items, slot_sk, versions_from
+from cfp.store import SubmissionStore
+from cfp.submission_items import slot_sk, versions_from
+from cfp.table_items import partition_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

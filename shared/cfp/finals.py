@@ -19,7 +19,7 @@ from cfp import deadline as rules
 from cfp.clock import Clock
 from cfp.errors import LimitReached, RateLimited
 from cfp.model import NAME_MAX, RequiredLine, Submission, UploadKind, Version, Window, final_key, upload_order
-from cfp.ports import FinalRepository, SubmissionRepository, UploadStorage
+from cfp.ports import Bookkeeping, FinalRepository, UploadStorage
 from cfp.release_records import in_program
 from cfp.settings import NO_FINAL_DEADLINE, Settings
 from cfp.upload_views import UploadIssued, UploadTicket, VersionView
@@ -147,12 +147,12 @@ def final_view(submission: Submission, finals: list[Version], settings: Settings
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FinalPhase:
     """The authors' use cases of the final phase, on a submission whose token was already checked."""
 
     settings: Settings
-    store: SubmissionRepository
+    bookkeeping: Bookkeeping
     finals: FinalRepository
     bucket: UploadStorage
     clock: Clock
@@ -160,7 +160,7 @@ class FinalPhase:
     def opens_for(self, submission: Submission, markers: set[str] | None = None) -> bool:
         """Whether the submission has a final phase: accepted, and that acceptance mailed to its authors
         (its ``markers`` read here unless the caller has them)."""
-        return in_program(submission, self.store.markers(submission.id) if markers is None else markers)
+        return in_program(submission, self.bookkeeping.markers(submission.id) if markers is None else markers)
 
     def open_now(self, submission: Submission) -> bool:
         """Whether the submission is in its final phase and the final deadline has not passed for it."""

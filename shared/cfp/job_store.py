@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from cfp.ports import ArchiveJob
-from cfp.store import _condition_failed, _from_item, _iso, _to_item
+from cfp.table_items import condition_failed, from_item, iso, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -37,7 +37,7 @@ class ArchiveJobStore:
         self._table = table_name
 
     def _job_key(self, job_id: str) -> dict[str, Any]:
-        return _to_item({"pk": f"ARCHIVE#{job_id}", "sk": "JOB"})
+        return to_item({"pk": f"ARCHIVE#{job_id}", "sk": "JOB"})
 
     def save_job(self, job: ArchiveJob) -> None:
         """Record a new job; DynamoDB's TTL forgets it a week later (its zip is gone after a day)."""
@@ -48,7 +48,7 @@ class ArchiveJobStore:
             "id": job.id,
             "include_late": job.include_late,
             "requested_by": job.requested_by,
-            "requested_at": _iso(job.requested_at),
+            "requested_at": iso(job.requested_at),
             "state": job.state,
             "attempt": job.attempt,
             "done": job.done,
@@ -58,7 +58,7 @@ class ArchiveJobStore:
         }
         self._client.put_item(
             TableName=self._table,
-            Item={**self._job_key(job.id), **_to_item(values)},
+            Item={**self._job_key(job.id), **to_item(values)},
             ConditionExpression="attribute_not_exists(pk)",
         )
 
@@ -66,7 +66,7 @@ class ArchiveJobStore:
         item = self._client.get_item(TableName=self._table, Key=self._job_key(job_id), ConsistentRead=True)
         if "Item" not in item:
             return None
-        values = _from_item(item["Item"])
+        values = from_item(item["Item"])
         return ArchiveJob(
             id=str(values["id"]),
             include_late=bool(values["include_late"]),
@@ -99,14 +99,14 @@ class ArchiveJobStore:
                 UpdateExpression=update,
                 ConditionExpression=f"attribute_exists(pk) AND ({condition})",
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=_to_item(values),
+                ExpressionAttributeValues=to_item(values),
                 ReturnValues="UPDATED_NEW",
             )
         except ClientError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 return None
             raise
-        return _from_item(response.get("Attributes", {}))
+        return from_item(response.get("Attributes", {}))
 
     def claim_job(self, job_id: str, now: datetime, ends_at: datetime) -> int | None:
         """A new build's claim on a job that is not done: progress starts again from nothing."""
@@ -120,8 +120,8 @@ class ArchiveJobStore:
                 ":one": 1,
                 ":zero": 0,
                 ":none": "",
-                ":now": _iso(now),
-                ":ends": _iso(ends_at),
+                ":now": iso(now),
+                ":ends": iso(ends_at),
                 ":done": "done",
             },
         )
@@ -153,7 +153,7 @@ class ArchiveJobStore:
                 {
                     ":done": "done",
                     ":size": size,
-                    ":now": _iso(now),
+                    ":now": iso(now),
                     ":none": "",
                     ":attempt": attempt,
                     ":building": "building",
@@ -171,7 +171,7 @@ class ArchiveJobStore:
                 {
                     ":failed": "failed",
                     ":message": message,
-                    ":now": _iso(now),
+                    ":now": iso(now),
                     ":attempt": attempt,
                     ":done": "done",
                 },

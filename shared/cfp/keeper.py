@@ -35,6 +35,7 @@ from cfp.model import (
 from cfp.observability import logger
 from cfp.ports import (
     ArchiveJobs,
+    Bookkeeping,
     CheckRequeue,
     DeadLetterReader,
     EventPublisher,
@@ -141,7 +142,7 @@ def unrecorded_objects(
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DeadlineKeeper:
     """Reminders and closing; at closing also the safety nets that make S3 the truth: uploads whose event
     never reached the validator are put back on its queue, and uploads whose messages were dead-lettered are
@@ -150,6 +151,7 @@ class DeadlineKeeper:
 
     settings: Settings
     store: SubmissionRepository
+    bookkeeping: Bookkeeping
     queue: EventPublisher
     clock: Clock
     bucket: UploadStorage
@@ -181,16 +183,20 @@ class DeadlineKeeper:
             if threshold is not None:
                 self.queue.publish(events.reminder(submission.id, threshold, now))
                 for passed in to_mark:
-                    self.store.mark_once(f"reminder:{passed}", now, submission.id)
+                    self.bookkeeping.mark_once(f"reminder:{passed}", now, submission.id)
                 counts["reminders"] += 1
             if confirmation_due(now, window, submission, versions, submission.id in unrecorded):
                 counts["confirmations"] += self._confirm(now, submission, versions, done)
         closed_marker = f"call_closed:{window.deadline.isoformat()}"
         if closed_marker not in sent.get("", set()) and final_digest_due(now, window, everything, unrecorded):
             self.queue.publish(events.call_closed(window.deadline, now))
-            self.store.mark_once(closed_marker, now)
+            self.bookkeeping.mark_once(closed_marker, now)
             counts["call_closed"] = 1
-        counts.update(FinalKeeping(self.settings, self.store, self.queue).run(now, snapshot))
+        counts.update(
+            FinalKeeping(settings=self.settings, bookkeeping=self.bookkeeping, queue=self.queue).run(
+                now, snapshot
+            )
+        )
         # Last, so that a dead-letter queue that cannot be read fails the run (the schedule retries it)
         # only after every reminder and closing event is queued.
         stopped_archives = ArchiveDeadLetterSweep(self.archive_jobs, self.clock).run(
@@ -227,7 +233,7 @@ class DeadlineKeeper:
         if fingerprint in confirmed:
             return 0
         self.queue.publish(events.on_record(submission.id, now, fingerprint if confirmed else None))
-        self.store.mark_once(f"on_record:{fingerprint}", now, submission.id)
+        self.bookkeeping.mark_once(f"on_record:{fingerprint}", now, submission.id)
         return 1
 
     def _requeue_unrecorded(

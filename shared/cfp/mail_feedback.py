@@ -74,7 +74,7 @@ def names(submission: Submission, address: str, copy_all_authors: bool) -> bool:
     return copy_all_authors and any(a.email and normalised(a.email) == address for a in submission.authors)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MailFeedback:
     """Records SES feedback: suppressions, each named submission's bounce, one digest event each."""
 

@@ -56,7 +56,7 @@ def mailbox(address: str) -> str:
     return f"{local}@{domain}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MailboxQuota:
     """Admits submissions to mailboxes (``most`` an hour each) and counts each admitted submission's mail
     per mailbox and hour; ``most`` 0 counts nothing and limits nothing."""

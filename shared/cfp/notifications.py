@@ -54,7 +54,7 @@ class BatchOutcome:
     feedback: list[tuple[str, str]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Notifier:
     store: SubmissionRepository
     renderer: MailRenderer

@@ -102,8 +102,8 @@ class DeadLetter:
 
 
 class SubmissionRepository(Protocol):
-    """Submissions, their versions and the service's bookkeeping; every write that must not race is
-    conditional, and the errors are ``cfp.errors``'."""
+    """Submissions, their versions, the objects uploaded to them and the events their changes cause;
+    every write that must not race is conditional, and the errors are ``cfp.errors``'."""
 
     def create(
         self, submission: Submission, outbox: NotificationEvent, request: RequestRecord | None = None
@@ -148,11 +148,17 @@ class SubmissionRepository(Protocol):
         self, submission_id: str, until: datetime, granted_by: str, now: datetime
     ) -> None: ...
 
-    def count_once_more(
-        self, counter: str, window_start: datetime, window_end: datetime, most: int
-    ) -> None: ...
 
-    def mark_once(self, marker: str, now: datetime, submission_id: str | None = None) -> bool: ...
+class Bookkeeping(Protocol):
+    """What the call counts per time window, what it does once only, and who changed what."""
+
+    def count_once_more(self, counter: str, window_start: datetime, window_end: datetime, most: int) -> None:
+        """Add one to the window's counter; raise LimitReached instead when it already stands at ``most``."""
+        ...
+
+    def mark_once(self, marker: str, now: datetime, submission_id: str | None = None) -> bool:
+        """Record that something was done, on a submission or the call; False when it already was."""
+        ...
 
     def markers(self, submission_id: str) -> set[str]: ...
 
@@ -160,11 +166,9 @@ class SubmissionRepository(Protocol):
         self, by: str, action: str, detail: str, now: datetime, submission_id: str | None = None
     ) -> None: ...
 
-    def history(self, submission_id: str | None = None) -> list[AuditEntry]: ...
-
-    def save_sign_in_link(self, secret_hash: str, email: str, expires_at: datetime) -> None: ...
-
-    def redeem_sign_in_link(self, secret_hash: str, now: datetime) -> str | None: ...
+    def history(self, submission_id: str | None = None) -> list[AuditEntry]:
+        """A submission's (or, without one, the call's) recorded changes, oldest first."""
+        ...
 
 
 class FinalRepository(Protocol):
@@ -314,8 +318,15 @@ class TokenSealer(Protocol):
 
 
 class SignInRecords(Protocol):
-    """Organizer sessions kept on the server by their id's hash, so one ends wherever its cookie went; and
-    when each organizer's mailbox last got a sign-in link, so requests for it are coalesced."""
+    """One-time sign-in links by their secret's hash; organizer sessions kept on the server by their id's
+    hash, so one ends wherever its cookie went; and when each organizer's mailbox last got a sign-in link,
+    so requests for it are coalesced."""
+
+    def save_link(self, secret_hash: str, email: str, expires_at: datetime) -> None: ...
+
+    def redeem_link(self, secret_hash: str, now: datetime) -> str | None:
+        """The address the link went to, once; None for an unknown, used or expired link."""
+        ...
 
     def open_session(self, session_hash: str, email: str, expires_at: datetime) -> None: ...
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cfp.clock import Clock
 from cfp.model import Submission, Version
-from cfp.ports import Snapshot
+from cfp.ports import Bookkeeping, Snapshot
 from cfp.release_records import in_program
 
 BOARD_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,11}$"
@@ -184,8 +184,6 @@ class ProgramSource(Protocol):
 
     def get(self, submission_id: str) -> tuple[Submission, list[Version]]: ...
 
-    def markers(self, submission_id: str) -> set[str]: ...
-
 
 class Boards(Protocol):
     """Where board numbers are kept: by submission id."""
@@ -310,13 +308,14 @@ Renderer = Callable[[Program], Mapping[str, tuple[str, bytes]]]
 PdfChooser = Callable[[Snapshot], Mapping[str, Mapping[str, Version]]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProgramDesk:
     """The organizers' program use cases: preview, publish, set a board."""
 
     conference: str
     sessions: tuple[Session, ...]
     source: ProgramSource
+    bookkeeping: Bookkeeping
     boards: Boards
     storage: ProgramStorage
     render: Renderer
@@ -372,7 +371,7 @@ class ProgramDesk:
     def set_board(self, submission_id: str, board: str) -> str:
         """Give a poster in the program a board by hand (BoardTaken when another holds it)."""
         found, _ = self.source.get(submission_id)
-        if not in_program(found, self.source.markers(submission_id)):
+        if not in_program(found, self.bookkeeping.markers(submission_id)):
             raise NotInProgram(
                 f"{submission_id} is not in the program: only accepted posters whose acceptance was "
                 "mailed, and not withdrawn, have a board"

@@ -16,7 +16,7 @@ from typing import Protocol
 from cfp.errors import SubmissionNotFound, UploadNotFound
 from cfp.finals import publishable
 from cfp.model import Version, Window
-from cfp.ports import Snapshot
+from cfp.ports import Bookkeeping, Snapshot
 from cfp.program import PDF_FILES, ProgramSource, ProgramStorage
 from cfp.release_records import in_program
 
@@ -30,9 +30,10 @@ class PdfLinks(Protocol):
     def download_link(self, key: str, version_id: str | None, lifetime_seconds: int) -> str: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProgramPdfs:
     source: ProgramSource
+    bookkeeping: Bookkeeping
     storage: ProgramStorage
     links: PdfLinks
     final_window: Window
@@ -58,6 +59,6 @@ class ProgramPdfs:
         except SubmissionNotFound as error:
             raise UploadNotFound(f"the program publishes no {what} PDF for {submission_id}") from error
         agreed = submission.publish_abstract if what == "abstract" else submission.publish_poster
-        if not agreed or not in_program(submission, self.source.markers(submission_id)):
+        if not agreed or not in_program(submission, self.bookkeeping.markers(submission_id)):
             raise UploadNotFound(f"the authors of {submission_id} no longer publish its {what} PDF")
         return self.links.download_link(str(entry["key"]), entry.get("version_id"), PDF_SECONDS)

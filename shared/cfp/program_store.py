@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cfp.errors import TableUnavailable
 from cfp.program import FILES, BoardTaken, Program
-from cfp.store import _condition_failed, _from_item, _to_item
+from cfp.table_items import condition_failed, from_item, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,12 +30,12 @@ class BoardTable:
 
     def boards(self) -> dict[str, str]:
         try:
-            item = self._client.get_item(TableName=self._table, Key=_to_item(_KEY), ConsistentRead=True)
+            item = self._client.get_item(TableName=self._table, Key=to_item(_KEY), ConsistentRead=True)
         except (BotoCoreError, ClientError) as error:
             raise TableUnavailable(f"the boards could not be read: {error}") from error
         if "Item" not in item:
             return {}
-        return {str(k): str(v) for k, v in dict(_from_item(item["Item"]).get("boards", {})).items()}
+        return {str(k): str(v) for k, v in dict(from_item(item["Item"]).get("boards", {})).items()}
 
     def assign(self, wanted: Mapping[str, str], before: Mapping[str, str]) -> None:
         merged = {**before, **wanted}
@@ -45,13 +45,13 @@ class BoardTable:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_to_item(_KEY),
+                Key=to_item(_KEY),
                 UpdateExpression="SET boards = :after",
                 ConditionExpression=condition,
-                ExpressionAttributeValues=_to_item(values),
+                ExpressionAttributeValues=to_item(values),
             )
         except ClientError as error:
-            if _condition_failed(error):
+            if condition_failed(error):
                 raise BoardTaken("the boards changed meanwhile; try again") from error
             raise TableUnavailable(f"the boards could not be written: {error}") from error
         except BotoCoreError as error:

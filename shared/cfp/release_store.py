@@ -12,7 +12,7 @@ from cfp.decision_store import _LIVE, _RELEASE_KEEP, DecisionStore, audit_put
 from cfp.events import NotificationEvent
 from cfp.observability import logger
 from cfp.release_records import Claim, ReleaseRecord, decision_marker
-from cfp.store import _from_item, _iso, _pk, _to_item
+from cfp.table_items import from_item, iso, submission_pk, to_item
 
 # A claim is four transaction actions; a transaction meeting another at the same items is tried again.
 _CLAIM_ACTIONS = 4
@@ -39,19 +39,19 @@ class ReleaseStore(DecisionStore):
             {
                 "ConditionCheck": {
                     "TableName": self._table,
-                    "Key": _to_item({"pk": _pk(claim.submission_id), "sk": "META"}),
+                    "Key": to_item({"pk": submission_pk(claim.submission_id), "sk": "META"}),
                     "ConditionExpression": f"{_LIVE} AND {version_holds}",
-                    "ExpressionAttributeValues": _to_item(values),
+                    "ExpressionAttributeValues": to_item(values),
                 }
             },
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _to_item(
+                    "Item": to_item(
                         {
-                            "pk": _pk(claim.submission_id),
+                            "pk": submission_pk(claim.submission_id),
                             "sk": f"SENT#{marker}",
-                            "at": _iso(now),
+                            "at": iso(now),
                             "release": claim.release_id,
                         }
                     ),
@@ -61,12 +61,12 @@ class ReleaseStore(DecisionStore):
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _to_item(
+                    "Item": to_item(
                         {
-                            "pk": _pk(claim.submission_id),
+                            "pk": submission_pk(claim.submission_id),
                             "sk": f"OUTBOX#{event.event_id}",
                             "event": event.model_dump_json(),
-                            "at": _iso(event.occurred_at),
+                            "at": iso(event.occurred_at),
                         }
                     ),
                 }
@@ -119,7 +119,7 @@ class ReleaseStore(DecisionStore):
         for start in range(0, len(events), 25):
             request: dict[str, Any] = {
                 self._table: [
-                    {"DeleteRequest": {"Key": _to_item({"pk": _pk(sid), "sk": f"OUTBOX#{eid}"})}}
+                    {"DeleteRequest": {"Key": to_item({"pk": submission_pk(sid), "sk": f"OUTBOX#{eid}"})}}
                     for sid, eid in events[start : start + 25]
                 ]
             }
@@ -135,16 +135,16 @@ class ReleaseStore(DecisionStore):
     def claimed_before(self, claim: Claim, event_id: str) -> tuple[bool, bool]:
         """Whether this release claimed the version on an earlier try, and whether its event is still in
         the outbox (claimed, then cut off before the event was queued: a retry queues it)."""
-        key = {"pk": _pk(claim.submission_id)}
+        key = {"pk": submission_pk(claim.submission_id)}
         marker = self._client.get_item(
             TableName=self._table,
-            Key=_to_item({**key, "sk": f"SENT#{decision_marker(claim.version, claim.decision)}"}),
+            Key=to_item({**key, "sk": f"SENT#{decision_marker(claim.version, claim.decision)}"}),
             ConsistentRead=True,
         ).get("Item")
-        if marker is None or _from_item(marker).get("release") != claim.release_id:
+        if marker is None or from_item(marker).get("release") != claim.release_id:
             return False, False
         outbox = self._client.get_item(
-            TableName=self._table, Key=_to_item({**key, "sk": f"OUTBOX#{event_id}"}), ConsistentRead=True
+            TableName=self._table, Key=to_item({**key, "sk": f"OUTBOX#{event_id}"}), ConsistentRead=True
         )
         return True, "Item" in outbox
 
@@ -154,12 +154,12 @@ class ReleaseStore(DecisionStore):
         self._save_parts(pk, [f"{c.submission_id}:{c.version}:{c.decision}" for c in record.items], expires)
         self._client.put_item(
             TableName=self._table,
-            Item=_to_item(
+            Item=to_item(
                 {
                     "pk": pk,
                     "sk": "JOB",
                     "previewed_by": record.previewed_by,
-                    "created_at": _iso(record.created_at),
+                    "created_at": iso(record.created_at),
                     "state": record.state,
                     "total": len(record.items),
                     "expires_epoch": expires,
@@ -199,7 +199,7 @@ class ReleaseStore(DecisionStore):
             f"RELEASE#{release_id}",
             "SET #state = :queued, started_by = :by, started_at = :now",
             "#state = :previewed",
-            {":queued": "queued", ":by": by, ":now": _iso(now), ":previewed": "previewed"},
+            {":queued": "queued", ":by": by, ":now": iso(now), ":previewed": "previewed"},
         )
 
     def unstart_release(self, release_id: str) -> None:
@@ -231,5 +231,5 @@ class ReleaseStore(DecisionStore):
             f"RELEASE#{release_id}",
             "SET #state = :finished, #done = :done, finished_at = :now, #message = :none",
             "#state <> :finished",
-            {":finished": "done", ":done": done, ":now": _iso(now), ":none": ""},
+            {":finished": "done", ":done": done, ":now": iso(now), ":none": ""},
         )

@@ -24,7 +24,7 @@ from cfp.events import NotificationEvent
 from cfp.model import Decision, Submission
 from cfp.neutral import neutral, neutral_submission
 from cfp.observability import logger
-from cfp.ports import JobQueue, Snapshot, SubmissionRepository
+from cfp.ports import Bookkeeping, JobQueue, Snapshot, SubmissionRepository
 from cfp.release_records import (
     Claim,
     Decided,
@@ -74,12 +74,13 @@ def comments_for_authors(records: ReviewRecords | None) -> list[str]:
     return [r.for_authors for r in reviews if r.for_authors.strip()]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Releases:
     """``jobs`` queues work for the releaser function; without it (an operator's tool against a stack
     that has no release queue) the work is done at once, in the caller."""
 
     store: SubmissionRepository
+    bookkeeping: Bookkeeping
     records: DecisionRecords
     queue: DecisionPublisher
     renderer: MailRenderer
@@ -233,7 +234,9 @@ class Releases:
             except QueueUnavailable:
                 self.records.unstart_release(release_id)
                 raise
-        self.store.audit(by, "release started", f"{release_id}: {len(record.items)} decision mails", now)
+        self.bookkeeping.audit(
+            by, "release started", f"{release_id}: {len(record.items)} decision mails", now
+        )
         return view_of(self._record(release_id), changes)
 
     def _changes(self, record: ReleaseRecord) -> ReleaseChanges:
@@ -350,7 +353,7 @@ class Releases:
         if finished:
             kinds = Counter(c.decision for c in record.items if c.submission_id in set(record.sent))
             detail = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) or "nothing new"
-            self.store.audit(
+            self.bookkeeping.audit(
                 by, "released", f"{release_id}: {len(record.sent)} decision mails ({detail})", now
             )
         return view_of(record)

@@ -25,16 +25,8 @@ from cfp.errors import SubmissionWithdrawn, TableUnavailable
 from cfp.events import NotificationEvent
 from cfp.ports import Snapshot
 from cfp.reviews import Comment, Review, ReviewConflict, ReviewRecords
-from cfp.store import (
-    _LIVE,
-    REVIEWING_KEYS,
-    _cancelled_by_condition,
-    _from_item,
-    _iso,
-    _pk,
-    _to_item,
-    partition_items,
-)
+from cfp.store import _LIVE, REVIEWING_KEYS
+from cfp.table_items import cancelled_by_condition, from_item, iso, partition_items, submission_pk, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -82,7 +74,7 @@ class ReviewStore:
     def review_records(self, submission_id: str) -> ReviewRecords:
         return records_from(
             i
-            for i in partition_items(self._client, self._table, _pk(submission_id))
+            for i in partition_items(self._client, self._table, submission_pk(submission_id))
             if str(i["sk"]).startswith(REVIEWING_KEYS)
         )
 
@@ -94,7 +86,7 @@ class ReviewStore:
         return {
             "ConditionCheck": {
                 "TableName": self._table,
-                "Key": _to_item({"pk": _pk(submission_id), "sk": "META"}),
+                "Key": to_item({"pk": submission_pk(submission_id), "sk": "META"}),
                 "ConditionExpression": _LIVE,
             }
         }
@@ -104,7 +96,7 @@ class ReviewStore:
             items: Any = [self._live_check(submission_id), *writes]
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
-            if not _cancelled_by_condition(error):
+            if not cancelled_by_condition(error):
                 raise TableUnavailable(f"the table could not be written: {error}") from error
             reasons = error.response.get("CancellationReasons", [])
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
@@ -124,17 +116,17 @@ class ReviewStore:
     ) -> None:
         put: dict[str, Any] = {
             "TableName": self._table,
-            "Item": _to_item(
+            "Item": to_item(
                 {
-                    "pk": _pk(submission_id),
+                    "pk": submission_pk(submission_id),
                     "sk": f"REVIEW#{review.organizer}",
                     "organizer": review.organizer,
                     "score": review.score,
                     "confidence": review.confidence,
                     "for_authors": review.for_authors,
                     "for_organizers": review.for_organizers,
-                    "created_at": _iso(review.created_at),
-                    "updated_at": _iso(review.updated_at),
+                    "created_at": iso(review.created_at),
+                    "updated_at": iso(review.updated_at),
                 }
             ),
         }
@@ -142,7 +134,7 @@ class ReviewStore:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
             put["ConditionExpression"] = "updated_at = :before"
-            put["ExpressionAttributeValues"] = _to_item({":before": _iso(before.updated_at)})
+            put["ExpressionAttributeValues"] = to_item({":before": iso(before.updated_at)})
         audit = audit_put(
             self._table,
             submission_id,
@@ -155,21 +147,21 @@ class ReviewStore:
         writes: list[dict[str, Any]] = [{"Put": put}, audit]
         if outbox is not None:
             item = {
-                "pk": _pk(submission_id),
+                "pk": submission_pk(submission_id),
                 "sk": f"OUTBOX#{outbox.event_id}",
                 "event": outbox.model_dump_json(),
-                "at": _iso(outbox.occurred_at),
+                "at": iso(outbox.occurred_at),
             }
-            writes.append({"Put": {"TableName": self._table, "Item": _to_item(item)}})
+            writes.append({"Put": {"TableName": self._table, "Item": to_item(item)}})
         self._write(submission_id, writes, "your review")
 
     def delete_review(self, submission_id: str, before: Review, detail: str, now: datetime) -> None:
         delete = {
             "Delete": {
                 "TableName": self._table,
-                "Key": _to_item({"pk": _pk(submission_id), "sk": f"REVIEW#{before.organizer}"}),
+                "Key": to_item({"pk": submission_pk(submission_id), "sk": f"REVIEW#{before.organizer}"}),
                 "ConditionExpression": "updated_at = :before",
-                "ExpressionAttributeValues": _to_item({":before": _iso(before.updated_at)}),
+                "ExpressionAttributeValues": to_item({":before": iso(before.updated_at)}),
             }
         }
         audit = audit_put(
@@ -186,24 +178,24 @@ class ReviewStore:
     def set_conflict(
         self, submission_id: str, organizer: str, state: str | None, action: str, now: datetime
     ) -> None:
-        key = {"pk": _pk(submission_id), "sk": f"CONFLICT#{organizer}"}
+        key = {"pk": submission_pk(submission_id), "sk": f"CONFLICT#{organizer}"}
         change: dict[str, Any]
         if state is None:
-            change = {"Delete": {"TableName": self._table, "Key": _to_item(key)}}
+            change = {"Delete": {"TableName": self._table, "Key": to_item(key)}}
         else:
-            item = {**key, "organizer": organizer, "state": state, "at": _iso(now)}
-            change = {"Put": {"TableName": self._table, "Item": _to_item(item)}}
+            item = {**key, "organizer": organizer, "state": state, "at": iso(now)}
+            change = {"Put": {"TableName": self._table, "Item": to_item(item)}}
         audit = audit_put(self._table, submission_id, organizer, action, "", now, secrets.token_hex(4))
         self._write(submission_id, [change, audit], "the conflict")
 
     def add_comment(self, submission_id: str, comment: Comment) -> None:
         item = {
-            "pk": _pk(submission_id),
-            "sk": f"COMMENT#{_iso(comment.at)}#{comment.id}",
+            "pk": submission_pk(submission_id),
+            "sk": f"COMMENT#{iso(comment.at)}#{comment.id}",
             "id": comment.id,
             "organizer": comment.organizer,
             "text": comment.text,
-            "at": _iso(comment.at),
+            "at": iso(comment.at),
         }
         audit = audit_put(
             self._table,
@@ -214,7 +206,7 @@ class ReviewStore:
             comment.at,
             comment.id,
         )
-        self._write(submission_id, [{"Put": {"TableName": self._table, "Item": _to_item(item)}}, audit], "")
+        self._write(submission_id, [{"Put": {"TableName": self._table, "Item": to_item(item)}}, audit], "")
 
     def declared_conflicts(self, organizer: str, ids: list[str]) -> set[str]:
         found: set[str] = set()
@@ -222,7 +214,7 @@ class ReviewStore:
         try:
             for start in range(0, len(unique), _GET_BATCH):
                 keys = [
-                    _to_item({"pk": _pk(i), "sk": f"CONFLICT#{organizer}"})
+                    to_item({"pk": submission_pk(i), "sk": f"CONFLICT#{organizer}"})
                     for i in unique[start : start + _GET_BATCH]
                 ]
                 request: dict[str, Any] = {
@@ -232,7 +224,7 @@ class ReviewStore:
                 while request:
                     answer = self._client.batch_get_item(RequestItems=request)
                     for raw in answer.get("Responses", {}).get(self._table, []):
-                        values = _from_item(raw)
+                        values = from_item(raw)
                         if values.get("state") == "declared":
                             found.add(str(values["pk"]).removeprefix("SUB#"))
                     request = answer.get("UnprocessedKeys") or {}

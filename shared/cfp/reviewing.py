@@ -16,7 +16,7 @@ from cfp.events import NotificationEvent
 from cfp.model import Submission, Version
 from cfp.neutral import neutral
 from cfp.observability import logger
-from cfp.ports import EventPublisher
+from cfp.ports import Bookkeeping, EventPublisher
 from cfp.reviews import (
     Comment,
     CommentInput,
@@ -40,8 +40,6 @@ class SubmissionLookup(Protocol):
 
     def get(self, submission_id: str) -> tuple[Submission, list[Version]]: ...
 
-    def markers(self, submission_id: str) -> set[str]: ...
-
     def clear_outbox(self, submission_id: str, event_id: str) -> None: ...
 
 
@@ -63,11 +61,12 @@ def describe_review(before: Review | None, after: Review | None) -> str:
     return detail
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reviewing:
     """The organizers' reviewing use cases."""
 
     store: SubmissionLookup
+    bookkeeping: Bookkeeping
     records: ReviewRepository
     clock: Clock
     queue: EventPublisher | None = None
@@ -80,7 +79,7 @@ class Reviewing:
 
     def _unlocked(self, submission: Submission) -> None:
         """Refuse once a decision on the submission was mailed (even one changed since)."""
-        if any(m.startswith("decision:") for m in self.store.markers(submission.id)):
+        if any(m.startswith("decision:") for m in self.bookkeeping.markers(submission.id)):
             raise ReviewLocked(f"the decision on {submission.id} was released, so its reviews are locked")
 
     def sight(self, submission_id: str, viewer: str | None) -> Sight:

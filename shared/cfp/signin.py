@@ -27,7 +27,7 @@ from cfp.errors import NotSignedIn, RecipientRejected, SignInLinkInvalid
 from cfp.mail.message import Mail
 from cfp.mail.render import MailRenderer
 from cfp.observability import logger
-from cfp.ports import JobQueue, SignInRecords, SubmissionRepository
+from cfp.ports import Bookkeeping, JobQueue, SignInRecords
 from cfp.settings import Settings
 
 # An organizer's inbox gets at most one sign-in mail in this long while its link is unused.
@@ -47,10 +47,10 @@ def _mailbox(address: str) -> str:
     return sessions.hash_secret(address.strip().lower())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SignIn:
     settings: Settings
-    store: SubmissionRepository
+    bookkeeping: Bookkeeping
     renderer: MailRenderer
     send: Callable[[Mail], object]
     clock: Clock
@@ -80,7 +80,7 @@ class SignIn:
         secret = sessions.new_link_secret()
         url = f"{base_url.rstrip('/')}/organizers#signin={secret}"
         try:
-            self.store.save_sign_in_link(sessions.hash_secret(secret), address, expires_at)
+            self.kept.save_link(sessions.hash_secret(secret), address, expires_at)
             self.send(self.renderer.sign_in(address, url, expires_at))
         except RecipientRejected:
             logger.exception("SES refused an organizer's sign-in mail")
@@ -94,11 +94,11 @@ class SignIn:
     def redeem(self, secret: str) -> SignedIn:
         """Exchange a link's secret for a session; raises SignInLinkInvalid for a used or expired one."""
         now = self.clock.now()
-        email = self.store.redeem_sign_in_link(sessions.hash_secret(secret), now) if secret else None
+        email = self.kept.redeem_link(sessions.hash_secret(secret), now) if secret else None
         if email is None or not self._is_organizer(email):
             raise SignInLinkInvalid("this sign-in link has expired or was already used; ask for a new one")
         self.kept.release_link_mail(_mailbox(email))
-        self.store.audit(email, "signed_in", "with a one-time link", now)
+        self.bookkeeping.audit(email, "signed_in", "with a one-time link", now)
         lifetime = sessions.SESSION_LIFETIME
         session_id = sessions.new_session_id()
         self.kept.open_session(sessions.hash_secret(session_id), email, now + lifetime)
@@ -127,4 +127,4 @@ class SignIn:
             return
         if organizer.session_id:
             self.kept.close_session(sessions.hash_secret(organizer.session_id))
-            self.store.audit(organizer.email, "signed_out", "the session was closed", self.clock.now())
+            self.bookkeeping.audit(organizer.email, "signed_out", "the session was closed", self.clock.now())

@@ -4,6 +4,7 @@
 |--------------------|-------------|-------------------------------------------------------------------|
 | ``SESSION#<hash>`` | ``SESSION`` | an open session: whose, until when (TTL); signing out deletes it   |
 | ``MAILED#<hash>``  | ``LINK``    | when a mailbox last got a link still unused (TTL: its expiry)      |
+| ``LINK#<hash>``    | ``LINK``    | a one-time link, whose address, until used or expired (TTL)        |
 
 Only hashes are stored (of a session's id, of an address), so reading the table gives no cookie.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -35,10 +36,46 @@ def _guarded(call: Callable[[], T]) -> T:
         raise SignInUnavailable(str(error)) from error
 
 
+def _link_key(secret_hash: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"LINK#{secret_hash}"}, "sk": {"S": "LINK"}}
+
+
 class DynamoSignInRecords:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
+
+    def save_link(self, secret_hash: str, email: str, expires_at: datetime) -> None:
+        """Remember a sign-in link by its secret's hash until it expires (DynamoDB's TTL removes it)."""
+        item = {
+            **_link_key(secret_hash),
+            "email": {"S": email},
+            "expires_epoch": {"N": str(int(expires_at.timestamp()))},
+        }
+        _guarded(lambda: self._client.put_item(TableName=self._table, Item=item))
+
+    def redeem_link(self, secret_hash: str, now: datetime) -> str | None:
+        """The address a link was sent to, deleting it in the same conditional write so it works once;
+        None for an unknown, used or expired link (TTL deletes lazily, so expiry is checked here)."""
+
+        def delete() -> dict[str, Any]:
+            try:
+                return dict(
+                    self._client.delete_item(
+                        TableName=self._table,
+                        Key=_link_key(secret_hash),
+                        ConditionExpression="attribute_exists(pk) AND expires_epoch > :now",
+                        ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
+                        ReturnValues="ALL_OLD",
+                    )
+                )
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                    return {}
+                raise
+
+        email = _guarded(delete).get("Attributes", {}).get("email", {}).get("S", "")
+        return str(email) or None
 
     def open_session(self, session_hash: str, email: str, expires_at: datetime) -> None:
         item = {

@@ -49,7 +49,7 @@ from cfp.model import (
     upload_key,
 )
 from cfp.observability import logger
-from cfp.ports import EventPublisher, SubmissionRepository, TokenSealer, UploadStorage
+from cfp.ports import Bookkeeping, EventPublisher, SubmissionRepository, TokenSealer, UploadStorage
 from cfp.program import Boards, PublicListing
 from cfp.settings import Settings
 from cfp.upload_views import UploadIssued, UploadTicket, VersionView
@@ -229,12 +229,13 @@ def view_of(submission: Submission, versions: list[Version], window: Window) -> 
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SubmissionService:
     """The API's use cases, with the store, bucket, queue and clock passed in."""
 
     settings: Settings
     store: SubmissionRepository
+    bookkeeping: Bookkeeping
     bucket: UploadStorage
     queue: EventPublisher
     clock: Clock
@@ -300,7 +301,7 @@ class SubmissionService:
         if not most or not client:
             return
         try:
-            self.store.count_once_more(f"client#{hash_token(client)}", hour, end, most)
+            self.bookkeeping.count_once_more(f"client#{hash_token(client)}", hour, end, most)
         except LimitReached as error:
             raise RateLimited(
                 f"one client has opened {most} submissions this hour, the most the call allows; "
@@ -367,7 +368,7 @@ class SubmissionService:
         """For an accepted submission: what the public program shows of it and its final phase."""
         if submission.decision is not Decision.ACCEPTED:
             return view
-        markers = self.store.markers(submission.id)
+        markers = self.bookkeeping.markers(submission.id)
         if self.boards is not None:
             from cfp.program import parse_sessions, public_listing
 

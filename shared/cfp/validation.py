@@ -103,7 +103,7 @@ def uploaded_objects(body: str, prefix: str) -> list[UploadedObject]:
 Checker = Callable[[bytes], Verdict]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UploadValidator:
     """Checks one uploaded object and records the outcome on its version."""
 

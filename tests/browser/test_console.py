@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-from cfp.console import ROW_COLUMNS
+from cfp.console_views import ROW_COLUMNS
 from cfp.reviews import CONFIDENCES, SCORES
 from cfp_tools.pdfs import make_abstract
 from tests.browser.conftest import AXE, DESKTOP, PHONE, shown_though_hidden

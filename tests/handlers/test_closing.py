@@ -80,7 +80,7 @@ def test_an_upload_whose_check_failed_once_holds_the_close_until_it_is_judged(wo
     created = create(world)
     body = put(world, created, make_abstract(2), DEADLINE - timedelta(seconds=5))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(wiring, "bucket", _Unreachable)
+        patch.setattr(wiring.adapters(), "bucket", _Unreachable())
         assert len(validate(body)["batchItemFailures"]) == 1
     assert read(created)["status"] == "validating"
 
@@ -108,7 +108,7 @@ def test_an_upload_in_the_deadlines_last_second_holds_the_final_digest(world: Wo
     created = create(world)
     body = put(world, created, make_abstract(2), DEADLINE + timedelta(milliseconds=300))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(wiring, "bucket", _Unreachable)
+        patch.setattr(wiring.adapters(), "bucket", _Unreachable())
         validate(body)
     assert fire(world, DEADLINE + SETTLED)["call_closed"] == 0
 

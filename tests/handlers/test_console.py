@@ -19,6 +19,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from cfp import sessions, wiring
+from cfp.bootstrap import build_console
 from cfp.settings import Settings
 from cfp_tools import admin as cfp_admin
 from cfp_tools.pdfs import make_abstract
@@ -363,5 +364,5 @@ def test_cfp_admin_shows_what_the_console_shows_after_the_page_limit_moves(
     assert line.split()[2] == version["verdict"]["outcome"] and "too_many_body_pages" not in line
     [row] = [text for text in admin("list").splitlines() if text.startswith(created["id"])]
     assert row.split()[1:4] == [listed["rows"][0][4], "pass", "3"]
-    exported = json.loads(cfp_admin.build_console(target)[0].export_json().decode())
+    exported = json.loads(build_console(cfp_admin.adapters_of(target)).export_json().decode())
     assert exported["submissions"][0]["versions"] == detail["versions"]

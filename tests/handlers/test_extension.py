@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from cfp import wiring
-from cfp.console import ExtensionRequest
+from cfp.bootstrap import build_console_changes
+from cfp.console_views import ExtensionRequest
 from cfp.errors import SubmissionNotFound
 from cfp_tools.pdfs import make_abstract
 from tests.handlers.conftest import World
@@ -31,8 +32,12 @@ def test_extension_applies_to_the_api_the_presigned_expiry_and_the_late_check(wo
     _, other = call("POST", "/submissions", body=BODY)
     until = DEADLINE + timedelta(days=2)
     with pytest.raises(SubmissionNotFound, match="nosuchid00"):
-        wiring.console().extend(ExtensionRequest(ids=[lucky["id"], "nosuchid00"], until=until), "chair")
-    assert wiring.console().extend(ExtensionRequest(ids=[lucky["id"]], until=until), "chair") == [lucky["id"]]
+        build_console_changes(wiring.adapters()).extend(
+            ExtensionRequest(ids=[lucky["id"], "nosuchid00"], until=until), "chair"
+        )
+    assert build_console_changes(wiring.adapters()).extend(
+        ExtensionRequest(ids=[lucky["id"]], until=until), "chair"
+    ) == [lucky["id"]]
 
     world.clock.instant = DEADLINE + timedelta(days=1)
     assert call("POST", f"/submissions/{other['id']}/upload-url", other["token"])[0] == 403
@@ -55,9 +60,9 @@ def test_extension_applies_to_the_api_the_presigned_expiry_and_the_late_check(wo
 def test_who_granted_an_extension_and_when_is_read_back(world: World) -> None:
     _, created = call("POST", "/submissions", body=BODY)
     granted_at = world.clock.now()
-    wiring.console().extend(
+    build_console_changes(wiring.adapters()).extend(
         ExtensionRequest(ids=[created["id"]], until=DEADLINE + timedelta(days=3)), "pc-chair"
     )
-    submission, _ = wiring.store().get(created["id"])
+    submission, _ = wiring.adapters().store.get(created["id"])
     assert submission.extension_until == DEADLINE + timedelta(days=3)
     assert (submission.extension_granted_by, submission.extension_granted_at) == ("pc-chair", granted_at)

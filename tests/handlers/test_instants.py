@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from cfp import wiring
+from cfp.bootstrap import build_console
 from cfp_tools import admin
 from tests.handlers.conftest import DEADLINE, World
 from tests.handlers.test_console import body_of, call, create, deliver, sent, sign_in, upload
@@ -50,9 +51,10 @@ def test_an_extension_within_the_year_is_granted(world: World) -> None:
 
 def test_cfp_admin_refuses_an_extension_out_of_range(world: World) -> None:
     created = create()
-    console = wiring.console()
+    console = build_console(wiring.adapters())
     args = admin._parser().parse_args(["extend", created["id"], "--until", "9999-12-31T23:59:59Z", "--local"])
     args.operator = "ops"
+    args.adapters = wiring.adapters()
     with pytest.raises(ValueError, match="a year after it"):
         admin._extend(console, args, io.StringIO())
 

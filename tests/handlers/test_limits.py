@@ -259,7 +259,7 @@ def test_an_upload_recorded_earlier_stands_whichever_event_comes_first(world: Wo
         at = world.clock.now() + timedelta(seconds=i)
         records.append(s3_record(world.bucket, key, len(data), put["ETag"].strip('"'), at, put["VersionId"]))
     first, second = records
-    store = wiring.store()
+    store = wiring.adapters().store
     submission, _ = store.get(created["id"])
     from cfp.validation import locate, uploaded_objects
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from cfp import wiring
+from cfp.bootstrap import build_console, build_console_changes
 from cfp_tools.ses_events import bounce, complaint, sns_body, sqs_event
 from tests.handlers.conftest import World
 from tests.handlers.test_notifier import create, deliver, sent
@@ -36,13 +37,13 @@ def test_a_hard_bounce_is_recorded_digested_and_stops_the_authors_mail(world: Wo
     assert report(sns_body(bounce(["Alan@Example.org"]))) == {"batchItemFailures": []}
     [line] = bounced_on(world, created["id"])
     assert line.startswith("alan@example.org: hard bounce (Permanent/General")
-    assert wiring.console().show(created["id"]).bounced == [line]
+    assert build_console(wiring.adapters()).show(created["id"]).bounced == [line]
     before = len(sent())
     assert deliver(world) == {"batchItemFailures": []}
     digest = sent()[before]
     assert "Bounced author addresses (1)" in text_of(digest) and line in text_of(digest)
     # An organizer resends the receipt: it is held back, and the next digest says why.
-    response = wiring.console().resend(created["id"], "receipt", "chair@example.org")
+    response = build_console_changes(wiring.adapters()).resend(created["id"], "receipt", "chair@example.org")
     assert response is not None
     before = len(sent())
     deliver(world)
@@ -56,7 +57,7 @@ def test_a_soft_bounce_is_recorded_and_mail_still_goes(world: World) -> None:
     world.notifications()
     report(sns_body(bounce(["alan@example.org"], "Transient", "MailboxFull")))
     assert "soft bounce" in bounced_on(world, created["id"])[0]
-    wiring.console().resend(created["id"], "receipt", "chair@example.org")
+    build_console_changes(wiring.adapters()).resend(created["id"], "receipt", "chair@example.org")
     before = len(sent())
     deliver(world)
     assert any(m["To"] == "alan@example.org" for m in sent()[before:])

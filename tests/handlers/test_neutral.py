@@ -70,8 +70,9 @@ def test_organizers_see_bidi_controls_written_out_everywhere(world: World) -> No
 
     out = io.StringIO()
     from cfp import wiring
+    from cfp.bootstrap import build_console
 
-    console = wiring.console()
+    console = build_console(wiring.adapters())
     args = admin._parser().parse_args(["show", str(created["id"]), "--local"])
     args.operator = "ops"
     admin._COMMANDS["show"](console, args, out)

@@ -41,7 +41,7 @@ class _QueueDown:
 
 
 def sqs_down(patch: pytest.MonkeyPatch) -> None:
-    patch.setattr(wiring, "notification_queue", _QueueDown)
+    patch.setattr(wiring.adapters(), "notification_queue", _QueueDown())
 
 
 def receipts() -> list[email.message.Message]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from cfp import events, releases, wiring
+from cfp.bootstrap import mail_once
 from cfp.errors import SendInProgress
 from cfp.events import NotificationEvent
 from cfp.mail.message import Mail
@@ -203,7 +204,7 @@ def test_a_mail_another_batch_is_sending_comes_back_within_seconds(
 
     def send_while_another_batch_tries(self: Mailer, mail: Mail) -> str:
         try:
-            wiring.send_once(wiring.mailer())(receipt["event_id"], mail)
+            mail_once(wiring.adapters())(receipt["event_id"], mail)
         except SendInProgress as error:
             met.append(error)
         return send(self, mail)

@@ -16,6 +16,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from cfp import wiring
+from cfp.bootstrap import build_console
 from cfp.settings import Settings
 from cfp_tools import admin as cfp_admin
 from cfp_tools.pdfs import make_abstract
@@ -107,7 +108,7 @@ def test_an_older_measurers_verdict_stands_marked_until_closing_measures_it_agai
     as_an_older_measurer_left_it(world, stale["id"], outcome="pass", body_pages=2, problems=[])
     untouched = object_item(world, current["id"])
 
-    console = wiring.console()
+    console = build_console(wiring.adapters())
     [shown] = console.show(stale["id"]).versions
     assert shown.verdict is not None and shown.older_checker
     assert (shown.verdict.outcome, shown.verdict.body_pages) == ("pass", 2), "not judged again as if current"
@@ -122,7 +123,7 @@ def test_an_older_measurers_verdict_stands_marked_until_closing_measures_it_agai
     world.notifications()
     validate(body)
 
-    [shown] = wiring.console().show(stale["id"]).versions
+    [shown] = build_console(wiring.adapters()).show(stale["id"]).versions
     assert shown.verdict is not None and not shown.older_checker
     assert (shown.verdict.outcome, shown.verdict.body_pages) == ("fail", 3)
     assert object_item(world, current["id"]) == untouched
@@ -135,7 +136,7 @@ def test_an_older_measurers_verdict_stands_marked_until_closing_measures_it_agai
 
     validate(body)  # delivered twice
     assert world.notifications() == []
-    assert wiring.console().show(stale["id"]).versions[0].verdict == shown.verdict
+    assert build_console(wiring.adapters()).show(stale["id"]).versions[0].verdict == shown.verdict
 
 
 def test_cfp_admin_reports_and_requeues_a_stale_check_and_the_same_outcome_mails_nobody(

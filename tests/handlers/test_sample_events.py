@@ -135,10 +135,10 @@ def test_the_archiver_sample_builds_the_job_it_names(world: World) -> None:
     created = create_from_sample()
     load_function("validator").lambda_handler(upload_sample_for(world, created), FakeContext())
     job_id = json.loads(sample("archiver-job")["Records"][0]["body"])["job_id"]
-    wiring.archive_jobs().save_job(ArchiveJob(job_id, False, "chair@example.org", world.clock.now()))
+    wiring.adapters().archive_jobs.save_job(ArchiveJob(job_id, False, "chair@example.org", world.clock.now()))
     result = load_function("archiver").lambda_handler(sample("archiver-job"), FakeContext())
     assert result == {"batchItemFailures": []}
-    job = wiring.archive_jobs().job(job_id)
+    job = wiring.adapters().archive_jobs.job(job_id)
     assert job is not None and (job.state, job.done, job.total) == ("done", 1, 1)
     data = world.s3.get_object(Bucket=world.bucket, Key=f"archives/{job_id}.zip")["Body"].read()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -184,6 +184,6 @@ def test_the_releaser_sample_drops_a_release_the_table_no_longer_holds(world: Wo
 def test_the_feedback_sample_suppresses_the_address_that_bounced(world: World) -> None:
     result = load_function("feedback").lambda_handler(sample("feedback-bounce"), FakeContext())
     assert result == {"batchItemFailures": []}
-    assert wiring.suppressions().suppressed({"nobody@example.org", "other@example.org"}) == {
+    assert wiring.adapters().suppressions.suppressed({"nobody@example.org", "other@example.org"}) == {
         "nobody@example.org"
     }

@@ -43,7 +43,7 @@ def test_signing_out_ends_the_session_for_a_copied_cookie_too(world: World) -> N
         assert refused["statusCode"] == 401, path
         assert body_of(refused)["error"] == "not_signed_in"
     assert call("GET", "/organizers/submissions", cookie=other)["statusCode"] == 200, "others stay in"
-    assert any(e.action == "signed_out" and e.by == CHAIR for e in wiring.store().history())
+    assert any(e.action == "signed_out" and e.by == CHAIR for e in wiring.adapters().bookkeeping.history())
     assert sign_in(world) != cookie, "signing in again opens a new session"
 
 

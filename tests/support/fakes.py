@@ -21,7 +21,7 @@ from cfp.errors import (
     SubmissionWithdrawn,
 )
 from cfp.events import NotificationEvent
-from cfp.model import Author, Submission, Version, upload_order
+from cfp.model import Author, Submission, UploadKind, Version, upload_order
 from cfp.ports import ArchiveJob, AuditEntry, DeadLetter, PresignedPost, Snapshot, StoredObject
 from cfp.reviews import Comment, Review, ReviewConflict, ReviewRecords
 
@@ -46,7 +46,6 @@ class FakeStore:
         self.outbox: dict[tuple[str, str], tuple[datetime, NotificationEvent]] = {}
         self.requests: dict[str, RequestRecord] = {}
         self.marked: dict[str, set[str]] = {}
-        self.links: dict[str, tuple[str, datetime]] = {}
         self.counters: dict[tuple[str, datetime], int] = {}
         self.audited: list[tuple[str | None, AuditEntry]] = []
 
@@ -95,7 +94,10 @@ class FakeStore:
         records = [self.get(i) for i in self.records]
         records.sort(key=lambda pair: (pair[0].created_at, pair[0].id))
         outbox = sorted(self.outbox.values(), key=lambda pair: pair[0])
-        return Snapshot(records, {k: set(v) for k, v in self.marked.items()}, outbox)
+        audit: dict[str, list[AuditEntry]] = {}
+        for owner, entry in sorted(self.audited, key=lambda pair: pair[1].at):
+            audit.setdefault(owner or "", []).append(entry)
+        return Snapshot(records, {k: set(v) for k, v in self.marked.items()}, outbox, audit)
 
     def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> Submission:
         record = self._live(submission_id)
@@ -174,37 +176,37 @@ class FakeStore:
             extension_until=until, extension_granted_by=granted_by, extension_granted_at=now, updated_at=now
         )
 
+
+class FakeBookkeeping:
+    """Counters, once-only markers and the audit trail, kept in the fake table's dictionaries so its
+    snapshot reads them as the real Scan does."""
+
+    def __init__(self, table: FakeStore) -> None:
+        self.table = table
+
     def count_once_more(self, counter: str, window_start: datetime, window_end: datetime, most: int) -> None:
         key = (counter, window_start)
-        if self.counters.get(key, 0) >= most:
+        if self.table.counters.get(key, 0) >= most:
             raise LimitReached(counter)
-        self.counters[key] = self.counters.get(key, 0) + 1
+        self.table.counters[key] = self.table.counters.get(key, 0) + 1
 
     def mark_once(self, marker: str, now: datetime, submission_id: str | None = None) -> bool:
-        done = self.marked.setdefault(submission_id or "", set())
+        done = self.table.marked.setdefault(submission_id or "", set())
         if marker in done:
             return False
         done.add(marker)
         return True
 
     def markers(self, submission_id: str) -> set[str]:
-        return set(self.marked.get(submission_id, set()))
-
-    def save_sign_in_link(self, secret_hash: str, email: str, expires_at: datetime) -> None:
-        self.links[secret_hash] = (email, expires_at)
-
-    def redeem_sign_in_link(self, secret_hash: str, now: datetime) -> str | None:
-        """The address, once: the link is gone after it, and an expired one gives nothing."""
-        email, expires_at = self.links.pop(secret_hash, ("", now))
-        return email if email and expires_at > now else None
+        return set(self.table.marked.get(submission_id, set()))
 
     def audit(
         self, by: str, action: str, detail: str, now: datetime, submission_id: str | None = None
     ) -> None:
-        self.audited.append((submission_id, AuditEntry(now, by, action, detail)))
+        self.table.audited.append((submission_id, AuditEntry(now, by, action, detail)))
 
     def history(self, submission_id: str | None = None) -> list[AuditEntry]:
-        return [entry for owner, entry in self.audited if owner == submission_id]
+        return [entry for owner, entry in self.table.audited if owner == submission_id]
 
 
 class FakeJobs:
@@ -494,3 +496,88 @@ class FakeReviews:
 
     def declared_conflicts(self, organizer: str, ids: list[str]) -> set[str]:
         return {i for i in ids if self.review_records(i).conflicted(organizer)}
+
+
+class FakeSignInRecords:
+    """Sign-in links, sessions and the last link mailed to each mailbox, as dictionaries."""
+
+    def __init__(self) -> None:
+        self.links: dict[str, tuple[str, datetime]] = {}
+        self.sessions: dict[str, tuple[str, datetime]] = {}
+        self.mailed: dict[str, datetime] = {}
+
+    def save_link(self, secret_hash: str, email: str, expires_at: datetime) -> None:
+        self.links[secret_hash] = (email, expires_at)
+
+    def redeem_link(self, secret_hash: str, now: datetime) -> str | None:
+        """The address, once: the link is gone after it, and an expired one gives nothing."""
+        email, expires_at = self.links.pop(secret_hash, ("", now))
+        return email if email and expires_at > now else None
+
+    def open_session(self, session_hash: str, email: str, expires_at: datetime) -> None:
+        self.sessions[session_hash] = (email, expires_at)
+
+    def session_is_open(self, session_hash: str, now: datetime) -> bool:
+        kept = self.sessions.get(session_hash)
+        return kept is not None and kept[1] > now
+
+    def close_session(self, session_hash: str) -> None:
+        self.sessions.pop(session_hash, None)
+
+    def claim_link_mail(self, mailbox: str, now: datetime, mailed_before: datetime, until: datetime) -> bool:
+        last = self.mailed.get(mailbox)
+        if last is not None and last > mailed_before:
+            return False
+        self.mailed[mailbox] = now
+        return True
+
+    def release_link_mail(self, mailbox: str) -> None:
+        self.mailed.pop(mailbox, None)
+
+
+class FakeFinals:
+    """The final phase's slots beside the fake table's submissions: issued one after another per
+    submission, as the table's conditional counter issues them; the presenter, consent and extension are
+    fields of the submission, as in the table."""
+
+    def __init__(self, table: FakeStore) -> None:
+        self.table = table
+        self.slots: dict[str, list[Version]] = {}
+
+    def finals(self, submission_id: str) -> list[Version]:
+        return list(self.slots.get(submission_id, []))
+
+    def issue_final(
+        self,
+        submission_id: str,
+        kind: UploadKind,
+        key_for: Callable[[int], str],
+        issued_at: datetime,
+        expires_at: datetime,
+        most: int = 0,
+    ) -> Version:
+        self.table._live(submission_id)
+        issued = self.slots.setdefault(submission_id, [])
+        if most and len(issued) >= most:
+            raise LimitReached(f"submission {submission_id} has reached its limit")
+        number = len(issued) + 1
+        version = Version(
+            number=number, kind=kind, key=key_for(number), issued_at=issued_at, expires_at=expires_at
+        )
+        issued.append(version)
+        self.table._record(submission_id).change(updated_at=issued_at)
+        return version
+
+    def save_details(
+        self, submission_id: str, presenter: str, publish_abstract: bool, publish_poster: bool, now: datetime
+    ) -> Submission:
+        changes = {
+            "presenter": presenter,
+            "publish_abstract": publish_abstract,
+            "publish_poster": publish_poster,
+            "final_confirmed_at": now,
+        }
+        return self.table.update_metadata(submission_id, changes, now)
+
+    def extend_final(self, submission_id: str, until: datetime, now: datetime) -> Submission:
+        return self.table.update_metadata(submission_id, {"final_extension_until": until}, now)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from cfp import events
+from cfp.adapters import Adapters
 from cfp.archive import (
     PROGRESS_WRITES,
     ArchiveBuilder,
@@ -26,13 +27,24 @@ from cfp.archive import (
     safe_title,
     select_entries,
 )
+from cfp.bootstrap import build_archive_builder, build_console, build_operations
 from cfp.clock import FixedClock
-from cfp.console import ArchiveRequest, Console, DeadLetterQueue, describe_dead_letter
+from cfp.console import Console
+from cfp.console_views import ArchiveRequest, DeadLetterQueue, describe_dead_letter
 from cfp.errors import ArchiveNotFound, ArchiveNotReady, QueueNotFound, QueueUnavailable
-from cfp.mail.render import CallInfo, MailRenderer
-from cfp.model import Window
+from cfp.operations import Operations
 from cfp.settings import Settings
-from tests.support.fakes import FakeArchives, FakeBucket, FakeDeadLetters, FakeJobs, FakeQueue, FakeStore
+from tests.support.fakes import (
+    FakeArchives,
+    FakeBookkeeping,
+    FakeBucket,
+    FakeDeadLetters,
+    FakeFinals,
+    FakeJobs,
+    FakeQueue,
+    FakeReviews,
+    FakeStore,
+)
 from tests.support.records import submission
 
 DEADLINE = datetime(2017, 9, 1, 11, 59, 59, tzinfo=UTC)
@@ -79,21 +91,43 @@ class Call:
         if withdrawn:
             self.store.withdraw(sid, BEFORE, events.withdrawn(sid, BEFORE))
 
+    def adapters(self, **given: Any) -> Adapters:
+        """These fakes as a stack's adapters, with any of them replaced by ``given``."""
+        fakes: dict[str, Any] = {
+            "store": self.store,
+            "bookkeeping": FakeBookkeeping(self.store),
+            "bucket": self.bucket,
+            "archives": self.archives,
+            "notification_queue": self.queue,
+            "archive_jobs": self.jobs,
+            "archive_queue": self.queue,
+            "validation_queue": FakeQueue(),
+            "dead_letter_queues": (),
+            "reviews": FakeReviews(),
+            "finals": FakeFinals(self.store),
+        }
+        return Adapters(settings=self.settings, clock=self.clock, **(fakes | given))
+
     @property
     def builder(self) -> ArchiveBuilder:
-        return ArchiveBuilder(self.settings, self.store, self.jobs, self.bucket, self.archives, self.clock)
-
-    def console_with(self, **options: Any) -> Console:
-        """A console on these fakes with the optional ports given (dead-letter queues, archive jobs...)."""
-        renderer = MailRenderer(CallInfo("Workshop", Window(DEADLINE), ("chair@example.org",), 2, False, ""))
-        return Console(self.settings, self.store, self.bucket, self.queue, renderer, self.clock, **options)
+        return build_archive_builder(self.adapters())
 
     @property
     def console(self) -> Console:
-        return self.console_with(archive_jobs=self.jobs, archive_queue=self.queue)
+        return build_console(self.adapters())
+
+    def operations_with(self, **given: Any) -> Operations:
+        """The operations on these fakes, with any adapter replaced (the dead-letter queues, say)."""
+        return build_operations(self.adapters(**given))
+
+    @property
+    def operations(self) -> Operations:
+        return self.operations_with()
 
     def start(self, include_late: bool = False) -> str:
-        return self.console.start_archive(ArchiveRequest(include_late=include_late), "chair@example.org").id
+        return self.operations.start_archive(
+            ArchiveRequest(include_late=include_late), "chair@example.org"
+        ).id
 
 
 def plenty_of_time() -> float:
@@ -298,7 +332,7 @@ def test_a_build_stops_before_it_runs_out_of_time() -> None:
 
 def test_starting_an_archive_records_who_asked_queues_it_and_audits_it() -> None:
     call = Call()
-    view = call.console.start_archive(ArchiveRequest(include_late=True), "chair@example.org")
+    view = call.operations.start_archive(ArchiveRequest(include_late=True), "chair@example.org")
     assert view.state == "queued" and view.requested_by == "chair@example.org" and view.requested_at == NOW
     assert view.include_late and view.total is None and view.expires_at is None
     assert call.queue.bodies == [json.dumps({"job_id": view.id})]
@@ -325,21 +359,21 @@ def test_the_link_is_given_only_for_a_done_archive_that_has_not_expired() -> Non
     call.add("aaaaaaaaaa", "First", (BEFORE, PDF))
     job_id = call.start()
     with pytest.raises(ArchiveNotReady):
-        call.console.archive_link(job_id)
+        call.operations.archive_link(job_id)
     call.builder.build(job_id, 1, plenty_of_time)
-    view = call.console.archive(job_id)
+    view = call.operations.archive(job_id)
     assert view.state == "done" and view.expires_at == NOW + timedelta(days=1)
-    link = call.console.archive_link(job_id)
+    link = call.operations.archive_link(job_id)
     assert link.url == f"https://uploads.example/archives/{job_id}.zip?expires=300"
     assert link.expires_at == NOW + timedelta(minutes=5)
     call.clock.advance(timedelta(days=1, seconds=1))
     with pytest.raises(ArchiveNotFound, match="has expired"):
-        call.console.archive_link(job_id)
+        call.operations.archive_link(job_id)
     call.clock.advance(timedelta(days=6))
     with pytest.raises(ArchiveNotFound):
-        call.console.archive(job_id)
+        call.operations.archive(job_id)
     with pytest.raises(ArchiveNotFound):
-        call.console.archive("0123456789abcdef")
+        call.operations.archive("0123456789abcdef")
 
 
 class Killed(BaseException):
@@ -358,9 +392,9 @@ def test_a_build_cut_off_without_a_word_shows_as_failed_once_it_cannot_be_runnin
     with pytest.raises(Killed):
         call.builder.build(job_id, 1, plenty_of_time)  # its invocation is cut off at NOW + 900 s
     call.clock.advance(timedelta(minutes=17))  # the cut-off and two minutes for a last write to land
-    assert call.console.archive(job_id).state == "building"
+    assert call.operations.archive(job_id).state == "building"
     call.clock.advance(timedelta(seconds=1))
-    view = call.console.archive(job_id)
+    view = call.operations.archive(job_id)
     assert (view.state, view.message) == (
         "failed",
         "The build stopped without finishing: it may have run out of memory or time; start it again.",
@@ -377,7 +411,7 @@ def test_a_build_that_failed_with_a_reason_waits_for_its_retry_with_that_reason(
     with pytest.raises(RuntimeError):
         call.builder.build(job_id, 1, plenty_of_time)
     call.clock.advance(timedelta(hours=1))
-    view = call.console.archive(job_id)
+    view = call.operations.archive(job_id)
     assert (view.state, view.message) == (
         "building",
         "Attempt 1 of 3 failed (an error (RuntimeError)); trying again.",
@@ -451,17 +485,17 @@ def test_a_job_marked_failed_builds_again_once_its_letter_is_moved_back() -> Non
     dead = FakeDeadLetters([job_message(job_id)])
     call.clock.advance(timedelta(hours=8))
     assert ArchiveDeadLetterSweep(call.jobs, call.clock).run(dead.bodies()) == 1
-    assert call.console.archive(job_id).state == "failed"
+    assert call.operations.archive(job_id).state == "failed"
 
-    console = call.console_with(
+    operations = call.operations_with(
         dead_letter_queues=(DeadLetterQueue("archive", dead, "https://sqs/archive"),), archive_jobs=call.jobs
     )
-    assert console.redrive("archive", "chair@example.org") == 1
+    assert operations.redrive("archive", "chair@example.org") == 1
     [(_, body)] = dead.moved_to
     call.bucket.stream = original  # type: ignore[method-assign]
     rebuilt = call.builder.build(job_id_of(body), 1, plenty_of_time)  # a moved-back message counts anew
     assert rebuilt is not None and (rebuilt.state, rebuilt.attempt, rebuilt.message) == ("done", 2, "")
-    view = console.archive(job_id)
+    view = operations.archive(job_id)
     assert (view.state, view.done, view.total, view.message) == ("done", 1, 1, "")
     [(key, _, data)] = call.archives.objects
     assert key == f"archives/{job_id}.zip" and entries_of(data) == {"aaaaaaaaaa - First.pdf": PDF}
@@ -501,17 +535,19 @@ def test_show_lists_the_oldest_first_and_move_back_sends_them_to_their_queue_and
     dead = FakeDeadLetters(
         ['{"job_id": "bbbbbbbbbbbbbbbb"}', '{"job_id": "aaaaaaaaaaaaaaaa"}'], [later, earlier]
     )
-    console = call.console_with(dead_letter_queues=(DeadLetterQueue("archive", dead, "https://sqs/archive"),))
-    listing = console.dead_letter_messages("archive")
+    operations = call.operations_with(
+        dead_letter_queues=(DeadLetterQueue("archive", dead, "https://sqs/archive"),)
+    )
+    listing = operations.dead_letter_messages("archive")
     assert listing.count == 2
     assert [(v.message_id, v.sent_at, v.about) for v in listing.shown] == [
         ("m1", earlier, "the archive aaaaaaaaaaaaaaaa"),
         ("m0", later, "the archive bbbbbbbbbbbbbbbb"),
     ]
     assert dead.held, "showing moves nothing"
-    assert console.redrive("archive", "chair@example.org") == 2
+    assert operations.redrive("archive", "chair@example.org") == 2
     assert [target for target, _ in dead.moved_to] == ["https://sqs/archive"] * 2
     [(_, entry)] = call.store.audited
     assert (entry.action, entry.detail) == ("redrove", "2 messages from archive")
     with pytest.raises(QueueNotFound, match="there are: archive"):
-        console.dead_letter_messages("validation")
+        operations.dead_letter_messages("validation")

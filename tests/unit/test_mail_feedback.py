@@ -22,7 +22,13 @@ def world() -> World:
 
 
 def recorder(world: World, suppressions: FakeSuppressions, copy_all_authors: bool = False) -> MailFeedback:
-    return MailFeedback(world.store, suppressions, world.queue, ("chair@example.org",), copy_all_authors)
+    return MailFeedback(
+        store=world.store,
+        suppressions=suppressions,
+        queue=world.queue,
+        organizers=("chair@example.org",),
+        copy_all_authors=copy_all_authors,
+    )
 
 
 def test_the_kinds_of_feedback_are_told_apart() -> None:

@@ -33,7 +33,7 @@ def test_gmail_ignores_dots_and_googlemail_is_gmail() -> None:
 
 
 def test_only_the_mailboxes_with_room_stay_on_a_mail() -> None:
-    quota = MailboxQuota(FakeMailCounts(), FixedClock(NOON), 1)
+    quota = MailboxQuota(counter=FakeMailCounts(), clock=FixedClock(NOON), most=1)
     first = to("ada@example.org")
     assert quota.admit(first, "e1", "s1") == (first, [])
     assert quota.admit(first, "e1", "s1") == (first, [])  # the same event again: counted once
@@ -49,7 +49,7 @@ def test_only_the_mailboxes_with_room_stay_on_a_mail() -> None:
 def test_strangers_submissions_cannot_use_up_an_admitted_submissions_mail() -> None:
     """The reviewer's story: Ada's submission first, then ten by a stranger for ada+N."""
     clock = FixedClock(NOON)
-    quota = MailboxQuota(FakeMailCounts(), clock, 10)
+    quota = MailboxQuota(counter=FakeMailCounts(), clock=clock, most=10)
     assert quota.admit(to("ada@example.org"), "receipt-ada", "ada") == (to("ada@example.org"), [])
     held = [quota.admit(to(f"ada+{n}@example.org"), f"receipt-{n}", f"x{n}")[1] for n in range(10)]
     assert held == [[]] * 9 + [["ada+9@example.org"]]  # nine admitted beside Ada's own, the tenth held
@@ -63,7 +63,7 @@ def test_strangers_submissions_cannot_use_up_an_admitted_submissions_mail() -> N
 def test_a_mailbox_gets_a_bounded_share_however_many_submissions_strangers_make() -> None:
     """Three new submissions an hour; each admitted one at most its own hourly mail, whatever is sent."""
     counts = FakeMailCounts()
-    quota = MailboxQuota(counts, FixedClock(NOON), 3)
+    quota = MailboxQuota(counter=counts, clock=FixedClock(NOON), most=3)
     sent = 0
     for n in range(50):
         for event in range(20):  # a receipt and verdict after verdict for each
@@ -74,7 +74,7 @@ def test_a_mailbox_gets_a_bounded_share_however_many_submissions_strangers_make(
 
 
 def test_a_redelivered_event_counts_once() -> None:
-    quota = MailboxQuota(FakeMailCounts(), FixedClock(NOON), 1)
+    quota = MailboxQuota(counter=FakeMailCounts(), clock=FixedClock(NOON), most=1)
     for _ in range(3):
         assert quota.admit(to("ada@example.org"), "receipt", "ada")[1] == []
     for n in range(MAILS_PER_SUBMISSION_PER_HOUR - 1):

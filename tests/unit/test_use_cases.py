@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from cfp.adapters import Adapters
+from cfp.bootstrap import build_keeper, build_submission_service, build_validator
 from cfp.clock import FixedClock
 from cfp.errors import RateLimited, RecipientRejected
 from cfp.events import NotificationEvent
@@ -36,7 +38,16 @@ from cfp.validation import (
     s3_event_body,
     uploaded_objects,
 )
-from tests.support.fakes import FakeBucket, FakeDeadLetters, FakeJobs, FakeQueue, FakeSealer, FakeStore
+from tests.support.fakes import (
+    FakeBookkeeping,
+    FakeBucket,
+    FakeDeadLetters,
+    FakeFinals,
+    FakeJobs,
+    FakeQueue,
+    FakeSealer,
+    FakeStore,
+)
 
 AOE = datetime.fromisoformat("2017-08-31T23:59:59-12:00").tzinfo
 DEADLINE = datetime(2017, 8, 31, 23, 59, 59, tzinfo=AOE)
@@ -96,8 +107,28 @@ class World:
     outcomes: list[str] = field(default_factory=list)
 
     @property
+    def adapters(self) -> Adapters:
+        """These fakes as the stack's adapters, for the builders every service is made by (without
+        boards: no program is published in these stories)."""
+        return Adapters(
+            settings=self.settings,
+            clock=self.clock,
+            store=self.store,
+            bookkeeping=FakeBookkeeping(self.store),
+            finals=FakeFinals(self.store),
+            bucket=self.bucket,
+            notification_queue=self.queue,
+            validation_queue=self.requeue,
+            validation_dead_letters=self.dead,
+            archive_jobs=self.jobs,
+            archive_dead_letters=self.archive_dead,
+            sealer=FakeSealer(),
+            boards=None,
+        )
+
+    @property
     def service(self) -> SubmissionService:
-        return SubmissionService(self.settings, self.store, self.bucket, self.queue, self.clock, FakeSealer())
+        return build_submission_service(self.adapters)
 
     def check(self, data: bytes) -> Verdict:
         self.checked.append(data)
@@ -105,21 +136,11 @@ class World:
 
     @property
     def validator(self) -> UploadValidator:
-        return UploadValidator(self.settings, self.store, self.bucket, self.queue, self.clock, self.check)
+        return build_validator(self.adapters, checker=self.check)
 
     @property
     def keeper(self) -> DeadlineKeeper:
-        return DeadlineKeeper(
-            self.settings,
-            self.store,
-            self.queue,
-            self.clock,
-            self.bucket,
-            self.requeue,
-            self.dead,
-            self.jobs,
-            self.archive_dead,
-        )
+        return build_keeper(self.adapters)
 
     def validate_crashing(self, upload: UploadedObject) -> None:
         """Validate ``upload`` with a checker that runs out of memory, as a dead invocation leaves it."""
@@ -128,9 +149,7 @@ class World:
             raise MemoryError
 
         with pytest.raises(MemoryError):
-            UploadValidator(self.settings, self.store, self.bucket, self.queue, self.clock, crash).validate(
-                upload
-            )
+            build_validator(self.adapters, checker=crash).validate(upload)
 
     def upload(self, key: str, at: datetime, data: bytes = b"%PDF-1.7") -> UploadedObject:
         stored = self.bucket.put(key, data, at)
@@ -252,7 +271,7 @@ def test_an_upload_is_on_record_before_it_is_checked(world: World) -> None:
         seen_while_checking.append(world.service.read(created.id, created.token).status)
         return verdict()
 
-    validator = UploadValidator(world.settings, world.store, world.bucket, world.queue, world.clock, check)
+    validator = build_validator(world.adapters, checker=check)
     validator.validate(world.upload(created.upload.fields["key"], T0))
     assert seen_while_checking == ["validating"]
     assert world.service.read(created.id, created.token).status == "pass"
@@ -681,12 +700,12 @@ class Outbox:
 def notifier(world: World, outbox: Outbox) -> Notifier:
     renderer = MailRenderer(CallInfo("Workshop", Window(DEADLINE), ("chair@example.org",), 2))
     return Notifier(
-        world.store,
-        renderer,
-        outbox.send_once,
-        lambda submission_id, _version: f"https://console.example.org/{submission_id}",
-        world.clock,
-        FakeSealer(),
+        store=world.store,
+        renderer=renderer,
+        send_once=outbox.send_once,
+        link_for=lambda submission_id, _version: f"https://console.example.org/{submission_id}",
+        clock=world.clock,
+        sealer=FakeSealer(),
     )
 
 

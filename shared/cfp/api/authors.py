@@ -24,6 +24,7 @@ from cfp.api.answers import (
 )
 from cfp.api.identity import bearer_token
 from cfp.api.room import Room
+from cfp.bootstrap import build_submission_service
 from cfp.call import CallFacts, call_facts
 from cfp.observability import metrics
 from cfp.submissions import (
@@ -93,7 +94,7 @@ def create_submission(
     ] = None,
 ) -> SubmissionCreated:
     client = router.event.request_context.http.source_ip
-    created = wiring.submission_service().create(request, idempotency_key, client)
+    created = build_submission_service(wiring.adapters()).create(request, idempotency_key, client)
     metrics.add_metric(name="SubmissionCreated", unit="Count", value=1)
     page = wiring.settings().public_url or f"https://{router.event.request_context.domain_name}"
     return created.model_copy(update={"manage_url": manage_link(page, created.id, created.token)})
@@ -107,7 +108,7 @@ def create_submission(
     responses={200: {"description": "The submission."}, 401: UNAUTHORIZED, 413: TOO_LARGE, 422: INVALID},
 )
 def read_submission(submission_id: SubmissionId) -> SubmissionView:
-    return wiring.submission_service().read(submission_id, bearer_token(router.event))
+    return build_submission_service(wiring.adapters()).read(submission_id, bearer_token(router.event))
 
 
 @router.post(
@@ -126,7 +127,7 @@ def read_submission(submission_id: SubmissionId) -> SubmissionView:
     },
 )
 def new_upload_url(submission_id: SubmissionId) -> UploadIssued:
-    return wiring.submission_service().new_upload(submission_id, bearer_token(router.event))
+    return build_submission_service(wiring.adapters()).new_upload(submission_id, bearer_token(router.event))
 
 
 @router.patch(
@@ -145,7 +146,9 @@ def new_upload_url(submission_id: SubmissionId) -> UploadIssued:
     },
 )
 def edit_submission(submission_id: SubmissionId, patch: SubmissionPatch) -> SubmissionView:
-    return wiring.submission_service().update(submission_id, bearer_token(router.event), patch)
+    return build_submission_service(wiring.adapters()).update(
+        submission_id, bearer_token(router.event), patch
+    )
 
 
 @router.delete(
@@ -162,7 +165,7 @@ def edit_submission(submission_id: SubmissionId, patch: SubmissionPatch) -> Subm
     },
 )
 def withdraw_submission(submission_id: SubmissionId) -> SubmissionView:
-    return wiring.submission_service().withdraw(submission_id, bearer_token(router.event))
+    return build_submission_service(wiring.adapters()).withdraw(submission_id, bearer_token(router.event))
 
 
 @router.get(

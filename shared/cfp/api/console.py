@@ -11,7 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from cfp import wiring
 from cfp.api.answers import CONSOLE_ANSWERS, ErrorAnswer, JobId, SubmissionId, answers, documented
 from cfp.api.room import OrganizersRoom
-from cfp.console import SubmissionDetail, SubmissionList
+from cfp.bootstrap import build_console, build_releases, build_reviewing
+from cfp.console_views import SubmissionDetail, SubmissionList
 from cfp.release_records import Decided, DecisionJobView, DecisionRequest
 from cfp.reviews import CommentInput, CommentView, ConflictInput, ReviewInput, ReviewView, Standing
 from cfp.upload_views import PdfLink
@@ -25,7 +26,7 @@ router = OrganizersRoom()
     responses=answers(200, "Every submission, one row each, with the counts.", CONSOLE_ANSWERS),
 )
 def list_for_organizers() -> SubmissionList:
-    return wiring.console().listing(router.organizer)
+    return build_console(wiring.adapters()).listing(router.organizer)
 
 
 @router.get(
@@ -34,7 +35,7 @@ def list_for_organizers() -> SubmissionList:
     responses=answers(200, "The submission: its versions, verdicts, decision and history.", CONSOLE_ANSWERS),
 )
 def show_for_organizers(submission_id: SubmissionId) -> SubmissionDetail:
-    return wiring.console().show(submission_id, router.organizer)
+    return build_console(wiring.adapters()).show(submission_id, router.organizer)
 
 
 _REVIEW_ANSWERS: dict[int, OpenAPIResponse] = {
@@ -54,7 +55,7 @@ _REVIEW_ANSWERS: dict[int, OpenAPIResponse] = {
     responses=answers(200, "Your review as it stands now.", _REVIEW_ANSWERS),
 )
 def put_review(submission_id: SubmissionId, review: ReviewInput) -> ReviewView:
-    return wiring.reviewing().review(submission_id, router.organizer, review)
+    return build_reviewing(wiring.adapters()).review(submission_id, router.organizer, review)
 
 
 @router.delete(
@@ -64,7 +65,7 @@ def put_review(submission_id: SubmissionId, review: ReviewInput) -> ReviewView:
 )
 def withdraw_review(submission_id: SubmissionId) -> Standing:
     organizer = router.organizer
-    reviewing = wiring.reviewing()
+    reviewing = build_reviewing(wiring.adapters())
     reviewing.withdraw_review(submission_id, organizer)
     return reviewing.sight(submission_id, organizer).standing()
 
@@ -75,7 +76,9 @@ def withdraw_review(submission_id: SubmissionId) -> Standing:
     responses=answers(200, "What you may see of the reviewing now.", _REVIEW_ANSWERS),
 )
 def put_conflict(submission_id: SubmissionId, conflict: ConflictInput) -> Standing:
-    return wiring.reviewing().set_conflict(submission_id, router.organizer, conflict.conflicted)
+    return build_reviewing(wiring.adapters()).set_conflict(
+        submission_id, router.organizer, conflict.conflicted
+    )
 
 
 @router.post(
@@ -85,7 +88,7 @@ def put_conflict(submission_id: SubmissionId, conflict: ConflictInput) -> Standi
     responses=answers(201, "The comment, added.", _REVIEW_ANSWERS),
 )
 def add_comment(submission_id: SubmissionId, comment: CommentInput) -> CommentView:
-    return wiring.reviewing().comment(submission_id, router.organizer, comment)
+    return build_reviewing(wiring.adapters()).comment(submission_id, router.organizer, comment)
 
 
 @router.post(
@@ -98,7 +101,7 @@ def link_to_pdf(
     version: Annotated[int, Path(ge=1, le=999999)],
     object_id: Annotated[str | None, Query(alias="object", max_length=1024)] = None,
 ) -> PdfLink:
-    return wiring.console().pdf_link(submission_id, version, object_id)
+    return build_console(wiring.adapters()).pdf_link(submission_id, version, object_id)
 
 
 @router.post(
@@ -107,7 +110,7 @@ def link_to_pdf(
     responses=answers(200, "The submissions decided.", CONSOLE_ANSWERS),
 )
 def decide(request: DecisionRequest) -> Decided:
-    return wiring.releases().decide(request, router.organizer)
+    return build_releases(wiring.adapters()).decide(request, router.organizer)
 
 
 @router.get(
@@ -120,4 +123,4 @@ def decide(request: DecisionRequest) -> Decided:
     ),
 )
 def read_decision_job(job_id: JobId) -> DecisionJobView:
-    return wiring.releases().decision_job(job_id)
+    return build_releases(wiring.adapters()).decision_job(job_id)

@@ -25,6 +25,7 @@ from cfp.api.answers import (
 )
 from cfp.api.identity import bearer_token
 from cfp.api.room import OrganizersRoom, Room
+from cfp.bootstrap import build_final_desk, build_final_phase, build_submission_service
 from cfp.final_desk import Checklist, FinalExtensionRequest, MissingMailPreview, MissingMailRequest
 from cfp.finals import FinalDetails, FinalUploadRequest, FinalView
 from cfp.upload_views import PdfLink, UploadIssued
@@ -55,8 +56,10 @@ _NOT_NOW: OpenAPIResponse = documented(
     },
 )
 def new_final_upload_url(submission_id: SubmissionId, request: FinalUploadRequest) -> UploadIssued:
-    submission, _ = wiring.submission_service().authorize(submission_id, bearer_token(router.event))
-    return wiring.final_phase().issue_upload(submission, request.kind)
+    submission, _ = build_submission_service(wiring.adapters()).authorize(
+        submission_id, bearer_token(router.event)
+    )
+    return build_final_phase(wiring.adapters()).issue_upload(submission, request.kind)
 
 
 @router.put(
@@ -74,8 +77,10 @@ def new_final_upload_url(submission_id: SubmissionId, request: FinalUploadReques
     },
 )
 def confirm_final(submission_id: SubmissionId, details: FinalDetails) -> FinalView:
-    submission, _ = wiring.submission_service().authorize(submission_id, bearer_token(router.event))
-    return wiring.final_phase().confirm(submission, details)
+    submission, _ = build_submission_service(wiring.adapters()).authorize(
+        submission_id, bearer_token(router.event)
+    )
+    return build_final_phase(wiring.adapters()).confirm(submission, details)
 
 
 # ---- the organizers' final phase ---------------------------------------------------------------------
@@ -89,7 +94,7 @@ desk = OrganizersRoom()
     responses=answers(200, "The checklist, with how many posters miss each item.", CONSOLE_ANSWERS),
 )
 def read_checklist() -> Checklist:
-    return wiring.final_desk().checklist()
+    return build_final_desk(wiring.adapters()).checklist()
 
 
 @desk.post(
@@ -103,7 +108,7 @@ def read_checklist() -> Checklist:
     ),
 )
 def mail_missing(request: MissingMailRequest) -> MissingMailPreview:
-    return wiring.final_desk().mail_missing(request, desk.organizer)
+    return build_final_desk(wiring.adapters()).mail_missing(request, desk.organizer)
 
 
 @desk.post(
@@ -116,7 +121,7 @@ def link_to_final(
     number: Annotated[int, Path(ge=1, le=999999)],
     object_id: Annotated[str | None, Query(alias="object", max_length=1024)] = None,
 ) -> PdfLink:
-    return wiring.final_desk().pdf_link(submission_id, number, object_id)
+    return build_final_desk(wiring.adapters()).pdf_link(submission_id, number, object_id)
 
 
 @desk.post(
@@ -125,4 +130,4 @@ def link_to_final(
     responses=answers(200, "The posters given more time.", CONSOLE_ANSWERS),
 )
 def extend_finals(request: FinalExtensionRequest) -> dict[str, list[str]]:
-    return {"extended": wiring.final_desk().extend(request, desk.organizer)}
+    return {"extended": build_final_desk(wiring.adapters()).extend(request, desk.organizer)}

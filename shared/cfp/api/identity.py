@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from cfp import sessions, wiring
 from cfp.api.answers import ID_PATTERN
+from cfp.bootstrap import build_sign_in, build_submission_service
 from cfp.errors import NotSignedIn
 from cfp.submissions import NotAuthorized
 
@@ -30,7 +31,7 @@ def organizer_of(event: APIGatewayProxyEventV2) -> str:
         host = event.headers.get("host") or event.request_context.domain_name
         if urlsplit(origin).netloc != host:
             raise NotSignedIn("this request did not come from the console")
-    return wiring.sign_in().verify(sessions.cookie_value(event.cookies or [])).email
+    return build_sign_in(wiring.adapters()).verify(sessions.cookie_value(event.cookies or [])).email
 
 
 def authenticate_first(event: APIGatewayProxyEventV2) -> None:
@@ -47,4 +48,4 @@ def authenticate_first(event: APIGatewayProxyEventV2) -> None:
         return
     if not re.match(ID_PATTERN, about["id"]):
         raise NotAuthorized("no submission with this id accepts this token")
-    wiring.submission_service().authorize(about["id"], bearer_token(event))
+    build_submission_service(wiring.adapters()).authorize(about["id"], bearer_token(event))

@@ -24,7 +24,8 @@ from cfp.api.answers import (
 )
 from cfp.api.room import OrganizersRoom
 from cfp.archive import ArchiveView
-from cfp.console import ArchiveRequest, DeadLetterListing, Export, ExtensionRequest, Redriven
+from cfp.bootstrap import build_console, build_console_changes, build_operations, build_releases
+from cfp.console_views import ArchiveRequest, DeadLetterListing, Export, ExtensionRequest, Redriven
 from cfp.release_records import ReleasePreview, ReleaseRequest, ReleaseView
 from cfp.upload_views import PdfLink
 
@@ -71,7 +72,7 @@ def preview_release(request: Annotated[ReleaseRequest, Body()] = _NO_OPTIONS) ->
     if raw and not raw.startswith("{"):
         problem = {"loc": ("body",), "msg": "must be a JSON object, or left out", "type": "model_type"}
         raise RequestValidationError([problem])
-    return wiring.releases().preview(organizer, with_reviews=request.with_reviews)
+    return build_releases(wiring.adapters()).preview(organizer, with_reviews=request.with_reviews)
 
 
 @router.post(
@@ -81,7 +82,7 @@ def preview_release(request: Annotated[ReleaseRequest, Body()] = _NO_OPTIONS) ->
     responses=answers(202, "The release, queued, and what changed since its preview.", _RELEASE_ANSWERS),
 )
 def send_release(release_id: ReleaseId) -> ReleaseView:
-    return wiring.releases().start(release_id, router.organizer)
+    return build_releases(wiring.adapters()).start(release_id, router.organizer)
 
 
 @router.get(
@@ -90,7 +91,7 @@ def send_release(release_id: ReleaseId) -> ReleaseView:
     responses=answers(200, "The release as it stands.", _RELEASE_ANSWERS),
 )
 def read_release(release_id: ReleaseId) -> ReleaseView:
-    return wiring.releases().view(release_id)
+    return build_releases(wiring.adapters()).view(release_id)
 
 
 @router.post(
@@ -99,7 +100,7 @@ def read_release(release_id: ReleaseId) -> ReleaseView:
     responses=answers(200, "The submissions given more time.", CONSOLE_ANSWERS),
 )
 def extend(request: ExtensionRequest) -> dict[str, list[str]]:
-    return {"extended": wiring.console().extend(request, router.organizer)}
+    return {"extended": build_console_changes(wiring.adapters()).extend(request, router.organizer)}
 
 
 @router.post(
@@ -108,7 +109,11 @@ def extend(request: ExtensionRequest) -> dict[str, list[str]]:
     responses=answers(200, "The mail, sent again.", CONSOLE_ANSWERS),
 )
 def resend(submission_id: SubmissionId, request: ResendRequest) -> Resent:
-    return Resent(event_id=wiring.console().resend(submission_id, request.what, router.organizer))
+    return Resent(
+        event_id=build_console_changes(wiring.adapters()).resend(
+            submission_id, request.what, router.organizer
+        )
+    )
 
 
 @router.get(
@@ -117,7 +122,7 @@ def resend(submission_id: SubmissionId, request: ResendRequest) -> Resent:
     responses=answers(200, "How many messages wait in each dead-letter queue.", CONSOLE_ANSWERS),
 )
 def dead_letters() -> dict[str, int]:
-    return wiring.console().dead_letters()
+    return build_operations(wiring.adapters()).dead_letters()
 
 
 @router.get(
@@ -126,7 +131,7 @@ def dead_letters() -> dict[str, int]:
     responses=answers(200, "The queue's dead letters: how many, and the oldest.", CONSOLE_ANSWERS),
 )
 def show_dead_letters(queue: QueueName) -> DeadLetterListing:
-    return wiring.console().dead_letter_messages(queue)
+    return build_operations(wiring.adapters()).dead_letter_messages(queue)
 
 
 @router.post(
@@ -135,7 +140,7 @@ def show_dead_letters(queue: QueueName) -> DeadLetterListing:
     responses=answers(200, "How many letters moved back to their queue.", CONSOLE_ANSWERS),
 )
 def redrive_dead_letters(queue: QueueName) -> Redriven:
-    return Redriven(queue=queue, moved=wiring.console().redrive(queue, router.organizer))
+    return Redriven(queue=queue, moved=build_operations(wiring.adapters()).redrive(queue, router.organizer))
 
 
 _ARCHIVE_ANSWERS: dict[int, OpenAPIResponse] = {
@@ -152,7 +157,7 @@ _ARCHIVE_ANSWERS: dict[int, OpenAPIResponse] = {
     responses=answers(202, "The archive job, queued.", CONSOLE_ANSWERS),
 )
 def start_archive(request: ArchiveRequest) -> ArchiveView:
-    return wiring.console().start_archive(request, router.organizer)
+    return build_operations(wiring.adapters()).start_archive(request, router.organizer)
 
 
 @router.get(
@@ -161,7 +166,7 @@ def start_archive(request: ArchiveRequest) -> ArchiveView:
     responses=answers(200, "The archive job as it stands.", _ARCHIVE_ANSWERS),
 )
 def read_archive(job_id: JobId) -> ArchiveView:
-    return wiring.console().archive(job_id)
+    return build_operations(wiring.adapters()).archive(job_id)
 
 
 @router.post(
@@ -170,7 +175,7 @@ def read_archive(job_id: JobId) -> ArchiveView:
     responses=answers(200, "A link to the zip, presigned for a few minutes.", _ARCHIVE_ANSWERS),
 )
 def link_to_archive(job_id: JobId) -> PdfLink:
-    return wiring.console().archive_link(job_id)
+    return build_operations(wiring.adapters()).archive_link(job_id)
 
 
 @router.get(
@@ -180,7 +185,7 @@ def link_to_archive(job_id: JobId) -> PdfLink:
 )
 def export(format: Annotated[Literal["csv", "json"], Query()] = "csv") -> Response[str]:
     viewer = router.organizer
-    console = wiring.console()
+    console = build_console(wiring.adapters())
     data = console.export_csv(viewer) if format == "csv" else console.export_json(viewer)
     kind = "text/csv; charset=utf-8" if format == "csv" else "application/json"
     return Response(

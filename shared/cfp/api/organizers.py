@@ -25,6 +25,7 @@ from cfp.api.answers import (
     error,
 )
 from cfp.api.room import Room
+from cfp.bootstrap import build_sign_in
 from cfp.errors import SignInUnavailable
 from cfp.model import Email
 from cfp.observability import logger
@@ -78,7 +79,7 @@ def _session_cookie(value: str, max_age: int) -> Cookie:
 def ask_for_sign_in_link(request: SignInRequest) -> SignInAnswer:
     s = wiring.settings()
     base = s.public_url or f"https://{router.event.request_context.domain_name}"
-    wiring.sign_in().request_link(request.email, base)
+    build_sign_in(wiring.adapters()).request_link(request.email, base)
     return SignInAnswer(
         message="If this address is one of the organizers', a sign-in link is on its way to it. "
         "The link works once, within 15 minutes."
@@ -91,7 +92,7 @@ def ask_for_sign_in_link(request: SignInRequest) -> SignInAnswer:
     responses=answers(200, "Signed in: the session cookie is set.", LINK_INVALID),
 )
 def open_session(request: SessionRequest) -> Response[SessionView]:
-    signed = wiring.sign_in().redeem(request.secret)
+    signed = build_sign_in(wiring.adapters()).redeem(request.secret)
     view = SessionView(email=signed.organizer.email, expires_at=signed.organizer.expires_at)
     return Response(
         status_code=200,
@@ -108,7 +109,7 @@ def open_session(request: SessionRequest) -> Response[SessionView]:
     responses=answers(200, "The organizer signed in, and when the session ends.", CONSOLE_ANSWERS),
 )
 def read_session() -> SessionView:
-    organizer = wiring.sign_in().verify(sessions.cookie_value(router.event.cookies or []))
+    organizer = build_sign_in(wiring.adapters()).verify(sessions.cookie_value(router.event.cookies or []))
     return SessionView(email=organizer.email, expires_at=organizer.expires_at)
 
 
@@ -130,7 +131,7 @@ def close_session() -> Response[dict[str, Any]]:
     """The browser forgets the cookie whatever happens; a session the server could not close is a 503, so
     the page can say that copies of the cookie still work and to try again."""
     try:
-        wiring.sign_in().sign_out(sessions.cookie_value(router.event.cookies or []))
+        build_sign_in(wiring.adapters()).sign_out(sessions.cookie_value(router.event.cookies or []))
     except SignInUnavailable as failure:
         logger.error("a session could not be closed", extra={"error": str(failure)})
         unavailable = error(503, "unavailable", "The session could not be ended just now. Try again.")

@@ -20,7 +20,7 @@ def console_page() -> Response[str]:
 
 def _page_file(name: str) -> Response[str]:
     item = web.asset(name)
-    headers = web.headers(item, web.origin_of(wiring.bucket().post_url()))
+    headers = web.headers(item, web.origin_of(wiring.adapters().bucket.post_url()))
     if router.event.headers.get("if-none-match") == item.etag:
         return Response(status_code=304, headers=headers, body="")
     return Response(status_code=200, headers=headers, body=item.body)

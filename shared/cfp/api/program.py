@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from cfp import web, wiring
 from cfp.api.answers import CONSOLE_ANSWERS, INVALID, ErrorAnswer, SubmissionId, answers, documented, error
 from cfp.api.room import OrganizersRoom, Room
+from cfp.bootstrap import build_program_desk, build_program_pdfs
 from cfp.program import BoardRequest, Program, Published
 
 public = Room()
@@ -33,7 +34,7 @@ _NOT_PUBLISHED_PAGE = (
 
 def _published(name: str) -> Response[Any]:
     """One published file as stored (no table read, no rendering), with a validator for 304s."""
-    found = wiring.program_files().read(name)
+    found = wiring.adapters().program_files.read(name)
     if found is None:
         if name.endswith(".html"):
             headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"}
@@ -131,7 +132,7 @@ def published_pdf(
     submission_id: SubmissionId,
     name: Annotated[str, Path(pattern=r"^(abstract|poster)\.pdf$", description="abstract.pdf or poster.pdf")],
 ) -> Response[Any]:
-    url = wiring.program_pdfs().link(submission_id, name.removesuffix(".pdf"))
+    url = build_program_pdfs(wiring.adapters()).link(submission_id, name.removesuffix(".pdf"))
     return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"}, body="")
 
 
@@ -147,7 +148,7 @@ def published_pdf(
     },
 )
 def preview_program() -> Response[Any]:
-    program = wiring.program_desk().preview()
+    program = build_program_desk(wiring.adapters()).preview()
     accept = router.event.headers.get("accept") or ""
     if "text/html" in accept and "application/json" not in accept.split(",")[0]:
         from cfp.program_render import html
@@ -173,7 +174,7 @@ def preview_program() -> Response[Any]:
     responses=answers(200, "Published.", CONSOLE_ANSWERS),
 )
 def publish_program() -> Published:
-    return wiring.program_desk().publish(router.organizer)
+    return build_program_desk(wiring.adapters()).publish(router.organizer)
 
 
 @router.put(
@@ -193,4 +194,4 @@ def publish_program() -> Published:
     ),
 )
 def set_board(submission_id: SubmissionId, request: BoardRequest) -> BoardRequest:
-    return BoardRequest(board=wiring.program_desk().set_board(submission_id, request.board))
+    return BoardRequest(board=build_program_desk(wiring.adapters()).set_board(submission_id, request.board))
