@@ -24,6 +24,10 @@ from cfp.model import (
 from cfp.neutral import neutral
 from cfp.reviews import AGGREGATES, Sight
 
+# Past this many entries in one section, the digest body keeps a summary and the CSV carries the list,
+# which keeps a burst of hundreds of uploads readable and far below SES's 40 MB message limit.
+INLINE_LIMIT = 25
+
 
 @dataclass
 class DigestEntry:
