@@ -206,7 +206,9 @@ class FakeBookkeeping:
         self.table.audited.append((submission_id, AuditEntry(now, by, action, detail)))
 
     def history(self, submission_id: str | None = None) -> list[AuditEntry]:
-        return [entry for owner, entry in self.table.audited if owner == submission_id]
+        """Oldest first, as the table's sort keys order them."""
+        entries = [entry for owner, entry in self.table.audited if owner == submission_id]
+        return sorted(entries, key=lambda entry: entry.at)
 
 
 class FakeJobs:
