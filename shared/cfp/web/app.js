@@ -19,6 +19,8 @@ import {
   refusal,
   request,
   say,
+  serverNow,
+  setServerNow,
 } from "./common.js";
 import { renderFinal, setUpFinal } from "./final.js";
 
@@ -26,7 +28,6 @@ import { renderFinal, setUpFinal } from "./final.js";
   const EMAIL = /^[^@\s<>(),;:"[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$/;
   const state = {
     call: null,
-    clockOffset: 0,
     id: null,
     token: null,
     view: null,
@@ -38,13 +39,6 @@ import { renderFinal, setUpFinal } from "./final.js";
     createKey: "",
     createBody: "",
   };
-
-  // ---- small helpers -------------------------------------------------------------------------------
-
-  function serverNow() {
-    return Date.now() + state.clockOffset;
-  }
-
 
   // ---- the API ------------------------------------------------------------------------------------
 
@@ -673,7 +667,6 @@ import { renderFinal, setUpFinal } from "./final.js";
     setUpFinal({
       api: api,
       path: submissionPath,
-      serverNow: serverNow,
       settle: (arrived) => pollUntilSettled(arrived),
       apply: (view) => applyView(view, false),
     });
@@ -686,7 +679,7 @@ import { renderFinal, setUpFinal } from "./final.js";
       $("form").hidden = true;
       return;
     }
-    state.clockOffset = Date.parse(state.call.now) - Date.now();
+    setServerNow(state.call.now);
     showCall();
     renumberAuthors();
     const key = readFragment();
