@@ -1,5 +1,6 @@
-// What the authors' page and its final phase share: building DOM from text (never HTML), the server's
-// clock, instants in AoE and local time, the API's answers and S3's refusals in words an author can act on.
+// What the authors' page and the organizers' console share: building DOM from text (never HTML), the
+// server's clock, instants in AoE, local time and UTC, the API's answers and S3's refusals in words an
+// author can act on.
 
 export const $ = (id) => document.getElementById(id);
 const HOUR = 3600 * 1000;
@@ -68,6 +69,11 @@ export function formatAoE(ms) {
 export function formatLocal(ms) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "your time zone";
   return formatInstant(ms) + " your time (" + zone + ")";
+}
+
+export function formatUtc(iso) {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }).format(new Date(iso)) + " UTC";
 }
 
 export function formatLeft(ms) {
