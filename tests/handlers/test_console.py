@@ -339,7 +339,7 @@ def test_the_console_page_is_served_under_the_same_policy(world: World) -> None:
     response = call("GET", "/organizers")
     assert response["statusCode"] == 200
     assert "unsafe-inline" not in response["headers"]["Content-Security-Policy"]
-    assert '<script src="/assets/console.js" defer></script>' in response["body"]
+    assert '<script src="/assets/console.js" type="module"></script>' in response["body"]
     assert call("GET", "/assets/console.js")["statusCode"] == 200
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 
+from cfp import web
 from tests.handlers.conftest import World
 from tests.support.aws import ROOT, FakeContext, http_event, load_function
 
 api = load_function("api")
+WEB = ROOT / "shared" / "cfp" / "web"
+SCRIPTS = sorted(WEB.glob("*.js"))
 
 
 def get(path: str, headers: dict[str, str] | None = None) -> dict[str, object]:
@@ -46,6 +49,25 @@ def test_page_files_are_revalidated_by_etag(world: World) -> None:
     assert get("/assets/app.css")["statusCode"] == 200
 
 
+def test_every_script_and_stylesheet_the_pages_load_is_served_with_its_type(world: World) -> None:
+    """The pages' modules import one another: one missing from the allow-list would fail only in a browser."""
+    files = sorted(path.name for path in WEB.iterdir() if path.suffix in {".js", ".css"})
+    assert sorted(web.ASSETS) == files
+    loaded: set[str] = set()
+    for page in (web.PAGE, web.CONSOLE, "program.html.j2"):
+        loaded |= set(re.findall(r'(?:href|src)="/assets/([^"]+)"', (WEB / page).read_text()))
+    for script in SCRIPTS:
+        loaded |= set(re.findall(r'(?:from|import) "\./([^"]+)"', script.read_text()))
+    assert loaded == set(files), "a page file nothing loads, or one loaded but not served"
+    for name in files:
+        response = get(f"/assets/{name}")
+        assert response["statusCode"] == 200, name
+        headers = response["headers"]
+        assert isinstance(headers, dict)
+        kind = "text/javascript" if name.endswith(".js") else "text/css"
+        assert headers["Content-Type"] == f"{kind}; charset=utf-8", name
+
+
 def test_only_the_page_files_are_served(world: World) -> None:
     for path in ("/assets/index.html", "/assets/__init__.py", "/assets/..%2F__init__.py"):
         response = get(path)
@@ -53,9 +75,9 @@ def test_only_the_page_files_are_served(world: World) -> None:
 
 
 def test_user_text_is_never_inserted_as_html() -> None:
-    for name in ("app.js", "common.js", "final.js", "console.js", "console_final.js"):
-        script = (ROOT / "shared" / "cfp" / "web" / name).read_text()
-        assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", script), name
+    for path in SCRIPTS:
+        found = re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", path.read_text())
+        assert not found, path.name
 
 
 def test_call_facts_state_the_limits_the_api_enforces(world: World) -> None:

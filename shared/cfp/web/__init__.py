@@ -18,12 +18,26 @@ from urllib.parse import urlsplit
 
 PAGE = "index.html"
 CONSOLE = "console.html"
+# Every file a page loads, each module of its scripts included: nothing else in the package is served.
 ASSETS = (
-    "app.js",
     "common.js",
+    "app.js",
+    "app_state.js",
+    "app_form.js",
+    "app_deadline.js",
+    "app_status.js",
+    "app_upload.js",
+    "app_submission.js",
     "final.js",
     "app.css",
     "console.js",
+    "console_core.js",
+    "console_signin.js",
+    "console_table.js",
+    "console_decisions.js",
+    "console_operations.js",
+    "console_detail.js",
+    "console_detail_actions.js",
     "console_final.js",
     "console.css",
     "program.css",

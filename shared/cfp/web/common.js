@@ -1,5 +1,6 @@
-// What the authors' page and its final phase share: building DOM from text (never HTML), instants in AoE
-// and local time, the API's answers and S3's refusals in words an author can act on.
+// What the authors' page and the organizers' console share: building DOM from text (never HTML), the
+// server's clock, instants in AoE, local time and UTC, the API's answers and S3's refusals in words an
+// author can act on.
 
 export const $ = (id) => document.getElementById(id);
 const HOUR = 3600 * 1000;
@@ -14,6 +15,18 @@ export function el(tag, attributes, ...children) {
     if (child !== null && child !== undefined) node.append(child);
   }
   return node;
+}
+
+// Deadlines are the server's: the page counts from the server's clock as of its last answer, whatever the
+// machine's own clock says.
+let clockOffset = 0;
+
+export function setServerNow(iso) {
+  clockOffset = Date.parse(iso) - Date.now();
+}
+
+export function serverNow() {
+  return Date.now() + clockOffset;
 }
 
 export function chars(text) {
@@ -56,6 +69,11 @@ export function formatAoE(ms) {
 export function formatLocal(ms) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "your time zone";
   return formatInstant(ms) + " your time (" + zone + ")";
+}
+
+export function formatUtc(iso) {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }).format(new Date(iso)) + " UTC";
 }
 
 export function formatLeft(ms) {

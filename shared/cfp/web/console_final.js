@@ -1,8 +1,10 @@
 // The console's final phase: the checklist of accepted posters (what each has and still misses), a mail to
 // everyone missing something (previewed, then sent once), and in a submission's page its final abstract
-// and poster with their verdicts and PDFs. The console (console.js) says when it shows the overview or a
-// submission; this module asks the API for the rest. Author text reaches the page only as text.
-import { $, el, plural, request, say } from "./common.js";
+// and poster with their verdicts and PDFs. The overview (console_table.js) and a submission's page
+// (console_detail.js) call this module as they are shown; it asks the API for the rest. Author text
+// reaches the page only as text.
+import { $, el, formatUtc, plural, request, say } from "./common.js";
+import { utcInstant } from "./console_core.js";
 
 const WORDS = {
   abstract: "final abstract",
@@ -12,10 +14,6 @@ const WORDS = {
 };
 let preview = null;
 let shown = null;
-
-function when(iso) {
-  return iso ? new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }).format(new Date(iso)) + " UTC" : "";
-}
 
 function tag(word) {
   const tone = { pass: "pass", warn: "warn", fail: "fail", missing: "fail", late: "late" }[word] || "pending";
@@ -27,7 +25,7 @@ function goTo(id) {
   return link;
 }
 
-async function loadChecklist() {
+export async function loadChecklist() {
   let checklist;
   try {
     checklist = await request("GET", "/organizers/finals");
@@ -108,7 +106,7 @@ async function openFinal(submission, upload, button) {
   }
 }
 
-function renderDetail(detail) {
+export function renderDetail(detail) {
   shown = detail;
   const final = detail.final;
   say("detail-final-status", "");
@@ -118,7 +116,7 @@ function renderDetail(detail) {
     ["Presenter", final.presenter || "not named yet"],
     ["May link to", final.confirmed_at ? [final.publish_abstract ? "the final abstract" : "", final.publish_poster ? "the poster" : ""].filter(Boolean).join(" and ") || "no PDF" : "not chosen yet"],
     ["Still missing", final.missing.length ? final.missing.map((name) => WORDS[name]).join(", ") : "nothing"],
-    ["Due by", final.deadline ? when(final.deadline) : "no final deadline set"],
+    ["Due by", final.deadline ? formatUtc(final.deadline) : "no final deadline set"],
   ];
   $("detail-final-facts").replaceChildren(...facts.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
   const counted = new Set([final.abstract, final.poster].filter(Boolean).map((u) => u.kind + u.version));
@@ -131,7 +129,7 @@ function renderDetail(detail) {
       "tr",
       {},
       el("td", {}, (upload.kind === "poster" ? "Poster" : "Final abstract") + " " + upload.version + (counted.has(upload.kind + upload.version) ? " (counts)" : "")),
-      el("td", {}, when(upload.uploaded_at)),
+      el("td", {}, formatUtc(upload.uploaded_at)),
       el("td", {}, upload.late ? tag("late") : "no"),
       el("td", {}, verdict ? tag(verdict.outcome) : tag(upload.attention ? "needs attention" : "checking")),
       el("td", {}, problems.length ? el("ul", {}, ...problems.map((line) => el("li", {}, line))) : "No problems."),
@@ -148,10 +146,10 @@ async function extendFinal() {
     say("detail-final-status", "Choose the date and time to give this poster until.");
     return;
   }
-  const until = (value.length === 16 ? value + ":00" : value) + "Z";
+  const until = utcInstant(value);
   try {
     await request("POST", "/organizers/finals/extensions", { ids: [shown.id], until: until });
-    say("detail-final-status", "The final versions of " + shown.id + " are open until " + when(until) + ".");
+    say("detail-final-status", "The final versions of " + shown.id + " are open until " + formatUtc(until) + ".");
   } catch (error) {
     const field = ((error.body && error.body.fields) || [])[0];
     say("detail-final-status", field ? field.problem : error.message);
@@ -162,5 +160,3 @@ $("final-extend").addEventListener("click", extendFinal);
 $("finals-missing-only").addEventListener("change", loadChecklist);
 $("finals-mail-preview").addEventListener("click", previewMail);
 $("finals-mail-send").addEventListener("click", sendMail);
-document.addEventListener("cfp:overview", loadChecklist);
-document.addEventListener("cfp:detail", (event) => renderDetail(event.detail));

@@ -15,6 +15,7 @@ import {
   problemList,
   refusal,
   say,
+  serverNow,
 } from "./common.js";
 
 const KINDS = {
@@ -54,7 +55,7 @@ function finalDeadline() {
 
 function isOpen() {
   const end = finalDeadline();
-  return end === null || context.serverNow() < closesAt(end);
+  return end === null || serverNow() < closesAt(end);
 }
 
 function tickFinal() {
@@ -63,7 +64,7 @@ function tickFinal() {
   if (end === null) {
     say("final-countdown", "There is no deadline for the final versions yet.");
   } else {
-    const left = closesAt(end) - context.serverNow();
+    const left = closesAt(end) - serverNow();
     say(
       "final-countdown",
       left > 0
