@@ -59,7 +59,7 @@ from cfp.reviews import (
     Sight,
 )
 from cfp.settings import Settings
-from cfp.submissions import facts_of
+from cfp.submission_views import facts_of
 from cfp.upload_views import PdfLink, link_to_upload
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ from cfp.reviews import (
     ReviewView,
     Standing,
 )
-from cfp.submissions import SubmissionFacts
+from cfp.submission_views import SubmissionFacts
 
 if TYPE_CHECKING:
     # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.

@@ -5,7 +5,7 @@ The table's layout is ``cfp.table_items``'."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -153,14 +153,11 @@ class SubmissionStore:
 
     def get(self, submission_id: str) -> tuple[Submission, list[Version]]:
         """The submission and its versions in number order; raises SubmissionNotFound."""
-        items = list(self._query(submission_pk(submission_id)))
+        items = list(partition_items(self._client, self._table, submission_pk(submission_id)))
         meta = next((i for i in items if i["sk"] == _META), None)
         if meta is None:
             raise SubmissionNotFound(submission_id)
         return submission_from(meta), versions_from(items, self._judge_again)
-
-    def _query(self, pk: str) -> Iterator[dict[str, Any]]:
-        return partition_items(self._client, self._table, pk)
 
     def all(self) -> list[tuple[Submission, list[Version]]]:
         """Every submission with its versions, oldest first."""

@@ -179,3 +179,35 @@ def test_cfp_admin_reports_and_requeues_a_stale_check_and_the_same_outcome_mails
     assert "checking again" not in admin("show", stale["id"])
     assert object_item(world, current["id"]) == untouched
     assert "0 things off" in admin("reconcile")
+
+
+def test_cfp_admin_and_the_console_judge_a_stored_verdict_alike_when_the_page_limit_changes(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = create(world, "ada@example.org")
+    checked(world, created, body_pages=3)
+
+    def both_read() -> tuple[str | None, str]:
+        """The verdict as the API's console shows it, and the line ``cfp admin show`` prints for it,
+        each reading the settings of the moment (the API's environment, which the operator's tool reads)."""
+        names = {name.upper() for name in Settings.model_fields}
+        environment = {k: v for k, v in os.environ.items() if k in names}
+        monkeypatch.setattr(
+            cfp_admin,
+            "_local_target",
+            lambda api_url: cfp_admin.Target({}, environment, wiring.client, "ops"),
+        )
+        out = io.StringIO()
+        assert cfp_admin.main(["show", created["id"], "--local"], out) == 0, out.getvalue()
+        [shown] = build_console(wiring.adapters()).show(created["id"]).versions
+        [line] = [row for row in out.getvalue().splitlines() if row.lstrip().startswith("v1 ")]
+        return (shown.verdict.outcome if shown.verdict else None), line
+
+    outcome, line = both_read()
+    assert outcome == "fail" and " fail " in line and "too_many_body_pages" in line
+
+    monkeypatch.setenv("MAX_BODY_PAGES", "3")
+    wiring.reset()
+    wiring.use_clock(world.clock)
+    outcome, line = both_read()
+    assert outcome == "pass" and " pass " in line and "too_many_body_pages" not in line

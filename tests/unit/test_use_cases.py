@@ -23,13 +23,8 @@ from cfp.model import Decision, Window
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.ports import ArchiveJob, StoredObject
 from cfp.settings import Settings
-from cfp.submissions import (
-    IdempotencyKeyReused,
-    NotAuthorized,
-    SubmissionCreate,
-    SubmissionCreated,
-    SubmissionService,
-)
+from cfp.submission_views import IdempotencyKeyReused, NotAuthorized, SubmissionCreate, SubmissionCreated
+from cfp.submissions import SubmissionService
 from cfp.validation import (
     DeadLetterSweep,
     UploadedObject,

@@ -27,7 +27,7 @@ from cfp.api.room import Room
 from cfp.bootstrap import build_submission_service
 from cfp.call import CallFacts, call_facts
 from cfp.observability import metrics
-from cfp.submissions import (
+from cfp.submission_views import (
     SubmissionCreate,
     SubmissionCreated,
     SubmissionPatch,

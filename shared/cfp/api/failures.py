@@ -37,7 +37,7 @@ from cfp.observability import logger
 from cfp.program import BoardTaken, NotInProgram
 from cfp.release_records import ReleaseNotFound, ReleaseStarted
 from cfp.reviews import Conflicted, ReviewConflict, ReviewLocked
-from cfp.submissions import CallClosed, IdempotencyKeyReused, NotAuthorized
+from cfp.submission_views import CallClosed, IdempotencyKeyReused, NotAuthorized
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from cfp import sessions, wiring
 from cfp.api.answers import ID_PATTERN
 from cfp.bootstrap import build_sign_in, build_submission_service
 from cfp.errors import NotSignedIn
-from cfp.submissions import NotAuthorized
+from cfp.submission_views import NotAuthorized
 
 _ABOUT_ONE = re.compile(r"^/submissions/(?P<id>[^/]+)(?:/[a-z-]+)?/?$")
 # The organizers' paths open to anyone: asking for a link, redeeming it, signing out.
