@@ -177,7 +177,7 @@ class FinalDesk:
     finals: FinalRepository
     queue: EventPublisher
     clock: Clock
-    bucket: UploadStorage | None = None
+    bucket: UploadStorage
 
     def checklist(self) -> Checklist:
         return checklist_of(self.store.snapshot(), self.settings.final_window)
@@ -192,10 +192,8 @@ class FinalDesk:
     def pdf_link(self, submission_id: str, number: int, object_id: str | None = None) -> PdfLink:
         """A presigned GET of exactly that final upload, valid for a few minutes."""
         self.store.get(submission_id)
-        link = None
-        if self.bucket is not None:
-            finals = self.finals.finals(submission_id)
-            link = link_to_upload(finals, number, object_id, self.bucket.download_link, self.clock.now())
+        finals = self.finals.finals(submission_id)
+        link = link_to_upload(finals, number, object_id, self.bucket.download_link, self.clock.now())
         if link is None:
             raise UploadNotFound(f"submission {submission_id} has no final upload {number}")
         return link

@@ -62,10 +62,10 @@ class Notifier:
     link_for: LinkFor
     clock: Clock
     sealer: TokenSealer
-    quota: MailboxQuota | None = None
-    suppressions: SuppressionList | None = None
-    reviews: ReviewRepository | None = None
-    finals: FinalRepository | None = None
+    quota: MailboxQuota
+    suppressions: SuppressionList
+    reviews: ReviewRepository
+    finals: FinalRepository
 
     def handle(self, event: NotificationEvent, outcome: BatchOutcome) -> None:
         """Send the author mails an event calls for; remember it for the digest."""
@@ -89,7 +89,7 @@ class Notifier:
         if mail is not None:
             mail, suppressed = held_for_suppression(mail, self.suppressions)
             outcome.suppressed.extend((submission.id, address) for address in suppressed)
-        if mail is not None and self.quota is not None:
+        if mail is not None:
             # What organizers send on purpose (decisions, resends) is never held back; what the submission is
             # owed (reminders, the confirmation) goes wherever it was admitted (``cfp.mailbox``).
             chosen = (
@@ -163,7 +163,7 @@ class Notifier:
     def _final_mail(self, event: NotificationEvent, submission: Submission) -> Mail | None:
         """The check of a final upload, unless the submission was withdrawn or a newer upload of the same
         kind (and lateness) is on record, whose own mail tells the newest verdict."""
-        if submission.withdrawn or self.finals is None:
+        if submission.withdrawn:
             return None
         finals = self.finals.finals(submission.id)
         version = find_upload(finals, event.version, event.object_id)
@@ -179,7 +179,7 @@ class Notifier:
     def _final_reminder(self, event: NotificationEvent, submission: Submission) -> Mail | None:
         """What the final phase still misses, named, if it still misses what the reminder is about: an
         item sent since it was queued brings no mail."""
-        if submission.withdrawn or self.finals is None:
+        if submission.withdrawn:
             return None
         finals = self.finals.finals(submission.id)
         missing = missing_of(submission, finals, self.renderer.final_window)
@@ -280,12 +280,11 @@ class Notifier:
         a conflicted organizer is left out of every line about such a submission. Without conflicts, one
         audience: every organizer."""
         conflicted: dict[str, set[str]] = {}
-        if self.reviews is not None:
-            for submission_id, records in self.reviews.from_snapshot(snapshot).items():
-                if submission_id in mentioned:
-                    for organizer, state in records.conflicts.items():
-                        if state == "declared":
-                            conflicted.setdefault(organizer.lower(), set()).add(submission_id)
+        for submission_id, records in self.reviews.from_snapshot(snapshot).items():
+            if submission_id in mentioned:
+                for organizer, state in records.conflicts.items():
+                    if state == "declared":
+                        conflicted.setdefault(organizer.lower(), set()).add(submission_id)
         groups: dict[frozenset[str], list[str]] = {}
         for organizer in self.renderer.organizers:
             hidden = frozenset(conflicted.get(organizer.lower(), set()))

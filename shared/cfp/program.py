@@ -320,10 +320,10 @@ class ProgramDesk:
     storage: ProgramStorage
     render: Renderer
     clock: Clock
-    pdfs: PdfChooser | None = None
+    pdfs: PdfChooser
 
     def _pdfs(self, snapshot: Snapshot) -> Mapping[str, Mapping[str, Version]]:
-        return self.pdfs(snapshot) if self.pdfs is not None else {}
+        return self.pdfs(snapshot)
 
     def preview(self) -> Program:
         snapshot = self.source.snapshot()

@@ -85,8 +85,10 @@ class Releases:
     queue: DecisionPublisher
     renderer: MailRenderer
     clock: Clock
+    reviews: ReviewLookup
+    # Where many decisions go to be applied by the releaser; the releaser itself, which only applies them,
+    # has none.
     jobs: JobQueue | None = None
-    reviews: ReviewLookup | None = None
 
     def decide(self, request: DecisionRequest, by: str) -> Decided:
         """Record a decision on each submission: all or, for an unknown or withdrawn one, or one the
@@ -94,11 +96,10 @@ class Releases:
         the releaser applies (``decision_job`` follows it)."""
         ids = list(dict.fromkeys(request.ids))
         self.records.check_live(ids)
-        if self.reviews is not None:
-            conflicted = self.reviews.declared_conflicts(by, ids)
-            if conflicted:
-                named = ", ".join(i for i in ids if i in conflicted)
-                raise Conflicted(f"you declared a conflict with {named}: another organizer decides it")
+        conflicted = self.reviews.declared_conflicts(by, ids)
+        if conflicted:
+            named = ", ".join(i for i in ids if i in conflicted)
+            raise Conflicted(f"you declared a conflict with {named}: another organizer decides it")
         now, note = self.clock.now(), request.note.strip()
         job = DecisionJob(secrets.token_hex(8), by, request.decision.value, note, now, tuple(ids))
         if len(ids) <= DECIDE_AT_ONCE or self.jobs is None:
@@ -170,11 +171,7 @@ class Releases:
         self.records.save_release(record)
         # The organizer previewing sees nothing of a decision on a submission they declared a conflict
         # with: those mails are counted apart, with no kind and no example.
-        hidden = (
-            self.reviews.declared_conflicts(by, [s.id for s, _ in pending])
-            if self.reviews is not None
-            else set()
-        )
+        hidden = self.reviews.declared_conflicts(by, [s.id for s, _ in pending])
         mails = []
         for decision in Decision:
             kind = [
@@ -186,7 +183,7 @@ class Releases:
                 shown = neutral_submission(example)
                 comments = (
                     [neutral(c) for c in comments_for_authors(self.reviews.review_records(example.id))]
-                    if with_reviews and self.reviews is not None
+                    if with_reviews
                     else []
                 )
                 mail = self.renderer.decision(shown, decision, shown.decision_note, corrected, comments)
@@ -307,9 +304,7 @@ class Releases:
         by = record.started_by or record.previewed_by
         snapshot = self.store.snapshot()
         current = {s.id: s for s, _ in snapshot.records}
-        reviewing = (
-            self.reviews.from_snapshot(snapshot) if record.with_reviews and self.reviews is not None else {}
-        )
+        reviewing = self.reviews.from_snapshot(snapshot) if record.with_reviews else {}
         unreported: list[str] = []
         for start in range(0, len(record.items), PROGRESS_EVERY):
             chunk = record.items[start : start + PROGRESS_EVERY]

@@ -69,7 +69,7 @@ class Reviewing:
     bookkeeping: Bookkeeping
     records: ReviewRepository
     clock: Clock
-    queue: EventPublisher | None = None
+    queue: EventPublisher
 
     def _live(self, submission_id: str) -> Submission:
         submission, _ = self.store.get(submission_id)
@@ -117,7 +117,7 @@ class Reviewing:
         return review_view(after)
 
     def _deliver(self, event: NotificationEvent) -> None:
-        if self.queue is None or event.submission_id is None:
+        if event.submission_id is None:
             return
         try:
             self.queue.publish(event)

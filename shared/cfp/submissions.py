@@ -62,8 +62,8 @@ class SubmissionService:
     queue: EventPublisher
     clock: Clock
     sealer: TokenSealer
-    boards: Boards | None = None
-    final_phase: FinalPhase | None = None
+    boards: Boards
+    final_phase: FinalPhase
 
     def _require_open(self, now: datetime, submission: Submission | None = None) -> None:
         window = self.settings.window
@@ -191,16 +191,14 @@ class SubmissionService:
         if submission.decision is not Decision.ACCEPTED:
             return view
         markers = self.bookkeeping.markers(submission.id)
-        if self.boards is not None:
-            from cfp.program import parse_sessions, public_listing
+        from cfp.program import parse_sessions, public_listing
 
-            view.public_listing = public_listing(
-                submission, markers, self.boards.boards(), parse_sessions(self.settings.poster_sessions)
-            )
-        if self.final_phase is not None:
-            view.final, pdfs = self.final_phase.view_and_pdfs(submission, markers)
-            if view.public_listing is not None:
-                view.public_listing.pdfs = pdfs
+        view.public_listing = public_listing(
+            submission, markers, self.boards.boards(), parse_sessions(self.settings.poster_sessions)
+        )
+        view.final, pdfs = self.final_phase.view_and_pdfs(submission, markers)
+        if view.public_listing is not None:
+            view.public_listing.pdfs = pdfs
         return view
 
     def new_upload(self, submission_id: str, token: str | None) -> UploadIssued:

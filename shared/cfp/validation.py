@@ -114,8 +114,8 @@ class UploadValidator:
     clock: Clock
     checker: Checker
     # The final phase: its uploads' slots, and the check a poster gets (a final abstract gets ``checker``).
-    finals: FinalRepository | None = None
-    poster_checker: Checker | None = None
+    finals: FinalRepository
+    poster_checker: Checker
 
     def validate(self, upload: UploadedObject) -> Verdict | None:
         """Judge the upload and store the verdict; None when the key was never issued by the service."""
@@ -160,16 +160,16 @@ class UploadValidator:
 
     def _uploads_like(self, record: Version, submission_id: str) -> list[Version]:
         """The uploads of the same phase as ``record``: the first versions, or the final uploads."""
-        if record.kind != "abstract" and self.finals is not None:
+        if record.kind != "abstract":
             return self.finals.finals(submission_id)
         return self.store.get(submission_id)[1]
 
     def _check(self, record: Version, upload: UploadedObject) -> Verdict:
         """A poster gets the poster check; an abstract, first or final, the abstract's."""
-        poster = record.kind == "poster" and self.poster_checker is not None
+        poster = record.kind == "poster"
         most = self.settings.max_poster_bytes if poster else self.settings.max_upload_bytes
         data = self.bucket.read(upload.key, upload.version_id, most)
-        return self.poster_checker(data) if poster and self.poster_checker else self.checker(data)
+        return self.poster_checker(data) if poster else self.checker(data)
 
     def _event(self, submission: Submission, record: Version, verdict: Verdict) -> events.NotificationEvent:
         object_id, now = record.object_id or "", self.clock.now()

@@ -16,6 +16,7 @@ from cfp.clock import FixedClock
 from cfp.settings import Settings
 from cfp_tools.template import Template, default_template_path
 from tests.support.fakes import (
+    FakeBoards,
     FakeBookkeeping,
     FakeFinals,
     FakeJobs,
@@ -57,6 +58,7 @@ def _fakes() -> Adapters:
         mail_counts=FakeMailCounts(),
         suppressions=FakeSuppressions(),
         reviews=FakeReviews(),
+        boards=FakeBoards(),
     )
 
 

@@ -1,6 +1,6 @@
 """The table's ports, one contract each, held by the fake and by the DynamoDB adapter alike: the
-submissions, the bookkeeping, the final phase's slots, the sign-in records, the archive jobs, the mail
-counts and the suppressions."""
+submissions, the bookkeeping, the final phase's slots, the sign-in records, the archive jobs, the program's
+boards, the mail counts and the suppressions."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from cfp.errors import LimitReached, RequestRecord, RequestSeen, SubmissionNotFo
 from cfp.formatcheck.models import MEASURER_VERSION, Facts, Verdict
 from cfp.model import Author, Version
 from cfp.ports import ArchiveJob
+from cfp.program import BoardTaken
 from tests.support.records import T0, submission
 
 LATER = T0 + timedelta(hours=1)
@@ -302,6 +303,19 @@ def test_a_failed_job_keeps_its_reason(adapters: Adapters) -> None:
     assert attempt is not None and jobs.fail_job("j2", attempt, "out of time", LATER) is True
     failed = jobs.job("j2")
     assert failed is not None and (failed.state, failed.message) == ("failed", "out of time")
+
+
+# ---- the program's boards ----------------------------------------------------------------------------
+
+
+def test_boards_are_written_only_over_the_boards_read_before(adapters: Adapters) -> None:
+    boards = adapters.boards
+    assert boards.boards() == {}
+    boards.assign({"abcdefghjk": "P1"}, {})
+    with pytest.raises(BoardTaken):
+        boards.assign({"bcdefghjkm": "P2"}, {})
+    boards.assign({"bcdefghjkm": "P2"}, {"abcdefghjk": "P1"})
+    assert boards.boards() == {"abcdefghjk": "P1", "bcdefghjkm": "P2"}
 
 
 # ---- mail counts and suppressions ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,7 @@ from cfp.errors import (
 from cfp.events import NotificationEvent
 from cfp.model import Author, Submission, UploadKind, Version, upload_order
 from cfp.ports import ArchiveJob, AuditEntry, DeadLetter, PresignedPost, Snapshot, StoredObject
+from cfp.program import BoardTaken
 from cfp.reviews import Comment, Review, ReviewConflict, ReviewRecords
 
 
@@ -583,3 +584,18 @@ class FakeFinals:
 
     def extend_final(self, submission_id: str, until: datetime, now: datetime) -> Submission:
         return self.table.update_metadata(submission_id, {"final_extension_until": until}, now)
+
+
+class FakeBoards:
+    """Every poster's board, written only over the boards read before, as the table's condition does."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, str] = {}
+
+    def boards(self) -> dict[str, str]:
+        return dict(self.kept)
+
+    def assign(self, wanted: Mapping[str, str], before: Mapping[str, str]) -> None:
+        if dict(before) != self.kept:
+            raise BoardTaken("the boards changed meanwhile; try again")
+        self.kept = {**before, **wanted}

@@ -21,7 +21,7 @@ from cfp.reviews import (
     Sight,
     suggests_conflict,
 )
-from tests.support.fakes import FakeBookkeeping, FakeReviews, FakeStore, _Record
+from tests.support.fakes import FakeBookkeeping, FakeQueue, FakeReviews, FakeStore, _Record
 from tests.support.records import T0, submission
 
 A, B, C = "a@uni.edu", "b@lab.org", "c@lab.org"
@@ -39,7 +39,9 @@ def desk() -> Desk:
     store, reviews, clock = FakeStore(), FakeReviews(), FixedClock(T0)
     store.records["poster"] = _Record(submission(id="poster"))
     return Desk(
-        Reviewing(store=store, bookkeeping=FakeBookkeeping(store), records=reviews, clock=clock),
+        Reviewing(
+            store=store, bookkeeping=FakeBookkeeping(store), records=reviews, clock=clock, queue=FakeQueue()
+        ),
         store,
         reviews,
         clock,

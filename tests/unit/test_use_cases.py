@@ -19,6 +19,7 @@ from cfp.formatcheck.models import MEASURER_VERSION, Facts, Problem, Verdict
 from cfp.keeper import DeadlineKeeper
 from cfp.mail.message import Mail
 from cfp.mail.render import CallInfo, MailRenderer
+from cfp.mailbox import MailboxQuota
 from cfp.model import Decision, Window
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.ports import ArchiveJob, StoredObject
@@ -34,14 +35,18 @@ from cfp.validation import (
     uploaded_objects,
 )
 from tests.support.fakes import (
+    FakeBoards,
     FakeBookkeeping,
     FakeBucket,
     FakeDeadLetters,
     FakeFinals,
     FakeJobs,
+    FakeMailCounts,
     FakeQueue,
+    FakeReviews,
     FakeSealer,
     FakeStore,
+    FakeSuppressions,
 )
 
 AOE = datetime.fromisoformat("2017-08-31T23:59:59-12:00").tzinfo
@@ -103,8 +108,7 @@ class World:
 
     @property
     def adapters(self) -> Adapters:
-        """These fakes as the stack's adapters, for the builders every service is made by (without
-        boards: no program is published in these stories)."""
+        """These fakes as the stack's adapters, for the builders every service is made by."""
         return Adapters(
             settings=self.settings,
             clock=self.clock,
@@ -118,7 +122,10 @@ class World:
             archive_jobs=self.jobs,
             archive_dead_letters=self.archive_dead,
             sealer=FakeSealer(),
-            boards=None,
+            boards=FakeBoards(),
+            reviews=FakeReviews(),
+            suppressions=FakeSuppressions(),
+            mail_counts=FakeMailCounts(),
         )
 
     @property
@@ -701,6 +708,11 @@ def notifier(world: World, outbox: Outbox) -> Notifier:
         link_for=lambda submission_id, _version: f"https://console.example.org/{submission_id}",
         clock=world.clock,
         sealer=FakeSealer(),
+        # Counting nothing: these stories are about which mails go out, not how many a mailbox takes.
+        quota=MailboxQuota(counter=FakeMailCounts(), clock=world.clock, most=0),
+        suppressions=FakeSuppressions(),
+        reviews=FakeReviews(),
+        finals=FakeFinals(world.store),
     )
 
 
