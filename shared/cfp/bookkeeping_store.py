@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from cfp.errors import LimitReached
 from cfp.ports import AuditEntry
-from cfp.submission_items import audit_from
+from cfp.submission_items import audit_from, audit_item
 from cfp.table_items import condition_failed, iso, partition_items, submission_pk, to_item
 
 if TYPE_CHECKING:
@@ -62,19 +62,8 @@ class DynamoBookkeeping:
         self, by: str, action: str, detail: str, now: datetime, submission_id: str | None = None
     ) -> None:
         """Record a change an organizer made, on the submission or (without one) on the call."""
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_item(
-                {
-                    "pk": submission_pk(submission_id) if submission_id else "CALL",
-                    "sk": f"AUDIT#{iso(now)}#{secrets.token_hex(4)}",
-                    "by": by,
-                    "action": action,
-                    "detail": detail,
-                    "at": iso(now),
-                }
-            ),
-        )
+        item = audit_item(submission_id, by, action, detail, now, secrets.token_hex(4))
+        self._client.put_item(TableName=self._table, Item=item)
 
     def history(self, submission_id: str | None = None) -> list[AuditEntry]:
         """Every recorded change to a submission (or to the call), oldest first."""

@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from cfp.errors import SubmissionNotFound, SubmissionWithdrawn
 from cfp.release_records import DecisionJob
+from cfp.submission_items import LIVE, audit_put
 from cfp.table_items import from_item, iso, partition_items, submission_pk, to_item
 
 if TYPE_CHECKING:
@@ -39,27 +40,6 @@ _DECIDE_BATCH = 50
 _PART_SIZE = 2000
 # A release's record is kept a month, long after its mails went (TTL).
 _RELEASE_KEEP = timedelta(days=30)
-_LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
-
-
-def audit_put(
-    table: str, submission_id: str, by: str, action: str, detail: str, now: datetime, n: str
-) -> Any:
-    return {
-        "Put": {
-            "TableName": table,
-            "Item": to_item(
-                {
-                    "pk": submission_pk(submission_id),
-                    "sk": f"AUDIT#{iso(now)}#{n}",
-                    "by": by,
-                    "action": action,
-                    "detail": detail,
-                    "at": iso(now),
-                }
-            ),
-        }
-    }
 
 
 class DecisionStore:
@@ -161,7 +141,7 @@ class DecisionStore:
                         "UpdateExpression": "SET decision = :d, decision_note = :n, decided_by = :by, "
                         "decided_at = :now, updated_at = :now, decision_request = :request "
                         "ADD decision_version :one",
-                        "ConditionExpression": f"{_LIVE} AND "
+                        "ConditionExpression": f"{LIVE} AND "
                         "(attribute_not_exists(decision_request) OR decision_request <> :request)",
                         "ExpressionAttributeValues": to_item(
                             {

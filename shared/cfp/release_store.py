@@ -8,10 +8,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cfp.decision_store import _LIVE, _RELEASE_KEEP, DecisionStore, audit_put
+from cfp.decision_store import _RELEASE_KEEP, DecisionStore
 from cfp.events import NotificationEvent
 from cfp.observability import logger
 from cfp.release_records import Claim, ReleaseRecord, decision_marker
+from cfp.submission_items import LIVE, audit_put
 from cfp.table_items import from_item, iso, submission_pk, to_item
 
 # A claim is four transaction actions; a transaction meeting another at the same items is tried again.
@@ -40,7 +41,7 @@ class ReleaseStore(DecisionStore):
                 "ConditionCheck": {
                     "TableName": self._table,
                     "Key": to_item({"pk": submission_pk(claim.submission_id), "sk": "META"}),
-                    "ConditionExpression": f"{_LIVE} AND {version_holds}",
+                    "ConditionExpression": f"{LIVE} AND {version_holds}",
                     "ExpressionAttributeValues": to_item(values),
                 }
             },

@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cfp.decision_store import audit_put
 from cfp.errors import SubmissionWithdrawn, TableUnavailable
 from cfp.events import NotificationEvent
 from cfp.ports import Snapshot
 from cfp.reviews import Comment, Review, ReviewConflict, ReviewRecords
-from cfp.store import _LIVE, REVIEWING_KEYS
+from cfp.submission_items import LIVE, REVIEWING_KEYS, audit_put
 from cfp.table_items import cancelled_by_condition, from_item, iso, partition_items, submission_pk, to_item
 
 if TYPE_CHECKING:
@@ -87,7 +86,7 @@ class ReviewStore:
             "ConditionCheck": {
                 "TableName": self._table,
                 "Key": to_item({"pk": submission_pk(submission_id), "sk": "META"}),
-                "ConditionExpression": _LIVE,
+                "ConditionExpression": LIVE,
             }
         }
 

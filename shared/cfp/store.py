@@ -17,7 +17,9 @@ from cfp.model import Submission, Version
 from cfp.observability import logger
 from cfp.ports import AuditEntry, Rejudge, Snapshot
 from cfp.submission_items import (
+    LIVE,
     OBJECT_FIELDS,
+    REVIEWING_KEYS,
     audit_from,
     judged,
     object_sk,
@@ -40,9 +42,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _META = "META"
-# Items of a submission's partition that ``cfp.review_store`` reads; a snapshot hands them over as they are.
-REVIEWING_KEYS = ("REVIEW#", "CONFLICT#", "COMMENT#")
-_LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
 
 
 class SubmissionStore:
@@ -222,7 +221,7 @@ class SubmissionStore:
                             "TableName": self._table,
                             "Key": to_item({"pk": submission_pk(submission_id), "sk": _META}),
                             "UpdateExpression": "SET withdrawn_at = :now, updated_at = :now",
-                            "ConditionExpression": _LIVE,
+                            "ConditionExpression": LIVE,
                             "ExpressionAttributeValues": {":now": {"S": iso(now)}},
                         }
                     },
@@ -251,7 +250,7 @@ class SubmissionStore:
                 TableName=self._table,
                 Key=to_item({"pk": submission_pk(submission_id), "sk": _META}),
                 UpdateExpression=update,
-                ConditionExpression=f"{_LIVE} AND ({condition})" if condition else _LIVE,
+                ConditionExpression=f"{LIVE} AND ({condition})" if condition else LIVE,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
                 **kwargs,

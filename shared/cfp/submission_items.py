@@ -11,7 +11,12 @@ from typing import Any
 from cfp.formatcheck.models import Verdict
 from cfp.model import Submission, Version
 from cfp.ports import AuditEntry, Rejudge
+from cfp.table_items import iso, submission_pk, to_item
 
+# The condition every write to a live submission's record holds to: it exists and is not withdrawn.
+LIVE = "attribute_exists(pk) AND attribute_not_exists(withdrawn_at)"
+# Items of a submission's partition that ``cfp.review_store`` reads; a snapshot hands them over as they are.
+REVIEWING_KEYS = ("REVIEW#", "CONFLICT#", "COMMENT#")
 # What an object item records about the upload itself (its verdict and attention flag come later).
 OBJECT_FIELDS = {
     "number",
@@ -30,6 +35,30 @@ def submission_from(values: dict[str, Any]) -> Submission:
     values["authors"] = json.loads(values["authors"])
     values["bounced"] = sorted(values.get("bounced", set()))
     return Submission.model_validate(values)
+
+
+def audit_item(
+    submission_id: str | None, by: str, action: str, detail: str, now: datetime, n: str
+) -> dict[str, Any]:
+    """A change an organizer made, on the submission or (without one) on the call; ``n`` tells apart two
+    changes made in the same microsecond."""
+    return to_item(
+        {
+            "pk": submission_pk(submission_id) if submission_id else "CALL",
+            "sk": f"AUDIT#{iso(now)}#{n}",
+            "by": by,
+            "action": action,
+            "detail": detail,
+            "at": iso(now),
+        }
+    )
+
+
+def audit_put(
+    table: str, submission_id: str, by: str, action: str, detail: str, now: datetime, n: str
+) -> Any:
+    """The audit entry as one write of a transaction, so a change and its record land together."""
+    return {"Put": {"TableName": table, "Item": audit_item(submission_id, by, action, detail, now, n)}}
 
 
 def audit_from(item: dict[str, Any]) -> AuditEntry:
