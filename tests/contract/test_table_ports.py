@@ -232,6 +232,31 @@ def test_final_slots_are_numbered_apart_from_the_first_versions(adapters: Adapte
     assert [(v.number, v.kind) for v in adapters.store.get(sid)[1]] == [(1, "abstract")]
 
 
+def test_a_final_upload_is_kept_with_the_finals_and_never_among_the_first_versions(
+    adapters: Adapters,
+) -> None:
+    sid = created(adapters)
+    first = stored(issued(adapters, sid), "o1")
+    adapters.store.record_upload(sid, first)
+    slot = adapters.finals.issue_final(sid, "poster", lambda n: f"uploads/{sid}/poster-v{n}.pdf", T0, LATER)
+    poster = stored(slot, "p1", LATER)
+    adapters.store.record_upload(sid, poster)
+    assert adapters.store.record_verdict(sid, judged(poster)) is True
+    assert [(v.kind, v.object_id) for v in adapters.store.get(sid)[1]] == [("abstract", "o1")]
+    [kept] = adapters.finals.finals(sid)
+    assert (kept.kind, kept.object_id, kept.verdict is not None, kept.validated_at) == (
+        "poster",
+        "p1",
+        True,
+        LATER,
+    )
+    snapshot = adapters.store.snapshot()
+    assert [(v.kind, v.object_id) for v in snapshot.finals[sid]] == [("poster", "p1")]
+    assert [(v.kind, v.object_id) for _, versions in snapshot.records for v in versions] == [
+        ("abstract", "o1")
+    ]
+
+
 def test_the_presenter_consent_and_final_extension_are_the_submissions(adapters: Adapters) -> None:
     sid = created(adapters)
     saved = adapters.finals.save_details(sid, "Ada", True, False, LATER)

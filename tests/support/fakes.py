@@ -29,9 +29,26 @@ from cfp.reviews import Comment, Review, ReviewConflict, ReviewRecords
 
 @dataclass
 class _Record:
+    """One submission's partition: its record, its first versions' slots and the final uploads' slots, and
+    every object stored in either, by phase (as the table keys them under ``VER#`` and ``FIN#``)."""
+
     submission: Submission
     slots: dict[int, Version] = field(default_factory=dict)
     objects: dict[tuple[int, str], Version] = field(default_factory=dict)
+    final_slots: dict[int, Version] = field(default_factory=dict)
+    final_objects: dict[tuple[int, str], Version] = field(default_factory=dict)
+
+    def objects_of(self, upload: Version) -> dict[tuple[int, str], Version]:
+        return self.objects if upload.kind == "abstract" else self.final_objects
+
+    def versions(self, final: bool = False) -> list[Version]:
+        """Every object in slot order, upload order within a slot, and each slot not used yet."""
+        slots, objects = (self.final_slots, self.final_objects) if final else (self.slots, self.objects)
+        versions: list[Version] = []
+        for number in sorted(slots):
+            stored = [v for (n, _), v in objects.items() if n == number]
+            versions.extend(sorted(stored, key=upload_order) or [slots[number]])
+        return versions
 
     def change(self, **fields: Any) -> Submission:
         """The submission with ``fields`` set, as an update expression leaves the item."""
@@ -82,11 +99,7 @@ class FakeStore:
 
     def get(self, submission_id: str) -> tuple[Submission, list[Version]]:
         record = self._record(submission_id)
-        versions: list[Version] = []
-        for number in sorted(record.slots):
-            stored = [v for (n, _), v in record.objects.items() if n == number]
-            versions.extend(sorted(stored, key=upload_order) or [record.slots[number]])
-        return record.submission, versions
+        return record.submission, record.versions()
 
     def all(self) -> list[tuple[Submission, list[Version]]]:
         return self.snapshot().records
@@ -98,7 +111,9 @@ class FakeStore:
         audit: dict[str, list[AuditEntry]] = {}
         for owner, entry in sorted(self.audited, key=lambda pair: pair[1].at):
             audit.setdefault(owner or "", []).append(entry)
-        return Snapshot(records, {k: set(v) for k, v in self.marked.items()}, outbox, audit)
+        finals = {i: record.versions(final=True) for i, record in self.records.items()}
+        markers = {k: set(v) for k, v in self.marked.items()}
+        return Snapshot(records, markers, outbox, audit, {}, finals)
 
     def update_metadata(self, submission_id: str, changes: dict[str, Any], now: datetime) -> Submission:
         record = self._live(submission_id)
@@ -134,12 +149,12 @@ class FakeStore:
 
     def record_upload(self, submission_id: str, upload: Version) -> None:
         assert upload.object_id is not None
-        objects = self._record(submission_id).objects
+        objects = self._record(submission_id).objects_of(upload)
         objects.setdefault((upload.number, upload.object_id), self._object_of(upload))
 
     def record_verdict(self, submission_id: str, upload: Version) -> bool:
         assert upload.object_id is not None and upload.verdict is not None
-        objects = self._record(submission_id).objects
+        objects = self._record(submission_id).objects_of(upload)
         stored = objects.get((upload.number, upload.object_id))
         if stored is not None and stored.verdict is not None:
             return False
@@ -150,7 +165,7 @@ class FakeStore:
         self, submission_id: str, upload: Version, outbox: NotificationEvent | None = None
     ) -> bool:
         assert upload.object_id is not None and upload.verdict is not None
-        objects = self._record(submission_id).objects
+        objects = self._record(submission_id).objects_of(upload)
         stored = objects.get((upload.number, upload.object_id))
         if stored is None or stored.verdict is None:
             return False
@@ -163,7 +178,7 @@ class FakeStore:
 
     def mark_attention(self, submission_id: str, upload: Version, reason: str) -> None:
         assert upload.object_id is not None
-        objects = self._record(submission_id).objects
+        objects = self._record(submission_id).objects_of(upload)
         stored = objects.get((upload.number, upload.object_id), self._object_of(upload))
         objects[(upload.number, upload.object_id)] = stored.model_copy(update={"attention": reason})
 
@@ -545,10 +560,10 @@ class FakeFinals:
 
     def __init__(self, table: FakeStore) -> None:
         self.table = table
-        self.slots: dict[str, list[Version]] = {}
 
     def finals(self, submission_id: str) -> list[Version]:
-        return list(self.slots.get(submission_id, []))
+        record = self.table.records.get(submission_id)
+        return record.versions(final=True) if record is not None else []
 
     def issue_final(
         self,
@@ -559,15 +574,14 @@ class FakeFinals:
         expires_at: datetime,
         most: int = 0,
     ) -> Version:
-        self.table._live(submission_id)
-        issued = self.slots.setdefault(submission_id, [])
-        if most and len(issued) >= most:
+        slots = self.table._live(submission_id).final_slots
+        if most and len(slots) >= most:
             raise LimitReached(f"submission {submission_id} has reached its limit")
-        number = len(issued) + 1
+        number = len(slots) + 1
         version = Version(
             number=number, kind=kind, key=key_for(number), issued_at=issued_at, expires_at=expires_at
         )
-        issued.append(version)
+        slots[number] = version
         self.table._record(submission_id).change(updated_at=issued_at)
         return version
 
