@@ -15,7 +15,10 @@ from datetime import datetime
 from cfp import events
 from cfp.deadline import SETTLE, thresholds_passed
 from cfp.finals import missing_of
-from cfp.ports import Bookkeeping, EventPublisher, Snapshot
+from cfp.model import parse_final_key
+from cfp.observability import logger
+from cfp.ports import Bookkeeping, CheckRequeue, EventPublisher, Snapshot, UploadStorage
+from cfp.reconciling import unrecorded_objects
 from cfp.release_records import in_program
 from cfp.settings import Settings
 
@@ -27,6 +30,8 @@ class FinalKeeping:
     settings: Settings
     bookkeeping: Bookkeeping
     queue: EventPublisher
+    bucket: UploadStorage
+    validation_queue: CheckRequeue
 
     def run(self, now: datetime, snapshot: Snapshot) -> dict[str, int]:
         counts = {"final_reminders": 0, "finals_closed": 0}
@@ -59,8 +64,32 @@ class FinalKeeping:
                     self.bookkeeping.mark_once(f"{_REMINDED}{hours}", now, submission.id)
                 counts["final_reminders"] += 1
         marker = f"finals_closed:{deadline.isoformat()}"
-        if marker not in snapshot.markers.get("", set()) and now > window.cutoff + SETTLE and not pending:
+        closing = marker not in snapshot.markers.get("", set()) and now > window.cutoff + SETTLE
+        if closing and self._requeue_lost(snapshot):
+            pending = True
+        if closing and not pending:
             self.queue.publish(events.finals_closed(deadline, now))
             self.bookkeeping.mark_once(marker, now)
             counts["finals_closed"] = 1
         return counts
+
+    def _requeue_lost(self, snapshot: Snapshot) -> int:
+        """Put back on the validation queue every on-time final upload S3 holds whose event never reached
+        the validator, so the final digest waits for its verdict instead of calling it missing; how many."""
+        from cfp.validation import s3_event_body
+
+        prefix, window = self.settings.upload_prefix, self.settings.final_window
+        finals_listed = [o for o in self.bucket.list_uploads(prefix) if parse_final_key(prefix, o.key)]
+        lost = 0
+        for submission, stored in unrecorded_objects(
+            prefix, snapshot.records, finals_listed, snapshot.finals
+        ):
+            if submission.withdrawn or stored.last_modified > window.closes_for(submission):
+                continue
+            logger.warning(
+                "an on-time final upload never reached the validator; queueing its check",
+                extra={"key": stored.key},
+            )
+            self.validation_queue.send(s3_event_body(self.settings.bucket_name, stored))
+            lost += 1
+        return lost

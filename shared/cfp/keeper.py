@@ -29,7 +29,6 @@ from cfp.model import (
     Window,
     current_version,
     needs_reminder,
-    parse_upload_key,
     status_of,
 )
 from cfp.observability import logger
@@ -39,10 +38,10 @@ from cfp.ports import (
     CheckRequeue,
     DeadLetterReader,
     EventPublisher,
-    StoredObject,
     SubmissionRepository,
     UploadStorage,
 )
+from cfp.reconciling import unrecorded_objects
 from cfp.remeasure import measured_by_older
 from cfp.settings import Settings
 from cfp.validation import DeadLetterSweep, s3_event_body
@@ -121,27 +120,6 @@ def on_record_fingerprint(window: Window, submission: Submission, versions: list
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def unrecorded_objects(
-    prefix: str, everything: list[tuple[Submission, list[Version]]], listing: list[StoredObject]
-) -> list[tuple[Submission, StoredObject]]:
-    """Objects S3 holds in a slot the service issued that the store has never seen (their event was
-    lost), each with its submission; the keeper re-queues the on-time ones, ``cfp admin reconcile`` all."""
-    records = {s.id: (s, vs) for s, vs in everything}
-    found = []
-    for stored in listing:
-        owner = parse_upload_key(prefix, stored.key)
-        if owner is None or owner[0] not in records:
-            continue
-        submission, versions = records[owner[0]]
-        if not any(v.number == owner[1] for v in versions):
-            continue
-        # An event without a version id (moto's) names its object by ETag, a listing always has both.
-        known = {(v.number, name) for v in versions if v.uploaded for name in (v.version_id, v.etag) if name}
-        if not {(owner[1], stored.version_id), (owner[1], stored.etag)} & known:
-            found.append((submission, stored))
-    return found
-
-
 @dataclass(frozen=True, kw_only=True)
 class DeadlineKeeper:
     """Reminders and closing; at closing also the safety nets that make S3 the truth: uploads whose event
@@ -193,9 +171,13 @@ class DeadlineKeeper:
             self.bookkeeping.mark_once(closed_marker, now)
             counts["call_closed"] = 1
         counts.update(
-            FinalKeeping(settings=self.settings, bookkeeping=self.bookkeeping, queue=self.queue).run(
-                now, snapshot
-            )
+            FinalKeeping(
+                settings=self.settings,
+                bookkeeping=self.bookkeeping,
+                queue=self.queue,
+                bucket=self.bucket,
+                validation_queue=self.validation_queue,
+            ).run(now, snapshot)
         )
         # Last, so that a dead-letter queue that cannot be read fails the run (the schedule retries it)
         # only after every reminder and closing event is queued.

@@ -42,6 +42,7 @@ from cfp.ports import (
     SubmissionRepository,
     UploadStorage,
 )
+from cfp.reconciling import unrecorded_objects
 from cfp.remeasure import measured_by_older
 from cfp.settings import Settings
 from cfp.upload_views import PDF_LINK_SECONDS, PdfLink
@@ -105,26 +106,27 @@ class Operations:
         return PdfLink(url=url, expires_at=self.clock.now() + timedelta(seconds=PDF_LINK_SECONDS))
 
     def reconcile(self, requeue: bool = True) -> Reconciliation:
-        """Compare the bucket with the records: re-queue the check of every object with no record or no
-        verdict or with facts an older checker measured, and name every record whose object is gone.
-        Nothing is ever deleted. The keeper's and the validator's modules (with the S3 event's models) load
-        here, not with the API."""
-        from cfp.keeper import unrecorded_objects
+        """Compare the bucket with the records, first versions and final uploads alike: re-queue the check
+        of every object with no record or no verdict or with facts an older checker measured, and name
+        every record whose object is gone. Nothing is ever deleted. The validator's module (with the S3
+        event's models) loads here, not with the API."""
         from cfp.validation import s3_event_body
 
-        everything = self.store.all()
+        snapshot = self.store.snapshot()
+        everything = snapshot.records
         listing = self.bucket.list_uploads(self.settings.upload_prefix)
-        unrecorded = unrecorded_objects(self.settings.upload_prefix, everything, listing)
+        unrecorded = unrecorded_objects(self.settings.upload_prefix, everything, listing, snapshot.finals)
         in_bucket = {(o.key, name) for o in listing for name in (o.version_id, o.etag) if name}
         unjudged, missing = [], []
         stored_by_key = {(o.key, o.version_id or o.etag): o for o in listing}
         for submission, versions in everything:
-            for v in versions:
+            for v in [*versions, *snapshot.finals.get(submission.id, [])]:
                 if not v.uploaded:
                     continue
                 names = {(v.key, name) for name in (v.version_id, v.etag) if name}
                 if not names & in_bucket:
-                    missing.append(f"{submission.id} v{v.number} ({v.key})")
+                    what = f"v{v.number}" if v.kind == "abstract" else f"{v.kind} {v.number}"
+                    missing.append(f"{submission.id} {what} ({v.key})")
                 elif v.verdict is None and v.attention is None:
                     stored = stored_by_key.get((v.key, v.version_id or v.etag or ""))
                     if stored is not None:
