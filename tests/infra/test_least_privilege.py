@@ -1,4 +1,5 @@
-"""The least-privilege comparison on calls stated here; ``tests.support.recorded_calls`` runs it on real ones."""
+"""The least-privilege comparison on calls stated here; ``tests.support.recorded_calls`` runs it on real
+ones."""
 
 from __future__ import annotations
 

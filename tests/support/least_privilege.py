@@ -1,10 +1,10 @@
 """Least privilege, recorded: each function is granted exactly the AWS calls its handler tests make.
 
-``tests.support.recorded_calls`` records every call each handler makes, as its IAM action and resource, while the
-handler tests run. The template (as SAM expands it) must grant each of those to that function, and every
-action it grants must have been seen, unless the function's ``Metadata.GrantedWithoutRecordedCall`` gives
-the reason. Each problem names the function, the action and the resource, so a new call after a change is
-one line to add.
+``tests.support.recorded_calls`` records every call each handler makes, as its IAM action and resource,
+while the handler tests run. The template (as SAM expands it) must grant each of those to that function,
+and every action it grants must have been seen, unless the function's
+``Metadata.GrantedWithoutRecordedCall`` gives the reason. Each problem names the function, the action and
+the resource, so a new call after a change is one line to add.
 """
 
 from __future__ import annotations
