@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.browser.conftest import AXE, PHONE, shown_though_hidden
+from tests.support.browser import AXE, PHONE, shown_though_hidden
 from tests.support.running import CFP, RunningStack
 
 if TYPE_CHECKING:

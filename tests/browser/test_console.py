@@ -23,7 +23,7 @@ import requests
 from cfp.console import ROW_COLUMNS
 from cfp.reviews import CONFIDENCES, SCORES
 from cfp_tools.pdfs import make_abstract
-from tests.browser.conftest import AXE, DESKTOP, PHONE, shown_though_hidden
+from tests.support.browser import AXE, DESKTOP, PHONE, shown_though_hidden
 from tests.support.running import RunningStack
 from tests.support.stories import read, text_of, upload, wait_for
 

@@ -6,8 +6,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.handlers.conftest import World
 from tests.support.aws import FakeContext, http_event, load_function
+from tests.support.world import World
 
 # The call settles 15 minutes after its cutoff before it closes (stated here, not imported).
 SETTLE = timedelta(minutes=15)

@@ -12,8 +12,8 @@ from cfp import wiring
 from cfp.console import ExtensionRequest
 from cfp.errors import SubmissionNotFound
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.support.world import World
 
 api = load_function("api")
 validator = load_function("validator")

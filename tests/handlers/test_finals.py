@@ -12,11 +12,20 @@ import pytest
 from cfp.deadline import parse_deadline
 from cfp_tools.pdfs import make_abstract
 from cfp_tools.posters import SHAPES, PosterLayout, make_poster
-from tests.handlers.conftest import FINAL_DEADLINE, World
-from tests.handlers.test_console import body_of, call, create, deliver, sent, sign_in, validator
-from tests.handlers.test_program import decide_and_release
 from tests.support.aws import FakeContext, s3_event_body, s3_record, sqs_event
+from tests.support.functions import (
+    body_of,
+    call,
+    create,
+    decide_and_release,
+    deliver,
+    final_upload,
+    sent,
+    sign_in,
+    validator,
+)
 from tests.support.stories import text_of
+from tests.support.world import FINAL_DEADLINE, World
 
 
 @pytest.fixture
@@ -28,23 +37,6 @@ def accepted(world: World, cookie: str, contact: str = "ada@example.org") -> dic
     created = create(contact, "Warm Starts for Posters")
     decide_and_release(world, cookie, [created["id"]], "accepted")
     return created
-
-
-def final_upload(world: World, created: dict[str, Any], kind: str, data: bytes) -> dict[str, Any]:
-    """Ask for a final upload URL, store ``data`` where it points, and run the validator on S3's event."""
-    answer = call(
-        "POST", f"/submissions/{created['id']}/final-upload-url", {"kind": kind}, token=created["token"]
-    )
-    assert answer["statusCode"] == 201, answer
-    ticket = body_of(answer)["upload"]
-    key = ticket["fields"]["key"]
-    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
-    record = s3_record(
-        world.bucket, key, len(data), put["ETag"].strip('"'), world.clock.now(), put.get("VersionId")
-    )
-    result = validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext())
-    assert result["batchItemFailures"] == []
-    return dict(ticket)
 
 
 def final_of(created: dict[str, Any]) -> dict[str, Any]:

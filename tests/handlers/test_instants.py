@@ -10,8 +10,8 @@ import pytest
 
 from cfp import wiring
 from cfp_tools import admin
-from tests.handlers.conftest import DEADLINE, World
-from tests.handlers.test_console import body_of, call, create, deliver, sent, sign_in, upload
+from tests.support.functions import body_of, call, create, deliver, sent, sign_in, upload
+from tests.support.world import DEADLINE, World
 
 OUT_OF_RANGE = [
     "9999-12-31T23:59:59Z",

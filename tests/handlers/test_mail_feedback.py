@@ -9,10 +9,10 @@ import pytest
 
 from cfp import wiring
 from cfp_tools.ses_events import bounce, complaint, sns_body, sqs_event
-from tests.handlers.conftest import World
-from tests.handlers.test_notifier import create, deliver, sent
 from tests.support.aws import FakeContext, load_function
+from tests.support.functions import create, deliver, sent
 from tests.support.stories import text_of
+from tests.support.world import World
 
 feedback = load_function("feedback")
 signin = load_function("signin")

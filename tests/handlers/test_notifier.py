@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import email
 import json
 import re
 from datetime import datetime, timedelta
-from email.message import Message
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from cfp import wiring
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import (
     FakeContext,
     failed_record_lines,
@@ -26,16 +21,9 @@ from tests.support.aws import (
     s3_record,
     sqs_event,
 )
+from tests.support.functions import api, deliver, notifier, sent, validator
 from tests.support.stories import decoded, html_of, text_of
-
-api = load_function("api")
-validator = load_function("validator")
-notifier = load_function("notifier")
-
-
-def sent() -> list[Message]:
-    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    return [email.message_from_string(m.raw_data) for m in backend.sent_messages]
+from tests.support.world import World
 
 
 def create(title: str = "Sparse Attention at Scale", contact: str = "alan@example.org") -> dict[str, Any]:
@@ -60,14 +48,6 @@ def next_key(created: dict[str, Any]) -> str:
     response = api.lambda_handler(event, FakeContext())
     assert response["statusCode"] == 200, response
     return str(json.loads(response["body"])["upload"]["fields"]["key"])
-
-
-def deliver(world: World, receive_count: int = 1) -> dict[str, Any]:
-    bodies = [json.dumps(n) for n in world.notifications()]
-    result: dict[str, Any] = notifier.lambda_handler(
-        sqs_event(bodies, "notifications", receive_count), FakeContext()
-    )
-    return result
 
 
 def test_receipt_goes_to_the_contact_with_the_facts(world: World) -> None:

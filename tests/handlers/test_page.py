@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from tests.handlers.conftest import World
 from tests.support.aws import ROOT, FakeContext, http_event, load_function
+from tests.support.world import World
 
 api = load_function("api")
 

@@ -19,8 +19,8 @@ from cfp import wiring
 from cfp.settings import Settings
 from cfp_tools import admin as cfp_admin
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.support.world import World
 
 api = load_function("api")
 validator = load_function("validator")

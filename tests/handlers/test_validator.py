@@ -10,7 +10,6 @@ import pytest
 
 from cfp import wiring
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import (
     S3_TEST_EVENT,
     FakeContext,
@@ -21,6 +20,7 @@ from tests.support.aws import (
     s3_record,
     sqs_event,
 )
+from tests.support.world import World
 
 api = load_function("api")
 validator = load_function("validator")
