@@ -13,6 +13,7 @@ from cfp.deadline import parse_deadline
 from cfp_tools.pdfs import make_abstract
 from cfp_tools.posters import make_poster
 from tests.support.aws import FakeContext, load_function
+from tests.support.call import FINAL_DEADLINE
 from tests.support.functions import (
     admin_runner,
     body_of,
@@ -28,7 +29,7 @@ from tests.support.functions import (
     zip_entries,
 )
 from tests.support.stories import text_of
-from tests.support.world import FINAL_DEADLINE, World
+from tests.support.world import World
 
 keeper = load_function("deadline")
 FINAL = parse_deadline(FINAL_DEADLINE)

@@ -21,6 +21,7 @@ from tests.support.aws import (
     s3_record,
     sqs_event,
 )
+from tests.support.call import DEADLINE, DEADLINE_AT
 from tests.support.functions import api, deliver, notifier, sent, validator
 from tests.support.stories import decoded, html_of, text_of
 from tests.support.world import World
@@ -172,9 +173,7 @@ def test_closing_sends_confirmations_and_a_final_csv(world: World) -> None:
             "submission_id": kept["id"],
         }
     )
-    closing = json.dumps(
-        {"kind": "call_closed", "event_id": "call_closed:2017-08-31T23:59:59-12:00", "occurred_at": at}
-    )
+    closing = json.dumps({"kind": "call_closed", "event_id": f"call_closed:{DEADLINE}", "occurred_at": at})
     notifier.lambda_handler(sqs_event([confirm, closing, closing, confirm]), FakeContext())
     mails = sent()
     assert [m["To"] for m in mails] == ["kept@example.org", "chair@example.org, cochair@example.org"]
@@ -189,7 +188,7 @@ def test_closing_sends_confirmations_and_a_final_csv(world: World) -> None:
 def test_reminder_counts_down_from_the_instant_the_schedule_fired_for(world: World) -> None:
     created = create()
     world.notifications()
-    fired_for = datetime.fromisoformat("2017-08-31T20:59:59-12:00")
+    fired_for = DEADLINE_AT - timedelta(hours=3)
     reminder = json.dumps(
         {
             "kind": "reminder",
@@ -210,7 +209,7 @@ def test_mails_speak_of_the_upload_the_event_names(world: World) -> None:
     created = create()
     keys = [created["upload"]["fields"]["key"], next_key(created)]
     world.notifications()
-    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    deadline = DEADLINE_AT
     for key, data, at in (
         (keys[0], make_abstract(1), deadline - timedelta(minutes=1)),
         (keys[1], make_abstract(3), deadline + timedelta(hours=1)),
@@ -278,7 +277,7 @@ def test_a_throttled_send_succeeds_when_retried(world: World, monkeypatch: pytes
 def test_each_reminder_threshold_is_its_own_mail(world: World) -> None:
     created = create()
     world.notifications()
-    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    deadline = DEADLINE_AT
     keeper = load_function("deadline")
     for hours in (72, 24, 3):
         world.clock.instant = deadline - timedelta(hours=hours)

@@ -20,10 +20,11 @@ from cfp.notifications import Notifier
 from cfp.settings import Settings
 from cfp.submissions import SubmissionCreate, SubmissionService
 from cfp.validation import UploadedObject, UploadValidator
+from tests.support.call import DEADLINE_AT
 from tests.support.fakes import FakeBucket, FakeDeadLetters, FakeJobs, FakeQueue, FakeSealer, FakeStore
 
-AOE = datetime.fromisoformat("2017-08-31T23:59:59-12:00").tzinfo
-DEADLINE = datetime(2017, 8, 31, 23, 59, 59, tzinfo=AOE)
+DEADLINE = DEADLINE_AT
+AOE = DEADLINE.tzinfo
 T0 = datetime(2017, 8, 20, 12, 0, tzinfo=AOE)
 REQUEST = SubmissionCreate.model_validate(
     {

@@ -15,10 +15,7 @@ from moto import mock_aws
 
 from cfp import wiring
 from cfp.clock import FixedClock
-from cfp.deadline import parse_deadline
-
-DEADLINE = "2017-08-31T23:59:59-12:00"
-FINAL_DEADLINE = "2017-10-13T23:59:59-12:00"
+from tests.support.call import DEADLINE, DEADLINE_AT, FINAL_DEADLINE
 
 
 @dataclass
@@ -141,7 +138,7 @@ def moto_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         wiring.reset()
-        clock = FixedClock(datetime(2017, 8, 20, 12, 0, tzinfo=parse_deadline(DEADLINE).tzinfo))
+        clock = FixedClock(datetime(2017, 8, 20, 12, 0, tzinfo=DEADLINE_AT.tzinfo))
         wiring.use_clock(clock)
         yield World(
             clock,
