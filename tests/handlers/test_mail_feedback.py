@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -89,4 +90,4 @@ def test_an_organizers_sign_in_link_still_goes_after_a_complaint(
     from tests.support.aws import sqs_event as queue_event
 
     assert signin.lambda_handler(queue_event([body], "sign-in"), FakeContext()) == {"batchItemFailures": []}
-    assert named == ["cfp-test-mail"]
+    assert named == [os.environ["CONFIGURATION_SET"]]

@@ -1,7 +1,10 @@
-"""A moto account holding the service's resources, with the environment the template gives the functions."""
+"""A moto account holding the template's resources, created by the local stack's own code
+(``cfp_tools.local.resources``), with the environment the template gives the functions."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +18,9 @@ from moto import mock_aws
 
 from cfp import wiring
 from cfp.clock import FixedClock
-from tests.support.call import DEADLINE, DEADLINE_AT, FINAL_DEADLINE
+from cfp_tools.local.resources import Resources, physical_name
+from cfp_tools.template import REGION, Resolver, Template, arn
+from tests.support.call import DEADLINE_AT, TEMPLATE
 
 
 @dataclass
@@ -62,79 +67,103 @@ class World:
                 self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
+def _make_kms_key_pairs_when_first_used() -> None:
+    """moto gives every KMS key an RSA key pair, symmetric keys included, and making the template's two was
+    most of the time it took to create its resources. The handlers only encrypt and decrypt with theirs, which
+    never reads the pair, so each key's pair is made the first time something signs, verifies or asks for it.
+    """
+    from moto.kms import models
+
+    make_now = models.generate_private_key  # type: ignore[attr-defined]
+
+    class KeyPairMadeWhenUsed:
+        def __init__(self, key_spec: str) -> None:
+            self._key_spec = key_spec
+            self._made: Any = None
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("_"):
+                raise AttributeError(name)
+            if self._made is None:
+                self._made = make_now(self._key_spec)
+            return getattr(self._made, name)
+
+    models.generate_private_key = KeyPairMadeWhenUsed  # type: ignore[attr-defined,assignment]
+
+
+_make_kms_key_pairs_when_first_used()
+
+
+# Parameters the handler tests give the template: two organizers to tell apart, and a notifier that does
+# not pace its mails (the mailer's pacing has a test of its own).
+PARAMETERS = {"OrganizerEmails": "chair@example.org,cochair@example.org", "MailsPerSecond": "1000"}
+
+
+class _InThisProcess(Resources):
+    """The local stack's resources, created in the moto that ``mock_aws`` runs in this process, with one
+    client per service."""
+
+    def __init__(self, template: Template) -> None:
+        super().__init__(template, endpoint_url="", api_port=0, log=lambda line: None)
+        self.clients: dict[str, Any] = {}
+
+    def client(self, service: str) -> Any:
+        if service not in self.clients:
+            self.clients[service] = boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+        return self.clients[service]
+
+
+@functools.cache
+def _template() -> Template:
+    return Template(TEMPLATE, PARAMETERS)
+
+
+def _fresh_template() -> Template:
+    """The template parsed once per process, with a resolver of its own that knows no resource yet."""
+    template = copy.copy(_template())
+    template.resolver = Resolver(_template().resolver.parameters)
+    return template
+
+
+def functions_environment(template: Template) -> dict[str, str]:
+    """Every variable the template gives any function (Globals included), resolved against the resources
+    created; the handlers share one process here, so a name two functions are given must mean one value."""
+    resources = _InThisProcess(template)
+    environment: dict[str, str] = {}
+    for logical_id in template.creation_order():
+        if template.resources[logical_id].get("Type") != "AWS::Serverless::Function":
+            resources.create(logical_id)
+            continue
+        for name, value in template.function(logical_id).environment.items():
+            assert environment.setdefault(name, value) == value, f"{name} differs between functions"
+        function_name = physical_name(logical_id)
+        resources.remember(logical_id, function_name, Arn=arn("lambda", f"function:{function_name}"))
+    resources.create_ses_identities()
+    _leave_s3_events_to_the_tests(template, resources)
+    return environment
+
+
+def _leave_s3_events_to_the_tests(template: Template, resources: Resources) -> None:
+    """The handler tests deliver S3's events to the validator themselves, stamped by the test's clock, as its
+    event source would; S3's own notifications would queue a second copy of each, stamped by the machine's.
+    So the buckets notify nobody, and the test event S3 sent when their notifications were set is dropped."""
+    for logical_id, _ in template.resources_of_type("AWS::S3::Bucket"):
+        bucket = template.bucket(logical_id)
+        if bucket.notifications:
+            name = template.resolver.physical_ids[logical_id]
+            resources.client("s3").put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration={}
+            )
+            for notification in bucket.notifications:
+                resources.client("sqs").purge_queue(QueueUrl=resources.queue_urls[notification.queue_arn])
+
+
 @contextmanager
 def moto_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """The service's resources in a fresh moto account, their names in the environment, the clock fixed."""
+    """The template's resources in a fresh moto account, the functions' environment as the template
+    sets it, and the clock fixed on a day the call is open."""
     with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        bucket = "cfp-test-uploads-123456789012"
-        s3.create_bucket(Bucket=bucket)
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-        table = "cfp-test-submissions"
-        dynamodb.create_table(
-            TableName=table,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
-        dynamodb.create_table(
-            TableName="cfp-test-idempotency",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        )
-        notification_queue_url = sqs.create_queue(QueueName="cfp-test-notifications")["QueueUrl"]
-        validation_queue_url = sqs.create_queue(QueueName="cfp-test-validation")["QueueUrl"]
-        dead_letter_queue_url = sqs.create_queue(QueueName="cfp-test-validation-dlq")["QueueUrl"]
-        notification_dead_letters = sqs.create_queue(QueueName="cfp-test-notification-dlq")["QueueUrl"]
-        archive_queue_url = sqs.create_queue(QueueName="cfp-test-archives")["QueueUrl"]
-        archive_dead_letters = sqs.create_queue(QueueName="cfp-test-archive-dlq")["QueueUrl"]
-        sign_in_queue_url = sqs.create_queue(QueueName="cfp-test-sign-in")["QueueUrl"]
-        release_queue_url = sqs.create_queue(QueueName="cfp-test-releases")["QueueUrl"]
-        release_dead_letters = sqs.create_queue(QueueName="cfp-test-release-dlq")["QueueUrl"]
-        ses = boto3.client("sesv2", region_name="us-east-1")
-        ses.create_email_identity(EmailIdentity="example.org")
-        ses.create_configuration_set(ConfigurationSetName="cfp-test-mail")
-        token_key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
-        session_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
-            Name="cfp-test-console-session-key", SecretString="k" * 64
-        )["ARN"]
-        environment = {
-            "CONFERENCE_NAME": "AI Systems Workshop at SOSP 2017",
-            "DEADLINE": DEADLINE,
-            "FINAL_DEADLINE": FINAL_DEADLINE,
-            "GRACE_SECONDS": "0",
-            "SENDER_EMAIL": "cfp@example.org",
-            "ORGANIZER_EMAILS": "chair@example.org,cochair@example.org",
-            "MAX_UPLOAD_MB": "10",
-            "MAX_BODY_PAGES": "2",
-            "TABLE_NAME": table,
-            "IDEMPOTENCY_TABLE_NAME": "cfp-test-idempotency",
-            "BUCKET_NAME": bucket,
-            "UPLOAD_PREFIX": "uploads/",
-            "NOTIFICATION_QUEUE_URL": notification_queue_url,
-            "RECEIPT_TOKEN_KEY_ID": token_key,
-            "MAILS_PER_SECOND": "1000",
-            "VALIDATION_QUEUE_URL": validation_queue_url,
-            "VALIDATION_DEAD_LETTER_QUEUE_URL": dead_letter_queue_url,
-            "NOTIFICATION_DEAD_LETTER_QUEUE_URL": notification_dead_letters,
-            "SESSION_KEY_SECRET_ARN": session_key,
-            "SIGN_IN_QUEUE_URL": sign_in_queue_url,
-            "ARCHIVE_QUEUE_URL": archive_queue_url,
-            "ARCHIVE_DEAD_LETTER_QUEUE_URL": archive_dead_letters,
-            "ARCHIVE_PREFIX": "archives/",
-            "RELEASE_QUEUE_URL": release_queue_url,
-            "RELEASE_DEAD_LETTER_QUEUE_URL": release_dead_letters,
-            "CONFIGURATION_SET": "cfp-test-mail",
-        }
+        environment = functions_environment(_fresh_template())
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         wiring.reset()
@@ -142,14 +171,14 @@ def moto_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         wiring.use_clock(clock)
         yield World(
             clock,
-            bucket,
-            table,
-            notification_queue_url,
-            validation_queue_url,
-            dead_letter_queue_url,
-            release_queue_url,
-            s3,
-            sqs,
-            dynamodb,
-            sign_in_queue_url,
+            environment["BUCKET_NAME"],
+            environment["TABLE_NAME"],
+            environment["NOTIFICATION_QUEUE_URL"],
+            environment["VALIDATION_QUEUE_URL"],
+            environment["VALIDATION_DEAD_LETTER_QUEUE_URL"],
+            environment["RELEASE_QUEUE_URL"],
+            boto3.client("s3", region_name=REGION),
+            boto3.client("sqs", region_name=REGION),
+            boto3.client("dynamodb", region_name=REGION),
+            environment["SIGN_IN_QUEUE_URL"],
         )
