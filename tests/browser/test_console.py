@@ -336,9 +336,7 @@ def test_decide_export_and_release_once(
         found = [re.search(rb"Decisions sent to authors \((\d+)\)", p.read_bytes()) for p in stack.mails()]
         return sum(int(m.group(1)) for m in found if m)
 
-    deadline = time.monotonic() + MAIL_SECONDS
-    while decisions_in_digests() < 3 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(lambda: decisions_in_digests() >= 3, MAIL_SECONDS, "digests naming the three decisions")
     assert decisions_in_digests() == 3
     digest = mail_file(stack, "Decisions sent to authors", f"{stack.api}/organizers#{call[0]['id']}")
     assert f"{stack.api}/organizers#{call[0]['id']}" in text_of(digest)
