@@ -4,44 +4,16 @@ missing browser fails the run with what to install; it never skips."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.support.aws import ROOT
+from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, Visit
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
-
-CHROMIUM = Path(os.environ.get("CFP_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "test-artifacts"
-AXE = Path(__file__).with_name("axe.min.js")
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 360, "height": 740}
-
-
-@dataclass
-class Visit:
-    """One page in its own browser context, with every console error and request it made."""
-
-    page: Page
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-    def requested(self, origin: str) -> list[str]:
-        return [url for url in self.requests if url.startswith(origin)]
+    from playwright.sync_api import Browser
 
 
 @pytest.fixture(scope="session")
@@ -90,13 +62,3 @@ def visit(browser: Browser) -> Iterator[Any]:
         seen.page.context.close()
         refusals = [e for e in seen.errors if "status of 4" not in e]
         assert not refusals, refusals
-
-
-def shown_though_hidden(page: Page) -> list[str]:
-    """Every element the page hid with the ``hidden`` attribute that a style still lays out."""
-    found: list[str] = page.evaluate(
-        """() => [...document.querySelectorAll('[hidden]')]
-            .filter(e => getComputedStyle(e).display !== 'none')
-            .map(e => e.id || e.className || e.tagName)"""
-    )
-    return found

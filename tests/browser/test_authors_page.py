@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,8 +15,9 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.browser.conftest import AXE, PHONE, shown_though_hidden
+from tests.support.browser import AXE, PHONE, shown_though_hidden
 from tests.support.running import CFP, RunningStack
+from tests.support.stories import wait_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -236,9 +236,7 @@ def test_the_manage_link_reopens_the_submission_for_edits_and_withdrawal(
     upload = submission["upload"]
     files = {**{k: (None, v) for k, v in upload["fields"].items()}, "file": ("a.pdf", make_abstract(1))}
     assert requests.post(upload["url"], files=files, timeout=30).status_code == 204
-    waited = time.monotonic() + 30
-    while read(stack, submission)["verdict"] is None and time.monotonic() < waited:
-        time.sleep(0.2)
+    wait_for(lambda: read(stack, submission)["verdict"] is not None, 30, "the upload's verdict")
 
     page = visit(manage_link(stack, submission)).page
     outcome(page, "pass")
@@ -400,10 +398,7 @@ def accepted_and_mailed(stack: RunningStack, title: str) -> dict[str, Any]:
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stderr(err):
             assert cfp_admin.main([*command, "--local", "--api-url", stack.api], out) == 0, err.getvalue()
-    deadline = time.monotonic() + 60
-    while read(stack, submission).get("final") is None:
-        assert time.monotonic() < deadline, "the acceptance was never sent"
-        time.sleep(0.2)
+    wait_for(lambda: read(stack, submission).get("final") is not None, 60, "the acceptance to be sent")
     return submission
 
 

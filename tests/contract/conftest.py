@@ -14,7 +14,7 @@ from moto import mock_aws
 from cfp.adapters import Adapters
 from cfp.clock import FixedClock
 from cfp.settings import Settings
-from cfp_tools.template import Template, default_template_path
+from cfp_tools.template import REGION, Template, default_template_path
 from tests.support.fakes import (
     FakeBoards,
     FakeBookkeeping,
@@ -29,7 +29,6 @@ from tests.support.fakes import (
 from tests.support.records import DEADLINE, T0
 
 TABLE = "cfp-contract-submissions"
-REGION = "us-east-1"
 
 
 def _settings() -> Settings:

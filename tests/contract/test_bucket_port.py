@@ -14,7 +14,7 @@ from moto import mock_aws
 from cfp.errors import ObjectUnreadable
 from cfp.ports import StoredObject, UploadStorage
 from cfp.uploads import UploadBucket
-from tests.contract.conftest import REGION
+from cfp_tools.template import REGION
 from tests.support.fakes import FakeBucket
 from tests.support.records import T0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.fuzzing import ORGANIZERS, fuzz, fuzzed_stack
+from tests.support.fuzzing import ORGANIZERS, fuzz, fuzzed_stack
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from cfp_tools.pdfs import make_abstract
-from tests.e2e.fuzzing import ORGANIZERS, fuzz, fuzzed_stack, organizer_session
+from tests.support.fuzzing import ORGANIZERS, fuzz, fuzzed_stack, organizer_session
 from tests.support.stories import read, submission, upload, wait_for
 
 pytestmark = pytest.mark.slow

@@ -15,12 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from cfp.deadline import SETTLE
 from cfp_tools.pdfs import make_abstract
 from tests.support.running import RunningStack
 from tests.support.stories import decoded, parse, read, submission, upload, wait_for
-
-# The call settles 15 minutes after its cutoff before it closes (stated here, not imported).
-SETTLE = timedelta(minutes=15)
 
 pytestmark = pytest.mark.slow
 

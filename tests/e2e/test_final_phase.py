@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 import requests
 
+from cfp.deadline import SETTLE
 from cfp_tools import admin as cfp_admin
 from cfp_tools.posters import SHAPES, PosterLayout, make_poster
 from tests.support.running import RunningStack
 from tests.support.stories import read, submission, upload, wait_for
 
 pytestmark = pytest.mark.slow
-SETTLE = timedelta(minutes=15)
 
 
 def admin(stack: RunningStack, *arguments: str) -> str:

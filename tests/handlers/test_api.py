@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.handlers.conftest import World
 from tests.support.aws import FakeContext, http_event, load_function
+from tests.support.call import DEADLINE, DEADLINE_AT
+from tests.support.world import World
 
 api = load_function("api")
 
@@ -146,19 +147,17 @@ def test_withdraw_keeps_the_record_and_blocks_edits(world: World) -> None:
 )
 def test_deadline_to_the_second(world: World, offset: timedelta, open_: bool) -> None:
     body = create(world)
-    world.clock.instant = datetime.fromisoformat("2017-08-31T23:59:59-12:00") + offset
+    world.clock.instant = DEADLINE_AT + offset
     status, created = call("POST", "/submissions", NEW)
     status_url, url = call("POST", f"/submissions/{body['id']}/upload-url", token=body["token"])
     if open_:
         assert (status, status_url) == (201, 200)
         # The URL lives through the whole last second: it stops working at 00:00:00 AoE.
-        assert datetime.fromisoformat(url["upload"]["expires_at"]) == datetime.fromisoformat(
-            "2017-09-01T00:00:00-12:00"
-        )
+        assert datetime.fromisoformat(url["upload"]["expires_at"]) == DEADLINE_AT + timedelta(seconds=1)
     else:
         assert (status, status_url) == (403, 403)
         assert created["error"] == "call_closed"
-        assert created["closed_at"] == "2017-08-31T23:59:59-12:00"
+        assert created["closed_at"] == DEADLINE
         assert "2017-08-31 23:59:59 AoE" in created["message"]
         assert call("GET", f"/submissions/{body['id']}", token=body["token"])[0] == 200
         assert call("DELETE", f"/submissions/{body['id']}", token=body["token"])[0] == 200
@@ -175,7 +174,7 @@ def test_upload_url_never_outlives_the_deadline(world: World) -> None:
 def test_the_signed_policy_lives_as_long_as_the_answer_says(world: World) -> None:
     """S3 enforces the policy's own expiration, written in whole seconds from the signing instant: it must
     not end before the ``expires_at`` the API reports (4 min 59.6 s here, so rounding down would lose)."""
-    world.clock.instant = datetime.fromisoformat("2017-08-31T23:55:00.400-12:00")
+    world.clock.instant = DEADLINE_AT - timedelta(minutes=4, seconds=58, milliseconds=600)
     signed_after = datetime.now(UTC).replace(microsecond=0)
     body = create(world)
     policy = json.loads(base64.b64decode(body["upload"]["fields"]["policy"]))
@@ -189,7 +188,7 @@ def test_unknown_route_is_404(world: World) -> None:
 
 def test_an_edit_after_the_deadline_is_refused_and_changes_nothing(world: World) -> None:
     body = create(world)
-    world.clock.instant = datetime.fromisoformat("2017-09-01T00:00:00-12:00")
+    world.clock.instant = DEADLINE_AT + timedelta(seconds=1)
     status, refused = call("PATCH", f"/submissions/{body['id']}", {"title": "Too late"}, token=body["token"])
     assert (status, refused["error"]) == (403, "call_closed")
     assert call("GET", f"/submissions/{body['id']}", token=body["token"])[1]["title"] == body["title"]

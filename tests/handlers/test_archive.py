@@ -6,48 +6,31 @@ the console."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import zipfile
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from cfp import uploads
-from tests.handlers.conftest import World
-from tests.handlers.test_console import CHAIR, body_of, call, create, sign_in, upload
 from tests.support.aws import FakeContext, load_function, s3_event_body, s3_record, sqs_event
+from tests.support.functions import (
+    CHAIR,
+    body_of,
+    build,
+    call,
+    create,
+    queued,
+    sign_in,
+    upload,
+    validator,
+    zip_entries,
+)
+from tests.support.world import World
 
 archiver = load_function("archiver")
 keeper = load_function("deadline")
-validator = load_function("validator")
-
-
-def queued(world: World, variable: str) -> list[dict[str, Any]]:
-    """Take every message off a queue, as Lambda's event source would."""
-    url = os.environ[variable]
-    taken: list[dict[str, Any]] = []
-    while True:
-        got = world.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
-        if not got.get("Messages"):
-            return taken
-        for message in got["Messages"]:
-            taken.append(message)
-            world.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-
-
-def build(world: World, bodies: list[str], receive_count: int = 1) -> dict[str, Any]:
-    event = sqs_event(bodies, "archives", receive_count)
-    result: dict[str, Any] = archiver.lambda_handler(event, FakeContext(remaining_ms=900_000))
-    return result
-
-
-def zip_entries(world: World, job_id: str) -> dict[str, bytes]:
-    data = world.s3.get_object(Bucket=world.bucket, Key=f"archives/{job_id}.zip")["Body"].read()
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def late_upload(world: World, created: dict[str, Any], data: bytes) -> None:

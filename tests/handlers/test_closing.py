@@ -14,19 +14,20 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from cfp import wiring
+from cfp.deadline import SETTLE
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.support.call import DEADLINE_AT
 from tests.support.stories import text_of
+from tests.support.world import World
 
 api = load_function("api")
 validator = load_function("validator")
 keeper = load_function("deadline")
 notifier = load_function("notifier")
 
-DEADLINE = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
 # The keeper waits this long after the cutoff before it closes (stated here, not imported from the code).
-SETTLED = timedelta(minutes=15, seconds=1)
+SETTLED = SETTLE + timedelta(seconds=1)
 NEW = {"title": "T", "authors": [{"name": "A"}], "contact_email": "a@example.org", "abstract": "x"}
 
 
@@ -78,13 +79,13 @@ def kinds(world: World) -> list[tuple[str, bool | None]]:
 
 def test_an_upload_whose_check_failed_once_holds_the_close_until_it_is_judged(world: World) -> None:
     created = create(world)
-    body = put(world, created, make_abstract(2), DEADLINE - timedelta(seconds=5))
+    body = put(world, created, make_abstract(2), DEADLINE_AT - timedelta(seconds=5))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(wiring.adapters(), "bucket", _Unreachable())
         assert len(validate(body)["batchItemFailures"]) == 1
     assert read(created)["status"] == "validating"
 
-    assert fire(world, DEADLINE + SETTLED) == {
+    assert fire(world, DEADLINE_AT + SETTLED) == {
         "reminders": 0,
         "confirmations": 0,
         "call_closed": 0,
@@ -94,7 +95,7 @@ def test_an_upload_whose_check_failed_once_holds_the_close_until_it_is_judged(wo
 
     assert validate(body, receive_count=2) == {"batchItemFailures": []}
     world.notifications()
-    assert fire(world, DEADLINE + SETTLED + timedelta(minutes=15)) == {
+    assert fire(world, DEADLINE_AT + SETTLED + timedelta(minutes=15)) == {
         "reminders": 0,
         "confirmations": 1,
         "call_closed": 1,
@@ -106,11 +107,11 @@ def test_an_upload_whose_check_failed_once_holds_the_close_until_it_is_judged(wo
 
 def test_an_upload_in_the_deadlines_last_second_holds_the_final_digest(world: World) -> None:
     created = create(world)
-    body = put(world, created, make_abstract(2), DEADLINE + timedelta(milliseconds=300))
+    body = put(world, created, make_abstract(2), DEADLINE_AT + timedelta(milliseconds=300))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(wiring.adapters(), "bucket", _Unreachable())
         validate(body)
-    assert fire(world, DEADLINE + SETTLED)["call_closed"] == 0
+    assert fire(world, DEADLINE_AT + SETTLED)["call_closed"] == 0
 
 
 def test_an_upload_whose_event_never_arrived_is_found_in_s3_and_checked(
@@ -137,11 +138,11 @@ def test_an_upload_whose_event_never_arrived_is_found_in_s3_and_checked(
 
 def test_an_upload_dead_lettered_by_a_crash_is_flagged_and_kept_in_the_queue(world: World) -> None:
     created = create(world)
-    body = put(world, created, make_abstract(2), DEADLINE - timedelta(hours=1))
+    body = put(world, created, make_abstract(2), DEADLINE_AT - timedelta(hours=1))
     # The validator died on every try (a timeout or out-of-memory kill runs no code of ours).
     world.sqs.send_message(QueueUrl=world.dead_letter_queue_url, MessageBody=body)
 
-    fire(world, DEADLINE - timedelta(minutes=30))
+    fire(world, DEADLINE_AT - timedelta(minutes=30))
     state = read(created)
     assert state["status"] == "needs_attention"
     assert "dead-letter queue" in state["versions"][0]["attention"]
@@ -154,23 +155,23 @@ def test_an_upload_dead_lettered_by_a_crash_is_flagged_and_kept_in_the_queue(wor
     waiting = (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"])
     assert waiting == ("1", "0")
 
-    fire(world, DEADLINE - timedelta(minutes=15))
+    fire(world, DEADLINE_AT - timedelta(minutes=15))
     assert world.notifications() == []  # flagged once, not at every firing
 
 
 def test_a_confirmation_is_corrected_when_what_is_on_record_changes(world: World) -> None:
     created = create(world)
-    body = put(world, created, make_abstract(2), DEADLINE - timedelta(hours=1))
+    body = put(world, created, make_abstract(2), DEADLINE_AT - timedelta(hours=1))
     world.sqs.send_message(QueueUrl=world.dead_letter_queue_url, MessageBody=body)
-    assert fire(world, DEADLINE + SETTLED)["confirmations"] == 1
+    assert fire(world, DEADLINE_AT + SETTLED)["confirmations"] == 1
     assert kinds(world) == [("attention", None), ("on_record", None), ("call_closed", None)]
 
     # An operator moves the message back and the check now succeeds.
     assert validate(body) == {"batchItemFailures": []}
     world.notifications()
-    assert fire(world, DEADLINE + SETTLED + timedelta(minutes=15))["confirmations"] == 1
+    assert fire(world, DEADLINE_AT + SETTLED + timedelta(minutes=15))["confirmations"] == 1
     assert kinds(world) == [("on_record", True)]
-    assert fire(world, DEADLINE + SETTLED + timedelta(minutes=30))["confirmations"] == 0
+    assert fire(world, DEADLINE_AT + SETTLED + timedelta(minutes=30))["confirmations"] == 0
 
 
 def test_an_upload_after_withdrawal_is_kept_and_marked(world: World) -> None:

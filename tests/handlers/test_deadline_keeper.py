@@ -6,16 +6,13 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.handlers.conftest import World
+from cfp.deadline import SETTLE
 from tests.support.aws import FakeContext, http_event, load_function
-
-# The call settles 15 minutes after its cutoff before it closes (stated here, not imported).
-SETTLE = timedelta(minutes=15)
+from tests.support.call import DEADLINE_AT
+from tests.support.world import World
 
 api = load_function("api")
 keeper = load_function("deadline")
-
-DEADLINE = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
 
 
 def create(world: World) -> dict[str, Any]:
@@ -34,7 +31,7 @@ def fire(world: World, at: datetime) -> dict[str, int]:
 
 def test_nothing_is_due_a_week_before(world: World) -> None:
     create(world)
-    assert fire(world, DEADLINE - timedelta(days=7)) == {
+    assert fire(world, DEADLINE_AT - timedelta(days=7)) == {
         "reminders": 0,
         "confirmations": 0,
         "call_closed": 0,
@@ -45,39 +42,39 @@ def test_nothing_is_due_a_week_before(world: World) -> None:
 
 def test_each_threshold_once_even_when_fired_twice(world: World) -> None:
     created = create(world)
-    assert fire(world, DEADLINE - timedelta(hours=72))["reminders"] == 1
-    assert fire(world, DEADLINE - timedelta(hours=71, minutes=45))["reminders"] == 0
+    assert fire(world, DEADLINE_AT - timedelta(hours=72))["reminders"] == 1
+    assert fire(world, DEADLINE_AT - timedelta(hours=71, minutes=45))["reminders"] == 0
     notes = world.notifications()
     assert [(n["kind"], n["submission_id"], n["detail"]["hours"]) for n in notes] == [
         ("reminder", created["id"], 72)
     ]
-    assert fire(world, DEADLINE - timedelta(hours=24))["reminders"] == 1
+    assert fire(world, DEADLINE_AT - timedelta(hours=24))["reminders"] == 1
 
 
 def test_missed_firings_send_only_the_nearest_threshold(world: World) -> None:
     create(world)
-    assert fire(world, DEADLINE - timedelta(hours=2))["reminders"] == 1
+    assert fire(world, DEADLINE_AT - timedelta(hours=2))["reminders"] == 1
     assert [n["detail"]["hours"] for n in world.notifications()] == [3]
-    assert fire(world, DEADLINE - timedelta(hours=1))["reminders"] == 0
+    assert fire(world, DEADLINE_AT - timedelta(hours=1))["reminders"] == 0
 
 
 def test_the_call_closes_once_after_it_has_settled(world: World) -> None:
     created = create(world)
-    assert fire(world, DEADLINE + timedelta(seconds=1)) == {
+    assert fire(world, DEADLINE_AT + timedelta(seconds=1)) == {
         "reminders": 0,
         "confirmations": 0,
         "call_closed": 0,
         "final_reminders": 0,
         "finals_closed": 0,
     }
-    assert fire(world, DEADLINE + SETTLE + timedelta(seconds=1)) == {
+    assert fire(world, DEADLINE_AT + SETTLE + timedelta(seconds=1)) == {
         "reminders": 0,
         "confirmations": 1,
         "call_closed": 1,
         "final_reminders": 0,
         "finals_closed": 0,
     }
-    assert fire(world, DEADLINE + SETTLE + timedelta(minutes=15))["call_closed"] == 0
+    assert fire(world, DEADLINE_AT + SETTLE + timedelta(minutes=15))["call_closed"] == 0
     notes = world.notifications()
     assert [(n["kind"], n["submission_id"]) for n in notes] == [
         ("on_record", created["id"]),
@@ -98,6 +95,6 @@ def test_a_withdrawn_submission_gets_no_closing_confirmation(world: World) -> No
     withdraw = http_event("DELETE", f"/submissions/{gone['id']}", token=gone["token"])
     assert api.lambda_handler(withdraw, FakeContext())["statusCode"] == 200
     world.notifications()
-    assert fire(world, DEADLINE + SETTLE + timedelta(seconds=1))["confirmations"] == 1
+    assert fire(world, DEADLINE_AT + SETTLE + timedelta(seconds=1))["confirmations"] == 1
     confirmations = [n["submission_id"] for n in world.notifications() if n["kind"] == "on_record"]
     assert confirmations == [kept["id"]]

@@ -13,12 +13,12 @@ from cfp.bootstrap import build_console_changes
 from cfp.console_views import ExtensionRequest
 from cfp.errors import SubmissionNotFound
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.support.call import DEADLINE_AT
+from tests.support.world import World
 
 api = load_function("api")
 validator = load_function("validator")
-DEADLINE = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
 BODY = {"title": "T", "authors": [{"name": "A"}], "contact_email": "a@example.org", "abstract": "x"}
 
 
@@ -30,7 +30,7 @@ def call(method: str, path: str, token: str | None = None, body: Any = None) -> 
 def test_extension_applies_to_the_api_the_presigned_expiry_and_the_late_check(world: World) -> None:
     _, lucky = call("POST", "/submissions", body=BODY)
     _, other = call("POST", "/submissions", body=BODY)
-    until = DEADLINE + timedelta(days=2)
+    until = DEADLINE_AT + timedelta(days=2)
     with pytest.raises(SubmissionNotFound, match="nosuchid00"):
         build_console_changes(wiring.adapters()).extend(
             ExtensionRequest(ids=[lucky["id"], "nosuchid00"], until=until), "chair"
@@ -39,7 +39,7 @@ def test_extension_applies_to_the_api_the_presigned_expiry_and_the_late_check(wo
         ExtensionRequest(ids=[lucky["id"]], until=until), "chair"
     ) == [lucky["id"]]
 
-    world.clock.instant = DEADLINE + timedelta(days=1)
+    world.clock.instant = DEADLINE_AT + timedelta(days=1)
     assert call("POST", f"/submissions/{other['id']}/upload-url", other["token"])[0] == 403
     status, issued = call("POST", f"/submissions/{lucky['id']}/upload-url", lucky["token"])
     assert status == 200
@@ -61,8 +61,8 @@ def test_who_granted_an_extension_and_when_is_read_back(world: World) -> None:
     _, created = call("POST", "/submissions", body=BODY)
     granted_at = world.clock.now()
     build_console_changes(wiring.adapters()).extend(
-        ExtensionRequest(ids=[created["id"]], until=DEADLINE + timedelta(days=3)), "pc-chair"
+        ExtensionRequest(ids=[created["id"]], until=DEADLINE_AT + timedelta(days=3)), "pc-chair"
     )
     submission, _ = wiring.adapters().store.get(created["id"])
-    assert submission.extension_until == DEADLINE + timedelta(days=3)
+    assert submission.extension_until == DEADLINE_AT + timedelta(days=3)
     assert (submission.extension_granted_by, submission.extension_granted_at) == ("pc-chair", granted_at)

@@ -12,12 +12,24 @@ import pytest
 from cfp.deadline import parse_deadline
 from cfp_tools.pdfs import make_abstract
 from cfp_tools.posters import make_poster
-from tests.handlers.conftest import FINAL_DEADLINE, World
-from tests.handlers.test_console import admin_runner, body_of, call, create, deliver, sent, sign_in
-from tests.handlers.test_finals import final_upload
-from tests.handlers.test_program import decide_and_release
 from tests.support.aws import FakeContext, load_function
+from tests.support.call import FINAL_DEADLINE
+from tests.support.functions import (
+    admin_runner,
+    body_of,
+    build,
+    call,
+    create,
+    decide_and_release,
+    deliver,
+    final_upload,
+    queued,
+    sent,
+    sign_in,
+    zip_entries,
+)
 from tests.support.stories import text_of
+from tests.support.world import World
 
 keeper = load_function("deadline")
 FINAL = parse_deadline(FINAL_DEADLINE)
@@ -198,7 +210,6 @@ def test_cfp_admin_shows_the_checklist_and_mails_those_missing_something(
 def test_a_zip_of_the_posters_or_the_final_abstracts_of_the_accepted_posters(
     world: World, cookie: str, posters: list[dict[str, Any]]
 ) -> None:
-    from tests.handlers.test_archive import build, queued, zip_entries
 
     complete, partial, _ = posters
     for contents, expected in (

@@ -9,14 +9,23 @@ from typing import Any
 
 import pytest
 
-from cfp.deadline import parse_deadline
 from cfp_tools.pdfs import make_abstract
 from cfp_tools.posters import SHAPES, PosterLayout, make_poster
-from tests.handlers.conftest import FINAL_DEADLINE, World
-from tests.handlers.test_console import body_of, call, create, deliver, sent, sign_in, validator
-from tests.handlers.test_program import decide_and_release
 from tests.support.aws import FakeContext, s3_event_body, s3_record, sqs_event
+from tests.support.call import DEADLINE_AT, FINAL_DEADLINE_AT
+from tests.support.functions import (
+    body_of,
+    call,
+    create,
+    decide_and_release,
+    deliver,
+    final_upload,
+    sent,
+    sign_in,
+    validator,
+)
 from tests.support.stories import text_of
+from tests.support.world import World
 
 
 @pytest.fixture
@@ -28,23 +37,6 @@ def accepted(world: World, cookie: str, contact: str = "ada@example.org") -> dic
     created = create(contact, "Warm Starts for Posters")
     decide_and_release(world, cookie, [created["id"]], "accepted")
     return created
-
-
-def final_upload(world: World, created: dict[str, Any], kind: str, data: bytes) -> dict[str, Any]:
-    """Ask for a final upload URL, store ``data`` where it points, and run the validator on S3's event."""
-    answer = call(
-        "POST", f"/submissions/{created['id']}/final-upload-url", {"kind": kind}, token=created["token"]
-    )
-    assert answer["statusCode"] == 201, answer
-    ticket = body_of(answer)["upload"]
-    key = ticket["fields"]["key"]
-    put = world.s3.put_object(Bucket=world.bucket, Key=key, Body=data)
-    record = s3_record(
-        world.bucket, key, len(data), put["ETag"].strip('"'), world.clock.now(), put.get("VersionId")
-    )
-    result = validator.lambda_handler(sqs_event([s3_event_body(record)]), FakeContext())
-    assert result["batchItemFailures"] == []
-    return dict(ticket)
 
 
 def final_of(created: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +51,7 @@ def test_an_accepted_author_sends_the_final_abstract_and_the_poster_and_is_told_
     created = accepted(world, cookie)
     final = final_of(created)
     assert final["missing"] == ["abstract", "poster", "presenter", "consent"]
-    assert final["deadline"] == parse_deadline(FINAL_DEADLINE).isoformat()
+    assert final["deadline"] == FINAL_DEADLINE_AT.isoformat()
     assert final["poster_size"] == "A0 portrait (841 \u00d7 1189 mm)"
     assert final["max_poster_bytes"] == 25 * 1024 * 1024
 
@@ -182,7 +174,7 @@ def test_the_final_deadline_holds_to_the_second_and_late_finals_are_kept_and_mar
         call("PUT", f"/submissions/{created['id']}/final", details, token=created["token"])["statusCode"]
         == 200
     )
-    deadline = parse_deadline(FINAL_DEADLINE)
+    deadline = FINAL_DEADLINE_AT
     world.clock.advance(deadline - world.clock.now() - timedelta(seconds=1))
     path = f"/submissions/{created['id']}/final-upload-url"
     answer = call("POST", path, {"kind": "poster"}, token=created["token"])
@@ -231,7 +223,7 @@ def test_an_accepted_poster_keeps_its_metadata_editable_until_the_final_deadline
     created = accepted(world, cookie)
     rejected = create("eve@example.org", "Not This One")
     decide_and_release(world, cookie, [rejected["id"]], "rejected")
-    world.clock.advance(parse_deadline("2017-08-31T23:59:59-12:00") - world.clock.now() + timedelta(days=1))
+    world.clock.advance(DEADLINE_AT - world.clock.now() + timedelta(days=1))
     fixed = call(
         "PATCH", f"/submissions/{created['id']}", {"title": "Warm Starts, Corrected"}, token=created["token"]
     )
@@ -239,6 +231,6 @@ def test_an_accepted_poster_keeps_its_metadata_editable_until_the_final_deadline
     assert body_of(fixed)["title"] == "Warm Starts, Corrected" and body_of(fixed)["final"] is not None
     refused = call("PATCH", f"/submissions/{rejected['id']}", {"title": "Too late"}, token=rejected["token"])
     assert refused["statusCode"] == 403 and body_of(refused)["error"] == "call_closed"
-    world.clock.advance(parse_deadline(FINAL_DEADLINE) - world.clock.now() + timedelta(seconds=1))
+    world.clock.advance(FINAL_DEADLINE_AT - world.clock.now() + timedelta(seconds=1))
     late = call("PATCH", f"/submissions/{created['id']}", {"title": "Too late"}, token=created["token"])
     assert late["statusCode"] == 403

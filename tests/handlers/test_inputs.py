@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from cfp import wiring
-from tests.handlers.conftest import World
 from tests.support.aws import FakeContext, http_event, load_function
+from tests.support.world import World
 
 api = load_function("api")
 

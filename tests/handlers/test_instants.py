@@ -11,14 +11,15 @@ import pytest
 from cfp import wiring
 from cfp.bootstrap import build_console
 from cfp_tools import admin
-from tests.handlers.conftest import DEADLINE, World
-from tests.handlers.test_console import body_of, call, create, deliver, sent, sign_in, upload
+from tests.support.call import DEADLINE
+from tests.support.functions import body_of, call, create, deliver, sent, sign_in, upload
+from tests.support.world import World
 
 OUT_OF_RANGE = [
     "9999-12-31T23:59:59Z",
     "9999-12-31T23:59:59-12:00",
     "0001-01-01T00:00:00+14:00",
-    "2017-08-31T23:59:59-12:00",  # the deadline itself gives nothing
+    DEADLINE,  # the deadline itself gives nothing
     "2016-01-01T00:00:00Z",
     "2018-09-01T12:00:00Z",  # more than a year past the deadline
 ]

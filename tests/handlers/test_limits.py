@@ -17,9 +17,9 @@ from moto.ses.models import ses_backends
 from cfp import wiring
 from cfp.mailer import Mailer
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
 from tests.support.stories import text_of
+from tests.support.world import World
 
 api = load_function("api")
 validator = load_function("validator")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -10,10 +11,10 @@ import pytest
 from cfp import wiring
 from cfp.bootstrap import build_console, build_console_changes
 from cfp_tools.ses_events import bounce, complaint, sns_body, sqs_event
-from tests.handlers.conftest import World
-from tests.handlers.test_notifier import create, deliver, sent
 from tests.support.aws import FakeContext, load_function
+from tests.support.functions import create, deliver, sent
 from tests.support.stories import text_of
+from tests.support.world import World
 
 feedback = load_function("feedback")
 signin = load_function("signin")
@@ -90,4 +91,4 @@ def test_an_organizers_sign_in_link_still_goes_after_a_complaint(
     from tests.support.aws import sqs_event as queue_event
 
     assert signin.lambda_handler(queue_event([body], "sign-in"), FakeContext()) == {"batchItemFailures": []}
-    assert named == ["cfp-test-mail"]
+    assert named == [os.environ["CONFIGURATION_SET"]]

@@ -9,9 +9,9 @@ import json
 
 from cfp.neutral import neutral
 from cfp_tools import admin
-from tests.handlers.conftest import World
-from tests.handlers.test_console import body_of, call, deliver, sent, sign_in, upload
+from tests.support.functions import body_of, call, deliver, sent, sign_in, upload
 from tests.support.stories import html_of, text_of
+from tests.support.world import World
 
 TITLE = "Invoice \u202efdp.exe"
 NAME = "Ada \u2067Lovelace\u2069"

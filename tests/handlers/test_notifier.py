@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import email
 import json
 import re
 from datetime import datetime, timedelta
-from email.message import Message
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from cfp import wiring
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import (
     FakeContext,
     failed_record_lines,
@@ -26,16 +21,10 @@ from tests.support.aws import (
     s3_record,
     sqs_event,
 )
+from tests.support.call import DEADLINE, DEADLINE_AT
+from tests.support.functions import api, deliver, notifier, sent, validator
 from tests.support.stories import decoded, html_of, text_of
-
-api = load_function("api")
-validator = load_function("validator")
-notifier = load_function("notifier")
-
-
-def sent() -> list[Message]:
-    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    return [email.message_from_string(m.raw_data) for m in backend.sent_messages]
+from tests.support.world import World
 
 
 def create(title: str = "Sparse Attention at Scale", contact: str = "alan@example.org") -> dict[str, Any]:
@@ -60,14 +49,6 @@ def next_key(created: dict[str, Any]) -> str:
     response = api.lambda_handler(event, FakeContext())
     assert response["statusCode"] == 200, response
     return str(json.loads(response["body"])["upload"]["fields"]["key"])
-
-
-def deliver(world: World, receive_count: int = 1) -> dict[str, Any]:
-    bodies = [json.dumps(n) for n in world.notifications()]
-    result: dict[str, Any] = notifier.lambda_handler(
-        sqs_event(bodies, "notifications", receive_count), FakeContext()
-    )
-    return result
 
 
 def test_receipt_goes_to_the_contact_with_the_facts(world: World) -> None:
@@ -192,9 +173,7 @@ def test_closing_sends_confirmations_and_a_final_csv(world: World) -> None:
             "submission_id": kept["id"],
         }
     )
-    closing = json.dumps(
-        {"kind": "call_closed", "event_id": "call_closed:2017-08-31T23:59:59-12:00", "occurred_at": at}
-    )
+    closing = json.dumps({"kind": "call_closed", "event_id": f"call_closed:{DEADLINE}", "occurred_at": at})
     notifier.lambda_handler(sqs_event([confirm, closing, closing, confirm]), FakeContext())
     mails = sent()
     assert [m["To"] for m in mails] == ["kept@example.org", "chair@example.org, cochair@example.org"]
@@ -209,7 +188,7 @@ def test_closing_sends_confirmations_and_a_final_csv(world: World) -> None:
 def test_reminder_counts_down_from_the_instant_the_schedule_fired_for(world: World) -> None:
     created = create()
     world.notifications()
-    fired_for = datetime.fromisoformat("2017-08-31T20:59:59-12:00")
+    fired_for = DEADLINE_AT - timedelta(hours=3)
     reminder = json.dumps(
         {
             "kind": "reminder",
@@ -230,7 +209,7 @@ def test_mails_speak_of_the_upload_the_event_names(world: World) -> None:
     created = create()
     keys = [created["upload"]["fields"]["key"], next_key(created)]
     world.notifications()
-    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    deadline = DEADLINE_AT
     for key, data, at in (
         (keys[0], make_abstract(1), deadline - timedelta(minutes=1)),
         (keys[1], make_abstract(3), deadline + timedelta(hours=1)),
@@ -298,7 +277,7 @@ def test_a_throttled_send_succeeds_when_retried(world: World, monkeypatch: pytes
 def test_each_reminder_threshold_is_its_own_mail(world: World) -> None:
     created = create()
     world.notifications()
-    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    deadline = DEADLINE_AT
     keeper = load_function("deadline")
     for hours in (72, 24, 3):
         world.clock.instant = deadline - timedelta(hours=hours)

@@ -14,9 +14,9 @@ from moto.ses.models import ses_backends
 
 from cfp import wiring
 from cfp.errors import PublishFailed
-from tests.handlers.conftest import World
 from tests.support.aws import FakeContext, http_event, load_function, sqs_event
 from tests.support.stories import text_of
+from tests.support.world import World
 
 api = load_function("api")
 keeper = load_function("deadline")

@@ -6,8 +6,9 @@ import json
 import re
 
 from cfp import web
-from tests.handlers.conftest import World
 from tests.support.aws import ROOT, FakeContext, http_event, load_function
+from tests.support.call import DEADLINE
+from tests.support.world import World
 
 api = load_function("api")
 WEB = ROOT / "shared" / "cfp" / "web"
@@ -85,7 +86,7 @@ def test_call_facts_state_the_limits_the_api_enforces(world: World) -> None:
     assert response["statusCode"] == 200
     facts = json.loads(str(response["body"]))
     assert facts["conference"] == "AI Systems Workshop at SOSP 2017"
-    assert facts["deadline"] == "2017-08-31T23:59:59-12:00"
+    assert facts["deadline"] == DEADLINE
     assert facts["deadline_text"] == "2017-08-31 23:59:59 AoE (2017-09-01 11:59:59 UTC)"
     assert facts["open"] is True
     assert facts["now"] == world.clock.now().isoformat()

@@ -11,9 +11,15 @@ from typing import Any
 import pytest
 
 from cfp import wiring
-from tests.handlers.conftest import World
-from tests.handlers.test_console import admin_runner, body_of, call, create, deliver, releaser, sign_in
-from tests.support.aws import FakeContext, sqs_event
+from tests.support.functions import (
+    admin_runner,
+    body_of,
+    call,
+    create,
+    decide_and_release,
+    sign_in,
+)
+from tests.support.world import World
 
 SESSIONS = (
     "2017-10-28T15:30:00-07:00/2017-10-28T17:00:00-07:00,2017-10-29T10:00:00-07:00/2017-10-29T11:30:00-07:00"
@@ -26,16 +32,6 @@ def cookie(world: World, monkeypatch: pytest.MonkeyPatch) -> str:
     wiring.reset()
     wiring.use_clock(world.clock)
     return sign_in(world)
-
-
-def decide_and_release(world: World, cookie: str, ids: list[str], decision: str) -> None:
-    answer = call("POST", "/organizers/decisions", {"ids": ids, "decision": decision}, cookie=cookie)
-    assert answer["statusCode"] == 200, answer
-    preview = body_of(call("POST", "/organizers/releases", cookie=cookie))
-    call("POST", f"/organizers/releases/{preview['release_id']}/send", cookie=cookie)
-    for job in world.drain(world.release_queue_url):
-        releaser.lambda_handler(sqs_event([json.dumps(job)], "releases"), FakeContext())
-    deliver(world)
 
 
 def public(path: str, headers: dict[str, str] | None = None) -> dict[str, Any]:

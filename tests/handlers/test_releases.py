@@ -19,10 +19,10 @@ from cfp.notifications import BatchOutcome, Notifier
 from cfp.queues import NotificationQueue
 from cfp.release_records import Claim
 from cfp.release_store import ReleaseStore
-from tests.handlers.conftest import World
-from tests.handlers.test_console import CHAIR, body_of, call, create, sent, sign_in
 from tests.support.aws import FakeContext, load_function, sqs_event
+from tests.support.functions import CHAIR, body_of, call, create, sent, sign_in
 from tests.support.stories import text_of
+from tests.support.world import World
 
 notifier = load_function("notifier")
 releaser = load_function("releaser")

@@ -8,7 +8,7 @@ import email
 import io
 import json
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,19 +17,20 @@ from moto.ses.models import ses_backends
 
 from cfp import wiring
 from cfp.bootstrap import build_console
+from cfp.deadline import SETTLE
 from cfp.settings import Settings
 from cfp_tools import admin as cfp_admin
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import FakeContext, http_event, load_function, s3_event_body, s3_record, sqs_event
+from tests.support.call import DEADLINE_AT
+from tests.support.world import World
 
 api = load_function("api")
 validator = load_function("validator")
 keeper = load_function("deadline")
 notifier = load_function("notifier")
 
-DEADLINE = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
-SETTLED = timedelta(minutes=15, seconds=1)
+SETTLED = SETTLE + timedelta(seconds=1)
 
 
 def create(world: World, contact: str) -> dict[str, Any]:
@@ -116,7 +117,7 @@ def test_an_older_measurers_verdict_stands_marked_until_closing_measures_it_agai
     rows = [dict(zip(r.columns, row, strict=True)) for r in [console.listing()] for row in r.rows]
     assert {row["id"]: row["older_checker"] for row in rows} == {stale["id"]: True, current["id"]: False}
 
-    world.clock.instant = DEADLINE + SETTLED
+    world.clock.instant = DEADLINE_AT + SETTLED
     keeper.lambda_handler({"source": "aws.scheduler", "detail": {}}, FakeContext())
     [body] = queued_checks(world)
     assert stale["upload"]["fields"]["key"] in body

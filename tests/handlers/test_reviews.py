@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from cfp import wiring
-from tests.handlers.conftest import World
-from tests.handlers.test_console import admin_runner, api, body_of, call, create, deliver, releaser, sign_in
 from tests.support.aws import FakeContext, http_event, sqs_event
+from tests.support.functions import admin_runner, api, body_of, call, create, deliver, releaser, sent, sign_in
+from tests.support.world import World
 
 CHAIR, COCHAIR, MEMBER = "chair@example.org", "cochair@example.org", "pc@univ.edu"
 REVIEW = {"score": 4, "confidence": 3, "for_authors": "Clear poster.", "for_organizers": "Strong lab."}
@@ -257,7 +257,6 @@ def test_reviewing_needs_a_session_and_a_live_submission(world: World, cookies: 
 def test_digests_count_reviews_and_leave_conflicted_organizers_out(
     world: World, cookies: dict[str, str]
 ) -> None:
-    from tests.handlers.test_console import sent
     from tests.support.stories import text_of
 
     poster, other = create("ada@univ.edu")["id"], create("bob@example.org")["id"]
@@ -322,7 +321,6 @@ def test_cfp_admin_shows_reviews_as_the_organizer_named_may_see_them(
 def test_a_release_may_carry_the_comments_for_the_authors_and_never_the_rest(
     world: World, cookies: dict[str, str]
 ) -> None:
-    from tests.handlers.test_console import sent
     from tests.support.stories import text_of
 
     poster = create("ada@example.org")["id"]

@@ -20,8 +20,8 @@ from cfp.ports import ArchiveJob
 from cfp.release_records import Claim, ReleaseRecord
 from cfp.release_store import ReleaseStore
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import ROOT, FakeContext, http_event, load_function
+from tests.support.world import World
 
 # The submission the queue samples speak of, and the bucket the validator's sample names.
 SAMPLE_ID = "k7m2q9x4pa"

@@ -15,8 +15,8 @@ from cfp import wiring
 from cfp.errors import SendingBlocked, SignInUnavailable
 from cfp.mailer import Mailer
 from cfp.signin_store import DynamoSignInRecords
-from tests.handlers.conftest import World
-from tests.handlers.test_console import (
+from tests.support.aws import FakeContext, sqs_event
+from tests.support.functions import (
     CHAIR,
     body_of,
     call,
@@ -26,7 +26,7 @@ from tests.handlers.test_console import (
     sign_in,
     signin_function,
 )
-from tests.support.aws import FakeContext, sqs_event
+from tests.support.world import World
 
 
 def test_signing_out_ends_the_session_for_a_copied_cookie_too(world: World) -> None:

@@ -10,7 +10,6 @@ import pytest
 
 from cfp import wiring
 from cfp_tools.pdfs import make_abstract
-from tests.handlers.conftest import World
 from tests.support.aws import (
     S3_TEST_EVENT,
     FakeContext,
@@ -21,6 +20,8 @@ from tests.support.aws import (
     s3_record,
     sqs_event,
 )
+from tests.support.call import DEADLINE_AT
+from tests.support.world import World
 
 api = load_function("api")
 validator = load_function("validator")
@@ -150,7 +151,7 @@ def test_newest_version_wins_whatever_the_order(world: World) -> None:
 def test_late_upload_is_kept_marked_and_does_not_replace(world: World) -> None:
     created = create(world)
     key = created["upload"]["fields"]["key"]
-    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    deadline = DEADLINE_AT
     second = api.lambda_handler(
         http_event("POST", f"/submissions/{created['id']}/upload-url", token=created["token"]), FakeContext()
     )
@@ -188,7 +189,7 @@ def test_failure_outside_the_file_is_retried_then_flagged(world: World, monkeypa
 def test_a_late_reupload_with_the_same_url_is_kept_flagged_and_the_on_time_one_stands(world: World) -> None:
     created = create(world)
     key = created["upload"]["fields"]["key"]
-    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    deadline = DEADLINE_AT
     run(s3_event_body(upload(world, key, make_abstract(1), deadline - timedelta(seconds=5))))
     run(s3_event_body(upload(world, key, make_abstract(3), deadline + timedelta(seconds=3))))
     state = read(created)
@@ -200,7 +201,7 @@ def test_a_late_reupload_with_the_same_url_is_kept_flagged_and_the_on_time_one_s
 
 def test_a_verdict_moves_with_the_deadline(world: World, monkeypatch: Any) -> None:
     created = create(world)
-    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    deadline = DEADLINE_AT
     key = created["upload"]["fields"]["key"]
     run(s3_event_body(upload(world, key, make_abstract(1), deadline + timedelta(hours=1))))
     assert read(created)["status"] == "late"

@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote_plus
 
+from tests.support.call import DEADLINE
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -30,7 +32,7 @@ RUNNING_FUNCTION: ContextVar[str | None] = ContextVar("running_function", defaul
 # at import (its cold start), before any test's `world` sets the names of the resources it made.
 FUNCTION_ENVIRONMENT = {
     "CONFERENCE_NAME": "Workshop",
-    "DEADLINE": "2017-08-31T23:59:59-12:00",
+    "DEADLINE": DEADLINE,
     "SENDER_EMAIL": "cfp@example.org",
     "TABLE_NAME": "cfp-submissions",
     "BUCKET_NAME": "cfp-uploads",

@@ -6,9 +6,10 @@ Loaded for every run (``-p tests.support.recorded_calls`` in ``pyproject.toml``)
 (``TABLE_NAME``, ``NOTIFICATION_QUEUE_URL``, ...), as the template sets them.
 
 When a run has run every handler test and each passed, the calls recorded (gathered from every xdist
-worker) are compared with the template's grants (``tests/least_privilege.py``) once the session ends: a
-mismatch is reported under "least privilege" and fails the run. The check rides on the handler tests' own
-run rather than running them a second time; a run of some handler tests only says it did not check.
+worker) are compared with the template's grants (``tests/support/least_privilege.py``) once the session
+ends: a mismatch is reported under "least privilege" and fails the run. The check rides on the handler
+tests' own run rather than running them a second time; a run of some handler tests only says it did not
+check.
 """
 
 from __future__ import annotations

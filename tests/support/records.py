@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from cfp.formatcheck.models import Facts, Verdict
 from cfp.model import Author, Submission, Version, Window
+from tests.support.call import DEADLINE_AT
 
-DEADLINE = datetime(2017, 9, 1, 11, 59, 59, tzinfo=UTC)
+DEADLINE = DEADLINE_AT.astimezone(UTC)
 WINDOW = Window(DEADLINE)
 T0 = DEADLINE - timedelta(days=2)
 

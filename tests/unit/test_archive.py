@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -45,9 +45,8 @@ from tests.support.fakes import (
     FakeReviews,
     FakeStore,
 )
-from tests.support.records import submission
+from tests.support.records import DEADLINE, submission
 
-DEADLINE = datetime(2017, 9, 1, 11, 59, 59, tzinfo=UTC)
 BEFORE = DEADLINE - timedelta(days=1)
 AFTER = DEADLINE + timedelta(hours=1)
 NOW = DEADLINE + timedelta(days=2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from cfp import events
+from tests.support.call import DEADLINE, DEADLINE_AT
 
 AT = datetime(2017, 8, 20, 12, 0, tzinfo=UTC)
 
@@ -57,8 +58,8 @@ def test_a_corrected_confirmation_is_a_new_event_saying_so() -> None:
 
 
 def test_the_call_closing_names_the_deadline_it_closes() -> None:
-    deadline = datetime.fromisoformat("2017-08-31T23:59:59-12:00")
+    deadline = DEADLINE_AT
     closed = _fields(events.call_closed(deadline, AT))
     assert closed["kind"] == "call_closed" and closed["submission_id"] is None
-    assert closed["event_id"] == "call_closed:2017-08-31T23:59:59-12:00"
-    assert closed["detail"] == {"deadline": "2017-08-31T23:59:59-12:00"}
+    assert closed["event_id"] == f"call_closed:{DEADLINE}"
+    assert closed["detail"] == {"deadline": DEADLINE}

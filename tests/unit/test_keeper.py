@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cfp.deadline import thresholds_passed
+from cfp.deadline import SETTLE, thresholds_passed
 from cfp.keeper import confirmation_due, final_digest_due, reminder_due
 from tests.support.records import DEADLINE, T0, WINDOW, submission, upload
-
-# The call settles 15 minutes after its cutoff before it closes (stated here, not imported).
-SETTLE = timedelta(minutes=15)
 
 
 def test_thresholds() -> None:

@@ -20,11 +20,12 @@ from cfp.mail.digest import (
 )
 from cfp.mail.render import CallInfo, MailRenderer
 from cfp.model import Author, Submission, Version, Window
+from tests.support.call import DEADLINE_AT
 
 T0 = datetime(2017, 8, 30, 14, 0, tzinfo=UTC)
 CALL = CallInfo(
     conference="AI Systems Workshop at SOSP 2017",
-    window=Window(datetime.fromisoformat("2017-08-31T23:59:59-12:00")),
+    window=Window(DEADLINE_AT),
     organizers=("chair@example.org", "cochair@example.org"),
     max_body_pages=2,
     copy_all_authors=True,

@@ -13,7 +13,7 @@ from cfp.notifications import BatchOutcome
 from cfp.ses_feedback import feedback_in
 from cfp_tools.ses_events import bounce, complaint, sns_body
 from tests.support.fakes import FakeSuppressions
-from tests.unit.test_use_cases import REQUEST, Outbox, World, notifier
+from tests.support.use_cases import REQUEST, Outbox, World, notifier
 
 
 @pytest.fixture
