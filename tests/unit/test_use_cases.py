@@ -683,12 +683,12 @@ def test_after_a_withdrawal_the_authors_hear_of_the_withdrawal_and_nothing_more(
 def test_the_call_closing_brings_the_organizers_the_final_digest_once(world: World) -> None:
     world.service.create(REQUEST)
     world.queue.events.clear()
-    closed = event("call_closed", "call_closed:2017-08-31T23:59:59-12:00", None)
+    closed = event("call_closed", f"call_closed:{DEADLINE.isoformat()}", None)
     outbox, outcome = Outbox(), BatchOutcome()
     sender = notifier(world, outbox)
     sender.handle(closed, outcome)
     sender.handle(closed, outcome)
-    assert list(outbox.sent) == ["call_closed:2017-08-31T23:59:59-12:00:digest"]
+    assert list(outbox.sent) == [f"call_closed:{DEADLINE.isoformat()}:digest"]
     [final] = outbox.sent.values()
     assert (final.to, final.subject) == (
         ("chair@example.org",),
