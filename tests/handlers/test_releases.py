@@ -18,7 +18,6 @@ from cfp.mailer import Mailer
 from cfp.notifications import BatchOutcome, Notifier
 from cfp.queues import NotificationQueue
 from cfp.release_records import Claim
-from cfp.release_store import ReleaseStore
 from tests.support.aws import FakeContext, load_function, sqs_event
 from tests.support.functions import CHAIR, body_of, call, create, sent, sign_in
 from tests.support.stories import text_of
@@ -149,7 +148,7 @@ def test_a_decision_version_is_claimed_once(world: World) -> None:
     a, b = create("ada@example.org")["id"], create("bob@example.org")["id"]
     cookie = sign_in(world)
     decide(cookie, [a, b], "accepted")
-    decisions = ReleaseStore(world.dynamodb, world.table)
+    decisions = wiring.adapters().decisions
     now = world.clock.now()
     event_a, event_b = (events.decision(i, "accepted", "", now, 1) for i in (a, b))
     assert decisions.claim_many([(Claim("r1", a, 1, "accepted"), event_a)], CHAIR, now) == {a}

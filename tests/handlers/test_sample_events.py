@@ -18,7 +18,6 @@ from moto.ses.models import ses_backends
 from cfp import wiring
 from cfp.ports import ArchiveJob
 from cfp.release_records import Claim, ReleaseRecord
-from cfp.release_store import ReleaseStore
 from cfp_tools.pdfs import make_abstract
 from tests.support.aws import ROOT, FakeContext, http_event, load_function
 from tests.support.world import World
@@ -164,7 +163,7 @@ def test_the_releaser_sample_sends_the_release_it_names(world: World) -> None:
     created = create_from_sample()
     world.notifications()
     release_id = json.loads(sample("releaser-release")["Records"][0]["body"])["release_id"]
-    decisions = ReleaseStore(world.dynamodb, world.table)
+    decisions = wiring.adapters().decisions
     decisions.apply_decision([created["id"]], "accepted", "", "chair@example.org", world.clock.now(), "r1")
     claim = Claim(release_id, created["id"], 1, "accepted")
     decisions.save_release(ReleaseRecord(release_id, "chair@example.org", world.clock.now(), (claim,)))
