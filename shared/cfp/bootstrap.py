@@ -102,6 +102,7 @@ def build_keeper(adapters: Adapters) -> DeadlineKeeper:
         settings=a.settings,
         store=a.store,
         bookkeeping=a.bookkeeping,
+        finals=a.finals,
         queue=a.notification_queue,
         clock=a.clock,
         bucket=a.bucket,

@@ -38,6 +38,7 @@ from cfp.ports import (
     CheckRequeue,
     DeadLetterReader,
     EventPublisher,
+    FinalRepository,
     SubmissionRepository,
     UploadStorage,
 )
@@ -130,6 +131,7 @@ class DeadlineKeeper:
     settings: Settings
     store: SubmissionRepository
     bookkeeping: Bookkeeping
+    finals: FinalRepository
     queue: EventPublisher
     clock: Clock
     bucket: UploadStorage
@@ -143,9 +145,10 @@ class DeadlineKeeper:
         now = self.clock.now()
         window = self.settings.window
         counts = {"reminders": 0, "confirmations": 0, "call_closed": 0}
-        flagged = DeadLetterSweep(self.settings, self.store, self.queue, self.clock).run(
-            self.dead_letters.bodies()
+        sweep = DeadLetterSweep(
+            settings=self.settings, store=self.store, queue=self.queue, clock=self.clock, finals=self.finals
         )
+        flagged = sweep.run(self.dead_letters.bodies())
         snapshot = self.store.snapshot()
         everything, sent = snapshot.records, snapshot.markers
         requeued_events = self._drain_outbox(now, snapshot.outbox)

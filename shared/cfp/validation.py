@@ -249,7 +249,7 @@ class UploadValidator:
         self._flag(submission, record, reason)
 
     def _slot(self, upload: UploadedObject) -> tuple[Submission, Version, list[Version]] | None:
-        return locate(self.store, self.settings.upload_prefix, upload, self.finals)
+        return locate(self.store, self.finals, self.settings.upload_prefix, upload)
 
 
 _REUSED = (
@@ -273,12 +273,12 @@ def reused_url(record: Version, versions: list[Version]) -> bool:
 
 
 def locate(
-    store: SubmissionRepository, prefix: str, upload: UploadedObject, finals: FinalRepository | None = None
+    store: SubmissionRepository, finals: FinalRepository, prefix: str, upload: UploadedObject
 ) -> tuple[Submission, Version, list[Version]] | None:
     """The submission, a record of this object in its slot, and what is stored already in its phase (the
     first versions, or the final uploads); None for a key the service never issued."""
     owner = parse_upload_key(prefix, upload.key)
-    final_owner = parse_final_key(prefix, upload.key) if owner is None and finals is not None else None
+    final_owner = parse_final_key(prefix, upload.key) if owner is None else None
     found = owner or final_owner
     if found is None:
         logger.warning("ignoring an upload at a key the service never issued", extra={"key": upload.key})
@@ -286,7 +286,7 @@ def locate(
     submission_id, number = found
     try:
         submission, versions = store.get(submission_id)
-        if final_owner is not None and finals is not None:
+        if final_owner is not None:
             versions = finals.finals(submission_id)
     except SubmissionNotFound:
         logger.warning("ignoring an upload for an unknown submission", extra={"key": upload.key})
@@ -356,7 +356,7 @@ def s3_event_body(bucket: str, stored: StoredObject) -> str:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DeadLetterSweep:
     """Flags every upload whose message reached the validation dead-letter queue, whatever killed its last
     try (an exception, a timeout, an out-of-memory kill, a crash at start): the submission shows it as
@@ -366,7 +366,7 @@ class DeadLetterSweep:
     store: SubmissionRepository
     queue: EventPublisher
     clock: Clock
-    finals: FinalRepository | None = None
+    finals: FinalRepository
 
     def run(self, bodies: list[str]) -> int:
         """Flag the uploads named in these dead-lettered messages; returns how many were newly flagged."""
@@ -382,7 +382,7 @@ class DeadLetterSweep:
         return flagged
 
     def _flag(self, upload: UploadedObject) -> int:
-        found = locate(self.store, self.settings.upload_prefix, upload, self.finals)
+        found = locate(self.store, self.finals, self.settings.upload_prefix, upload)
         if found is None:
             return 0
         submission, record, versions = found

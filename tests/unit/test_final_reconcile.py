@@ -13,9 +13,10 @@ from cfp.bootstrap import build_keeper, build_operations
 from cfp.clock import FixedClock
 from cfp.deadline import SETTLE
 from cfp.formatcheck.models import MEASURER_VERSION, Facts, Verdict
-from cfp.model import Decision, final_key
+from cfp.model import Decision, Version, final_key
 from cfp.release_records import decision_marker
 from cfp.settings import Settings
+from cfp.validation import s3_event_body
 from tests.support.fakes import (
     FakeBookkeeping,
     FakeBucket,
@@ -37,6 +38,7 @@ class Call:
 
     def __init__(self) -> None:
         self.clock = FixedClock(T0)
+        self.dead = FakeDeadLetters()
         self.store, self.bucket, self.requeue, self.queue = (
             FakeStore(),
             FakeBucket(),
@@ -63,7 +65,7 @@ class Call:
             bucket=self.bucket,
             notification_queue=self.queue,
             validation_queue=self.requeue,
-            validation_dead_letters=FakeDeadLetters(),
+            validation_dead_letters=self.dead,
             archive_jobs=FakeJobs(),
             archive_dead_letters=FakeDeadLetters(),
             archive_queue=FakeQueue(),
@@ -84,6 +86,16 @@ class Call:
         )
         stored = self.bucket.put(slot.key, b"%PDF-poster", at)
         return slot.key, str(stored.version_id)
+
+    def recorded_poster(self, at: datetime) -> Version:
+        """A poster whose event reached the validator, on record and not judged yet."""
+        _, version_id = self.poster_in_s3(at)
+        [slot] = self.adapters.finals.finals("poster0001")
+        stored = slot.model_copy(
+            update={"object_id": version_id, "version_id": version_id, "uploaded_at": at, "sequencer": "01"}
+        )
+        self.store.record_upload("poster0001", stored)
+        return stored
 
     def keeper_at(self, at: datetime) -> dict[str, int]:
         self.clock.instant = at
@@ -133,3 +145,14 @@ def test_reconcile_finds_a_final_upload_whose_event_was_lost_and_queues_its_chec
     assert (dry.unrecorded, dry.requeued, call.requeued_keys()) == ([key], 0, [])
     report = build_operations(call.adapters).reconcile()
     assert (report.unrecorded, report.requeued, call.requeued_keys()) == ([key], 1, [key])
+
+
+def test_a_poster_whose_check_was_killed_is_flagged_and_the_final_digest_does_not_wait_for_it() -> None:
+    call = Call()
+    poster = call.recorded_poster(FINAL_DEADLINE - timedelta(minutes=5))
+    assert call.keeper_at(SETTLED)["finals_closed"] == 0, "the digest waits for a check still to come"
+    [listed] = [o for o in call.bucket.list_uploads("uploads/") if o.key == poster.key]
+    call.dead.held.append(s3_event_body("uploads", listed))
+    assert call.keeper_at(SETTLED + timedelta(minutes=1))["finals_closed"] == 1
+    [flagged] = call.adapters.finals.finals("poster0001")
+    assert flagged.attention is not None and "dead-letter queue" in flagged.attention

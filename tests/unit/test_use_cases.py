@@ -30,7 +30,7 @@ from cfp.validation import (
     s3_event_body,
     uploaded_objects,
 )
-from tests.support.fakes import FakeSealer
+from tests.support.fakes import FakeFinals, FakeSealer
 from tests.support.use_cases import AOE, DEADLINE, REQUEST, T0, Outbox, World, notifier, settings, verdict
 
 
@@ -210,7 +210,13 @@ def test_the_dead_letter_sweep_flags_once_and_leaves_judged_uploads_alone(world:
             ]
         }
     )
-    sweep = DeadLetterSweep(world.settings, world.store, world.queue, world.clock)
+    sweep = DeadLetterSweep(
+        settings=world.settings,
+        store=world.store,
+        queue=world.queue,
+        clock=world.clock,
+        finals=FakeFinals(world.store),
+    )
     assert sweep.run(["{}", body]) == 1  # a message that is no S3 event is skipped
     assert sweep.run([body]) == 0
     assert world.queue.kinds() == ["attention"]
@@ -835,7 +841,13 @@ def test_the_dead_letter_sweep_flags_each_lost_upload_by_its_own_object(world: W
     crashed = world.upload(other.upload.fields["key"], T0)
     world.validate_crashing(crashed)
     world.queue.events.clear()
-    sweep = DeadLetterSweep(world.settings, world.store, world.queue, world.clock)
+    sweep = DeadLetterSweep(
+        settings=world.settings,
+        store=world.store,
+        queue=world.queue,
+        clock=world.clock,
+        finals=FakeFinals(world.store),
+    )
     unknown = world.upload("uploads/nosuchid00/v1.pdf", T0)
     assert sweep.run([dead_lettered(unknown), dead_lettered(lost), dead_lettered(crashed)]) == 2
     _, versions = world.store.get(created.id)
@@ -855,7 +867,7 @@ def test_a_new_object_in_a_judged_slot_is_located_as_unjudged(world: World) -> N
     world.validator.validate(first)
     world.validator.give_up(first, ValueError())
     second = world.upload(key, T0 + timedelta(minutes=1)).model_copy(update={"sequencer": "0055B"})
-    found = locate(world.store, "uploads/", second)
+    found = locate(world.store, FakeFinals(world.store), "uploads/", second)
     assert found is not None
     submission, record, versions = found
     assert submission.id == created.id and [v.object_id for v in versions] == ["v1"]
