@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cfp.errors import SignInUnavailable
+from cfp.table_items import condition_failed
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -70,7 +71,7 @@ class DynamoSignInRecords:
                     )
                 )
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                if condition_failed(error):
                     return {}
                 raise
 
@@ -111,7 +112,7 @@ class DynamoSignInRecords:
                 },
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return False
             raise SignInUnavailable(str(error)) from error
         except BotoCoreError as error:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from cfp import wiring
 from cfp.errors import SendingBlocked, SignInUnavailable
@@ -45,6 +46,27 @@ def test_signing_out_ends_the_session_for_a_copied_cookie_too(world: World) -> N
     assert call("GET", "/organizers/submissions", cookie=other)["statusCode"] == 200, "others stay in"
     assert any(e.action == "signed_out" and e.by == CHAIR for e in wiring.adapters().bookkeeping.history())
     assert sign_in(world) != cookie, "signing in again opens a new session"
+
+
+def test_a_link_redeemed_while_the_table_cannot_be_reached_is_a_503_and_still_works_after(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert call("POST", "/organizers/sign-in", {"email": CHAIR})["statusCode"] == 202
+    mail_sign_in_links(world)
+    secret = link_secret()
+    table = wiring.client("dynamodb")
+
+    def unreachable(**request: Any) -> None:
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "try again"}}, "DeleteItem")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(table, "delete_item", unreachable)
+        refused = call("POST", "/organizers/session", {"secret": secret})
+    assert refused["statusCode"] == 503, refused
+    assert body_of(refused)["error"] == "unavailable" and not refused.get("cookies")
+    assert call("POST", "/organizers/session", {"secret": secret})["statusCode"] == 200, (
+        "the link still works"
+    )
 
 
 def test_a_sign_out_the_server_cannot_record_says_so_and_the_browser_still_forgets_the_cookie(

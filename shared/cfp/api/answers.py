@@ -94,4 +94,5 @@ LINK_INVALID: dict[int, OpenAPIResponse] = {
     413: TOO_LARGE,
     415: NOT_JSON,
     422: INVALID,
+    503: documented(ErrorAnswer, "unavailable: the sign-in could not be completed just now; try again."),
 }
