@@ -109,8 +109,11 @@ class UploadBucket:
         return MultipartWriter(self._client, self._bucket, key, filename)
 
     def download_link(self, key: str, version_id: str | None, lifetime_seconds: int) -> str:
-        """A presigned GET of exactly the object that was judged, even if the slot was written again."""
-        if self._links is None:
+        """A presigned GET of exactly the object that was judged, even if the slot was written again. The
+        signer is made again whenever the client's credentials have changed (a role's session renewed in a
+        long-lived container), so no link is signed with keys that expired."""
+        credentials = self._client._request_signer._credentials.get_frozen_credentials()  # type: ignore[attr-defined]
+        if self._links is None or not self._links.signs_with(credentials.access_key, credentials.token):
             self._links = LinkSigner.for_bucket(self._client, self._bucket)
         return self._links.sign(key, version_id, lifetime_seconds, datetime.now(UTC))
 
@@ -197,6 +200,9 @@ class LinkSigner:
     access_key: str
     secret_key: str
     token: str | None
+
+    def signs_with(self, access_key: str, token: str | None) -> bool:
+        return (self.access_key, self.token) == (access_key, token)
 
     @classmethod
     def for_bucket(cls, client: Any, bucket: str) -> LinkSigner:

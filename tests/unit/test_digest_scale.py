@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 from cfp.uploads import UploadBucket
 from cfp_tools import bench_digest
@@ -58,6 +59,17 @@ def test_links_are_the_urls_botocore_signs(
     want, got = urlsplit(expected), urlsplit(link)
     assert (got.scheme, got.netloc, got.path) == (want.scheme, want.netloc, want.path)
     assert parse_qs(got.query) == parse_qs(want.query)
+
+
+def test_links_are_signed_with_the_credentials_the_client_holds_now() -> None:
+    s3 = _s3(None, "first-token", None)
+    bucket = UploadBucket(s3, "cfp-uploads")  # type: ignore[arg-type]
+    first = parse_qs(urlsplit(bucket.download_link("uploads/a/v1.pdf", None, 300)).query)
+    s3._request_signer._credentials = Credentials("AKIDRENEWED", "renewed-secret", "renewed-token")  # type: ignore[attr-defined]
+    renewed = parse_qs(urlsplit(bucket.download_link("uploads/a/v1.pdf", None, 300)).query)
+    assert first["X-Amz-Security-Token"] == ["first-token"]
+    assert renewed["X-Amz-Security-Token"] == ["renewed-token"]
+    assert renewed["X-Amz-Credential"][0].startswith("AKIDRENEWED/")
 
 
 def test_a_digest_of_ten_thousand_changes_fits_in_one_message() -> None:
