@@ -196,7 +196,8 @@ class Console:
         sight = Sight(viewer, self._records(submission_id), submission)
         markers = self.bookkeeping.markers(submission_id)
         detail = self._detail(submission, versions, markers, self.bookkeeping.history(submission_id), sight)
-        if in_program(submission, markers):
+        # The final phase tells of the acceptance, which an organizer with a conflict is not shown.
+        if sight.sees_decision and in_program(submission, markers):
             detail.final = final_view(submission, self.finals.finals(submission_id), self.settings)
         return detail
 

@@ -39,10 +39,20 @@ ONLY = {
 # Each function's import leaves these out as well.
 LEFT_OUT = {
     "deadline": ("cfp.store", "cfp.model", "cfp.events", "cfp.formatcheck", "cfp.keeper"),
-    # The console's reconciliation alone uses the keeper's and the validator's rules (and S3's event models).
-    "api": ("cfp.keeper", "cfp.validation"),
-    # Sign-in links are mailed through the store and the renderer, built on the first request.
-    "signin": ("cfp.store", "cfp.model", "cfp.events"),
+    # Each room builds its service on the first request that needs it (``cfp.bootstrap``): the console, the
+    # operations (whose reconciliation alone loads the validator's S3 event models), the authors' use cases
+    # and the table's adapters load then, not at import.
+    "api": (
+        "cfp.keeper",
+        "cfp.validation",
+        "cfp.console",
+        "cfp.operations",
+        "cfp.submissions",
+        "cfp.store",
+        "cfp.bookkeeping_store",
+    ),
+    # Sign-in links are mailed through the sign-in records and the renderer, made on the first request.
+    "signin": ("cfp.store", "cfp.signin_store", "cfp.model", "cfp.events"),
 }
 
 

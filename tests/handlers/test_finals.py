@@ -153,6 +153,21 @@ def test_rejected_and_undecided_submissions_have_no_final_phase(world: World, co
         )
 
 
+def test_an_organizer_with_a_conflict_is_not_shown_the_final_phase_that_tells_of_the_acceptance(
+    world: World, cookie: str
+) -> None:
+    poster = accepted(world, cookie)
+    other = sign_in(world, "cochair@example.org")
+    declared = call(
+        "PUT", f"/organizers/submissions/{poster['id']}/conflict", {"conflicted": True}, cookie=other
+    )
+    assert declared["statusCode"] == 200, declared
+    seen = body_of(call("GET", f"/organizers/submissions/{poster['id']}", cookie=other))
+    assert seen["decision"] is None and seen["final"] is None
+    shown = body_of(call("GET", f"/organizers/submissions/{poster['id']}", cookie=cookie))
+    assert shown["decision"] == "accepted" and shown["final"] is not None
+
+
 def test_strangers_learn_nothing_whatever_they_send(world: World, cookie: str) -> None:
     created = accepted(world, cookie)
     for body in ({"kind": "poster"}, {"kind": "slides"}, "{"):
