@@ -18,6 +18,7 @@ from cfp.finals import FinalView
 from cfp.formatcheck.models import Verdict
 from cfp.model import (
     Decision,
+    parse_final_key,
     parse_upload_key,
 )
 from cfp.ports import (
@@ -240,12 +241,14 @@ def describe_dead_letter(body: str, upload_prefix: str) -> str:
         checks = []
         for record in message["Records"]:
             key = unquote_plus(str(((record or {}).get("s3") or {}).get("object", {}).get("key", "")))
-            found = parse_upload_key(upload_prefix, key)
-            checks.append(
-                f"submission {found[0]}, version {found[1]}"
-                if found
-                else "an object the service never issued"
-            )
+            first, final = parse_upload_key(upload_prefix, key), parse_final_key(upload_prefix, key)
+            if first is not None:
+                checks.append(f"submission {first[0]}, version {first[1]}")
+            elif final is not None:
+                kind = "poster" if "/poster-v" in key else "final abstract"
+                checks.append(f"submission {final[0]}, {kind} {final[1]}")
+            else:
+                checks.append("an object the service never issued")
         return "the check of " + "; ".join(checks or ["nothing"])
     if isinstance(message.get("kind"), str) and "event_id" in message:
         kind = message["kind"].replace("_", " ")

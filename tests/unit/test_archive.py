@@ -516,6 +516,15 @@ def test_dead_letters_are_told_by_what_they_are_about_without_what_authors_wrote
     assert describe_dead_letter(json.dumps(stranger), "uploads/") == (
         "the check of an object the service never issued"
     )
+    poster = {"Records": [{"s3": {"object": {"key": "uploads/abcdefghjk/poster-v3.pdf"}}}]}
+    final = {"Records": [{"s3": {"object": {"key": "uploads/abcdefghjk/final-v1.pdf"}}}]}
+    assert (
+        describe_dead_letter(json.dumps(poster), "uploads/") == "the check of submission abcdefghjk, poster 3"
+    )
+    assert (
+        describe_dead_letter(json.dumps(final), "uploads/")
+        == "the check of submission abcdefghjk, final abstract 1"
+    )
     assert describe_dead_letter(receipt, "uploads/") == "the submitted mail for submission abcdefghjk"
     assert describe_dead_letter(json.dumps(closing), "uploads/") == "the call closed mail for the whole call"
     assert (
