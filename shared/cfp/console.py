@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from cfp import deadline as rules
 from cfp.archive import (
@@ -61,10 +60,6 @@ from cfp.reviews import (
 from cfp.settings import Settings
 from cfp.submission_views import facts_of
 from cfp.upload_views import PdfLink, link_to_upload
-
-if TYPE_CHECKING:
-    # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.
-    pass
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,7 +4,6 @@ deadline, a receipt or verdict mailed again. Each change names who made it and i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from cfp import deadline as rules
 from cfp import events
@@ -28,10 +27,6 @@ from cfp.ports import (
     SubmissionRepository,
 )
 from cfp.settings import Settings
-
-if TYPE_CHECKING:
-    # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.
-    pass
 
 
 @dataclass(frozen=True, kw_only=True)

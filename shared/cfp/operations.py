@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from cfp.archive import (
     ARCHIVE_KEEP,
@@ -46,10 +45,6 @@ from cfp.reconciling import unrecorded_objects
 from cfp.remeasure import measured_by_older
 from cfp.settings import Settings
 from cfp.upload_views import PDF_LINK_SECONDS, PdfLink
-
-if TYPE_CHECKING:
-    # Mail rendering (Jinja) loads only when the console is used, so the API's cold start stays short.
-    pass
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,8 +1,9 @@
 """What the use cases need from the outside world, declared by the core.
 
-The adapters (``store``, ``uploads``, ``queues``, ``sealing``) implement these with boto3; the tests'
-in-memory fakes (``tests/support/fakes.py``) implement them with dictionaries. No use case imports an
-adapter: each is given objects that have these shapes, by ``wiring`` in a Lambda and by a test directly.
+The adapters (``store``, ``bookkeeping_store``, ``uploads``, ``queues``, ``sealing``, ...) implement these
+with boto3; the tests' in-memory fakes (``tests/support/fakes.py``) implement them with dictionaries, and one
+contract suite (``tests/contract``) holds both to the same behaviour. No use case imports an adapter: each
+is given objects that have these shapes by ``cfp.bootstrap``, from ``cfp.adapters``.
 """
 
 from __future__ import annotations

@@ -76,8 +76,8 @@ def comments_for_authors(records: ReviewRecords | None) -> list[str]:
 
 @dataclass(frozen=True, kw_only=True)
 class Releases:
-    """``jobs`` queues work for the releaser function; without it (an operator's tool against a stack
-    that has no release queue) the work is done at once, in the caller."""
+    """``jobs`` queues many decisions for the releaser function; the releaser itself, which applies them,
+    has none (a request it were given would be applied at once, in the caller)."""
 
     store: SubmissionRepository
     bookkeeping: Bookkeeping
@@ -86,8 +86,6 @@ class Releases:
     renderer: MailRenderer
     clock: Clock
     reviews: ReviewLookup
-    # Where many decisions go to be applied by the releaser; the releaser itself, which only applies them,
-    # has none.
     jobs: JobQueue | None = None
 
     def decide(self, request: DecisionRequest, by: str) -> Decided:

@@ -1,6 +1,7 @@
 """How a submission's items read and write: its record, its version slots and their objects, the audit
-entries kept beside them. Shared by the adapters that read one submission's partition (``cfp.store``,
-``cfp.final_store``, ``cfp.bookkeeping_store``)."""
+entries kept beside them, and the condition a live submission's record holds to. Shared by every adapter
+that reads or writes a submission's partition (``cfp.store``, ``cfp.final_store``, ``cfp.bookkeeping_store``,
+``cfp.decision_store``, ``cfp.release_store``, ``cfp.review_store``)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ _clock: list[Clock] = [SystemClock()]
 
 
 def use_clock(clock: Clock) -> None:
-    """Replace the clock every service reads (tests pin it; the local schedule trigger sets it)."""
+    """Replace the clock every service reads (the tests pin it), making the adapters again around it."""
     _clock[0] = clock
     _adapters.cache_clear()
 
