@@ -16,15 +16,7 @@ from cfp.clock import FixedClock
 from cfp.settings import Settings
 from cfp_tools.template import REGION, Template, default_template_path
 from tests.support.fakes import (
-    FakeBoards,
-    FakeBookkeeping,
-    FakeFinals,
-    FakeJobs,
-    FakeMailCounts,
-    FakeReviews,
-    FakeSignInRecords,
-    FakeStore,
-    FakeSuppressions,
+    fake_adapters,
 )
 from tests.support.records import DEADLINE, T0
 
@@ -45,20 +37,7 @@ def _settings() -> Settings:
 
 
 def _fakes() -> Adapters:
-    store = FakeStore()
-    return Adapters(
-        settings=_settings(),
-        clock=FixedClock(T0),
-        store=store,
-        bookkeeping=FakeBookkeeping(store),
-        finals=FakeFinals(store),
-        sign_in_records=FakeSignInRecords(),
-        archive_jobs=FakeJobs(),
-        mail_counts=FakeMailCounts(),
-        suppressions=FakeSuppressions(),
-        reviews=FakeReviews(),
-        boards=FakeBoards(),
-    )
+    return fake_adapters(_settings(), FixedClock(T0))
 
 
 def _dynamodb() -> Adapters:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cfp.adapters import Adapters
+from cfp.clock import Clock
 from cfp.errors import (
     LimitReached,
     ObjectUnreadable,
@@ -25,6 +27,7 @@ from cfp.model import Author, Submission, UploadKind, Version, upload_order
 from cfp.ports import ArchiveJob, AuditEntry, DeadLetter, PresignedPost, Snapshot, StoredObject
 from cfp.program import BoardTaken
 from cfp.reviews import Comment, Review, ReviewConflict, ReviewRecords
+from cfp.settings import Settings
 
 
 @dataclass
@@ -613,3 +616,33 @@ class FakeBoards:
         if dict(before) != self.kept:
             raise BoardTaken("the boards changed meanwhile; try again")
         self.kept = {**before, **wanted}
+
+
+def fake_adapters(
+    settings: Settings, clock: Clock, table: FakeStore | None = None, **given: object
+) -> Adapters:
+    """A stack's adapters made of these fakes, over one fake table (``table``, or a new one), for the
+    builders every service is made by; any adapter can be replaced by name in ``given``."""
+    store = table or FakeStore()
+    bucket = FakeBucket()
+    fakes: dict[str, Any] = {
+        "store": store,
+        "bookkeeping": FakeBookkeeping(store),
+        "finals": FakeFinals(store),
+        "bucket": bucket,
+        "archives": FakeArchives(),
+        "notification_queue": FakeQueue(),
+        "validation_queue": FakeQueue(),
+        "validation_dead_letters": FakeDeadLetters(),
+        "archive_jobs": FakeJobs(),
+        "archive_queue": FakeQueue(),
+        "archive_dead_letters": FakeDeadLetters(),
+        "dead_letter_queues": (),
+        "reviews": FakeReviews(),
+        "suppressions": FakeSuppressions(),
+        "mail_counts": FakeMailCounts(),
+        "sign_in_records": FakeSignInRecords(),
+        "boards": FakeBoards(),
+        "sealer": FakeSealer(),
+    }
+    return Adapters(settings=settings, clock=clock, **(fakes | given))

@@ -26,8 +26,6 @@ from cfp.submissions import SubmissionService
 from cfp.validation import UploadedObject, UploadValidator
 from tests.support.call import DEADLINE_AT
 from tests.support.fakes import (
-    FakeBoards,
-    FakeBookkeeping,
     FakeBucket,
     FakeDeadLetters,
     FakeFinals,
@@ -38,6 +36,7 @@ from tests.support.fakes import (
     FakeSealer,
     FakeStore,
     FakeSuppressions,
+    fake_adapters,
 )
 
 DEADLINE = DEADLINE_AT
@@ -100,23 +99,16 @@ class World:
     @property
     def adapters(self) -> Adapters:
         """These fakes as the stack's adapters, for the builders every service is made by."""
-        return Adapters(
-            settings=self.settings,
-            clock=self.clock,
-            store=self.store,
-            bookkeeping=FakeBookkeeping(self.store),
-            finals=FakeFinals(self.store),
+        return fake_adapters(
+            self.settings,
+            self.clock,
+            self.store,
             bucket=self.bucket,
             notification_queue=self.queue,
             validation_queue=self.requeue,
             validation_dead_letters=self.dead,
             archive_jobs=self.jobs,
             archive_dead_letters=self.archive_dead,
-            sealer=FakeSealer(),
-            boards=FakeBoards(),
-            reviews=FakeReviews(),
-            suppressions=FakeSuppressions(),
-            mail_counts=FakeMailCounts(),
         )
 
     @property

@@ -36,14 +36,12 @@ from cfp.operations import Operations
 from cfp.settings import Settings
 from tests.support.fakes import (
     FakeArchives,
-    FakeBookkeeping,
     FakeBucket,
     FakeDeadLetters,
-    FakeFinals,
     FakeJobs,
     FakeQueue,
-    FakeReviews,
     FakeStore,
+    fake_adapters,
 )
 from tests.support.records import DEADLINE, submission
 
@@ -93,19 +91,13 @@ class Call:
     def adapters(self, **given: Any) -> Adapters:
         """These fakes as a stack's adapters, with any of them replaced by ``given``."""
         fakes: dict[str, Any] = {
-            "store": self.store,
-            "bookkeeping": FakeBookkeeping(self.store),
             "bucket": self.bucket,
             "archives": self.archives,
             "notification_queue": self.queue,
             "archive_jobs": self.jobs,
             "archive_queue": self.queue,
-            "validation_queue": FakeQueue(),
-            "dead_letter_queues": (),
-            "reviews": FakeReviews(),
-            "finals": FakeFinals(self.store),
         }
-        return Adapters(settings=self.settings, clock=self.clock, **(fakes | given))
+        return fake_adapters(self.settings, self.clock, self.store, **(fakes | given))
 
     @property
     def builder(self) -> ArchiveBuilder:

@@ -8,7 +8,6 @@ import json
 from datetime import datetime, timedelta
 
 from cfp import events
-from cfp.adapters import Adapters
 from cfp.bootstrap import build_keeper, build_operations
 from cfp.clock import FixedClock
 from cfp.deadline import SETTLE
@@ -18,14 +17,11 @@ from cfp.release_records import decision_marker
 from cfp.settings import Settings
 from cfp.validation import s3_event_body
 from tests.support.fakes import (
-    FakeBookkeeping,
     FakeBucket,
     FakeDeadLetters,
-    FakeFinals,
-    FakeJobs,
     FakeQueue,
-    FakeReviews,
     FakeStore,
+    fake_adapters,
 )
 from tests.support.records import DEADLINE, T0, submission
 
@@ -56,21 +52,14 @@ class Call:
             notification_queue_url="q",
             receipt_token_key_id="k",
         )
-        self.adapters = Adapters(
-            settings=self.settings,
-            clock=self.clock,
-            store=self.store,
-            bookkeeping=FakeBookkeeping(self.store),
-            finals=FakeFinals(self.store),
+        self.adapters = fake_adapters(
+            self.settings,
+            self.clock,
+            self.store,
             bucket=self.bucket,
             notification_queue=self.queue,
             validation_queue=self.requeue,
             validation_dead_letters=self.dead,
-            archive_jobs=FakeJobs(),
-            archive_dead_letters=FakeDeadLetters(),
-            archive_queue=FakeQueue(),
-            dead_letter_queues=(),
-            reviews=FakeReviews(),
         )
         accepted = submission(id="poster0001", decision=Decision.ACCEPTED, decision_version=1)
         self.store.create(accepted, events.withdrawn(accepted.id, T0))
