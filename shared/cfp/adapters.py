@@ -53,7 +53,6 @@ class Adapters:
         settings: Settings,
         clock: Clock,
         clients: Clients | None = None,
-        session_key: Callable[[], bytes] | None = None,
         **given: object,
     ) -> None:
         unknown = sorted(
@@ -64,7 +63,6 @@ class Adapters:
         self.settings = settings
         self.clock = clock
         self._clients = clients
-        self._session_key = session_key
         # A cached property reads the instance's own value first, so a given adapter stands in for one made.
         self.__dict__.update(given)
 
@@ -76,9 +74,12 @@ class Adapters:
         return self._clients(service)
 
     def session_key(self) -> bytes:
-        """The key that signs organizer sessions (read once per container by the function's own)."""
-        if self._session_key is not None:
-            return self._session_key()
+        """The key that signs organizer sessions, read when a session is first signed or verified."""
+        return self.session_secret
+
+    @cached_property
+    def session_secret(self) -> bytes:
+        """Read from Secrets Manager once for these adapters (once per container for a function's own)."""
         from cfp.secrets import read_secret
 
         return read_secret(self.client("secretsmanager"), self.settings.session_key_secret_arn)

@@ -57,29 +57,25 @@ def client(service: str) -> Any:
 
 
 @cache
-def session_key() -> bytes:
-    """The key that signs organizer sessions, read from Secrets Manager once per container."""
-    from cfp.secrets import read_secret
-
-    return read_secret(client("secretsmanager"), settings().session_key_secret_arn)
-
-
-@cache
 def _adapters() -> Adapters:
-    return Adapters(settings=settings(), clients=client, clock=clock(), session_key=session_key)
+    return _made(clock())
 
 
 def adapters(at: Clock | None = None) -> Adapters:
-    """This function's adapters; with ``at`` (a replayed schedule's instant), ones reading that clock."""
-    if at is None:
-        return _adapters()
-    return Adapters(settings=settings(), clients=client, clock=at, session_key=session_key)
+    """This function's adapters, made once per container; with ``at`` (a replayed schedule's instant),
+    ones reading that clock."""
+    return _adapters() if at is None else _made(at)
+
+
+def _made(at: Clock) -> Adapters:
+    """Adapters of this function's environment and clients, reading ``at``."""
+    return Adapters(settings=settings(), clients=client, clock=at)
 
 
 def reset() -> None:
-    """Forget cached settings, clients, adapters and keys, and go back to the system clock."""
+    """Forget cached settings, clients and adapters (with the keys they read), and go back to the system
+    clock."""
     get_settings.cache_clear()
     client.cache_clear()
-    session_key.cache_clear()
     _adapters.cache_clear()
     _clock[0] = SystemClock()
