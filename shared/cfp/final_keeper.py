@@ -9,6 +9,7 @@ final deadline.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from cfp.deadline import SETTLE, thresholds_passed
 from cfp.finals import missing_of
 from cfp.model import parse_final_key
 from cfp.observability import logger
-from cfp.ports import Bookkeeping, CheckRequeue, EventPublisher, Snapshot, UploadStorage
+from cfp.ports import Bookkeeping, CheckRequeue, EventPublisher, Snapshot, StoredObject
 from cfp.reconciling import unrecorded_objects
 from cfp.release_records import in_program
 from cfp.settings import Settings
@@ -30,10 +31,13 @@ class FinalKeeping:
     settings: Settings
     bookkeeping: Bookkeeping
     queue: EventPublisher
-    bucket: UploadStorage
     validation_queue: CheckRequeue
 
-    def run(self, now: datetime, snapshot: Snapshot) -> dict[str, int]:
+    def run(
+        self, now: datetime, snapshot: Snapshot, listed: Callable[[], list[StoredObject]]
+    ) -> dict[str, int]:
+        """Reminders and the final-phase digest that are due; ``listed`` gives the uploads bucket's
+        listing, read only when the final deadline's closing needs it."""
         counts = {"final_reminders": 0, "finals_closed": 0}
         deadline = self.settings.final_deadline
         if deadline is None:
@@ -65,7 +69,7 @@ class FinalKeeping:
                 counts["final_reminders"] += 1
         marker = f"finals_closed:{deadline.isoformat()}"
         closing = marker not in snapshot.markers.get("", set()) and now > window.cutoff + SETTLE
-        if closing and self._requeue_lost(snapshot):
+        if closing and self._requeue_lost(snapshot, listed()):
             pending = True
         if closing and not pending:
             self.queue.publish(events.finals_closed(deadline, now))
@@ -73,13 +77,13 @@ class FinalKeeping:
             counts["finals_closed"] = 1
         return counts
 
-    def _requeue_lost(self, snapshot: Snapshot) -> int:
+    def _requeue_lost(self, snapshot: Snapshot, listing: list[StoredObject]) -> int:
         """Put back on the validation queue every on-time final upload S3 holds whose event never reached
         the validator, so the final digest waits for its verdict instead of calling it missing; how many."""
         from cfp.validation import s3_event_body
 
         prefix, window = self.settings.upload_prefix, self.settings.final_window
-        finals_listed = [o for o in self.bucket.list_uploads(prefix) if parse_final_key(prefix, o.key)]
+        finals_listed = [o for o in listing if parse_final_key(prefix, o.key)]
         lost = 0
         for submission, stored in unrecorded_objects(
             prefix, snapshot.records, finals_listed, snapshot.finals

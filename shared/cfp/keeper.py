@@ -13,9 +13,10 @@ the organizers one final digest once the general cutoff has settled.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from cfp import events
 from cfp.archive import ArchiveDeadLetterSweep
@@ -39,6 +40,7 @@ from cfp.ports import (
     DeadLetterReader,
     EventPublisher,
     FinalRepository,
+    StoredObject,
     SubmissionRepository,
     UploadStorage,
 )
@@ -152,8 +154,12 @@ class DeadlineKeeper:
         snapshot = self.store.snapshot()
         everything, sent = snapshot.records, snapshot.markers
         requeued_events = self._drain_outbox(now, snapshot.outbox)
+        # The bucket is listed once a run, for whichever deadline's closing needs it first.
+        listing = cache(lambda: self.bucket.list_uploads(self.settings.upload_prefix))
         unrecorded = (
-            self._requeue_unrecorded(now, everything, sent) if now > window.cutoff + SETTLE else set()
+            self._requeue_unrecorded(now, everything, sent, listing)
+            if now > window.cutoff + SETTLE
+            else set()
         )
         for submission, versions in everything:
             done = sent.get(submission.id, set())
@@ -178,9 +184,8 @@ class DeadlineKeeper:
                 settings=self.settings,
                 bookkeeping=self.bookkeeping,
                 queue=self.queue,
-                bucket=self.bucket,
                 validation_queue=self.validation_queue,
-            ).run(now, snapshot)
+            ).run(now, snapshot, listing)
         )
         # Last, so that a dead-letter queue that cannot be read fails the run (the schedule retries it)
         # only after every reminder and closing event is queued.
@@ -222,7 +227,11 @@ class DeadlineKeeper:
         return 1
 
     def _requeue_unrecorded(
-        self, now: datetime, everything: list[tuple[Submission, list[Version]]], sent: dict[str, set[str]]
+        self,
+        now: datetime,
+        everything: list[tuple[Submission, list[Version]]],
+        sent: dict[str, set[str]],
+        listed: Callable[[], list[StoredObject]],
     ) -> set[str]:
         """Ids of submissions with an on-time object in S3 that the store has never seen, each such object
         put back on the validation queue. Listed only while some closing step is still to come; uploads
@@ -238,8 +247,7 @@ class DeadlineKeeper:
         if not still_to_close:
             return set()
         unrecorded: set[str] = set()
-        prefix = self.settings.upload_prefix
-        listing = self.bucket.list_uploads(prefix)
+        prefix, listing = self.settings.upload_prefix, listed()
         for _, stored in measured_by_older(everything, listing):
             logger.info(
                 "an upload was measured by an older checker; queueing its check", extra={"key": stored.key}
