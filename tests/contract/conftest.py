@@ -19,21 +19,13 @@ from tests.support.fakes import (
     fake_adapters,
 )
 from tests.support.records import DEADLINE, T0
+from tests.support.use_cases import settings
 
 TABLE = "cfp-contract-submissions"
 
 
 def _settings() -> Settings:
-    return Settings(
-        conference_name="Workshop",
-        deadline=DEADLINE,
-        sender_email="cfp@example.org",
-        organizer_emails=("chair@example.org",),
-        table_name=TABLE,
-        bucket_name="uploads",
-        notification_queue_url="q",
-        receipt_token_key_id="k",
-    )
+    return settings(deadline=DEADLINE, table_name=TABLE)
 
 
 def _fakes() -> Adapters:

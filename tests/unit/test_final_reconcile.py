@@ -14,7 +14,6 @@ from cfp.deadline import SETTLE
 from cfp.formatcheck.models import MEASURER_VERSION, Facts, Verdict
 from cfp.model import Decision, Version, final_key
 from cfp.release_records import decision_marker
-from cfp.settings import Settings
 from cfp.validation import s3_event_body
 from tests.support.fakes import (
     FakeBucket,
@@ -24,6 +23,7 @@ from tests.support.fakes import (
     fake_adapters,
 )
 from tests.support.records import DEADLINE, T0, submission
+from tests.support.use_cases import settings
 
 FINAL_DEADLINE = DEADLINE + timedelta(days=40)
 SETTLED = FINAL_DEADLINE + SETTLE + timedelta(seconds=1)
@@ -41,17 +41,7 @@ class Call:
             FakeQueue(),
             FakeQueue(),
         )
-        self.settings = Settings(
-            conference_name="Workshop",
-            deadline=DEADLINE,
-            final_deadline=FINAL_DEADLINE,
-            sender_email="cfp@example.org",
-            organizer_emails=("chair@example.org",),
-            table_name="t",
-            bucket_name="uploads",
-            notification_queue_url="q",
-            receipt_token_key_id="k",
-        )
+        self.settings = settings(deadline=DEADLINE, final_deadline=FINAL_DEADLINE)
         self.adapters = fake_adapters(
             self.settings,
             self.clock,
